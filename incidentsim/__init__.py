@@ -1,0 +1,36 @@
+"""incidentsim: what would your alarms have done to you under AWS Incident Manager?
+
+Replay alarm history into an emulated Incident Manager ``StartIncident`` and see
+which incidents would have been created and which deduplicated, and why.
+
+Importing ``incidentsim`` is cheap and has no side effects; the emulator (and
+moto) load on first use of a name that needs them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "mock_incidents": "incidentsim.emulator",
+    "make_client": "incidentsim.emulator",
+    "get_backend": "incidentsim.emulator",
+    "EmulatorOptions": "incidentsim.emulator",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .emulator import EmulatorOptions, get_backend, make_client, mock_incidents
+
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'incidentsim' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,125 @@
+"""The ``incidentsim`` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+
+class CommandError(Exception):
+    """A problem with the user's input, reported as one line and exit status 2."""
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .emulator.server import EmulatorServer
+
+    server = EmulatorServer(args.host, args.port, allow_remote=args.allow_remote)
+    print(
+        f"incidentsim: serving ssm-incidents (and moto's other services) at http://{args.host}:{args.port}\n"
+        f"  try: aws ssm-incidents list-response-plans --endpoint-url http://{args.host}:{args.port} --region us-east-1\n"
+        "  (any credentials will do, e.g. AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing)\n"
+        "  stop with Ctrl-C",
+        flush=True,
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("incidentsim: stopped", file=sys.stderr)
+    return 0
+
+
+def _demo(_: argparse.Namespace) -> int:
+    """A short walk through the emulator: a plan, a few StartIncident calls, a dedupe."""
+    from .emulator import mock_incidents
+
+    alarm = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:checkout-5xx-high"
+    start = datetime(2024, 5, 1, 9, 0, tzinfo=timezone.utc)
+    rows: list[tuple[str, str, str, str]] = []
+    with mock_incidents() as mock:
+        client = mock.client()
+        clock = mock.backend.clock
+        plan = client.create_response_plan(
+            name="checkout-critical",
+            incidentTemplate={"title": "Checkout errors", "impact": 2, "incidentTags": {"team": "checkout"}},
+        )["arn"]
+        seen: dict[str, str] = {}
+
+        def trigger(minutes: int, label: str, **extra: Any) -> None:
+            clock.set(start + timedelta(minutes=minutes))
+            response = client.start_incident(
+                responsePlanArn=plan,
+                triggerDetails={"source": "aws.cloudwatch", "triggerArn": alarm, "timestamp": clock.now()},
+                **extra,
+            )
+            arn = response["incidentRecordArn"]
+            outcome = response["ResponseMetadata"]["HTTPHeaders"].get("x-incidentsim-outcome", "?")
+            seen.setdefault(arn, f"incident {len(seen) + 1}")
+            rows.append((clock.now().strftime("%H:%M"), label, outcome, seen[arn]))
+
+        trigger(0, "alarm checkout-5xx-high enters ALARM")
+        trigger(7, "same alarm flaps back into ALARM")
+        trigger(8, "it fires again; the call carries clientToken t-1", clientToken="t-1")
+        trigger(8, "a network retry of that call (clientToken t-1)", clientToken="t-1")
+        clock.set(start + timedelta(minutes=30))
+        first = next(arn for arn, name in seen.items() if name == "incident 1")
+        client.update_incident_record(arn=first, status="RESOLVED")
+        rows.append(("09:30", "responder resolves incident 1", "resolved", "incident 1"))
+        trigger(45, "alarm fires again after resolution")
+        records = client.list_incident_records()["incidentRecordSummaries"]
+
+    print("incidentsim demo: one CloudWatch alarm replayed into the emulated Incident Manager\n")
+    width = max(len(r[1]) for r in rows)
+    print(f"{'time':<6} {'what happened':<{width}}  {'StartIncident outcome':<22} incident")
+    for time, label, outcome, incident in rows:
+        print(f"{time:<6} {label:<{width}}  {outcome:<22} {incident}")
+    print(
+        f"\n{len(rows) - 1} StartIncident calls -> {len(records)} incident records. "
+        "While incident 1 was OPEN, the alarm's repeat was deduplicated by its dedupe string "
+        "(the alarm ARN); a repeated clientToken returned the same record; after resolution a new incident opened."
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="incidentsim",
+        description="Replay alarm history into an emulated AWS Incident Manager.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    serve = commands.add_parser("serve", help="serve the emulator (and moto's other services) over HTTP")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=5000, help="port to bind (default 5000)")
+    serve.add_argument(
+        "--allow-remote", action="store_true", help="allow binding a non-loopback address (reachable from other machines)"
+    )
+    serve.set_defaults(func=_serve)
+
+    demo = commands.add_parser("demo", help="a short demo of the emulator: a plan, a few incidents, a dedupe")
+    demo.set_defaults(func=_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except CommandError as error:
+        print(f"incidentsim {args.command}: {error}", file=sys.stderr)
+        return 2
+    except Exception as error:  # one line, not a traceback, for errors the user can act on
+        from .emulator import UnsafeEndpointError
+
+        if isinstance(error, (UnsafeEndpointError, OSError)):
+            print(f"incidentsim {args.command}: {error}", file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
