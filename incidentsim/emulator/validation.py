@@ -61,6 +61,20 @@ class _ServerErrors(ValidationErrors):
         return f"{count} validation {noun} detected: {details}"
 
 
+_TYPE_NAMES = {
+    "<class 'int'>": "integer",
+    "<class 'float'>": "number",
+    "<class 'decimal.Decimal'>": "number",
+    "<class 'str'>": "string",
+    "<class 'bool'>": "boolean",
+    "<class 'dict'>": "structure",
+    "<class 'list'>": "list",
+    "<class 'tuple'>": "list",
+    "<class 'datetime.datetime'>": "timestamp",
+    "timestamp-string": "timestamp",
+}
+
+
 def _sentence(path: str, reason: str, kw: Mapping[str, Any]) -> str:
     at = path or "request"
     if reason == "missing required field":
@@ -70,7 +84,7 @@ def _sentence(path: str, reason: str, kw: Mapping[str, Any]) -> str:
     if reason == "unknown field":
         return f"Unknown member '{kw['unknown_param']}' at '{at}'"
     if reason in ("invalid type", "invalid type for document"):
-        valid = ", ".join(str(t) for t in kw.get("valid_types", []))
+        valid = ", ".join(sorted({_TYPE_NAMES.get(str(t), str(t)) for t in kw.get("valid_types", [])}))
         return (
             f"Value '{_shown(kw.get('param'))}' at '{at}' failed to satisfy constraint: "
             f"Member must be of type {valid or 'document'}"
@@ -120,7 +134,7 @@ def _upper_bound(shape: Shape, value: float, param: Any, name: str, errors: _Ser
         errors.report(name, kind, param=param, max_allowed=maximum)
 
 
-class ServerParamValidator(ParamValidator):  # type: ignore[misc]
+class ServerParamValidator(ParamValidator):
     """botocore's validator, plus the constraints botocore leaves to the service.
 
     Unknown members are ignored, as the service ignores them, and JSON ``null``
