@@ -24,7 +24,7 @@ _LAZY = {
 if TYPE_CHECKING:  # pragma: no cover
     from .emulator import EmulatorOptions, get_backend, make_client, mock_incidents
 
-__all__ = ["__version__", *_LAZY]
+__all__ = ["EmulatorOptions", "__version__", "get_backend", "make_client", "mock_incidents"]
 
 
 def __getattr__(name: str) -> Any:

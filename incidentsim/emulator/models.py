@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
 import hashlib
+import inspect
 import json
 import random
 import re
@@ -22,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from moto.core.base_backend import BackendDict, BaseBackend
 from moto.utilities.utils import PARTITION_NAMES
@@ -35,6 +37,8 @@ from .exceptions import (
     not_found,
 )
 from .faults import FaultInjector
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 MANUAL_SOURCE = "aws.ssm-incidents.custom"
 INCIDENT_STARTED_EVENT = ("Custom Event", json.dumps("Incident Started"))
@@ -224,6 +228,44 @@ def _decode_token(token: str, key: str) -> int:
     return int(position)
 
 
+# A filter key is either a time (before/after) or a set of values (equals); each
+# listing names its keys and how to read them off its items.
+_RECORD_FILTERS: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "creationTime": ("time", lambda r: r.creation_time),
+    "impact": ("integerValues", lambda r: {r.impact}),
+    "status": ("stringValues", lambda r: {r.status}),
+    "createdBy": ("stringValues", lambda r: {r.incident_record_source["createdBy"]}),
+}
+_EVENT_FILTERS: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "eventTime": ("time", lambda e: e.event_time),
+    "eventType": ("stringValues", lambda e: {e.event_type}),
+    "eventReference": ("stringValues", lambda e: {v for ref in e.event_references for v in ref.values()}),
+}
+
+
+def _filter_predicate(flt: dict[str, Any], fields: dict[str, tuple[str, Callable[[Any], Any]]]) -> Callable[[Any], bool]:
+    """One Filter of a list operation as a predicate: AND across filters is the
+    caller's, OR across the values of one filter is here."""
+    key, condition = flt["key"], flt["condition"]
+    if key not in fields:
+        raise ValidationException(
+            f"Unsupported filter key {key!r}; supported keys are {', '.join(fields)}"
+        )
+    kind, read = fields[key]
+    if kind == "time":
+        if "before" in condition:
+            before = as_utc(condition["before"])
+            return lambda item: bool(read(item) < before)
+        if "after" in condition:
+            after = as_utc(condition["after"])
+            return lambda item: bool(read(item) > after)
+        raise ValidationException(f"The {key} filter takes a before or after condition")
+    values = set((condition.get("equals") or {}).get(kind) or [])
+    if not values:
+        raise ValidationException(f"The {key} filter takes an equals condition with {kind}")
+    return lambda item: bool(read(item) & values)
+
+
 def paginate(items: Sequence[Any], max_results: int | None, next_token: str | None, key: str) -> tuple[list[Any], str | None]:
     """One page of ``items`` and the token of the next page (None after the last).
 
@@ -235,6 +277,28 @@ def paginate(items: Sequence[Any], max_results: int | None, next_token: str | No
     page = list(items[start : start + size])
     more = start + size < len(items)
     return page, (_encode_token(start + size, key) if more else None)
+
+
+def idempotent(operation: str, on_replay: Callable[[Any], Any] | None = None) -> Callable[[F], F]:
+    """Run a backend method once per ``clientToken`` (see :meth:`SSMIncidentsBackend._idempotent`).
+
+    ``on_replay`` turns the stored result into the answer to a repeated call.
+    """
+
+    def decorate(method: F) -> F:
+        signature = inspect.signature(method)
+
+        @functools.wraps(method)
+        def wrapper(self: SSMIncidentsBackend, *args: Any, **kwargs: Any) -> Any:
+            bound = signature.bind(self, *args, **kwargs)
+            bound.apply_defaults()
+            params = {k: v for k, v in bound.arguments.items() if k != "self"}
+            result, replayed = self._idempotent(operation, params, lambda: method(self, *args, **kwargs))
+            return on_replay(result) if replayed and on_replay else result
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
 
 
 class SSMIncidentsBackend(BaseBackend):
@@ -321,6 +385,7 @@ class SSMIncidentsBackend(BaseBackend):
             raise not_found("Response plan", "RESPONSE_PLAN", arn)
         return plan
 
+    @idempotent("CreateResponsePlan")
     def create_response_plan(
         self,
         name: str,
@@ -333,31 +398,26 @@ class SSMIncidentsBackend(BaseBackend):
         integrations: list[dict[str, Any]] | None = None,
         tags: dict[str, str] | None = None,
     ) -> ResponsePlan:
-        params = dict(locals())
-        params.pop("self")
-
-        def create() -> ResponsePlan:
-            if name in self.response_plans:
-                arn = self._arn(f"response-plan/{name}")
-                raise ConflictException(
-                    f"A response plan named {name} already exists", resource_identifier=arn, resource_type="RESPONSE_PLAN"
-                )
-            plan = ResponsePlan(
-                arn=self._arn(f"response-plan/{name}"),
-                name=name,
-                incident_template=dict(incident_template),
-                display_name=display_name,
-                chat_channel=chat_channel,
-                engagements=list(engagements or []),
-                actions=list(actions or []),
-                integrations=list(integrations or []),
+        if name in self.response_plans:
+            arn = self._arn(f"response-plan/{name}")
+            raise ConflictException(
+                f"A response plan named {name} already exists", resource_identifier=arn, resource_type="RESPONSE_PLAN"
             )
-            self.response_plans[name] = plan
-            self.tags[plan.arn] = dict(tags or {})
-            return plan
+        plan = ResponsePlan(
+            arn=self._arn(f"response-plan/{name}"),
+            name=name,
+            incident_template=dict(incident_template),
+            display_name=display_name,
+            chat_channel=chat_channel,
+            engagements=list(engagements or []),
+            actions=list(actions or []),
+            integrations=list(integrations or []),
+        )
+        self.response_plans[name] = plan
+        self.tags[plan.arn] = dict(tags or {})
+        return plan
 
-        return self._idempotent("CreateResponsePlan", params, create)[0]
-
+    @idempotent("UpdateResponsePlan")
     def update_response_plan(
         self,
         arn: str,
@@ -374,34 +434,28 @@ class SSMIncidentsBackend(BaseBackend):
         incident_template_notification_targets: list[dict[str, str]] | None = None,
         incident_template_tags: dict[str, str] | None = None,
     ) -> None:
-        params = dict(locals())
-        params.pop("self")
-
-        def update() -> None:
-            plan = self.get_response_plan(arn)
-            template = plan.incident_template
-            for member, value in (
-                ("title", incident_template_title),
-                ("impact", incident_template_impact),
-                ("summary", incident_template_summary),
-                ("dedupeString", incident_template_dedupe_string),
-                ("notificationTargets", incident_template_notification_targets),
-                ("incidentTags", incident_template_tags),
-            ):
-                if value is not None:
-                    template[member] = value
-            if display_name is not None:
-                plan.display_name = display_name
-            if chat_channel is not None:
-                plan.chat_channel = chat_channel
-            if engagements is not None:
-                plan.engagements = list(engagements)
-            if actions is not None:
-                plan.actions = list(actions)
-            if integrations is not None:
-                plan.integrations = list(integrations)
-
-        self._idempotent("UpdateResponsePlan", params, update)
+        plan = self.get_response_plan(arn)
+        template = plan.incident_template
+        for member, value in (
+            ("title", incident_template_title),
+            ("impact", incident_template_impact),
+            ("summary", incident_template_summary),
+            ("dedupeString", incident_template_dedupe_string),
+            ("notificationTargets", incident_template_notification_targets),
+            ("incidentTags", incident_template_tags),
+        ):
+            if value is not None:
+                template[member] = value
+        if display_name is not None:
+            plan.display_name = display_name
+        if chat_channel is not None:
+            plan.chat_channel = chat_channel
+        if engagements is not None:
+            plan.engagements = list(engagements)
+        if actions is not None:
+            plan.actions = list(actions)
+        if integrations is not None:
+            plan.integrations = list(integrations)
 
     def delete_response_plan(self, arn: str) -> None:
         match = _PLAN_ARN.match(arn)
@@ -475,6 +529,7 @@ class SSMIncidentsBackend(BaseBackend):
         )
         return stored
 
+    @idempotent("StartIncident", on_replay=lambda outcome: StartIncidentOutcome(outcome.record, "idempotent"))
     def start_incident(
         self,
         response_plan_arn: str,
@@ -484,27 +539,18 @@ class SSMIncidentsBackend(BaseBackend):
         related_items: list[dict[str, Any]] | None = None,
         trigger_details: dict[str, Any] | None = None,
     ) -> StartIncidentOutcome:
-        params = dict(locals())
-        params.pop("self")
-
-        def start() -> StartIncidentOutcome:
-            plan = self.get_response_plan(response_plan_arn)
-            dedupe_string = self._dedupe_key(plan, trigger_details)
-            existing = self._open_duplicate(dedupe_string, plan)
-            now = self.clock.now()
-            if existing is not None:
-                existing.trigger_count += 1
-                if self.options.dedupe_timeline_event:
-                    data = json.dumps(f"Duplicate incident deduplicated into this incident ({title or plan.incident_template['title']})")
-                    self._add_timeline_event(existing, "Custom Event", data, now, updated=now)
-                return StartIncidentOutcome(existing, "deduplicated")
-            record = self._create_record(plan, dedupe_string, impact, title, related_items, trigger_details, now)
-            return StartIncidentOutcome(record, "created")
-
-        outcome, replayed = self._idempotent("StartIncident", params, start)
-        if replayed:
-            return StartIncidentOutcome(outcome.record, "idempotent")
-        return outcome
+        plan = self.get_response_plan(response_plan_arn)
+        dedupe_string = self._dedupe_key(plan, trigger_details)
+        existing = self._open_duplicate(dedupe_string, plan)
+        now = self.clock.now()
+        if existing is not None:
+            existing.trigger_count += 1
+            if self.options.dedupe_timeline_event:
+                data = json.dumps(f"Duplicate incident deduplicated into this incident ({title or plan.incident_template['title']})")
+                self._add_timeline_event(existing, "Custom Event", data, now, updated=now)
+            return StartIncidentOutcome(existing, "deduplicated")
+        record = self._create_record(plan, dedupe_string, impact, title, related_items, trigger_details, now)
+        return StartIncidentOutcome(record, "created")
 
     def _create_record(
         self,
@@ -559,6 +605,7 @@ class SSMIncidentsBackend(BaseBackend):
             raise not_found("Incident record", "INCIDENT_RECORD", arn)
         return record
 
+    @idempotent("UpdateIncidentRecord")
     def update_incident_record(
         self,
         arn: str,
@@ -570,35 +617,29 @@ class SSMIncidentsBackend(BaseBackend):
         chat_channel: dict[str, Any] | None = None,
         notification_targets: list[dict[str, str]] | None = None,
     ) -> None:
-        params = dict(locals())
-        params.pop("self")
-
-        def update() -> None:
-            record = self.get_incident_record(arn)
-            now = self.clock.now()
-            changed = {}
-            for attribute, value in (
-                ("title", title),
-                ("summary", summary),
-                ("impact", impact),
-                ("chat_channel", chat_channel),
-                ("notification_targets", notification_targets),
-            ):
-                if value is not None:
-                    setattr(record, attribute, value)
-                    changed[attribute] = value
-            if status is not None and status != record.status:
-                record.status = status
-                record.resolved_time = now if status == "RESOLVED" else None
-                changed["status"] = status
-                self._index_open(record)
-            record.last_modified_by = self.caller_arn()
-            record.last_modified_time = now
-            if self.options.auto_timeline_events and changed:
-                data = json.dumps({"modifiedAttributes": sorted(changed)})
-                self._add_timeline_event(record, RECORD_UPDATE_EVENT_TYPE, data, now, updated=now)
-
-        self._idempotent("UpdateIncidentRecord", params, update)
+        record = self.get_incident_record(arn)
+        now = self.clock.now()
+        changed = {}
+        for attribute, value in (
+            ("title", title),
+            ("summary", summary),
+            ("impact", impact),
+            ("chat_channel", chat_channel),
+            ("notification_targets", notification_targets),
+        ):
+            if value is not None:
+                setattr(record, attribute, value)
+                changed[attribute] = value
+        if status is not None and status != record.status:
+            record.status = status
+            record.resolved_time = now if status == "RESOLVED" else None
+            changed["status"] = status
+            self._index_open(record)
+        record.last_modified_by = self.caller_arn()
+        record.last_modified_time = now
+        if self.options.auto_timeline_events and changed:
+            data = json.dumps({"modifiedAttributes": sorted(changed)})
+            self._add_timeline_event(record, RECORD_UPDATE_EVENT_TYPE, data, now, updated=now)
 
     def delete_incident_record(self, arn: str) -> None:
         record = self.incident_records.pop(arn, None)
@@ -613,44 +654,15 @@ class SSMIncidentsBackend(BaseBackend):
         max_results: int | None = None,
         next_token: str | None = None,
     ) -> tuple[list[IncidentRecord], str | None]:
-        predicates = [self._record_predicate(f) for f in filters or []]
+        predicates = [_filter_predicate(f, _RECORD_FILTERS) for f in filters or []]
         records = [r for r in self.incident_records.values() if all(p(r) for p in predicates)]
         records.sort(key=lambda r: (r.creation_time, r.arn), reverse=self.options.newest_first)
         key = "ListIncidentRecords:" + _fingerprint({"filters": filters or []})
         return paginate(records, max_results, next_token, key)
 
-    @staticmethod
-    def _record_predicate(flt: dict[str, Any]) -> Callable[[IncidentRecord], bool]:
-        key, condition = flt["key"], flt["condition"]
-        if key == "creationTime":
-            if "before" in condition:
-                before = as_utc(condition["before"])
-                return lambda r: r.creation_time < before
-            if "after" in condition:
-                after = as_utc(condition["after"])
-                return lambda r: r.creation_time > after
-            raise ValidationException("The creationTime filter takes a before or after condition")
-        equals = condition.get("equals")
-        if equals is None:
-            raise ValidationException(f"The {key} filter takes an equals condition")
-        if key == "impact":
-            impacts = set(equals.get("integerValues") or [])
-            if not impacts:
-                raise ValidationException("The impact filter takes integerValues")
-            return lambda r: r.impact in impacts
-        if key in ("status", "createdBy"):
-            values = set(equals.get("stringValues") or [])
-            if not values:
-                raise ValidationException(f"The {key} filter takes stringValues")
-            if key == "status":
-                return lambda r: r.status in values
-            return lambda r: r.incident_record_source["createdBy"] in values
-        raise ValidationException(
-            f"Unsupported filter key {key!r}; supported keys are creationTime, impact, status and createdBy"
-        )
-
     # ------------------------------------------------------------------ timeline events
 
+    @idempotent("CreateTimelineEvent")
     def create_timeline_event(
         self,
         incident_record_arn: str,
@@ -660,19 +672,9 @@ class SSMIncidentsBackend(BaseBackend):
         client_token: str | None = None,
         event_references: list[dict[str, str]] | None = None,
     ) -> TimelineEvent:
-        params = dict(locals())
-        params.pop("self")
-
-        def create() -> TimelineEvent:
-            record = self.get_incident_record(incident_record_arn)
-            if event_type not in CREATABLE_EVENT_TYPES:
-                raise ValidationException(
-                    f"Value '{event_type}' at 'eventType' failed to satisfy constraint: "
-                    f"Member must be one of [{', '.join(CREATABLE_EVENT_TYPES)}]"
-                )
-            return self._add_timeline_event(record, event_type, event_data, as_utc(event_time), event_references)
-
-        return self._idempotent("CreateTimelineEvent", params, create)[0]
+        record = self.get_incident_record(incident_record_arn)
+        _check_event_type(event_type)
+        return self._add_timeline_event(record, event_type, event_data, as_utc(event_time), event_references)
 
     def get_timeline_event(self, incident_record_arn: str, event_id: str) -> TimelineEvent:
         record = self.get_incident_record(incident_record_arn)
@@ -681,6 +683,7 @@ class SSMIncidentsBackend(BaseBackend):
             raise not_found("Timeline event", "TIMELINE_EVENT", event_id)
         return event
 
+    @idempotent("UpdateTimelineEvent")
     def update_timeline_event(
         self,
         incident_record_arn: str,
@@ -691,27 +694,18 @@ class SSMIncidentsBackend(BaseBackend):
         event_data: str | None = None,
         event_references: list[dict[str, str]] | None = None,
     ) -> None:
-        params = dict(locals())
-        params.pop("self")
-
-        def update() -> None:
-            event = self.get_timeline_event(incident_record_arn, event_id)
-            if event_type is not None and event_type not in CREATABLE_EVENT_TYPES:
-                raise ValidationException(
-                    f"Value '{event_type}' at 'eventType' failed to satisfy constraint: "
-                    f"Member must be one of [{', '.join(CREATABLE_EVENT_TYPES)}]"
-                )
-            if event_time is not None:
-                event.event_time = as_utc(event_time)
-            if event_type is not None:
-                event.event_type = event_type
-            if event_data is not None:
-                event.event_data = event_data
-            if event_references is not None:
-                event.event_references = list(event_references)
-            event.event_updated_time = self.clock.now()
-
-        self._idempotent("UpdateTimelineEvent", params, update)
+        event = self.get_timeline_event(incident_record_arn, event_id)
+        if event_type is not None:
+            _check_event_type(event_type)
+        if event_time is not None:
+            event.event_time = as_utc(event_time)
+        if event_type is not None:
+            event.event_type = event_type
+        if event_data is not None:
+            event.event_data = event_data
+        if event_references is not None:
+            event.event_references = list(event_references)
+        event.event_updated_time = self.clock.now()
 
     def delete_timeline_event(self, incident_record_arn: str, event_id: str) -> None:
         record = self.incident_records.get(incident_record_arn)
@@ -730,35 +724,14 @@ class SSMIncidentsBackend(BaseBackend):
         record = self.incident_records.get(incident_record_arn)
         events = list(record.timeline.values()) if record is not None else []
         for flt in filters or []:
-            events = [e for e in events if self._event_predicate(flt)(e)]
+            keep = _filter_predicate(flt, _EVENT_FILTERS)
+            events = [e for e in events if keep(e)]
         descending = (sort_order or "DESCENDING") == "DESCENDING"
         events.sort(key=lambda e: (e.event_time, e.event_updated_time, e.event_id), reverse=descending)
         key = "ListTimelineEvents:" + _fingerprint(
             {"arn": incident_record_arn, "filters": filters or [], "order": descending}
         )
         return paginate(events, max_results, next_token, key)
-
-    @staticmethod
-    def _event_predicate(flt: dict[str, Any]) -> Callable[[TimelineEvent], bool]:
-        key, condition = flt["key"], flt["condition"]
-        if key == "eventTime":
-            if "before" in condition:
-                before = as_utc(condition["before"])
-                return lambda e: e.event_time < before
-            if "after" in condition:
-                after = as_utc(condition["after"])
-                return lambda e: e.event_time > after
-            raise ValidationException("The eventTime filter takes a before or after condition")
-        values = set((condition.get("equals") or {}).get("stringValues") or [])
-        if not values:
-            raise ValidationException(f"The {key} filter takes an equals condition with stringValues")
-        if key == "eventType":
-            return lambda e: e.event_type in values
-        if key == "eventReference":
-            return lambda e: any(set(ref.values()) & values for ref in e.event_references)
-        raise ValidationException(
-            f"Unsupported filter key {key!r}; supported keys are eventTime, eventType and eventReference"
-        )
 
     # ------------------------------------------------------------------ related items
 
@@ -769,67 +742,57 @@ class SSMIncidentsBackend(BaseBackend):
         items = record.related_items if record is not None else []
         return paginate(items, max_results, next_token, "ListRelatedItems:" + incident_record_arn)
 
+    @idempotent("UpdateRelatedItems")
     def update_related_items(
         self, incident_record_arn: str, related_items_update: dict[str, Any], client_token: str | None = None
     ) -> None:
-        params = dict(locals())
-        params.pop("self")
-
-        def update() -> None:
-            record = self.get_incident_record(incident_record_arn)
-            if "itemToAdd" in related_items_update:
-                item = related_items_update["itemToAdd"]
-                if any(existing["identifier"] == item["identifier"] for existing in record.related_items):
-                    raise ConflictException(
-                        "The related item is already on the incident record",
-                        resource_identifier=incident_record_arn,
-                        resource_type="INCIDENT_RECORD",
-                    )
-                record.related_items.append(self._related_item(item))
-            else:
-                identifier = related_items_update["itemToRemove"]
-                kept = [i for i in record.related_items if i["identifier"] != identifier]
-                if len(kept) == len(record.related_items):
-                    raise ResourceNotFoundException(
-                        "The related item is not on the incident record",
-                        resource_identifier=incident_record_arn,
-                        resource_type="INCIDENT_RECORD",
-                    )
-                record.related_items = kept
-            record.last_modified_time = self.clock.now()
-
-        self._idempotent("UpdateRelatedItems", params, update)
+        record = self.get_incident_record(incident_record_arn)
+        if "itemToAdd" in related_items_update:
+            item = related_items_update["itemToAdd"]
+            if any(existing["identifier"] == item["identifier"] for existing in record.related_items):
+                raise ConflictException(
+                    "The related item is already on the incident record",
+                    resource_identifier=incident_record_arn,
+                    resource_type="INCIDENT_RECORD",
+                )
+            record.related_items.append(self._related_item(item))
+        else:
+            identifier = related_items_update["itemToRemove"]
+            kept = [i for i in record.related_items if i["identifier"] != identifier]
+            if len(kept) == len(record.related_items):
+                raise ResourceNotFoundException(
+                    "The related item is not on the incident record",
+                    resource_identifier=incident_record_arn,
+                    resource_type="INCIDENT_RECORD",
+                )
+            record.related_items = kept
+        record.last_modified_time = self.clock.now()
 
     # ------------------------------------------------------------------ replication sets
 
+    @idempotent("CreateReplicationSet")
     def create_replication_set(
         self, regions: dict[str, dict[str, str]], client_token: str | None = None, tags: dict[str, str] | None = None
     ) -> ReplicationSet:
-        params = dict(locals())
-        params.pop("self")
-
-        def create() -> ReplicationSet:
-            if self.replication_sets:
-                existing = next(iter(self.replication_sets))
-                raise ConflictException(
-                    "A replication set already exists in this account",
-                    resource_identifier=existing,
-                    resource_type="REPLICATION_SET",
-                )
-            now = self.clock.now()
-            replication_set = ReplicationSet(
-                arn=self._arn(f"replication-set/{self._new_id()}"),
-                region_map={name: self._region_info(spec, now) for name, spec in regions.items()},
-                created_by=self.caller_arn(),
-                created_time=now,
-                last_modified_by=self.caller_arn(),
-                last_modified_time=now,
+        if self.replication_sets:
+            existing = next(iter(self.replication_sets))
+            raise ConflictException(
+                "A replication set already exists in this account",
+                resource_identifier=existing,
+                resource_type="REPLICATION_SET",
             )
-            self.replication_sets[replication_set.arn] = replication_set
-            self.tags[replication_set.arn] = dict(tags or {})
-            return replication_set
-
-        return self._idempotent("CreateReplicationSet", params, create)[0]
+        now = self.clock.now()
+        replication_set = ReplicationSet(
+            arn=self._arn(f"replication-set/{self._new_id()}"),
+            region_map={name: self._region_info(spec, now) for name, spec in regions.items()},
+            created_by=self.caller_arn(),
+            created_time=now,
+            last_modified_by=self.caller_arn(),
+            last_modified_time=now,
+        )
+        self.replication_sets[replication_set.arn] = replication_set
+        self.tags[replication_set.arn] = dict(tags or {})
+        return replication_set
 
     @staticmethod
     def _region_info(spec: dict[str, str], now: datetime) -> dict[str, Any]:
@@ -846,45 +809,35 @@ class SSMIncidentsBackend(BaseBackend):
     def list_replication_sets(self, max_results: int | None = None, next_token: str | None = None) -> tuple[list[str], str | None]:
         return paginate(sorted(self.replication_sets), max_results, next_token, "ListReplicationSets")
 
+    @idempotent("UpdateReplicationSet")
     def update_replication_set(self, arn: str, actions: list[dict[str, Any]], client_token: str | None = None) -> None:
-        params = dict(locals())
-        params.pop("self")
+        replication_set = self.get_replication_set(arn)
+        now = self.clock.now()
+        region_map = dict(replication_set.region_map)
+        for action in actions:
+            if "addRegionAction" in action:
+                spec = action["addRegionAction"]
+                if spec["regionName"] in region_map:
+                    raise ValidationException(f"Region {spec['regionName']} is already in the replication set")
+                region_map[spec["regionName"]] = self._region_info(spec, now)
+            else:
+                name = action["deleteRegionAction"]["regionName"]
+                if name not in region_map:
+                    raise ValidationException(f"Region {name} is not in the replication set")
+                del region_map[name]
+        if not region_map:
+            raise ValidationException("A replication set must keep at least one Region; delete the set instead")
+        if len(region_map) > 3:
+            raise ValidationException("A replication set holds at most 3 Regions")
+        replication_set.region_map = region_map
+        replication_set.last_modified_by = self.caller_arn()
+        replication_set.last_modified_time = now
 
-        def update() -> None:
-            replication_set = self.get_replication_set(arn)
-            now = self.clock.now()
-            region_map = dict(replication_set.region_map)
-            for action in actions:
-                if "addRegionAction" in action:
-                    spec = action["addRegionAction"]
-                    if spec["regionName"] in region_map:
-                        raise ValidationException(f"Region {spec['regionName']} is already in the replication set")
-                    region_map[spec["regionName"]] = self._region_info(spec, now)
-                else:
-                    name = action["deleteRegionAction"]["regionName"]
-                    if name not in region_map:
-                        raise ValidationException(f"Region {name} is not in the replication set")
-                    del region_map[name]
-            if not region_map:
-                raise ValidationException("A replication set must keep at least one Region; delete the set instead")
-            if len(region_map) > 3:
-                raise ValidationException("A replication set holds at most 3 Regions")
-            replication_set.region_map = region_map
-            replication_set.last_modified_by = self.caller_arn()
-            replication_set.last_modified_time = now
-
-        self._idempotent("UpdateReplicationSet", params, update)
-
+    @idempotent("UpdateDeletionProtection")
     def update_deletion_protection(self, arn: str, deletion_protected: bool, client_token: str | None = None) -> None:
-        params = dict(locals())
-        params.pop("self")
-
-        def update() -> None:
-            replication_set = self.get_replication_set(arn)
-            replication_set.deletion_protected = deletion_protected
-            replication_set.last_modified_time = self.clock.now()
-
-        self._idempotent("UpdateDeletionProtection", params, update)
+        replication_set = self.get_replication_set(arn)
+        replication_set.deletion_protected = deletion_protected
+        replication_set.last_modified_time = self.clock.now()
 
     def delete_replication_set(self, arn: str) -> None:
         replication_set = self.get_replication_set(arn)
@@ -959,6 +912,15 @@ class SSMIncidentsBackend(BaseBackend):
             for finding_id in finding_ids
         ]
         return {"findings": [], "errors": errors}
+
+
+def _check_event_type(event_type: str) -> None:
+    """Only "Custom Event" and "Note" timeline events can be created or set by callers (documented)."""
+    if event_type not in CREATABLE_EVENT_TYPES:
+        raise ValidationException(
+            f"Value '{event_type}' at 'eventType' failed to satisfy constraint: "
+            f"Member must be one of [{', '.join(CREATABLE_EVENT_TYPES)}]"
+        )
 
 
 def _resource_type(arn: str) -> str:
