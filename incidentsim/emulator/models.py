@@ -307,6 +307,16 @@ class SSMIncidentsBackend(BaseBackend):
     Findings (``ListIncidentFindings``, ``BatchGetIncidentFindings``) are always
     empty: they come from CodeDeploy and CloudFormation deployments, which the
     emulator has no view of.
+
+    Besides :class:`EmulatorOptions`, a few undocumented details are fixed
+    choices: StartIncident on a duplicate answers 200 with the open record's ARN
+    and changes nothing on it; an empty ``clientToken`` counts as no token;
+    ``invokedBy`` is ``<service>.amazonaws.com`` for ``aws.<service>`` trigger
+    sources; ListTimelineEvents defaults to newest first (as the published
+    sample lists them); adding a related item twice is a ``ConflictException``
+    and removing an absent one a ``ResourceNotFoundException``; a plan ARN of
+    another account is not found (cross-account plans are not emulated); a
+    replication set is not required before StartIncident.
     """
 
     def __init__(self, region_name: str, account_id: str):
