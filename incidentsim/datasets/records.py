@@ -222,8 +222,11 @@ def _region_names() -> dict[str, str]:
     names: dict[str, str] = {}
     for partition in Loader().load_data("endpoints")["partitions"]:
         for code, info in partition.get("regions", {}).items():
-            if info.get("description"):
-                names[info["description"]] = code
+            description = info.get("description")
+            if description:
+                names[description] = code
+                if description.startswith("Europe ("):  # the older display name, still in old messages
+                    names["EU (" + description[len("Europe (") :]] = code
     return names
 
 
