@@ -312,19 +312,18 @@ def _column(frame: pd.DataFrame, name: str, where: str) -> pd.Series:
     return frame[name]
 
 
-def _times(values: pd.Series, origins: list[str], collector: _Collector, field: str, time_origin: pd.Timestamp | None) -> pd.Series:
-    """Parse a column of timestamps; bad cells are rejected by row and come back as NaT."""
+def _times(values: pd.Series, field: str, time_origin: pd.Timestamp | None, problems: dict[int, tuple[str, str]]) -> pd.Series:
+    """Parse a column of timestamps; a bad cell leaves NaT and a problem for its row (the first one kept)."""
     out: list[Any] = []
-    for value, origin in zip(values.tolist(), origins):
+    for position, value in enumerate(values.tolist()):
         try:
             if time_origin is not None:
-                seconds = float(value)
-                out.append(time_origin + pd.Timedelta(seconds=seconds))
+                out.append(time_origin + pd.Timedelta(seconds=float(value)))
             else:
                 out.append(parse_time(value, field))
         except (BadRecord, ValueError, TypeError, OverflowError) as error:
-            problem = error.problem if isinstance(error, BadRecord) else f"expected seconds from the time origin, got {value!r}"
-            collector.reject(origin, field, problem, "")
+            problem = error.problem if isinstance(error, BadRecord) else f"expected seconds after the time origin, got {value!r}"
+            problems.setdefault(position, (field, problem))
             out.append(pd.NaT)
     return pd.Series(pd.to_datetime(out, utc=True), index=values.index)
 
@@ -344,6 +343,15 @@ def _read_intervals(
     The state follows the count of open occurrences of the same alarm, so
     overlapping occurrences keep it in ALARM until the last one ends.
     """
+    if name_template:
+        import string
+
+        fields = {name for _, name, _, _ in string.Formatter().parse(name_template) if name}
+        if not fields <= set(id_columns):
+            raise ValueError(
+                f"name_template {name_template!r} uses {sorted(fields - set(id_columns))}, "
+                f"which are not among id_columns {list(id_columns)}"
+            )
     parts: list[pd.DataFrame] = []
     rows_seen = 0
     parquet = _stem(path).endswith((".parquet", ".pq"))
@@ -352,18 +360,20 @@ def _read_intervals(
         collector.read += len(chunk)
         raws = _row_json(chunk)
         ids = [_column(chunk, c, f"{path.name}:1").astype(str) for c in id_columns]
-        starts = _times(_column(chunk, start_column, f"{path.name}:1"), origins, collector, start_column, time_origin)
-        ends = _times(_column(chunk, end_column, f"{path.name}:1"), origins, collector, end_column, time_origin)
-        bad_names = np.zeros(len(chunk), dtype=bool)
-        for i, series in enumerate(ids):
-            blank = (series.str.strip() == "").to_numpy()
-            for position in np.flatnonzero(blank & ~bad_names):
-                collector.reject(origins[position], id_columns[i], "is empty; it names the alarm", raws[position])
-            bad_names |= blank
-        backwards = (ends < starts).to_numpy() & ~bad_names
-        for position in np.flatnonzero(backwards):
-            collector.reject(origins[position], end_column, f"ends before it starts ({ends.iloc[position]} < {starts.iloc[position]})", raws[position])
-        good = (~bad_names & ~backwards & starts.notna().to_numpy() & ends.notna().to_numpy())
+        problems: dict[int, tuple[str, str]] = {}
+        for column, series in zip(id_columns, ids):
+            for blank in np.flatnonzero((series.str.strip() == "").to_numpy()).tolist():
+                problems.setdefault(blank, (column, "is empty; it names the alarm"))
+        starts = _times(_column(chunk, start_column, f"{path.name}:1"), start_column, time_origin, problems)
+        ends = _times(_column(chunk, end_column, f"{path.name}:1"), end_column, time_origin, problems)
+        for backwards in np.flatnonzero((ends < starts).to_numpy()).tolist():
+            problems.setdefault(
+                backwards, (end_column, f"ends before it starts ({ends.iloc[backwards]} < {starts.iloc[backwards]})")
+            )
+        for row_number, (column, problem) in sorted(problems.items()):
+            collector.reject(origins[row_number], column, problem, raws[row_number])
+        good = np.ones(len(chunk), dtype=bool)
+        good[list(problems)] = False
         if name_template:
             names = [name_template.format(**dict(zip(id_columns, values))) for values in zip(*(s.tolist() for s in ids))]
         else:
@@ -387,7 +397,7 @@ def _read_intervals(
     occurrences = pd.concat(parts, ignore_index=True)
     account_id = collector.ctx.default_account("interval tables carry no account", len(occurrences))
     region = collector.ctx.default_region("interval tables carry no Region", len(occurrences))
-    if time_origin is not None:
+    if time_origin is not None and len(occurrences):
         collector.ctx.notes[f"{path.name}: times are seconds after {time_origin.isoformat()} (time_origin)"] += len(occurrences)
     starts = occurrences.assign(timestamp=occurrences["start"], step=1, kind=0, suffix=":start")
     ends = occurrences.assign(timestamp=occurrences["end"], step=-1, kind=1, suffix=":end")

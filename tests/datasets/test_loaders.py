@@ -409,3 +409,20 @@ def test_an_alarm_frame_dataframe_is_validated(tmp_path):
     broken = frame.assign(state=["BROKEN"])
     with pytest.raises(ValueError, match="column state must be one of OK, ALARM, INSUFFICIENT_DATA; 'BROKEN' at row 0"):
         validate_alarm_frame(broken)
+
+
+def test_a_name_template_with_an_unknown_field_is_named(tmp_path):
+    path = tmp_path / "intervals.csv"
+    path.write_text("alarm_id,device_id,start_timestamp,end_timestamp\n1,7,0,100\n")
+    with pytest.raises(ValueError, match=r"uses \['site'\], which are not among id_columns"):
+        load_alarms(path, name_template="{alarm_id}@{site}")
+
+
+def test_an_interval_row_with_several_problems_is_rejected_once(tmp_path):
+    path = tmp_path / "intervals.csv"
+    path.write_text("alarm_id,device_id,start_timestamp,end_timestamp\n,7,abc,zz\n1,7,0,5\n")
+    load = load_alarms(path, errors="quarantine", time_origin="2024-01-01")
+    assert load.counts == {"read": 2, "loaded": 1, "rejected": 1, "skipped": 0, "state_changes": 2, "duplicates": 0}
+    assert load.rejected.loc[0, "field"] == "alarm_id"
+    with pytest.raises(LoadError, match=r"intervals.csv:2: field 'alarm_id': is empty"):
+        load_alarms(path, time_origin="2024-01-01")
