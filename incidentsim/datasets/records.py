@@ -444,7 +444,8 @@ def from_history_item(item: dict[str, Any], ctx: ParseContext) -> list[Row]:
     name = text(item, "AlarmName")
     account = ctx.account_id or ""
     region = ctx.region or ""
-    arn, name, account, region = identity(ctx, "", name, account, region)
+    # the export has no ARN; incidentsim capture adds it from describe_alarms
+    arn, name, account, region = identity(ctx, text(item, "AlarmArn", required=False), name, account, region)
     try:
         new = state(data, "newState.stateValue")
         old = state(data, "oldState.stateValue")

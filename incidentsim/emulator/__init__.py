@@ -38,9 +38,11 @@ from .exceptions import (
 )
 from .faults import FaultInjector, FaultRule
 from .models import EmulatorOptions, SSMIncidentsBackend, StartIncidentOutcome, ssmincidents_backends
+from . import cloudwatch_history
 from .registration import RegistrationError, check_registration, register
 
 register()
+cloudwatch_history.register()
 
 __all__ = [
     "DEFAULT_ACCOUNT_ID",
