@@ -19,12 +19,24 @@ _LAZY = {
     "make_client": "incidentsim.emulator",
     "get_backend": "incidentsim.emulator",
     "EmulatorOptions": "incidentsim.emulator",
+    "load_alarms": "incidentsim.datasets.loaders",
+    "validate_alarm_frame": "incidentsim.datasets.schema",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .datasets.loaders import load_alarms
+    from .datasets.schema import validate_alarm_frame
     from .emulator import EmulatorOptions, get_backend, make_client, mock_incidents
 
-__all__ = ["EmulatorOptions", "__version__", "get_backend", "make_client", "mock_incidents"]
+__all__ = [
+    "EmulatorOptions",
+    "__version__",
+    "get_backend",
+    "load_alarms",
+    "make_client",
+    "mock_incidents",
+    "validate_alarm_frame",
+]
 
 
 def __getattr__(name: str) -> Any:

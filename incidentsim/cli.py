@@ -83,6 +83,74 @@ def _demo(_: argparse.Namespace) -> int:
     return 0
 
 
+def _add_history_options(parser: argparse.ArgumentParser) -> None:
+    """The options every command that reads alarm history takes."""
+    from .datasets.loaders import FORMATS
+
+    parser.add_argument("--format", default="auto", choices=FORMATS, help="input format (default: recognise it)")
+    parser.add_argument(
+        "--errors", default="raise", choices=("raise", "quarantine"),
+        help="stop at the first unreadable record (raise, default) or set bad records aside (quarantine)",
+    )
+    parser.add_argument("--account-id", help="account for formats that carry none (describe-alarm-history, interval tables)")
+    parser.add_argument("--region", help="Region for formats that carry none")
+    parser.add_argument("--time-origin", help="interval tables: times are seconds after this time, e.g. 2024-01-01")
+
+
+def _load_history(args: argparse.Namespace) -> Any:
+    from .datasets.loaders import LoadError, load_alarms
+
+    try:
+        return load_alarms(
+            args.history,
+            args.format,
+            errors=args.errors,
+            account_id=args.account_id,
+            region=args.region,
+            time_origin=args.time_origin,
+        )
+    except (LoadError, ValueError, FileNotFoundError) as error:
+        raise CommandError(str(error)) from None
+
+
+def _load(args: argparse.Namespace) -> int:
+    from .datasets.capture import write_alarm_frame
+
+    load = _load_history(args)
+    print(load.summary())
+    if args.out:
+        path = write_alarm_frame(load.alarms, args.out)
+        print(f"wrote {len(load.alarms):,} state changes to {path}")
+        if len(load.rejected):
+            rejected = path.with_name(path.stem + ".rejected.csv")
+            load.rejected.to_csv(rejected, index=False)
+            print(f"wrote {len(load.rejected):,} rejected records to {rejected}")
+    return 0
+
+
+def _capture(args: argparse.Namespace) -> int:
+    import boto3
+
+    from urllib.parse import urlparse
+
+    from .datasets.capture import capture_alarm_history, write_alarm_frame
+    from .emulator import THROWAWAY_CREDENTIALS, check_endpoint, is_loopback
+
+    credentials: dict[str, str] = {}
+    if args.endpoint_url:
+        check_endpoint(args.endpoint_url, args.allow_remote)
+        if is_loopback(urlparse(args.endpoint_url).hostname):
+            credentials = THROWAWAY_CREDENTIALS  # a local emulator: never send real keys to it
+    client = boto3.client("cloudwatch", region_name=args.region, endpoint_url=args.endpoint_url, **credentials)
+    where = args.endpoint_url or f"CloudWatch in {client.meta.region_name}, with your AWS credentials (read-only calls)"
+    print(f"incidentsim capture: reading alarm history from {where}", flush=True)
+    load = capture_alarm_history(client, args.start, args.end, alarm_names=args.alarm_name or None)
+    path = write_alarm_frame(load.alarms, args.out)
+    print(load.summary())
+    print(f"wrote {len(load.alarms):,} state changes to {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="incidentsim",
@@ -101,6 +169,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="a short demo of the emulator: a plan, a few incidents, a dedupe")
     demo.set_defaults(func=_demo)
+
+    load = commands.add_parser("load", help="read alarm history files and report what was read, rejected and skipped")
+    load.add_argument("history", nargs="+", help="alarm history files (EventBridge, describe-alarm-history, SNS, CSV, Parquet ...)")
+    _add_history_options(load)
+    load.add_argument("--out", help="write the canonical table here (.parquet or .csv); rejected records go beside it")
+    load.set_defaults(func=_load)
+
+    capture = commands.add_parser("capture", help="export CloudWatch alarm history to Parquet before CloudWatch forgets it")
+    capture.add_argument("--start", required=True, help="start of the time range (ISO 8601)")
+    capture.add_argument("--end", required=True, help="end of the time range (ISO 8601)")
+    capture.add_argument("--alarm-name", action="append", help="only this alarm (repeatable)")
+    capture.add_argument("--region", help="the Region to read (default: your AWS configuration's)")
+    capture.add_argument("--endpoint-url", help="a CloudWatch-compatible endpoint, e.g. incidentsim serve on 127.0.0.1")
+    capture.add_argument("--allow-remote", action="store_true", help="allow an --endpoint-url that is not loopback")
+    capture.add_argument("--out", required=True, help="where to write the table (.parquet or .csv)")
+    capture.set_defaults(func=_capture)
     return parser
 
 
@@ -115,7 +199,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # one line, not a traceback, for errors the user can act on
         from .emulator import UnsafeEndpointError
 
-        if isinstance(error, (UnsafeEndpointError, OSError)):
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        if isinstance(error, (UnsafeEndpointError, OSError, BotoCoreError, ClientError)):
             print(f"incidentsim {args.command}: {error}", file=sys.stderr)
             return 2
         raise

@@ -33,3 +33,62 @@ def test_console_script_is_installed():
     result = subprocess.run([sys.executable, "-m", "incidentsim.cli", "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
     assert "serve" in result.stdout and "demo" in result.stdout
+
+
+def test_load_prints_the_accounting_and_writes_the_table(corpus, tmp_path, capsys):
+    samples = corpus / "aws-sample-events"
+    files = [str(p) for p in sorted(samples.glob("cloudwatch-and-eventbridge_*.json"))]
+    out = tmp_path / "alarms.parquet"
+    assert main(["load", *files, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "read 10 records: 4 loaded, 0 rejected, 6 skipped" in printed
+    assert "skipped 6 x CloudWatch Alarm Configuration Change" in printed
+    import pandas as pd
+
+    assert len(pd.read_parquet(out)) == 4
+
+
+def test_load_quarantine_writes_rejected_records_beside_the_table(tmp_path, capsys):
+    path = tmp_path / "events.jsonl"
+    path.write_text('{"detail-type": "CloudWatch Alarm State Change", "detail": {}}\n')
+    assert main(["load", str(path), "--errors", "quarantine", "--out", str(tmp_path / "a.csv")]) == 0
+    assert "1 rejected" in capsys.readouterr().out
+    assert (tmp_path / "a.rejected.csv").read_text().count("events.jsonl:1") == 1
+
+
+def test_load_bad_input_is_one_line_and_status_2(tmp_path, capsys):
+    path = tmp_path / "events.jsonl"
+    path.write_text("{not json\n")
+    assert main(["load", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("incidentsim load: events.jsonl:1: field '<json>': invalid JSON")
+    assert "\n" not in err
+
+
+def test_capture_from_a_served_endpoint(server, tmp_path, capsys):
+    import boto3
+
+    from incidentsim.emulator import THROWAWAY_CREDENTIALS
+    from incidentsim.emulator.server import EmulatorControl
+
+    EmulatorControl(server.endpoint_url).reset()
+    cloudwatch = boto3.client("cloudwatch", region_name="eu-west-1", endpoint_url=server.endpoint_url, **THROWAWAY_CREDENTIALS)
+    cloudwatch.put_metric_alarm(AlarmName="cpu", MetricName="CPUUtilization", Namespace="AWS/EC2", Statistic="Average",
+                                Period=60, EvaluationPeriods=1, Threshold=80, ComparisonOperator="GreaterThanThreshold")
+    cloudwatch.set_alarm_state(AlarmName="cpu", StateValue="ALARM", StateReason="test")
+    out = tmp_path / "captured.parquet"
+    code = main(["capture", "--endpoint-url", server.endpoint_url, "--region", "eu-west-1",
+                 "--start", "2000-01-01", "--end", "2100-01-01", "--out", str(out)])
+    assert code == 0
+    assert "read 1 records: 1 loaded" in capsys.readouterr().out
+    from incidentsim import load_alarms
+
+    frame = load_alarms(out).alarms
+    assert frame.loc[0, "alarm_arn"] == "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:cpu"
+    EmulatorControl(server.endpoint_url).reset()
+
+
+def test_capture_refuses_a_remote_endpoint_without_the_flag(capsys):
+    code = main(["capture", "--endpoint-url", "http://10.0.0.5:5000", "--start", "2024-01-01", "--end", "2024-01-02", "--out", "x.parquet"])
+    assert code == 2
+    assert "allow_remote" in capsys.readouterr().err

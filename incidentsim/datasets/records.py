@@ -65,7 +65,7 @@ class ParseContext:
         if self.account_id:
             self.note(f"account {self.account_id} (given) used where {why}", count)
             return self.account_id
-        self.note(f"account {DEFAULT_ACCOUNT_ID} (the default; pass account_id=...) used where {why}", count)
+        self.note(f"account {DEFAULT_ACCOUNT_ID} (the default; set account_id= or --account-id) used where {why}", count)
         return DEFAULT_ACCOUNT_ID
 
     def default_region(self, why: str, count: int = 1) -> str:
@@ -73,7 +73,7 @@ class ParseContext:
         if self.region:
             self.note(f"region {self.region} (given) used where {why}", count)
             return self.region
-        self.note(f"region {DEFAULT_REGION} (the default; pass region=...) used where {why}", count)
+        self.note(f"region {DEFAULT_REGION} (the default; set region= or --region) used where {why}", count)
         return DEFAULT_REGION
 
 
@@ -107,12 +107,23 @@ def parse_time(value: Any, where: str) -> datetime:
         if abs(number) > EPOCH_MS_THRESHOLD:
             number /= 1000.0
         try:
-            return datetime.fromtimestamp(number, tz=timezone.utc)
+            return _in_range(datetime.fromtimestamp(number, tz=timezone.utc), value, where)
         except (OverflowError, OSError, ValueError):
             raise BadRecord(where, f"timestamp {value!r} is out of range") from None
     if not isinstance(value, str):
         raise BadRecord(where, f"expected a timestamp, got {type(value).__name__}")
-    return _parse_iso(value.strip(), where)
+    return _in_range(_parse_iso(value.strip(), where), value, where)
+
+
+# pandas keeps nanosecond times, which span 1677-09-21 to 2262-04-11
+EARLIEST = datetime(1677, 9, 22, tzinfo=timezone.utc)
+LATEST = datetime(2262, 4, 11, tzinfo=timezone.utc)
+
+
+def _in_range(parsed: datetime, value: Any, where: str) -> datetime:
+    if not EARLIEST <= parsed <= LATEST:
+        raise BadRecord(where, f"timestamp {value!r} is outside 1677-09-22 .. 2262-04-11")
+    return parsed
 
 
 @functools.lru_cache(maxsize=65536)

@@ -21,6 +21,7 @@ from .clock import EmulatorClock
 from .core import (
     DEFAULT_ACCOUNT_ID,
     DEFAULT_REGION,
+    THROWAWAY_CREDENTIALS,
     EmulatorNotAnsweringError,
     UnsafeEndpointError,
     check_endpoint,
@@ -57,6 +58,7 @@ __all__ = [
     "RegistrationError",
     "ResourceNotFoundException",
     "SSMIncidentsBackend",
+    "THROWAWAY_CREDENTIALS",
     "StartIncidentOutcome",
     "ThrottlingException",
     "UnsafeEndpointError",

@@ -95,7 +95,7 @@ def test_alarm_history_sample_is_sorted_and_its_arn_built(corpus):
 def test_alarm_history_without_account_says_it_used_the_default(corpus):
     load = load_alarms(corpus / SAMPLES / "aws-cli-example_cloudwatch_describe-alarm-history.json")
     assert load.alarms["account_id"].unique().tolist() == ["123456789012"]
-    assert load.notes["account 123456789012 (the default; pass account_id=...) used where the record has no 12-digit account"] == 2
+    assert load.notes["account 123456789012 (the default; set account_id= or --account-id) used where the record has no 12-digit account"] == 2
     assert "note (2 records)" in load.summary()
 
 
@@ -254,7 +254,9 @@ def test_every_timestamp_style(value, expected):
     assert parse_time(value, "t").isoformat() == expected
 
 
-@pytest.mark.parametrize("value", ["yesterday", "", None, True, "2024-13-01T00:00:00Z", float("nan"), [2024]])
+@pytest.mark.parametrize(
+    "value", ["yesterday", "", None, True, "2024-13-01T00:00:00Z", float("nan"), [2024], 9223372037, "9999-01-01T00:00:00Z"]
+)
 def test_bad_timestamps_name_the_field(value):
     from incidentsim.datasets.records import BadRecord
 
