@@ -302,8 +302,15 @@ def _table_origin(path: Path, first: int, count: int, parquet: bool) -> list[str
     return [f"{path.name}:{first + i}" for i in range(count)]
 
 
-def _row_json(frame: pd.DataFrame) -> list[str]:
-    return [compact(record) for record in frame.to_dict(orient="records")]
+def _row_json(frame: pd.DataFrame) -> pd.Series:
+    """Each row as compact JSON with sorted keys (what ``compact(row_dict)`` gives), built column-wise."""
+    if frame.empty:
+        return pd.Series([], dtype=object)
+    parts = [json.dumps(str(column)) + ":" + frame[column].map(json.dumps) for column in sorted(frame.columns, key=str)]
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined + "," + part
+    return "{" + joined + "}"
 
 
 def _column(frame: pd.DataFrame, name: str, where: str) -> pd.Series:
@@ -313,19 +320,23 @@ def _column(frame: pd.DataFrame, name: str, where: str) -> pd.Series:
 
 
 def _times(values: pd.Series, field: str, time_origin: pd.Timestamp | None, problems: dict[int, tuple[str, str]]) -> pd.Series:
-    """Parse a column of timestamps; a bad cell leaves NaT and a problem for its row (the first one kept)."""
-    out: list[Any] = []
+    """Parse a column of timestamps, column-wise where it can; a bad cell leaves NaT and a
+    problem for its row (the first problem of a row is kept)."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    if time_origin is not None:
+        seconds = numbers.where(numbers.abs() < 1e10)  # about 300 years either side
+        out = time_origin + pd.to_timedelta(seconds, unit="s")
+        for position in np.flatnonzero(out.isna().to_numpy()).tolist():
+            problems.setdefault(position, (field, f"expected seconds after the time origin, got {values.iloc[position]!r}"))
+        return pd.Series(pd.to_datetime(out, utc=True), index=values.index)
+    parsed: list[Any] = []
     for position, value in enumerate(values.tolist()):
         try:
-            if time_origin is not None:
-                out.append(time_origin + pd.Timedelta(seconds=float(value)))
-            else:
-                out.append(parse_time(value, field))
-        except (BadRecord, ValueError, TypeError, OverflowError) as error:
-            problem = error.problem if isinstance(error, BadRecord) else f"expected seconds after the time origin, got {value!r}"
-            problems.setdefault(position, (field, problem))
-            out.append(pd.NaT)
-    return pd.Series(pd.to_datetime(out, utc=True), index=values.index)
+            parsed.append(parse_time(value, field))
+        except BadRecord as error:
+            problems.setdefault(position, (field, error.problem))
+            parsed.append(pd.NaT)
+    return pd.Series(pd.to_datetime(parsed, utc=True), index=values.index)
 
 
 def _read_intervals(
@@ -371,23 +382,29 @@ def _read_intervals(
                 backwards, (end_column, f"ends before it starts ({ends.iloc[backwards]} < {starts.iloc[backwards]})")
             )
         for row_number, (column, problem) in sorted(problems.items()):
-            collector.reject(origins[row_number], column, problem, raws[row_number])
+            collector.reject(origins[row_number], column, problem, raws.iloc[row_number])
         good = np.ones(len(chunk), dtype=bool)
         good[list(problems)] = False
         if name_template:
-            names = [name_template.format(**dict(zip(id_columns, values))) for values in zip(*(s.tolist() for s in ids))]
+            names = pd.Series(
+                [name_template.format(**dict(zip(id_columns, values))) for values in zip(*(i.tolist() for i in ids))],
+                index=chunk.index,
+            )
         else:
-            names = ["_".join(f"{col}-{val}" for col, val in zip(id_columns, values)) for values in zip(*(s.tolist() for s in ids))]
+            names = f"{id_columns[0]}-" + ids[0]
+            for column, series in zip(id_columns[1:], ids[1:]):
+                names = names + f"_{column}-" + series
         part = pd.DataFrame(
             {
                 "alarm_name": names,
                 "start": starts,
                 "end": ends,
-                "raw": raws if collector.keep_raw else [""] * len(chunk),
-                "base": [record_id(raw) for raw in raws],
+                "raw": raws if collector.keep_raw else "",
+                "base": [record_id(raw) for raw in raws.tolist()],
                 "origin": origins,
                 "order": np.arange(rows_seen, rows_seen + len(chunk), dtype=np.int64),
-            }
+            },
+            index=chunk.index,
         )[good]
         rows_seen += len(chunk)
         collector.loaded += int(good.sum())
@@ -413,7 +430,7 @@ def _read_intervals(
             "account_id": account_id,
             "region": region,
             "alarm_name": events["alarm_name"],
-            "alarm_arn": [alarm_arn(account_id, region, name) for name in events["alarm_name"]],
+            "alarm_arn": alarm_arn(account_id, region, "") + events["alarm_name"],
             "state": state,
             "previous_state": previous,
             "reason": np.where(events["kind"] == 0, "Alarm occurrence started", "Alarm occurrence ended"),
@@ -449,7 +466,7 @@ def _read_generic_table(
             [f"{label}#{first + i}" for i in range(len(chunk))] if parquet else [f"{label}:{first + i}" for i in range(len(chunk))]
         )
         collector.read += len(chunk)
-        raws = _row_json(chunk)
+        raws = _row_json(chunk).tolist()
         rows: list[Row] = []
         for position, record in enumerate(chunk.to_dict(orient="records")):
             origin = origins[position]
@@ -548,7 +565,7 @@ def load_alarms(
     name_template: str | None = None,
     time_origin: str | pd.Timestamp | None = None,
     keep_raw: bool = True,
-    chunk_size: int = 100_000,
+    chunk_size: int = 20_000,
 ) -> AlarmLoad:
     """Read alarm history from files (or a DataFrame) into an AlarmFrame.
 

@@ -13,7 +13,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -128,6 +128,17 @@ def _in_range(parsed: datetime, value: Any, where: str) -> datetime:
 
 @functools.lru_cache(maxsize=65536)
 def _parse_iso(text: str, where: str) -> datetime:
+    try:  # Python 3.11+ reads every style seen in alarm exports directly
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        parsed = _parse_iso_normalised(text, where)
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def _parse_iso_normalised(text: str, where: str) -> datetime:
+    """The same, for Python 3.10's narrower fromisoformat."""
     normalised = text.replace(" ", "T", 1) if " " in text and "T" not in text else text
     if normalised.endswith(("Z", "z")):
         normalised = normalised[:-1] + "+00:00"
@@ -135,12 +146,9 @@ def _parse_iso(text: str, where: str) -> datetime:
     # Python 3.10's fromisoformat takes 3 or 6 fractional digits only
     normalised = _FRACTION.sub(lambda m: "." + (m.group(1) + "000000")[:6], normalised, count=1)
     try:
-        parsed = datetime.fromisoformat(normalised)
+        return datetime.fromisoformat(normalised)
     except ValueError:
         raise BadRecord(where, f"expected an ISO 8601 timestamp, got {text!r}") from None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
 
 
 def _is_number(text: str) -> bool:
@@ -157,7 +165,7 @@ def get(record: Any, path: str, required: bool = True, default: Any = None) -> A
     walked = []
     for part in path.split("."):
         walked.append(part)
-        if not isinstance(current, Mapping):
+        if not isinstance(current, dict):
             raise BadRecord(".".join(walked[:-1]) or "record", f"expected an object, got {type(current).__name__}")
         if part not in current or current[part] is None:
             if required:

@@ -1,0 +1,108 @@
+"""Loading benchmark: a million-record JSON Lines file and a million-row interval CSV.
+
+Run:  python benchmarks/bench_load.py [--records 1000000]
+
+Each measurement runs in a fresh subprocess so its peak memory (max RSS) is its
+own.  Side by side, in the same run, it measures a naive baseline (read the
+whole file, decode every line into a list, build one DataFrame) so the ratios
+say what chunked loading buys on this machine; figures are printed, nothing
+passes or fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ALARMS = [f"svc{s}-{kind}" for s in range(20) for kind in ("5xx", "latency", "cpu")]
+
+MEASURE = r"""
+import json, resource, sys, time
+import pandas as pd
+kind, path = sys.argv[1], sys.argv[2]
+start = time.perf_counter()
+if kind == "naive_jsonl":
+    with open(path) as handle:
+        records = [json.loads(line) for line in handle.read().splitlines()]
+    frame = pd.json_normalize(records)
+    rows = len(frame)
+elif kind == "naive_csv":
+    frame = pd.read_csv(path)
+    rows = len(frame)
+else:
+    from incidentsim.datasets.loaders import load_alarms
+    keep_raw = kind != "load_no_raw"
+    load = load_alarms(path, time_origin="2024-01-01" if path.endswith(".csv") else None, keep_raw=keep_raw)
+    rows = len(load.alarms)
+seconds = time.perf_counter() - start
+peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"rows": rows, "seconds": seconds, "peak_mb": peak_mb}))
+"""
+
+
+def write_inputs(folder: Path, records: int) -> tuple[Path, Path]:
+    """A JSON Lines file of EventBridge alarm state changes and an interval CSV, both ``records`` long."""
+    events = folder / "events.jsonl"
+    with events.open("w") as handle:
+        for i in range(records):
+            name = ALARMS[i % len(ALARMS)]
+            state, previous = ("ALARM", "OK") if (i // len(ALARMS)) % 2 == 0 else ("OK", "ALARM")
+            second = i * 3
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(1704067200 + second))
+            event = {
+                "version": "0", "id": f"00000000-0000-0000-0000-{i:012d}", "detail-type": "CloudWatch Alarm State Change",
+                "source": "aws.cloudwatch", "account": "123456789012", "time": stamp + "Z", "region": "us-east-1",
+                "resources": [f"arn:aws:cloudwatch:us-east-1:123456789012:alarm:{name}"],
+                "detail": {"alarmName": name,
+                           "state": {"value": state, "reason": "Threshold Crossed: 1 out of the last 1 datapoints", "timestamp": stamp + ".000+0000"},
+                           "previousState": {"value": previous, "reason": "", "timestamp": stamp + ".000+0000"},
+                           "configuration": {"metrics": [{"id": "m1", "returnData": True, "metricStat": {
+                               "metric": {"namespace": "AWS/EC2", "name": "CPUUtilization", "dimensions": {"InstanceId": f"i-{i % 97:04d}"}},
+                               "period": 60, "stat": "Average"}}]}},
+            }
+            handle.write(json.dumps(event, separators=(",", ":")) + "\n")
+    intervals = folder / "intervals.csv"
+    with intervals.open("w") as handle:
+        handle.write("alarm_id,device_id,start_timestamp,end_timestamp\n")
+        for i in range(records):
+            start = i * 2
+            handle.write(f"{i % 25},{i % 474},{start},{start + (i % 7) * 30}\n")
+    return events, intervals
+
+
+def measure(kind: str, path: Path) -> dict[str, float]:
+    output = subprocess.run([sys.executable, "-c", MEASURE, kind, str(path)], capture_output=True, text=True, check=True)
+    return dict(json.loads(output.stdout.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=1_000_000)
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, {args.records:,} records per input")
+    with tempfile.TemporaryDirectory() as folder:
+        events, intervals = write_inputs(Path(folder), args.records)
+        for label, path, runs in (
+            ("JSON Lines", events, ("load", "load_no_raw", "naive_jsonl")),
+            ("interval CSV", intervals, ("load", "load_no_raw", "naive_csv")),
+        ):
+            size_mb = path.stat().st_size / 2**20
+            print(f"\n{label}: {path.name}, {size_mb:,.0f} MB")
+            results = {kind: measure(kind, path) for kind in runs}
+            naive = results[runs[-1]]
+            for kind, result in results.items():
+                print(
+                    f"  {kind:<12} {result['rows']:>10,} rows  {result['seconds']:7.1f} s  "
+                    f"{result['rows'] / result['seconds']:>10,.0f} rows/s  peak {result['peak_mb']:7,.0f} MB  "
+                    f"(x{result['peak_mb'] / naive['peak_mb']:.2f} of the naive peak, x{result['peak_mb'] / size_mb:.2f} of the file)"
+                )
+
+
+if __name__ == "__main__":
+    main()
