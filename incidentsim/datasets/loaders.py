@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -98,7 +99,7 @@ class AlarmLoad:
         c = self.counts
         lines = [
             f"read {c['read']:,} records: {c['loaded']:,} loaded, {c['rejected']:,} rejected, {c['skipped']:,} skipped "
-            f"-> {c['state_changes']:,} state changes of {self.alarms['alarm_name'].nunique():,} alarms"
+            f"-> {c['state_changes']:,} state changes of {self.alarms['alarm_arn'].nunique():,} alarms"
             + (f" ({c['duplicates']:,} exact duplicates flagged)" if c["duplicates"] else "")
         ]
         for kind, count in Counter(self.skipped["kind"]).most_common():
@@ -591,8 +592,9 @@ def load_alarms(
         ``AlarmLoad.rejected`` with the same detail.
     account_id, region : str, optional
         Used where the format carries no account or Region (describe-alarm-history,
-        interval tables); the defaults are 123456789012 and us-east-1, and
-        ``AlarmLoad.notes`` says when a default was used.
+        interval tables).  Without them, a file named ``<account>_<region>.json``
+        (e.g. ``111111111111_eu-west-1.json``) gives its own; otherwise the defaults
+        are 123456789012 and us-east-1.  ``AlarmLoad.notes`` says which was used.
     event_source : str
         The ``source`` column, i.e. ``triggerDetails.source`` in a replay.
     columns : mapping, optional
@@ -665,12 +667,22 @@ def load_alarms(
     for path in paths:
         if not path.is_file():
             raise FileNotFoundError(f"no such file: {path}")
+    for path in paths:
+        named = _ACCOUNT_REGION_NAME.match(_stem(path).rsplit(".", 1)[0])
+        if named and account_id is None and region is None:
+            ctx.account_id, ctx.region, ctx.defaults_from = named["account"], named["region"], f"from the file name {path.name}"
         if format in ("intervals", "table", "alarm_frame") or (format == "auto" and _is_table(path)):
             _read_table_file(path, format, collector, table_options, id_columns, start_column, end_column, name_template, origin_time)
         else:
             expected = None if format == "auto" else format
             _read_json_file(path, collector, expected)
+        ctx.account_id, ctx.region, ctx.defaults_from = account_id, region, "given"
     return collector.result()
+
+
+# An export named <account>_<region>.json (as `aws cloudwatch describe-alarm-history` output
+# is often saved per account and Region) gives the account and Region its records lack.
+_ACCOUNT_REGION_NAME = re.compile(r"^(?P<account>\d{12})[_-](?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)$")
 
 
 def _read_table_file(

@@ -56,6 +56,7 @@ class ParseContext:
     region: str | None = None
     source: str = "aws.cloudwatch"
     notes: Counter[str] = field(default_factory=Counter)
+    defaults_from: str = "given"
 
     def note(self, text: str, count: int = 1) -> None:
         self.notes[text] += count
@@ -63,7 +64,7 @@ class ParseContext:
     def default_account(self, why: str, count: int = 1) -> str:
         """The given account, else the default, with a note either way."""
         if self.account_id:
-            self.note(f"account {self.account_id} (given) used where {why}", count)
+            self.note(f"account {self.account_id} ({self.defaults_from}) used where {why}", count)
             return self.account_id
         self.note(f"account {DEFAULT_ACCOUNT_ID} (the default; set account_id= or --account-id) used where {why}", count)
         return DEFAULT_ACCOUNT_ID
@@ -71,7 +72,7 @@ class ParseContext:
     def default_region(self, why: str, count: int = 1) -> str:
         """The given Region, else the default, with a note either way."""
         if self.region:
-            self.note(f"region {self.region} (given) used where {why}", count)
+            self.note(f"region {self.region} ({self.defaults_from}) used where {why}", count)
             return self.region
         self.note(f"region {DEFAULT_REGION} (the default; set region= or --region) used where {why}", count)
         return DEFAULT_REGION
@@ -461,10 +462,14 @@ def from_history_item(item: dict[str, Any], ctx: ParseContext) -> list[Row]:
         raise Skip(kind)
     data = json_object(get(item, "HistoryData"), "HistoryData")
     name = text(item, "AlarmName")
-    account = ctx.account_id or ""
-    region = ctx.region or ""
-    # the export has no ARN; incidentsim capture adds it from describe_alarms
-    arn, name, account, region = identity(ctx, text(item, "AlarmArn", required=False), name, account, region)
+    # the export has no ARN, account or Region; incidentsim capture adds the ARN from describe_alarms
+    arn = text(item, "AlarmArn", required=False)
+    if parse_alarm_arn(arn) is None:
+        account = ctx.default_account("describe-alarm-history records carry no account")
+        region = ctx.default_region("describe-alarm-history records carry no Region")
+    else:
+        account = region = ""
+    arn, name, account, region = identity(ctx, arn, name, account, region)
     try:
         new = state(data, "newState.stateValue")
         old = state(data, "oldState.stateValue")

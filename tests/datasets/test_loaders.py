@@ -95,7 +95,7 @@ def test_alarm_history_sample_is_sorted_and_its_arn_built(corpus):
 def test_alarm_history_without_account_says_it_used_the_default(corpus):
     load = load_alarms(corpus / SAMPLES / "aws-cli-example_cloudwatch_describe-alarm-history.json")
     assert load.alarms["account_id"].unique().tolist() == ["123456789012"]
-    assert load.notes["account 123456789012 (the default; set account_id= or --account-id) used where the record has no 12-digit account"] == 2
+    assert load.notes["account 123456789012 (the default; set account_id= or --account-id) used where describe-alarm-history records carry no account"] == 2
     assert "note (2 records)" in load.summary()
 
 
@@ -428,3 +428,18 @@ def test_an_interval_row_with_several_problems_is_rejected_once(tmp_path):
     assert load.rejected.loc[0, "field"] == "alarm_id"
     with pytest.raises(LoadError, match=r"intervals.csv:2: field 'alarm_id': is empty"):
         load_alarms(path, time_origin="2024-01-01")
+
+
+def test_history_exports_named_account_region_take_both_from_the_name(corpus, tmp_path):
+    sample = (corpus / SAMPLES / "aws-cli-example_cloudwatch_describe-alarm-history.json").read_text()
+    (tmp_path / "111111111111_eu-west-1.json").write_text(sample)
+    (tmp_path / "222222222222_us-west-2.json").write_text(sample)
+    load = load_alarms(sorted(tmp_path.glob("*.json")))
+    assert sorted(set(load.alarms["alarm_arn"])) == [
+        "arn:aws:cloudwatch:eu-west-1:111111111111:alarm:myalarm",
+        "arn:aws:cloudwatch:us-west-2:222222222222:alarm:myalarm",
+    ]
+    assert load.notes["account 111111111111 (from the file name 111111111111_eu-west-1.json) used where "
+                      "describe-alarm-history records carry no account"] == 2
+    given = load_alarms(sorted(tmp_path.glob("*.json")), account_id="333333333333", region="ap-south-1")
+    assert set(given.alarms["account_id"]) == {"333333333333"}  # what is given wins over the name
