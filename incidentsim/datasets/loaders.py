@@ -296,11 +296,11 @@ def _read_table(path: Path, chunk_size: int) -> Iterator[tuple[int, pd.DataFrame
         line += len(chunk)
 
 
-def _table_origin(path: Path, first: int, count: int, parquet: bool) -> list[str]:
-    label = "row" if parquet else ""
+def _table_origin(label: str, first: int, count: int, parquet: bool) -> list[str]:
+    """``file.csv:<line>`` for CSV rows, ``file.parquet#<row>`` for Parquet rows and DataFrames."""
     if parquet:
-        return [f"{path.name}#{label}{first + i}" for i in range(count)]
-    return [f"{path.name}:{first + i}" for i in range(count)]
+        return [f"{label}#{first + i}" for i in range(count)]
+    return [f"{label}:{first + i}" for i in range(count)]
 
 
 def _row_json(frame: pd.DataFrame) -> pd.Series:
@@ -368,7 +368,7 @@ def _read_intervals(
     rows_seen = 0
     parquet = _stem(path).endswith((".parquet", ".pq"))
     for first, chunk in _read_table(path, collector.chunk_size):
-        origins = _table_origin(path, first, len(chunk), parquet)
+        origins = _table_origin(path.name, first, len(chunk), parquet)
         collector.read += len(chunk)
         raws = _row_json(chunk)
         ids = [_column(chunk, c, f"{path.name}:1").astype(str) for c in id_columns]
@@ -463,9 +463,7 @@ def _read_generic_table(
     states = {str(k).upper(): v for k, v in state_map.items()}
     last_state: dict[str, str] = {}
     for first, chunk in chunks:
-        origins = (
-            [f"{label}#{first + i}" for i in range(len(chunk))] if parquet else [f"{label}:{first + i}" for i in range(len(chunk))]
-        )
+        origins = _table_origin(label, first, len(chunk), parquet)
         collector.read += len(chunk)
         raws = _row_json(chunk).tolist()
         rows: list[Row] = []
