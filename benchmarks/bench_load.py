@@ -84,14 +84,18 @@ def measure(kind: str, path: Path) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--only", choices=("jsonl", "csv"), help="measure one input only")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, {args.records:,} records per input")
     with tempfile.TemporaryDirectory() as folder:
         events, intervals = write_inputs(Path(folder), args.records)
-        for label, path, runs in (
-            ("JSON Lines", events, ("load", "load_no_raw", "naive_jsonl")),
-            ("interval CSV", intervals, ("load", "load_no_raw", "naive_csv")),
-        ):
+        inputs = {
+            "jsonl": ("JSON Lines", events, ("load", "load_no_raw", "naive_jsonl")),
+            "csv": ("interval CSV", intervals, ("load", "load_no_raw", "naive_csv")),
+        }
+        for key, (label, path, runs) in inputs.items():
+            if args.only and key != args.only:
+                continue
             size_mb = path.stat().st_size / 2**20
             print(f"\n{label}: {path.name}, {size_mb:,.0f} MB")
             results = {kind: measure(kind, path) for kind in runs}

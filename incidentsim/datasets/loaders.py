@@ -413,13 +413,16 @@ def _read_intervals(
     if not parts:
         return
     occurrences = pd.concat(parts, ignore_index=True)
+    del parts
     account_id = collector.ctx.default_account("interval tables carry no account", len(occurrences))
     region = collector.ctx.default_region("interval tables carry no Region", len(occurrences))
     if time_origin is not None and len(occurrences):
         collector.ctx.notes[f"{path.name}: times are seconds after {time_origin.isoformat()} (time_origin)"] += len(occurrences)
     starts = occurrences.assign(timestamp=occurrences["start"], step=1, kind=0, suffix=":start")
     ends = occurrences.assign(timestamp=occurrences["end"], step=-1, kind=1, suffix=":end")
+    del occurrences
     events = pd.concat([starts, ends], ignore_index=True).drop(columns=["start", "end"])
+    del starts, ends
     events = events.sort_values(["alarm_name", "timestamp", "kind", "order"], kind="stable", ignore_index=True)
     open_count = events.groupby("alarm_name", sort=False)["step"].cumsum()
     state = np.where(open_count > 0, "ALARM", "OK")
@@ -440,6 +443,7 @@ def _read_intervals(
             "origin": events["origin"],
         }
     )
+    del events
     collector.add_frame(frame)
 
 

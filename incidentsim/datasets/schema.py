@@ -138,7 +138,7 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
 
     It does not check values; :func:`validate_alarm_frame` does.
     """
-    frame = frame.copy()
+    frame = frame.copy(deep=False)  # columns are replaced, never written into: the caller's data is untouched
     for column in OPTIONAL_COLUMNS:
         if column not in frame.columns:
             frame[column] = False if column == "duplicate" else ""
