@@ -20,16 +20,28 @@ _LAZY = {
     "get_backend": "incidentsim.emulator",
     "EmulatorOptions": "incidentsim.emulator",
     "load_alarms": "incidentsim.datasets.loaders",
+    "replay": "incidentsim.replay",
+    "compare": "incidentsim.replay",
+    "ReplayResult": "incidentsim.replay",
+    "Policy": "incidentsim.policy",
+    "load_policy": "incidentsim.policy",
     "validate_alarm_frame": "incidentsim.datasets.schema",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
     from .datasets.loaders import load_alarms
+    from .policy import Policy, load_policy
+    from .replay import ReplayResult, compare, replay
     from .datasets.schema import validate_alarm_frame
     from .emulator import EmulatorOptions, get_backend, make_client, mock_incidents
 
 __all__ = [
     "EmulatorOptions",
+    "Policy",
+    "ReplayResult",
+    "compare",
+    "load_policy",
+    "replay",
     "__version__",
     "get_backend",
     "load_alarms",

@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 
@@ -151,6 +152,70 @@ def _capture(args: argparse.Namespace) -> int:
     return 0
 
 
+SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data"
+SAMPLE_HISTORY = SAMPLE_DIR / "alarm-events.jsonl"
+SAMPLE_POLICY = SAMPLE_DIR / "sample-policy.yaml"
+
+
+def _history_and_policy(args: argparse.Namespace, policy_path: str | None) -> tuple[Any, Any]:
+    from .policy import Policy, PolicyError
+
+    if not args.history:
+        if not SAMPLE_HISTORY.is_file():
+            raise CommandError(f"no HISTORY given and the bundled sample is not at {SAMPLE_HISTORY} (it ships in the source checkout)")
+        args.history = [str(SAMPLE_HISTORY)]
+    try:
+        policy = Policy.from_yaml(policy_path or SAMPLE_POLICY)
+    except PolicyError as error:
+        raise CommandError(str(error)) from None
+    return _load_history(args), policy
+
+
+def _replay_command(args: argparse.Namespace) -> int:
+    from .emulator import check_endpoint
+    from .replay import replay
+
+    if args.endpoint_url:
+        check_endpoint(args.endpoint_url, args.allow_remote)
+    load, policy = _history_and_policy(args, args.policy)
+    print(load.summary(), file=sys.stderr)
+    result = replay(
+        load, policy, engine=args.engine, endpoint_url=args.endpoint_url, allow_remote=args.allow_remote, progress=not args.quiet
+    )
+    out = Path(args.out)
+    paths = result.to_csv(out)
+    print(result.summary_text())
+    print(f"wrote {', '.join(str(p) for p in paths.values())}")
+    return 0
+
+
+def _compare_command(args: argparse.Namespace) -> int:
+    from .policy import Policy, PolicyError
+    from .replay import compare, replay
+
+    if len(args.policy) != 2:
+        raise CommandError("compare takes exactly two --policy files")
+    load, first = _history_and_policy(args, args.policy[0])
+    try:
+        second = Policy.from_yaml(args.policy[1])
+    except PolicyError as error:
+        raise CommandError(str(error)) from None
+    results = [replay(load, p, endpoint_url=args.endpoint_url, allow_remote=args.allow_remote, progress=False) for p in (first, second)]
+    table = compare(*results, by=args.by)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / "comparison.csv", index=False)
+    for label, result in zip("AB", results):
+        summary = result.summary()
+        print(f"{label}: {result.policy_name}: {summary['created']:,} incidents, {summary['deduplicated']:,} deduplicated, "
+              f"{summary['rejected']:,} rejected")
+    changed = table[table["incidents_diff"] != 0]
+    print(f"{len(changed):,} of {len(table):,} {'alarms' if args.by == 'alarm' else 'plans'} change their incident count:")
+    print(changed.head(15).to_string(index=False) if len(changed) else "  none")
+    print(f"wrote {out / 'comparison.csv'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="incidentsim",
@@ -175,6 +240,29 @@ def build_parser() -> argparse.ArgumentParser:
     _add_history_options(load)
     load.add_argument("--out", help="write the canonical table here (.parquet or .csv); rejected records go beside it")
     load.set_defaults(func=_load)
+
+    replay = commands.add_parser(
+        "replay", help="replay alarm history into the emulated StartIncident (default: the bundled sample and its policy)"
+    )
+    replay.add_argument("history", nargs="*", help="alarm history files (default: the bundled sample)")
+    replay.add_argument("--policy", help="policy YAML (default: the bundled sample policy)")
+    replay.add_argument("--out", default="replay-out", help="folder for events.csv, incidents.csv, summary.json (default replay-out)")
+    replay.add_argument("--engine", default="emulator", choices=("emulator",), help="how to replay (default emulator)")
+    replay.add_argument("--endpoint-url", help="a served emulator, e.g. http://127.0.0.1:5000 from incidentsim serve")
+    replay.add_argument("--allow-remote", action="store_true", help="allow an --endpoint-url that is not loopback")
+    replay.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_history_options(replay)
+    replay.set_defaults(func=_replay_command)
+
+    compare = commands.add_parser("compare", help="replay one history under two policies and compare them")
+    compare.add_argument("history", nargs="*", help="alarm history files (default: the bundled sample)")
+    compare.add_argument("--policy", action="append", required=True, help="a policy YAML; give it twice")
+    compare.add_argument("--by", default="alarm", choices=("alarm", "plan"), help="compare per alarm (default) or per plan")
+    compare.add_argument("--out", default="compare-out", help="folder for comparison.csv (default compare-out)")
+    compare.add_argument("--endpoint-url", help="a served emulator")
+    compare.add_argument("--allow-remote", action="store_true", help="allow an --endpoint-url that is not loopback")
+    _add_history_options(compare)
+    compare.set_defaults(func=_compare_command)
 
     capture = commands.add_parser("capture", help="export CloudWatch alarm history to Parquet before CloudWatch forgets it")
     capture.add_argument("--start", required=True, help="start of the time range (ISO 8601)")

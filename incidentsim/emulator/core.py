@@ -121,9 +121,15 @@ def make_client(
         check_endpoint(endpoint_url, allow_remote)
     session = boto3.session.Session(region_name=region_name, **THROWAWAY_CREDENTIALS)
     client = session.client("ssm-incidents", endpoint_url=endpoint_url, config=config)
+    return guard_client(client, allow_remote=allow_remote)
+
+
+def guard_client(client: Any, *, allow_remote: bool = False) -> Any:
+    """Add the two safety checks to an ssm-incidents client (idempotent): refuse to send a
+    request nobody local answers, and fail when an answer is not the emulator's."""
     if not allow_remote:
-        client.meta.events.register_last("before-send", _refuse_unanswered)
-    client.meta.events.register_last("after-call.ssm-incidents", _require_emulator)
+        client.meta.events.register_last("before-send", _refuse_unanswered, unique_id="incidentsim-refuse-unanswered")
+    client.meta.events.register_last("after-call.ssm-incidents", _require_emulator, unique_id="incidentsim-require-emulator")
     return client
 
 

@@ -1,0 +1,195 @@
+"""ReplayResult: the events and incidents tables of a replay, its summary, explanations and writers."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+OUTCOMES = ("created", "deduplicated", "ignored", "rejected")
+EVENT_RESULT_COLUMNS = (
+    "response_plan",
+    "client_token",
+    "dedupe_string",
+    "impact",
+    "title",
+    "outcome",
+    "dedup_reason",
+    "incident_arn",
+    "error_code",
+    "explanation",
+)
+INCIDENT_COLUMNS = (
+    "incident_arn",
+    "response_plan",
+    "title",
+    "impact",
+    "status",
+    "creation_time",
+    "resolved_time",
+    "trigger_count",
+    "dedupe_string",
+    "alarm_names",
+)
+SUMMARY_KEYS = (
+    "events",
+    "triggers",
+    "created",
+    "deduplicated",
+    "deduplicated_by_token",
+    "deduplicated_by_dedupe_string",
+    "ignored",
+    "rejected",
+    "dedup_ratio",
+)
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    """What a replay produced.
+
+    Attributes
+    ----------
+    events : DataFrame
+        One row per AlarmFrame row: the input columns, then ``response_plan``,
+        ``client_token``, ``dedupe_string``, ``impact``, ``title``, ``outcome``
+        (created | deduplicated | ignored | rejected), ``dedup_reason``
+        (client_token | dedupe_string | ""), ``incident_arn``, ``error_code`` and
+        ``explanation`` (one sentence: why this row had this outcome).
+    incidents : DataFrame
+        One row per incident record created, as the service reports it.
+    engine : str
+        The engine that ran.
+    policy_name : str
+    """
+
+    events: pd.DataFrame
+    incidents: pd.DataFrame
+    engine: str = "emulator"
+    policy_name: str = "policy"
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """The headline counts; ``dedup_ratio`` is deduplicated triggers over all triggers that reached the service."""
+        outcome = self.events["outcome"]
+        reason = self.events["dedup_reason"]
+        created = int((outcome == "created").sum())
+        deduplicated = int((outcome == "deduplicated").sum())
+        rejected = int((outcome == "rejected").sum())
+        triggers = created + deduplicated + rejected
+        return {
+            "events": int(len(self.events)),
+            "triggers": triggers,
+            "created": created,
+            "deduplicated": deduplicated,
+            "deduplicated_by_token": int((reason == "client_token").sum()),
+            "deduplicated_by_dedupe_string": int((reason == "dedupe_string").sum()),
+            "ignored": int((outcome == "ignored").sum()),
+            "rejected": rejected,
+            "dedup_ratio": round(deduplicated / (created + deduplicated), 4) if created + deduplicated else 0.0,
+        }
+
+    def summary_text(self) -> str:
+        """The summary as a few sentences a person reads."""
+        s = self.summary()
+        lines = [
+            f"{s['events']:,} alarm state changes replayed with policy '{self.policy_name}' ({self.engine} engine):",
+            f"  {s['triggers']:,} entered ALARM and reached StartIncident -> {s['created']:,} incidents created, "
+            f"{s['deduplicated']:,} deduplicated ({s['deduplicated_by_dedupe_string']:,} by dedupe string, "
+            f"{s['deduplicated_by_token']:,} by clientToken), {s['rejected']:,} rejected",
+            f"  {s['ignored']:,} started nothing (returns to OK, repeats, suppressed actions, ignored routes)",
+            f"  dedup ratio {s['dedup_ratio']:.1%}: of the calls the service accepted, this share opened no new incident",
+        ]
+        if s["rejected"]:
+            codes = self.events.loc[self.events["outcome"] == "rejected", "error_code"].value_counts()
+            lines.append("  rejected: " + ", ".join(f"{count:,} x {code}" for code, count in codes.items()))
+        if len(self.incidents):
+            by_plan = self.incidents.groupby("response_plan").size().sort_values(ascending=False)
+            lines.append("  incidents per plan: " + ", ".join(f"{plan} {count:,}" for plan, count in by_plan.items()))
+        return "\n".join(lines)
+
+    def explain(self, event_id: str) -> str:
+        """Why the event ``event_id`` had its outcome, in words."""
+        matches = self.events.index[self.events["event_id"] == event_id]
+        if len(matches) == 0:
+            raise KeyError(f"no event with event_id {event_id!r} in this result")
+        row = self.events.loc[matches[0]]
+        when = pd.Timestamp(row["timestamp"]).strftime("%Y-%m-%d %H:%M:%S UTC")
+        return f"{row['alarm_name']} at {when}: {row['outcome']}. {row['explanation']}"
+
+    def __repr__(self) -> str:
+        return f"ReplayResult(\n{self.summary_text()}\n)"
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"<pre>{html.escape(self.summary_text())}</pre>"
+
+    # ------------------------------------------------------------------ writers
+
+    def to_csv(self, folder: str | Path) -> dict[str, Path]:
+        """Write ``events.csv``, ``incidents.csv`` and ``summary.json`` into ``folder``."""
+        return self._write(Path(folder), "csv")
+
+    def to_parquet(self, folder: str | Path) -> dict[str, Path]:
+        """Write ``events.parquet``, ``incidents.parquet`` and ``summary.json`` into ``folder``."""
+        return self._write(Path(folder), "parquet")
+
+    def _write(self, folder: Path, kind: str) -> dict[str, Path]:
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = {"events": folder / f"events.{kind}", "incidents": folder / f"incidents.{kind}", "summary": folder / "summary.json"}
+        incidents = self.incidents.assign(alarm_names=self.incidents["alarm_names"].map(lambda names: ";".join(names)))
+        if kind == "csv":
+            self.events.to_csv(paths["events"], index=False)
+            incidents.to_csv(paths["incidents"], index=False)
+        else:
+            self.events.to_parquet(paths["events"], index=False)
+            incidents.to_parquet(paths["incidents"], index=False)
+        summary = {**self.summary(), "engine": self.engine, "policy": self.policy_name, **self.meta}
+        paths["summary"].write_text(json.dumps(summary, indent=2, default=str) + "\n")
+        return paths
+
+
+def compare(result_a: ReplayResult, result_b: ReplayResult, by: str = "alarm") -> pd.DataFrame:
+    """Incidents and deduplications per alarm (or per response plan) under two replays, and the difference.
+
+    Parameters
+    ----------
+    by : {"alarm", "plan"}
+        ``"alarm"`` groups by alarm ARN (with its name); ``"plan"`` by response plan.
+
+    Returns
+    -------
+    DataFrame
+        ``incidents_a``, ``incidents_b``, ``incidents_diff`` (b - a), ``deduplicated_a``,
+        ``deduplicated_b``, ``deduplicated_diff``, ``triggers_a``, ``triggers_b``; sorted by the
+        largest change in incidents.
+    """
+    if by not in ("alarm", "plan"):
+        raise ValueError(f"The 'by' parameter of compare must be one of {{alarm, plan}}. Got {by!r} instead.")
+    keys = ["alarm_arn", "alarm_name"] if by == "alarm" else ["response_plan"]
+
+    def counts(result: ReplayResult, suffix: str) -> pd.DataFrame:
+        events = result.events
+        if by == "plan":
+            events = events[events["response_plan"] != ""]
+        grouped = events.groupby(keys, observed=True)["outcome"]
+        return pd.DataFrame(
+            {
+                f"incidents_{suffix}": grouped.apply(lambda s: int((s == "created").sum())),
+                f"deduplicated_{suffix}": grouped.apply(lambda s: int((s == "deduplicated").sum())),
+                f"triggers_{suffix}": grouped.apply(lambda s: int(s.isin(["created", "deduplicated", "rejected"]).sum())),
+            }
+        )
+
+    table = counts(result_a, "a").join(counts(result_b, "b"), how="outer").fillna(0).astype("int64")
+    table["incidents_diff"] = table["incidents_b"] - table["incidents_a"]
+    table["deduplicated_diff"] = table["deduplicated_b"] - table["deduplicated_a"]
+    table = table[
+        ["incidents_a", "incidents_b", "incidents_diff", "deduplicated_a", "deduplicated_b", "deduplicated_diff", "triggers_a", "triggers_b"]
+    ]
+    order = table["incidents_diff"].abs().sort_values(ascending=False, kind="stable").index
+    return table.loc[order].reset_index()
