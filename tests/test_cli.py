@@ -92,3 +92,51 @@ def test_capture_refuses_a_remote_endpoint_without_the_flag(capsys):
     code = main(["capture", "--endpoint-url", "http://10.0.0.5:5000", "--start", "2024-01-01", "--end", "2024-01-02", "--out", "x.parquet"])
     assert code == 2
     assert "allow_remote" in capsys.readouterr().err
+
+
+def test_replay_with_no_arguments_replays_the_bundled_sample(tmp_path, capsys, monkeypatch):
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["replay", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "3,297 alarm state changes replayed with policy 'sample-policy'" in out
+    summary = json.loads((tmp_path / "replay-out" / "summary.json").read_text())
+    assert set(summary) >= {"events", "triggers", "created", "deduplicated", "deduplicated_by_token",
+                            "deduplicated_by_dedupe_string", "ignored", "rejected", "dedup_ratio"}
+    assert summary["events"] == 3297
+    import pandas as pd
+
+    events = pd.read_csv(tmp_path / "replay-out" / "events.csv")
+    assert len(events) == 3297 and (events["outcome"] == "created").sum() == summary["created"]
+    assert len(pd.read_csv(tmp_path / "replay-out" / "incidents.csv")) == summary["created"]
+
+
+def test_replay_bad_policy_is_one_line(tmp_path, capsys):
+    policy = tmp_path / "p.yaml"
+    policy.write_text("response_plans:\n  - name: web\n    title: Web\n    impact: 9\n")
+    assert main(["replay", "--policy", str(policy), "--quiet", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err == "incidentsim replay: p.yaml:4 response_plans[0].impact: expected an impact from 1 (critical) to 5 (no impact), got 9"
+
+
+def test_replay_refuses_a_remote_endpoint(capsys):
+    assert main(["replay", "--endpoint-url", "https://ssm-incidents.us-east-1.amazonaws.com", "--quiet"]) == 2
+    assert "not on this machine" in capsys.readouterr().err
+
+
+def test_compare_two_policies_on_the_sample(tmp_path, capsys):
+    from pathlib import Path
+
+    sample_policy = Path(__file__).resolve().parents[1] / "data" / "sample-policy.yaml"
+    wider = tmp_path / "wider.yaml"
+    text = sample_policy.read_text().replace("    tags: {team: search}", "    tags: {team: search}\n    dedupe_string: search-outage")
+    wider.write_text(text)
+    assert main(["compare", "--policy", str(sample_policy), "--policy", str(wider), "--out", str(tmp_path / "cmp")]) == 0
+    out = capsys.readouterr().out
+    assert "A: sample-policy:" in out and "change their incident count" in out
+    import pandas as pd
+
+    table = pd.read_csv(tmp_path / "cmp" / "comparison.csv")
+    search = table[table["alarm_name"].str.startswith("search-")]
+    assert search["incidents_b"].sum() < search["incidents_a"].sum()
