@@ -201,7 +201,7 @@ def _compare_command(args: argparse.Namespace) -> int:
     except PolicyError as error:
         raise CommandError(str(error)) from None
     results = [replay(load, p, endpoint_url=args.endpoint_url, allow_remote=args.allow_remote, progress=False) for p in (first, second)]
-    table = compare(*results, by=args.by)
+    table = compare(results[0], results[1], by=args.by)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "comparison.csv", index=False)

@@ -1250,7 +1250,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", default="data", help="folder to write into (default: data)")
     parser.add_argument("--seed", type=int, default=2024, help="random seed (default: 2024)")
     args = parser.parse_args(argv)
-    for name, path in write_sample(args.out, seed=args.seed).items():
+    for path in write_sample(args.out, seed=args.seed).values():
         print(f"{path}  ({path.stat().st_size:,} bytes)")
     return 0
 

@@ -49,8 +49,9 @@ def decide(alarms: pd.DataFrame, policy: Policy) -> pd.DataFrame:
     >>> frame = pd.DataFrame([{"event_id": "e1", "timestamp": pd.Timestamp("2024-05-01", tz="UTC"),
     ...     "alarm_name": "web-5xx", "alarm_arn": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:web-5xx",
     ...     "account_id": "123456789012", "region": "us-east-1", "state": "ALARM", "previous_state": "OK"}])
-    >>> decide(frame, policy).loc[0, ["trigger", "response_plan", "impact", "client_token"]].tolist()
-    [True, 'web', 2, 'e1']
+    >>> row = decide(frame, policy).iloc[0]
+    >>> bool(row["trigger"]), row["response_plan"], int(row["impact"]), row["client_token"]
+    (True, 'web', 2, 'e1')
     """
     rows: list[dict[str, Any]] = []
     for row in alarms.to_dict(orient="records"):
