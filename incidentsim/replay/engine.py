@@ -10,11 +10,9 @@ dedupe string of an OPEN incident.  The same code therefore works in process
 
 from __future__ import annotations
 
-import heapq
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,7 +25,8 @@ from botocore.exceptions import ClientError
 from ..datasets.schema import validate_alarm_frame
 from ..policy import Policy, ResponsePlan
 from .decisions import decide
-from .result import EVENT_RESULT_COLUMNS, INCIDENT_COLUMNS, ReplayResult
+from .result import ReplayResult
+from .simulation import Incident, Resolver, event_table, fed_counts, incident_table
 
 ENGINES = ("emulator",)
 RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 5})
@@ -100,75 +99,6 @@ def _ensure_plans(client: Any, plans: tuple[ResponsePlan, ...]) -> dict[str, str
     return arns
 
 
-@dataclass
-class _Incident:
-    arn: str
-    plan: str
-    created: pd.Timestamp
-    alarms: set[str] = field(default_factory=set)
-    resolved: pd.Timestamp | None = None
-    pending: int | None = None  # sequence number of a scheduled resolution, None when none
-
-
-class _Resolver:
-    """Schedules and applies resolutions in simulated time (a heap ordered by (time, sequence))."""
-
-    def __init__(self, session: _Session, policy: Policy):
-        self.session = session
-        self.strategy = policy.resolve
-        self.heap: list[tuple[pd.Timestamp, int, str]] = []
-        self.sequence = 0
-        self.incidents: dict[str, _Incident] = {}
-        self.open_by_alarm: dict[str, set[str]] = defaultdict(set)
-        self.alarm_state: dict[str, str] = {}
-
-    def schedule(self, incident: _Incident, when: pd.Timestamp) -> None:
-        self.sequence += 1
-        incident.pending = self.sequence
-        heapq.heappush(self.heap, (when, self.sequence, incident.arn))
-
-    def due(self, until: pd.Timestamp | None) -> None:
-        """Apply every resolution due at or before ``until`` (all of them when None)."""
-        while self.heap and (until is None or self.heap[0][0] <= until):
-            when, sequence, arn = heapq.heappop(self.heap)
-            incident = self.incidents[arn]
-            if incident.pending != sequence or incident.resolved is not None:
-                continue  # cancelled, or superseded
-            self.session.set_clock(when.to_pydatetime())
-            self.session.client.update_incident_record(arn=arn, status="RESOLVED")
-            incident.resolved = when
-            incident.pending = None
-            for alarm in incident.alarms:
-                self.open_by_alarm[alarm].discard(arn)
-
-    def created(self, incident: _Incident) -> None:
-        self.incidents[incident.arn] = incident
-        for alarm in incident.alarms:
-            self.open_by_alarm[alarm].add(incident.arn)
-        if self.strategy.strategy == "after" and self.strategy.after is not None:
-            self.schedule(incident, incident.created + self.strategy.after)
-
-    def fed(self, incident: _Incident, alarm: str) -> None:
-        if incident.resolved is None and alarm not in incident.alarms:
-            incident.alarms.add(alarm)
-            self.open_by_alarm[alarm].add(incident.arn)
-
-    def state_changed(self, alarm: str, state: str, when: pd.Timestamp) -> None:
-        self.alarm_state[alarm] = state
-        if self.strategy.strategy != "on_ok":
-            return
-        for arn in list(self.open_by_alarm.get(alarm, ())):
-            incident = self.incidents[arn]
-            if state == "ALARM":
-                incident.pending = None  # back in ALARM: the responder keeps it open
-            elif incident.pending is None and all(self.alarm_state.get(a) != "ALARM" for a in incident.alarms):
-                self.schedule(incident, when + self.strategy.delay)
-
-
-def _short(arn: str) -> str:
-    return arn.rsplit("/", 1)[-1][:8]
-
-
 def run_emulator(
     alarms: pd.DataFrame,
     policy: Policy,
@@ -192,7 +122,11 @@ def run_emulator(
     with open_session(client, endpoint_url, allow_remote) as session:
         session.configure(**policy.emulator_options())
         plan_arns = _ensure_plans(session.client, policy.response_plans)
-        resolver = _Resolver(session, policy)
+        def resolve(arn: str, when: pd.Timestamp) -> None:
+            session.set_clock(when.to_pydatetime())
+            session.client.update_incident_record(arn=arn, status="RESOLVED")
+
+        resolver = Resolver(policy, resolve)
         rows = alarms[["timestamp", "alarm_arn", "alarm_name", "state", "previous_state"]].to_dict(orient="records")
         plan_column = decisions["response_plan"].tolist()
         trigger_column = decisions["trigger"].tolist()
@@ -232,7 +166,7 @@ def run_emulator(
                         token = token_column[i]
                         if arn not in resolver.incidents:
                             outcome[i] = "created"
-                            resolver.created(_Incident(arn, plan_column[i], when, {alarm}))
+                            resolver.created(Incident(arn, plan_column[i], when, {alarm}))
                         else:
                             outcome[i] = "deduplicated"
                             dedup_reason[i] = "client_token" if token and tokens.get(token) == arn else "dedupe_string"
@@ -245,16 +179,13 @@ def run_emulator(
                 bar.update(1)
         resolver.due(None)
         incidents = _incident_table(session.client, resolver, alarms, incident_arn, outcome)
-    events = _event_table(alarms, decisions, policy, outcome, dedup_reason, incident_arn, error_code, error_message, incidents)
+    events = event_table(alarms, decisions, policy, outcome, dedup_reason, incident_arn, error_code, error_message, incidents)
     return ReplayResult(events=events, incidents=incidents, engine="emulator", policy_name=policy.name, meta={"emulator": session.where})
 
 
-def _incident_table(client: Any, resolver: _Resolver, alarms: pd.DataFrame, incident_arn: list[str], outcome: list[str]) -> pd.DataFrame:
+def _incident_table(client: Any, resolver: Resolver, alarms: pd.DataFrame, incident_arn: list[str], outcome: list[str]) -> pd.DataFrame:
     """Every incident the replay created, as GetIncidentRecord reports it."""
-    fed = pd.DataFrame({"incident_arn": incident_arn, "outcome": outcome, "alarm_name": alarms["alarm_name"].tolist()})
-    fed = fed[fed["outcome"].isin(["created", "deduplicated"])]
-    counts = fed.groupby("incident_arn").size()
-    names = fed.groupby("incident_arn")["alarm_name"].agg(lambda s: tuple(sorted(set(s))))
+    counts, names = fed_counts(alarms, incident_arn, outcome)
     rows = []
     for arn, incident in resolver.incidents.items():
         record = client.get_incident_record(arn=arn)["incidentRecord"]
@@ -272,74 +203,7 @@ def _incident_table(client: Any, resolver: _Resolver, alarms: pd.DataFrame, inci
                 "alarm_names": names.get(arn, ()),
             }
         )
-    table = pd.DataFrame(rows, columns=list(INCIDENT_COLUMNS))
-    for column in ("creation_time", "resolved_time"):
-        table[column] = pd.to_datetime(table[column], utc=True).astype("datetime64[ns, UTC]")
-    table["impact"] = table["impact"].astype("int64")
-    table["trigger_count"] = table["trigger_count"].astype("int64")
-    return table.sort_values(["creation_time", "incident_arn"], kind="stable", ignore_index=True)
-
-
-def _event_table(
-    alarms: pd.DataFrame,
-    decisions: pd.DataFrame,
-    policy: Policy,
-    outcome: list[str],
-    dedup_reason: list[str],
-    incident_arn: list[str],
-    error_code: list[str],
-    error_message: list[str],
-    incidents: pd.DataFrame,
-) -> pd.DataFrame:
-    plans = policy.plans
-    dedupe_of = dict(zip(incidents["incident_arn"], incidents["dedupe_string"]))
-    reached = [o in ("created", "deduplicated", "rejected") for o in outcome]
-    titles, impacts, explanations = [], [], []
-    for i, decision in enumerate(decisions.to_dict(orient="records")):
-        plan = plans.get(decision["response_plan"])
-        titles.append(decision["title"] or (plan.title if plan and reached[i] else ""))
-        impacts.append(decision["impact"] or (plan.impact if plan and reached[i] else 0))
-        explanations.append(_explain(decision, outcome[i], dedup_reason[i], incident_arn[i], error_code[i], error_message[i], dedupe_of))
-    extra = pd.DataFrame(
-        {
-            "response_plan": [d if reached[i] else "" for i, d in enumerate(decisions["response_plan"].tolist())],
-            "client_token": [t if reached[i] else "" for i, t in enumerate(decisions["client_token"].tolist())],
-            "dedupe_string": [dedupe_of.get(arn, "") for arn in incident_arn],
-            "impact": pd.array(impacts, dtype="Int64"),
-            "title": titles,
-            "outcome": pd.Categorical(outcome, categories=["created", "deduplicated", "ignored", "rejected"]),
-            "dedup_reason": dedup_reason,
-            "incident_arn": incident_arn,
-            "error_code": error_code,
-            "explanation": explanations,
-        },
-        index=alarms.index,
-    )
-    extra["impact"] = extra["impact"].mask(extra["impact"] == 0)
-    for column in ("response_plan", "client_token", "dedupe_string", "title", "dedup_reason", "incident_arn", "error_code", "explanation"):
-        extra[column] = extra[column].astype("string")
-    return pd.concat([alarms, extra[list(EVENT_RESULT_COLUMNS)]], axis=1)
-
-
-def _explain(decision: dict[str, Any], outcome: str, reason: str, arn: str, code: str, message: str, dedupe_of: dict[str, str]) -> str:
-    if outcome == "ignored":
-        note = decision["decision_note"]
-        return note[0].upper() + note[1:] + "." if note else "Started nothing."
-    if decision["decision_error"]:
-        return f"Not sent: {decision['decision_note']}."
-    route = f"route '{decision['route']}'" if decision["route"] else "the policy's default for unmatched alarms"
-    lead = f"Entered ALARM; {route} sent it to {decision['response_plan']}"
-    if outcome == "rejected":
-        return f"{lead}, and StartIncident answered {code}: {message}"
-    dedupe = dedupe_of.get(arn, "")
-    if outcome == "created":
-        return f"{lead}; no OPEN incident had its dedupe string '{dedupe}', so a new incident ({_short(arn)}) was created."
-    if reason == "client_token":
-        return (
-            f"{lead}; its clientToken '{decision['client_token']}' had already started incident {_short(arn)}, "
-            "so StartIncident returned that incident again."
-        )
-    return f"{lead}; incident {_short(arn)} was still OPEN with the same dedupe string '{dedupe}', so it was deduplicated into it."
+    return incident_table(rows)
 
 
 def replay(
