@@ -207,6 +207,11 @@ class _TokenEntry:
     stored_at: datetime
 
 
+def token_conflict_message(token: str, operation: str) -> str:
+    """The ConflictException message for a clientToken reused with different parameters."""
+    return f"The clientToken {token!r} was already used with different {operation} parameters"
+
+
 def _fingerprint(params: dict[str, Any]) -> str:
     canonical = json.dumps(params, sort_keys=True, default=lambda v: as_utc(v).isoformat())
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -373,9 +378,7 @@ class SSMIncidentsBackend(BaseBackend):
             entry = None
         if entry is not None:
             if entry.fingerprint != fingerprint and self.options.token_mismatch == "conflict":
-                raise ConflictException(
-                    f"The clientToken {token!r} was already used with different {operation} parameters"
-                )
+                raise ConflictException(token_conflict_message(token, operation))
             return entry.result, True
         result = action()
         self._tokens[key] = _TokenEntry(fingerprint, result, now)

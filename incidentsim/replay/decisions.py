@@ -13,13 +13,21 @@ it uses, so a million rows cost about as much as their distinct alarms.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 
 import jinja2.meta
 import numpy as np
 import pandas as pd
 
-from ..policy import TITLE_LIMIT, TOKEN_LIMIT, Pattern, Policy, Template, TemplateRenderError, _ENVIRONMENT, template_context
+from ..policy import (
+    _ENVIRONMENT,
+    TITLE_LIMIT,
+    TOKEN_LIMIT,
+    Pattern,
+    Policy,
+    Template,
+    TemplateRenderError,
+    template_context,
+)
 
 DECISION_COLUMNS = (
     "trigger",  # bool: this row calls StartIncident
@@ -72,7 +80,7 @@ class _Fields:
         return result
 
 
-def _render_column(template: Template, alarms: pd.DataFrame, rows: np.ndarray, plan: Sequence[str]) -> tuple[dict[int, str], dict[int, str]]:
+def _render_column(template: Template, alarms: pd.DataFrame, rows: np.ndarray, plan: np.ndarray) -> tuple[dict[int, str], dict[int, str]]:
     """Render ``template`` for the given row positions, once per distinct input; (texts, errors) by position."""
     variables = jinja2.meta.find_undeclared_variables(_ENVIRONMENT.parse(template.source))
     columns = sorted({c for v in variables for c in _TEMPLATE_SOURCES.get(v, ()) if c in alarms.columns})
@@ -91,12 +99,12 @@ def _render_column(template: Template, alarms: pd.DataFrame, rows: np.ndarray, p
     for code, position in first_of.items():
         try:
             rendered[code] = (template.render(template_context(records[position], plan[rows[position]])), None)
-        except TemplateRenderError as error:
-            rendered[code] = (None, str(error))
+        except TemplateRenderError as failure:
+            rendered[code] = (None, str(failure))
     for position, code in enumerate(codes):
-        text, error = rendered[int(code)]
-        if error is not None:
-            errors[int(rows[position])] = error
+        text, problem = rendered[int(code)]
+        if problem is not None:
+            errors[int(rows[position])] = problem
         else:
             texts[int(rows[position])] = str(text)
     return texts, errors
@@ -106,7 +114,7 @@ def _short_hash(text: str) -> str:
     return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:12]
 
 
-def _tokens(alarms: pd.DataFrame, policy: Policy, rows: np.ndarray, plan: Sequence[str]) -> tuple[dict[int, str], dict[int, str]]:
+def _tokens(alarms: pd.DataFrame, policy: Policy, rows: np.ndarray, plan: np.ndarray) -> tuple[dict[int, str], dict[int, str]]:
     """The clientToken of each triggering row (see :func:`incidentsim.policy.token_for`)."""
     strategy = policy.client_token
     if strategy.strategy == "none" or not len(rows):

@@ -28,7 +28,7 @@ from .decisions import decide
 from .result import ReplayResult
 from .simulation import Incident, Resolver, event_table, fed_counts, incident_table
 
-ENGINES = ("emulator",)
+ENGINES = ("emulator", "fast")
 RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 5})
 
 
@@ -223,8 +223,10 @@ def replay(
     alarms : AlarmFrame, AlarmLoad, or paths
         The history (anything :func:`incidentsim.load_alarms` reads, or its result).
     policy : Policy or path to a YAML policy
-    engine : {"emulator"}
-        ``"emulator"`` calls StartIncident for every trigger through boto3.
+    engine : {"emulator", "fast"}
+        ``"emulator"`` calls StartIncident for every trigger through boto3; ``"fast"``
+        computes the same tables without service calls (synthetic incident ARNs in the
+        real format), for tuning and large histories.
     client : boto3 ssm-incidents client, optional
         Use this client (inside a moto mock, or pointed at a served emulator).
     endpoint_url : str, optional
@@ -258,4 +260,10 @@ def replay(
     else:
         frame = load_alarms(alarms).alarms
     frame = frame.reset_index(drop=True)
+    if engine == "fast":
+        if client is not None or endpoint_url is not None:
+            raise ValueError("the fast engine calls no service; client and endpoint_url go with engine='emulator'")
+        from .fast import run_fast
+
+        return run_fast(frame, policy)
     return run_emulator(frame, policy, client=client, endpoint_url=endpoint_url, allow_remote=allow_remote, progress=progress)

@@ -13,13 +13,14 @@ import pandas as pd
 from ..policy import Policy
 from .result import EVENT_RESULT_COLUMNS, INCIDENT_COLUMNS
 
+
 @dataclass
 class Incident:
     arn: str
     plan: str
-    created: pd.Timestamp
+    created: Any  # a Timestamp, or integer nanoseconds in the fast engine
     alarms: set[str] = field(default_factory=set)
-    resolved: pd.Timestamp | None = None
+    resolved: Any = None
     pending: int | None = None  # sequence number of a scheduled resolution, None when none
 
 
@@ -30,21 +31,25 @@ class Resolver:
     fast engine's own bookkeeping).
     """
 
-    def __init__(self, policy: Policy, on_resolve: Callable[[str, pd.Timestamp], None]):
+    def __init__(self, policy: Policy, on_resolve: Callable[[str, Any], None], nanoseconds: bool = False):
         self.on_resolve = on_resolve
         self.strategy = policy.resolve
-        self.heap: list[tuple[pd.Timestamp, int, str]] = []
+        # times are pandas Timestamps, or integer nanoseconds (the fast engine's)
+        scale: Callable[[Any], Any] = (lambda d: int(d.total_seconds() * 10**9)) if nanoseconds else (lambda d: d)
+        self.delay = scale(policy.resolve.delay)
+        self.after = scale(policy.resolve.after) if policy.resolve.after is not None else None
+        self.heap: list[tuple[Any, int, str]] = []
         self.sequence = 0
         self.incidents: dict[str, Incident] = {}
         self.open_by_alarm: dict[str, set[str]] = defaultdict(set)
         self.alarm_state: dict[str, str] = {}
 
-    def schedule(self, incident: Incident, when: pd.Timestamp) -> None:
+    def schedule(self, incident: Incident, when: Any) -> None:
         self.sequence += 1
         incident.pending = self.sequence
         heapq.heappush(self.heap, (when, self.sequence, incident.arn))
 
-    def due(self, until: pd.Timestamp | None) -> None:
+    def due(self, until: Any) -> None:
         """Apply every resolution due at or before ``until`` (all of them when None)."""
         while self.heap and (until is None or self.heap[0][0] <= until):
             when, sequence, arn = heapq.heappop(self.heap)
@@ -61,15 +66,15 @@ class Resolver:
         self.incidents[incident.arn] = incident
         for alarm in incident.alarms:
             self.open_by_alarm[alarm].add(incident.arn)
-        if self.strategy.strategy == "after" and self.strategy.after is not None:
-            self.schedule(incident, incident.created + self.strategy.after)
+        if self.strategy.strategy == "after" and self.after is not None:
+            self.schedule(incident, incident.created + self.after)
 
     def fed(self, incident: Incident, alarm: str) -> None:
         if incident.resolved is None and alarm not in incident.alarms:
             incident.alarms.add(alarm)
             self.open_by_alarm[alarm].add(incident.arn)
 
-    def state_changed(self, alarm: str, state: str, when: pd.Timestamp) -> None:
+    def state_changed(self, alarm: str, state: str, when: Any) -> None:
         self.alarm_state[alarm] = state
         if self.strategy.strategy != "on_ok":
             return
@@ -78,7 +83,7 @@ class Resolver:
             if state == "ALARM":
                 incident.pending = None  # back in ALARM: the responder keeps it open
             elif incident.pending is None and all(self.alarm_state.get(a) != "ALARM" for a in incident.alarms):
-                self.schedule(incident, when + self.strategy.delay)
+                self.schedule(incident, when + self.delay)
 
 
 def short_id(arn: str) -> str:
