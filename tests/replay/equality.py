@@ -19,15 +19,19 @@ def assert_same_result(emulated, fast) -> None:
     for left, right in zip(a["incident_arn"].tolist(), b["incident_arn"].tolist()):
         assert mapping.setdefault(left, right) == right, f"{left} groups events that {right} does not"
     assert len(set(mapping.values())) == len(mapping), "two incidents of one engine are one of the other"
-    generated = dict(zip(emulated.incidents["dedupe_string"], fast.incidents["dedupe_string"]))
+    left_dedupe = dict(zip(emulated.incidents["incident_arn"], emulated.incidents["dedupe_string"]))
+    right_dedupe = dict(zip(fast.incidents["incident_arn"], fast.incidents["dedupe_string"]))
+    generated = {  # dedupe strings each engine made up itself (not a plan's string or an alarm ARN)
+        left_dedupe[l]: right_dedupe[r]
+        for l, r in mapping.items()
+        if l in left_dedupe and r in right_dedupe and left_dedupe[l] != right_dedupe[r]
+    }
 
     def rename(frame: pd.DataFrame) -> pd.DataFrame:
         frame = frame.copy()
         frame["incident_arn"] = frame["incident_arn"].map(lambda x: mapping.get(x, x)).astype(frame["incident_arn"].dtype)
         if "dedupe_string" in frame:
-            frame["dedupe_string"] = frame["dedupe_string"].map(
-                lambda x: generated.get(x, x) if x and not str(x).startswith("arn:") else x
-            ).astype(frame["dedupe_string"].dtype)
+            frame["dedupe_string"] = frame["dedupe_string"].map(lambda x: generated.get(x, x)).astype(frame["dedupe_string"].dtype)
         if "explanation" in frame:
             def fix(text: str) -> str:
                 for left, right in mapping.items():
