@@ -3,8 +3,8 @@
 Replay alarm history into an emulated Incident Manager ``StartIncident`` and see
 which incidents would have been created and which deduplicated, and why.
 
-Importing ``incidentsim`` is cheap and has no side effects; the emulator (and
-moto) load on first use of a name that needs them.
+Importing ``incidentsim`` has no side effects and does not load moto; the emulator
+loads on first use of a name that needs it.
 """
 
 from __future__ import annotations
@@ -20,9 +20,6 @@ _LAZY = {
     "get_backend": "incidentsim.emulator",
     "EmulatorOptions": "incidentsim.emulator",
     "load_alarms": "incidentsim.datasets.loaders",
-    "replay": "incidentsim.replay",
-    "compare": "incidentsim.replay",
-    "ReplayResult": "incidentsim.replay",
     "Policy": "incidentsim.policy",
     "load_policy": "incidentsim.policy",
     "validate_alarm_frame": "incidentsim.datasets.schema",
@@ -31,9 +28,12 @@ _LAZY = {
 if TYPE_CHECKING:  # pragma: no cover
     from .datasets.loaders import load_alarms
     from .policy import Policy, load_policy
-    from .replay import ReplayResult, compare, replay
     from .datasets.schema import validate_alarm_frame
     from .emulator import EmulatorOptions, get_backend, make_client, mock_incidents
+
+# ``incidentsim.replay`` is both the function and its subpackage; importing the function here
+# binds the name to it (a lazy attribute would be shadowed by the subpackage once imported).
+from .replay import ReplayResult, compare, replay  # noqa: E402
 
 __all__ = [
     "EmulatorOptions",

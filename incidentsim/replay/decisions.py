@@ -95,10 +95,11 @@ def _render_column(template: Template, alarms: pd.DataFrame, rows: np.ndarray, p
     for position, code in enumerate(codes):
         first_of.setdefault(int(code), position)
     rendered: dict[int, tuple[str | None, str | None]] = {}
-    records = subset.to_dict(orient="records")
-    for code, position in first_of.items():
+    firsts = list(first_of.items())
+    records = subset.iloc[[position for _, position in firsts]].to_dict(orient="records")
+    for (code, position), record in zip(firsts, records):
         try:
-            rendered[code] = (template.render(template_context(records[position], plan[rows[position]])), None)
+            rendered[code] = (template.render(template_context(record, plan[rows[position]])), None)
         except TemplateRenderError as failure:
             rendered[code] = (None, str(failure))
     for position, code in enumerate(codes):

@@ -19,14 +19,12 @@ rounding the wire applies (milliseconds, as epoch seconds).
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 import re
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from botocore.utils import parse_timestamp
 
 from ..emulator.core import DEFAULT_ACCOUNT_ID
 from ..emulator.models import EmulatorOptions, token_conflict_message
@@ -46,13 +44,10 @@ def _uuid_like(*parts: str) -> str:
     return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
 
 
-def _wire_time(nanoseconds: int) -> pd.Timestamp:
-    """A time as a client reads it back: cut to milliseconds, sent as epoch seconds."""
-    moment = pd.Timestamp(nanoseconds, tz="UTC").to_pydatetime()
-    seconds: float = calendar.timegm(moment.timetuple())
-    if moment.microsecond:
-        seconds += (moment.microsecond // 1000) / 1000.0
-    return pd.Timestamp(parse_timestamp(seconds)).tz_convert("UTC")
+def _wire_times(nanoseconds: pd.Series) -> pd.Series:
+    """Times as a client reads them back: the service sends epoch seconds cut to milliseconds."""
+    floored = (nanoseconds // 10**6) * 10**6
+    return pd.to_datetime(floored, utc=True).astype("datetime64[ns, UTC]")
 
 
 def _plan_arn(plan: str) -> str:
@@ -126,6 +121,7 @@ def run_fast(alarms: pd.DataFrame, policy: Policy, *, progress: bool = False) ->
 
     resolver = Resolver(policy, service.close, nanoseconds=True)
     heap = resolver.heap
+    open_by_alarm = resolver.open_by_alarm
     track_ok = policy.resolve.strategy == "on_ok"
     for i in range(n):
         when = int(times[i])
@@ -152,29 +148,34 @@ def run_fast(alarms: pd.DataFrame, policy: Policy, *, progress: bool = False) ->
                         resolver.fed(resolver.incidents[arn], arns[i])
                     if token:
                         replay_tokens.setdefault(token, arn)
-        if track_ok:
+        # an alarm's state matters once it has fed an open incident (feeding puts it in ALARM)
+        if track_ok and (trigger[i] or open_by_alarm.get(arns[i])):
             resolver.state_changed(arns[i], states[i], when)
     resolver.due(None)
 
     counts, names = fed_counts(alarms, incident_arn.tolist(), outcome.tolist())
-    rows = []
-    for arn, incident in resolver.incidents.items():
-        record = service.records[arn]
-        rows.append(
-            {
-                "incident_arn": arn,
-                "response_plan": incident.plan,
-                "title": record["title"],
-                "impact": record["impact"],
-                "status": "RESOLVED" if record["resolved"] is not None else "OPEN",
-                "creation_time": _wire_time(record["created"]),
-                "resolved_time": _wire_time(record["resolved"]) if record["resolved"] is not None else pd.NaT,
-                "trigger_count": int(counts.get(arn, 0)),
-                "dedupe_string": record["dedupe"],
-                "alarm_names": names.get(arn, ()),
-            }
-        )
-    incidents = incident_table(rows)
+    made = list(resolver.incidents)
+    records = [service.records[arn] for arn in made]
+    resolved = pd.Series([r["resolved"] for r in records], dtype="Int64")  # nanoseconds need all 64 bits
+    resolved_times = pd.Series(pd.NaT, index=resolved.index, dtype="datetime64[ns, UTC]")
+    ended = resolved.notna()
+    if ended.any():
+        resolved_times[ended] = _wire_times(resolved[ended].astype("int64"))
+    table = pd.DataFrame(
+        {
+            "incident_arn": made,
+            "response_plan": [resolver.incidents[arn].plan for arn in made],
+            "title": [r["title"] for r in records],
+            "impact": [r["impact"] for r in records],
+            "status": np.where(ended, "RESOLVED", "OPEN"),
+            "creation_time": _wire_times(pd.Series([r["created"] for r in records], dtype="int64")),
+            "resolved_time": resolved_times,
+            "trigger_count": [int(counts.get(arn, 0)) for arn in made],
+            "dedupe_string": [r["dedupe"] for r in records],
+            "alarm_names": [names.get(arn, ()) for arn in made],
+        }
+    )
+    incidents = incident_table(table)
     events = event_table(
         alarms, decisions, policy, outcome.tolist(), dedup_reason.tolist(), incident_arn.tolist(),
         error_code.tolist(), error_message.tolist(), incidents,

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..policy import Policy
@@ -101,73 +102,87 @@ def event_table(
     error_message: list[str],
     incidents: pd.DataFrame,
 ) -> pd.DataFrame:
-    plans = policy.plans
+    """The events table: the AlarmFrame's columns, then each row's decision, outcome and explanation."""
+    index = alarms.index
+    text = lambda values: pd.Series(values, index=index, dtype="string")  # noqa: E731
+    outcomes = text(outcome)
+    reasons = text(dedup_reason)
+    arns = text(incident_arn)
+    codes = text(error_code)
+    plan = decisions["response_plan"].astype("string")
+    route = decisions["route"].astype("string")
+    token = decisions["client_token"].astype("string")
+    note = decisions["decision_note"].astype("string")
+    reached = outcomes.isin(["created", "deduplicated", "rejected"])
+    plan_names = decisions["response_plan"].tolist()
+    titles_of = {name: p.title for name, p in policy.plans.items()}
+    impacts_of = {name: p.impact for name, p in policy.plans.items()}
+    plan_title = pd.Series([titles_of.get(name, "") for name in plan_names], index=index, dtype="string")
+    plan_impact = pd.Series([impacts_of.get(name, 0) for name in plan_names], index=index, dtype="int64")
+    title = decisions["title"].astype("string")
+    title = title.where((title != "") | ~reached, plan_title)
+    impact = decisions["impact"].astype("int64").where(decisions["impact"] != 0, plan_impact.where(reached, 0))
     dedupe_of = dict(zip(incidents["incident_arn"], incidents["dedupe_string"]))
-    reached = [o in ("created", "deduplicated", "rejected") for o in outcome]
-    titles, impacts, explanations = [], [], []
-    for i, decision in enumerate(decisions.to_dict(orient="records")):
-        plan = plans.get(decision["response_plan"])
-        titles.append(decision["title"] or (plan.title if plan and reached[i] else ""))
-        impacts.append(decision["impact"] or (plan.impact if plan and reached[i] else 0))
-        explanations.append(explain(decision, outcome[i], dedup_reason[i], incident_arn[i], error_code[i], error_message[i], dedupe_of))
+    dedupe = pd.Series([dedupe_of.get(arn, "") for arn in incident_arn], index=index, dtype="string")
+    short = arns.str.rsplit("/", n=1).str[-1].str.slice(0, 8)
+
+    # one sentence per row: why it had its outcome
+    lead = "Entered ALARM; " + route.where(route == "", "route '" + route + "'").replace("", "the policy's default for unmatched alarms") + " sent it to " + plan
+    explanation = pd.Series("", index=index, dtype="string")
+    ignored = outcomes == "ignored"
+    capitalised = note.str.slice(0, 1).str.upper() + note.str.slice(1) + "."
+    explanation[ignored] = capitalised.where(note != "", "Started nothing.")[ignored]
+    failed = decisions["decision_error"] != ""
+    explanation[failed] = ("Not sent: " + note + ".")[failed]
+    rejected = (outcomes == "rejected") & ~failed
+    explanation[rejected] = (lead + ", and StartIncident answered " + codes + ": " + text(error_message))[rejected]
+    created = outcomes == "created"
+    explanation[created] = (lead + "; no OPEN incident had its dedupe string '" + dedupe + "', so a new incident (" + short + ") was created.")[created]
+    by_token = (outcomes == "deduplicated") & (reasons == "client_token")
+    explanation[by_token] = (
+        lead + "; its clientToken '" + token + "' had already started incident " + short + ", so StartIncident returned that incident again."
+    )[by_token]
+    by_string = (outcomes == "deduplicated") & (reasons == "dedupe_string")
+    explanation[by_string] = (
+        lead + "; incident " + short + " was still OPEN with the same dedupe string '" + dedupe + "', so it was deduplicated into it."
+    )[by_string]
+
     extra = pd.DataFrame(
         {
-            "response_plan": [d if reached[i] else "" for i, d in enumerate(decisions["response_plan"].tolist())],
-            "client_token": [t if reached[i] else "" for i, t in enumerate(decisions["client_token"].tolist())],
-            "dedupe_string": [dedupe_of.get(arn, "") for arn in incident_arn],
-            "impact": pd.array(impacts, dtype="Int64"),
-            "title": titles,
+            "response_plan": plan.where(reached, ""),
+            "client_token": token.where(reached, ""),
+            "dedupe_string": dedupe,
+            "impact": impact.astype("Int64").mask(impact == 0),
+            "title": title,
             "outcome": pd.Categorical(outcome, categories=["created", "deduplicated", "ignored", "rejected"]),
-            "dedup_reason": dedup_reason,
-            "incident_arn": incident_arn,
-            "error_code": error_code,
-            "explanation": explanations,
+            "dedup_reason": reasons,
+            "incident_arn": arns,
+            "error_code": codes,
+            "explanation": explanation,
         },
-        index=alarms.index,
+        index=index,
     )
-    extra["impact"] = extra["impact"].mask(extra["impact"] == 0)
-    for column in ("response_plan", "client_token", "dedupe_string", "title", "dedup_reason", "incident_arn", "error_code", "explanation"):
-        extra[column] = extra[column].astype("string")
     return pd.concat([alarms, extra[list(EVENT_RESULT_COLUMNS)]], axis=1)
 
 
-def explain(decision: dict[str, Any], outcome: str, reason: str, arn: str, code: str, message: str, dedupe_of: dict[str, str]) -> str:
-    if outcome == "ignored":
-        note = decision["decision_note"]
-        return note[0].upper() + note[1:] + "." if note else "Started nothing."
-    if decision["decision_error"]:
-        return f"Not sent: {decision['decision_note']}."
-    route = f"route '{decision['route']}'" if decision["route"] else "the policy's default for unmatched alarms"
-    lead = f"Entered ALARM; {route} sent it to {decision['response_plan']}"
-    if outcome == "rejected":
-        return f"{lead}, and StartIncident answered {code}: {message}"
-    dedupe = dedupe_of.get(arn, "")
-    if outcome == "created":
-        return f"{lead}; no OPEN incident had its dedupe string '{dedupe}', so a new incident ({short_id(arn)}) was created."
-    if reason == "client_token":
-        return (
-            f"{lead}; its clientToken '{decision['client_token']}' had already started incident {short_id(arn)}, "
-            "so StartIncident returned that incident again."
-        )
-    return f"{lead}; incident {short_id(arn)} was still OPEN with the same dedupe string '{dedupe}', so it was deduplicated into it."
-
-
-
-
-def incident_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """The incidents table from one dict per incident, with the documented columns and dtypes."""
-    table = pd.DataFrame(rows, columns=list(INCIDENT_COLUMNS))
+def incident_table(rows: list[dict[str, Any]] | pd.DataFrame) -> pd.DataFrame:
+    """The incidents table (from one dict per incident, or columns), with the documented columns and dtypes."""
+    table = rows[list(INCIDENT_COLUMNS)].copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows, columns=list(INCIDENT_COLUMNS))
     for column in ("creation_time", "resolved_time"):
         table[column] = pd.to_datetime(table[column], utc=True).astype("datetime64[ns, UTC]")
     table["impact"] = table["impact"].astype("int64")
     table["trigger_count"] = table["trigger_count"].astype("int64")
+    for column in ("incident_arn", "response_plan", "title", "status", "dedupe_string", "alarm_names"):
+        table[column] = table[column].astype(object)
     return table.sort_values(["creation_time", "incident_arn"], kind="stable", ignore_index=True)
 
 
-def fed_counts(alarms: pd.DataFrame, incident_arn: list[str], outcome: list[str]) -> tuple[pd.Series, pd.Series]:
-    """Per incident: how many triggers reached it, and the names of the alarms that did."""
-    fed = pd.DataFrame({"incident_arn": incident_arn, "outcome": outcome, "alarm_name": alarms["alarm_name"].tolist()})
+def fed_counts(alarms: pd.DataFrame, incident_arn: list[str], outcome: list[str]) -> tuple[pd.Series, dict[str, tuple[str, ...]]]:
+    """Per incident: how many triggers reached it, and the sorted names of the alarms that did."""
+    fed = pd.DataFrame({"incident_arn": incident_arn, "outcome": outcome, "alarm_name": alarms["alarm_name"].astype(str).to_numpy()})
     fed = fed[fed["outcome"].isin(["created", "deduplicated"])]
-    counts = fed.groupby("incident_arn").size()
-    names = fed.groupby("incident_arn")["alarm_name"].agg(lambda s: tuple(sorted(set(s))))
-    return counts, names
+    counts = fed["incident_arn"].value_counts()
+    pairs = fed[["incident_arn", "alarm_name"]].drop_duplicates().sort_values(["incident_arn", "alarm_name"], kind="stable")
+    keys, starts = np.unique(pairs["incident_arn"].to_numpy(), return_index=True)
+    groups = np.split(pairs["alarm_name"].to_numpy(), starts[1:]) if len(keys) else []
+    return counts, {key: tuple(group.tolist()) for key, group in zip(keys.tolist(), groups)}
