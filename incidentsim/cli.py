@@ -200,7 +200,10 @@ def _compare_command(args: argparse.Namespace) -> int:
         second = Policy.from_yaml(args.policy[1])
     except PolicyError as error:
         raise CommandError(str(error)) from None
-    results = [replay(load, p, endpoint_url=args.endpoint_url, allow_remote=args.allow_remote, progress=False) for p in (first, second)]
+    results = [
+        replay(load, p, engine=args.engine, endpoint_url=args.endpoint_url, allow_remote=args.allow_remote, progress=False)
+        for p in (first, second)
+    ]
     table = compare(results[0], results[1], by=args.by)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -247,7 +250,10 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("history", nargs="*", help="alarm history files (default: the bundled sample)")
     replay.add_argument("--policy", help="policy YAML (default: the bundled sample policy)")
     replay.add_argument("--out", default="replay-out", help="folder for events.csv, incidents.csv, summary.json (default replay-out)")
-    replay.add_argument("--engine", default="emulator", choices=("emulator",), help="how to replay (default emulator)")
+    replay.add_argument(
+        "--engine", default="emulator", choices=("emulator", "fast"),
+        help="emulator: a StartIncident call per trigger (default); fast: the same tables computed without calls",
+    )
     replay.add_argument("--endpoint-url", help="a served emulator, e.g. http://127.0.0.1:5000 from incidentsim serve")
     replay.add_argument("--allow-remote", action="store_true", help="allow an --endpoint-url that is not loopback")
     replay.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -259,6 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--policy", action="append", required=True, help="a policy YAML; give it twice")
     compare.add_argument("--by", default="alarm", choices=("alarm", "plan"), help="compare per alarm (default) or per plan")
     compare.add_argument("--out", default="compare-out", help="folder for comparison.csv (default compare-out)")
+    compare.add_argument("--engine", default="emulator", choices=("emulator", "fast"), help="as for replay (default emulator)")
     compare.add_argument("--endpoint-url", help="a served emulator")
     compare.add_argument("--allow-remote", action="store_true", help="allow an --endpoint-url that is not loopback")
     _add_history_options(compare)

@@ -140,3 +140,17 @@ def test_compare_two_policies_on_the_sample(tmp_path, capsys):
     table = pd.read_csv(tmp_path / "cmp" / "comparison.csv")
     search = table[table["alarm_name"].str.startswith("search-")]
     assert search["incidents_b"].sum() < search["incidents_a"].sum()
+
+
+def test_replay_says_which_engine_ran_and_the_fast_one_agrees(tmp_path, capsys):
+    import json
+
+    assert main(["replay", "--engine", "fast", "--quiet", "--out", str(tmp_path / "fast")]) == 0
+    assert "(fast engine)" in capsys.readouterr().out
+    assert main(["replay", "--quiet", "--out", str(tmp_path / "emulator")]) == 0
+    assert "(emulator engine)" in capsys.readouterr().out
+    fast = json.loads((tmp_path / "fast" / "summary.json").read_text())
+    emulated = json.loads((tmp_path / "emulator" / "summary.json").read_text())
+    assert fast.pop("engine") == "fast" and emulated.pop("engine") == "emulator"
+    fast.pop("emulator"), emulated.pop("emulator")
+    assert fast == emulated

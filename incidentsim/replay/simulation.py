@@ -124,7 +124,8 @@ def event_table(
     impact = decisions["impact"].astype("int64").where(decisions["impact"] != 0, plan_impact.where(reached, 0))
     dedupe_of = dict(zip(incidents["incident_arn"], incidents["dedupe_string"]))
     dedupe = pd.Series([dedupe_of.get(arn, "") for arn in incident_arn], index=index, dtype="string")
-    short = arns.str.rsplit("/", n=1).str[-1].str.slice(0, 8)
+    shorts = {arn: short_id(arn) for arn in set(incident_arn)}
+    short = pd.Series([shorts[arn] for arn in incident_arn], index=index, dtype="string")
 
     # one sentence per row: why it had its outcome
     lead = "Entered ALARM; " + route.where(route == "", "route '" + route + "'").replace("", "the policy's default for unmatched alarms") + " sent it to " + plan
@@ -177,11 +178,11 @@ def incident_table(rows: list[dict[str, Any]] | pd.DataFrame) -> pd.DataFrame:
     return table.sort_values(["creation_time", "incident_arn"], kind="stable", ignore_index=True)
 
 
-def fed_counts(alarms: pd.DataFrame, incident_arn: list[str], outcome: list[str]) -> tuple[pd.Series, dict[str, tuple[str, ...]]]:
+def fed_counts(alarms: pd.DataFrame, incident_arn: list[str], outcome: list[str]) -> tuple[dict[str, int], dict[str, tuple[str, ...]]]:
     """Per incident: how many triggers reached it, and the sorted names of the alarms that did."""
     fed = pd.DataFrame({"incident_arn": incident_arn, "outcome": outcome, "alarm_name": alarms["alarm_name"].astype(str).to_numpy()})
     fed = fed[fed["outcome"].isin(["created", "deduplicated"])]
-    counts = fed["incident_arn"].value_counts()
+    counts = {str(arn): int(count) for arn, count in fed["incident_arn"].value_counts().items()}
     pairs = fed[["incident_arn", "alarm_name"]].drop_duplicates().sort_values(["incident_arn", "alarm_name"], kind="stable")
     keys, starts = np.unique(pairs["incident_arn"].to_numpy(), return_index=True)
     groups = np.split(pairs["alarm_name"].to_numpy(), starts[1:]) if len(keys) else []
