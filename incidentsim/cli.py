@@ -184,8 +184,31 @@ def _replay_command(args: argparse.Namespace) -> int:
     )
     out = Path(args.out)
     paths = result.to_csv(out)
+    from .report import write_report
+
+    paths["report"] = write_report(result, out, history=args.history, policy=args.policy or SAMPLE_POLICY)
     print(result.summary_text())
     print(f"wrote {', '.join(str(p) for p in paths.values())}")
+    return 0
+
+
+def _report_command(args: argparse.Namespace) -> int:
+    from .replay import ReplayResult, replay
+    from .report import write_report
+
+    sources = [Path(p) for p in args.history]
+    if len(sources) == 1 and sources[0].is_dir():
+        try:
+            result = ReplayResult.read(sources[0])
+        except FileNotFoundError as error:
+            raise CommandError(str(error)) from None
+        history, policy = None, None
+    else:
+        load, policy_object = _history_and_policy(args, args.policy)
+        result = replay(load, policy_object, engine=args.engine, progress=False)
+        history, policy = args.history, args.policy or SAMPLE_POLICY
+    path = write_report(result, args.out, format=args.report_format, history=history, policy=policy, tz=args.tz)
+    print(f"wrote {path} (and the CSV of every table beside it)")
     return 0
 
 
@@ -270,6 +293,19 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--allow-remote", action="store_true", help="allow an --endpoint-url that is not loopback")
     _add_history_options(compare)
     compare.set_defaults(func=_compare_command)
+
+    report = commands.add_parser("report", help="a trigger-volume report: HTML (self-contained) or Markdown, with CSVs")
+    report.add_argument("history", nargs="*", help="a replay's output folder, or alarm history files (default: the bundled sample)")
+    report.add_argument("--policy", help="policy YAML when replaying history (default: the bundled sample policy)")
+    report.add_argument("--format", dest="report_format", default="html", choices=("html", "md"), help="html (default) or md")
+    report.add_argument("--out", default="report-out", help="folder for the report (default report-out)")
+    report.add_argument("--tz", default="UTC", help="time zone for business, off and sleep hours (default UTC)")
+    report.add_argument("--engine", default="fast", choices=("emulator", "fast"), help="engine when replaying history (default fast)")
+    report.add_argument("--errors", default="raise", choices=("raise", "quarantine"), help="as for load")
+    report.add_argument("--account-id", help="as for load")
+    report.add_argument("--region", help="as for load")
+    report.add_argument("--time-origin", help="as for load")
+    report.set_defaults(func=_report_command, format="auto")
 
     capture = commands.add_parser("capture", help="export CloudWatch alarm history to Parquet before CloudWatch forgets it")
     capture.add_argument("--start", required=True, help="start of the time range (ISO 8601)")

@@ -25,7 +25,7 @@ from botocore.exceptions import ClientError
 from ..datasets.schema import validate_alarm_frame
 from ..policy import Policy, ResponsePlan
 from .decisions import decide
-from .result import ReplayResult
+from .result import EVENT_RESULT_COLUMNS, ReplayResult
 from .simulation import Incident, Resolver, event_table, fed_counts, incident_table
 
 ENGINES = ("emulator", "fast")
@@ -259,7 +259,8 @@ def replay(
         frame = validate_alarm_frame(alarms)
     else:
         frame = load_alarms(alarms).alarms
-    frame = frame.reset_index(drop=True)
+    # a previous replay's events table replays as the history it holds
+    frame = frame.drop(columns=[c for c in EVENT_RESULT_COLUMNS if c in frame.columns]).reset_index(drop=True)
     if engine == "fast":
         if client is not None or endpoint_url is not None:
             raise ValueError("the fast engine calls no service; client and endpoint_url go with engine='emulator'")

@@ -128,6 +128,34 @@ class ReplayResult:
 
         return f"<pre>{html.escape(self.summary_text())}</pre>"
 
+    @classmethod
+    def read(cls, folder: str | Path) -> ReplayResult:
+        """A result written by :meth:`to_csv` or :meth:`to_parquet` (as ``incidentsim replay`` does)."""
+        folder = Path(folder)
+        summary_path = folder / "summary.json"
+        if not summary_path.is_file():
+            raise FileNotFoundError(f"{folder} holds no replay result (no summary.json)")
+        summary = json.loads(summary_path.read_text())
+        kind = "parquet" if (folder / "events.parquet").is_file() else "csv"
+        if kind == "parquet":
+            events = pd.read_parquet(folder / "events.parquet")
+            incidents = pd.read_parquet(folder / "incidents.parquet")
+        else:
+            events = pd.read_csv(folder / "events.csv", dtype=str, keep_default_na=False)
+            incidents = pd.read_csv(folder / "incidents.csv", dtype=str, keep_default_na=False)
+            events["timestamp"] = pd.to_datetime(events["timestamp"], utc=True, format="ISO8601")
+            events["impact"] = pd.to_numeric(events["impact"].replace("", None)).astype("Int64")
+            events["duplicate"] = events["duplicate"] == "True"
+            for column in ("creation_time", "resolved_time"):
+                incidents[column] = pd.to_datetime(incidents[column].replace("", None), utc=True, format="ISO8601")
+            for column in ("impact", "trigger_count"):
+                incidents[column] = incidents[column].astype("int64")
+        events["outcome"] = pd.Categorical(events["outcome"], categories=list(OUTCOMES))
+        incidents["alarm_names"] = incidents["alarm_names"].map(lambda names: tuple(names.split(";")) if isinstance(names, str) and names else ())
+        meta = {k: v for k, v in summary.items() if k not in (*SUMMARY_KEYS, "engine", "policy")}
+        return cls(events=events, incidents=incidents, engine=summary.get("engine", "emulator"),
+                   policy_name=summary.get("policy", "policy"), meta=meta)
+
     # ------------------------------------------------------------------ writers
 
     def to_csv(self, folder: str | Path) -> dict[str, Path]:

@@ -245,3 +245,11 @@ def test_writers(tmp_path):
 def test_unknown_engine_is_named():
     with pytest.raises(ValueError, match=r"The 'engine' parameter of replay must be one of \{emulator, fast\}"):
         replay(history((0, A, "ALARM", "OK")), policy(), engine="warp", progress=False)
+
+
+def test_a_results_events_replay_as_their_history():
+    frame = history((0, A, "ALARM", "OK"), (5, A, "OK", "ALARM"), (7, A, "ALARM", "OK"))
+    first = run(frame)
+    again = replay(first.events, policy(), engine="fast")
+    assert list(again.events.columns) == list(first.events.columns)
+    assert again.summary() == first.summary()

@@ -1,0 +1,198 @@
+"""How much a replay paged: outcome counts over time, per plan or alarm, and the impact mix."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ._common import (
+    FREQS,
+    IMPACT_LABELS,
+    IMPACTS,
+    OUTCOMES,
+    TRIGGER_OUTCOMES,
+    ResultLike,
+    check_choice,
+    floor_to,
+    history_span,
+    period_index,
+    text,
+    utc,
+)
+
+__all__ = ["impact_mix", "incidents_by_impact", "outcomes_by", "trigger_volume"]
+
+
+def trigger_volume(result: ResultLike, freq: str = "1D") -> pd.DataFrame:
+    """Events per period, one column per outcome.
+
+    Parameters
+    ----------
+    result : ReplayResult
+        Anything with an ``events`` table (``timestamp``, ``outcome``).
+    freq : {"15min", "1h", "1D", "1W"}
+        Period length. Periods are in UTC; weeks start on Monday.
+
+    Returns
+    -------
+    DataFrame
+        Index ``period_start`` (UTC, every period from the history's first to its last,
+        empty periods included); int64 columns ``created``, ``deduplicated``, ``ignored``,
+        ``rejected``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace
+    >>> events = pd.DataFrame({"timestamp": pd.to_datetime(["2024-04-01 10:00", "2024-04-03 09:00"], utc=True),
+    ...                        "outcome": ["created", "deduplicated"]})
+    >>> volume = trigger_volume(SimpleNamespace(events=events, incidents=pd.DataFrame()))
+    >>> volume[["created", "deduplicated"]].to_numpy().tolist()
+    [[1, 0], [0, 0], [0, 1]]
+    """
+    check_choice(freq, FREQS, "freq", "trigger_volume")
+    events = result.events
+    index = period_index(history_span(result), freq)
+    columns = pd.Index(list(OUTCOMES), name="outcome")
+    if len(events) == 0:
+        return pd.DataFrame(0, index=index, columns=columns, dtype="int64")
+    return _count(floor_to(utc(events["timestamp"]), freq), text(events["outcome"]), index, columns)
+
+
+def incidents_by_impact(result: ResultLike, freq: str = "1D") -> pd.DataFrame:
+    """Incidents created per period, one column per impact.
+
+    Parameters
+    ----------
+    result : ReplayResult
+        Anything with ``incidents`` (``creation_time``, ``impact``); ``events`` timestamps
+        set the span so the index lines up with :func:`trigger_volume`.
+    freq : {"15min", "1h", "1D", "1W"}
+
+    Returns
+    -------
+    DataFrame
+        Index ``period_start`` (UTC, empty periods included); int64 columns ``1`` to ``5``
+        (the impact, as ints).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace
+    >>> incidents = pd.DataFrame({"creation_time": pd.to_datetime(["2024-04-01 10:00", "2024-04-01 11:00"], utc=True),
+    ...                           "impact": [1, 3]})
+    >>> table = incidents_by_impact(SimpleNamespace(events=pd.DataFrame(), incidents=incidents))
+    >>> table.iloc[0].tolist()
+    [1, 0, 1, 0, 0]
+    """
+    check_choice(freq, FREQS, "freq", "incidents_by_impact")
+    incidents = result.incidents
+    index = period_index(history_span(result), freq)
+    columns = pd.Index(list(IMPACTS), name="impact")
+    if len(incidents) == 0:
+        return pd.DataFrame(0, index=index, columns=columns, dtype="int64")
+    impact = pd.to_numeric(incidents["impact"]).astype("int64")
+    return _count(floor_to(utc(incidents["creation_time"]), freq), impact, index, columns)
+
+
+def outcomes_by(result: ResultLike, by: str = "plan") -> pd.DataFrame:
+    """Triggers and what became of them, per response plan or per alarm.
+
+    Parameters
+    ----------
+    result : ReplayResult
+        Anything with an ``events`` table (``outcome``, ``dedup_reason`` and
+        ``response_plan`` or ``alarm_arn`` and ``alarm_name``).
+    by : {"plan", "alarm"}
+        ``"plan"``: one row per response plan a trigger was routed to (rows with no plan
+        are left out). ``"alarm"``: one row per alarm that has events, keyed by
+        ``alarm_arn`` and ``alarm_name``, including alarms that never triggered.
+
+    Returns
+    -------
+    DataFrame
+        The key column(s), then int64 ``triggers`` (created + deduplicated + rejected),
+        ``created``, ``deduplicated``, ``deduplicated_by_token``,
+        ``deduplicated_by_dedupe_string``, ``rejected`` and float ``dedup_ratio``
+        (deduplicated / (created + deduplicated), 0 when both are 0). Sorted by
+        ``created``, then ``triggers``, descending, then by key.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace
+    >>> events = pd.DataFrame({"response_plan": ["web", "web", "db", ""],
+    ...                        "outcome": ["created", "deduplicated", "created", "ignored"],
+    ...                        "dedup_reason": ["", "dedupe_string", "", ""]})
+    >>> table = outcomes_by(SimpleNamespace(events=events, incidents=pd.DataFrame()), by="plan")
+    >>> table[["response_plan", "triggers", "created", "dedup_ratio"]].to_numpy().tolist()
+    [['web', 2, 1, 0.5], ['db', 1, 1, 0.0]]
+    """
+    check_choice(by, ("plan", "alarm"), "by", "outcomes_by")
+    keys = ["response_plan"] if by == "plan" else ["alarm_arn", "alarm_name"]
+    events = result.events
+    frame = pd.DataFrame({key: text(events[key]) for key in keys})
+    outcome = text(events["outcome"])
+    reason = text(events["dedup_reason"])
+    frame["triggers"] = outcome.isin(TRIGGER_OUTCOMES)
+    frame["created"] = outcome == "created"
+    frame["deduplicated"] = outcome == "deduplicated"
+    frame["deduplicated_by_token"] = frame["deduplicated"] & (reason == "client_token")
+    frame["deduplicated_by_dedupe_string"] = frame["deduplicated"] & (reason == "dedupe_string")
+    frame["rejected"] = outcome == "rejected"
+    if by == "plan":
+        frame = frame[frame["response_plan"] != ""]
+    counts = [column for column in frame.columns if column not in keys]
+    table = frame.groupby(keys, sort=True)[counts].sum().astype("int64").reset_index()
+    accepted = table["created"] + table["deduplicated"]
+    table["dedup_ratio"] = (table["deduplicated"] / accepted.where(accepted > 0)).fillna(0.0).astype("float64")
+    table = table.sort_values(["created", "triggers", *keys], ascending=[False, False, *[True] * len(keys)], kind="stable")
+    return table.reset_index(drop=True)
+
+
+def impact_mix(result: ResultLike) -> pd.DataFrame:
+    """How the incidents created spread over the five impact levels.
+
+    Parameters
+    ----------
+    result : ReplayResult
+        Anything with an ``incidents`` table (``impact``).
+
+    Returns
+    -------
+    DataFrame
+        Five rows, one per impact level whether or not it occurred: int64 ``impact`` (1 to
+        5) and ``incidents``, float ``share`` (of all incidents, 0 when there are none) and
+        ``label`` (Critical, High, Medium, Low, No impact).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace
+    >>> mix = impact_mix(SimpleNamespace(events=pd.DataFrame(), incidents=pd.DataFrame({"impact": [1, 1, 3, 4]})))
+    >>> mix.to_dict("list")
+    {'impact': [1, 2, 3, 4, 5], 'incidents': [2, 0, 1, 1, 0], 'share': [0.5, 0.0, 0.25, 0.25, 0.0], 'label': ['Critical', 'High', 'Medium', 'Low', 'No impact']}
+    """
+    incidents = result.incidents
+    impact = pd.to_numeric(incidents["impact"]).astype("int64") if len(incidents) else pd.Series([], dtype="int64")
+    counts = impact.value_counts().reindex(list(IMPACTS), fill_value=0).astype("int64")
+    total = int(counts.sum())
+    return pd.DataFrame(
+        {
+            "impact": np.array(IMPACTS, dtype="int64"),
+            "incidents": counts.to_numpy(),
+            "share": (counts / total).to_numpy(dtype="float64") if total else np.zeros(len(IMPACTS)),
+            "label": [IMPACT_LABELS[level] for level in IMPACTS],
+        }
+    )
+
+
+def _count(periods: pd.Series, labels: pd.Series, index: pd.DatetimeIndex, columns: pd.Index) -> pd.DataFrame:
+    """Rows per (period, label) as a period x label table over ``index`` and ``columns``, zeros filled."""
+    pairs = pd.DataFrame({"period": periods.to_numpy(), "label": labels.to_numpy()})
+    counts = pairs.groupby(["period", "label"]).size()
+    table = counts.unstack("label", fill_value=0) if len(counts) else pd.DataFrame(index=index)
+    table = table.reindex(index=index, columns=columns, fill_value=0).fillna(0).astype("int64")
+    table.index = index
+    table.columns = columns
+    return table

@@ -1,0 +1,195 @@
+"""Reports on trigger volumes: a self-contained HTML file, or Markdown with its plots beside it.
+
+Headline figures come first (triggers, incidents, dedup ratio, incidents by
+impact, off-hours interruptions, shifts over the limit), then where the noise
+comes from (the noisiest alarms, each with its noise class and a remedy), then
+the plots.  Every table shown is also written as CSV, and the report names the
+history and the policy with their content hashes, so it can be reproduced.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import analysis
+
+FORMATS = ("html", "md")
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What a report was made from: file names and SHA-256 of their content."""
+
+    history: tuple[tuple[str, str], ...] = ()
+    policy: tuple[str, str] = ("", "")
+
+    @classmethod
+    def of(cls, history: Sequence[str | Path] | None, policy: Any) -> Provenance:
+        files = tuple((Path(p).name, _sha256(Path(p).read_bytes())) for p in history or ())
+        if isinstance(policy, (str, Path)) and Path(policy).is_file():
+            policy_entry = (Path(policy).name, _sha256(Path(policy).read_bytes()))
+        elif policy is not None and hasattr(policy, "to_yaml"):
+            policy_entry = (f"{policy.name} (built in Python)", _sha256(policy.to_yaml().encode()))
+        else:
+            policy_entry = ("", "")
+        return cls(history=files, policy=policy_entry)
+
+    def lines(self) -> list[str]:
+        out = [f"history: {name} (sha256 {digest[:16]})" for name, digest in self.history]
+        if self.policy[0]:
+            out.append(f"policy: {self.policy[0]} (sha256 {self.policy[1][:16]})")
+        return out
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _sections(result: Any, tz: str) -> tuple[dict[str, Any], dict[str, pd.DataFrame], dict[str, Any]]:
+    """Headline figures, the tables shown, and the Displays drawn."""
+    from . import plots
+
+    headline = analysis.headline(result, tz=tz)
+    tables = {
+        "noisiest_alarms": analysis.top_noisy_alarms(result, n=15),
+        "outcomes_by_plan": analysis.outcomes_by(result, by="plan"),
+        "impact_mix": analysis.impact_mix(result),
+        "interruptions": analysis.interruptions(result, tz=tz),
+        "shifts_over_limit": analysis.shift_summary(result, tz=tz),
+        "titles": analysis.title_cardinality(result),
+    }
+    figures = {
+        "trigger_volume": plots.TriggerVolumeDisplay.from_result(result, freq="1D"),
+        "incidents_by_impact": plots.ImpactDisplay.from_result(result, freq="1D"),
+        "noisiest_alarms": plots.NoisyAlarmsDisplay.from_result(result, n=15),
+        "interruptions_by_hour": plots.InterruptionHeatmapDisplay.from_result(result, tz=tz),
+    }
+    return headline, tables, figures
+
+
+def _headline_rows(headline: dict[str, Any]) -> list[tuple[str, str]]:
+    impacts = headline["incidents_by_impact"]
+    return [
+        ("alarm state changes", f"{headline['events']:,}"),
+        ("triggers (entered ALARM, reached StartIncident)", f"{headline['triggers']:,}"),
+        ("incidents created", f"{headline['incidents']:,}"),
+        ("dedup ratio", f"{headline['dedup_ratio']:.1%}"),
+        ("incidents by impact", ", ".join(f"{k}: {impacts.get(k, 0):,}" for k in (1, 2, 3, 4, 5))),
+        ("off-hours and sleep-hours interruptions", f"{headline['off_hours_interruptions']:,}"),
+        ("12-hour shifts over 2 incidents", f"{headline['shifts_over_limit']:,}"),
+    ]
+
+
+def _remedies(noisiest: pd.DataFrame) -> list[str]:
+    return [
+        f"{row.alarm_name}: {row.triggers:,} triggers, {row.incidents:,} incidents; {row.noise_class}. {row.remedy}"
+        for row in noisiest.head(10).itertuples()
+        if row.noise_class != "steady"
+    ]
+
+
+def write_report(
+    result: Any,
+    out: str | Path,
+    *,
+    format: str = "html",  # noqa: A002 - as the CLI option
+    history: Sequence[str | Path] | None = None,
+    policy: Any = None,
+    tz: str = "UTC",
+    title: str = "Incident trigger report",
+) -> Path:
+    """Write the report for one replay into the folder ``out``; return the report's path.
+
+    ``history`` and ``policy`` name what the replay read (their hashes go into the report).
+    """
+    if format not in FORMATS:
+        raise ValueError(f"The 'format' parameter of write_report must be one of {{{', '.join(FORMATS)}}}. Got {format!r} instead.")
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    headline, tables, figures = _sections(result, tz)
+    for name, table in tables.items():
+        table.to_csv(folder / f"{name}.csv", index=False)
+    provenance = Provenance.of(history, policy if policy is not None else getattr(result, "policy_name", None))
+    made = f"made {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by incidentsim, {result.engine} engine, policy '{result.policy_name}'"
+    if format == "md":
+        return _markdown(folder, title, made, provenance, headline, tables, figures)
+    return _html(folder, title, made, provenance, headline, tables, figures)
+
+
+def _html(folder: Path, title: str, made: str, provenance: Provenance, headline: dict[str, Any],
+          tables: dict[str, pd.DataFrame], figures: dict[str, Any]) -> Path:
+    esc = html.escape
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>{esc(title)}</title><style>",
+        "body{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;color:#222}",
+        "table{border-collapse:collapse;margin:0.5rem 0 1.5rem}td,th{border:1px solid #ccc;padding:0.25rem 0.6rem;text-align:left}",
+        "th{background:#f3f3f3}.figure img{max-width:100%}.small{color:#666;font-size:0.9em}",
+        "</style></head><body>",
+        f"<h1>{esc(title)}</h1><p class='small'>{esc(made)}<br>{'<br>'.join(esc(line) for line in provenance.lines())}</p>",
+        "<h2>Headline</h2><table id='headline'>",
+        *[f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in _headline_rows(headline)],
+        "</table><h2>Where the noise comes from</h2><ul>",
+        *[f"<li>{esc(line)}</li>" for line in _remedies(tables["noisiest_alarms"])],
+        "</ul>",
+    ]
+    for name, display in figures.items():
+        encoded = base64.b64encode(display.to_png()).decode()
+        parts.append(f"<div class='figure'><img alt='{esc(name)}' src='data:image/png;base64,{encoded}'></div>")
+    for name, table in tables.items():
+        parts.append(f"<h2>{esc(name.replace('_', ' '))}</h2>")
+        parts.append(table.to_html(index=False, border=0, float_format=lambda x: f"{x:.3g}"))
+    parts.append("</body></html>")
+    path = folder / "report.html"
+    path.write_text("\n".join(parts), encoding="utf-8")
+    _close(figures)
+    return path
+
+
+def _markdown(folder: Path, title: str, made: str, provenance: Provenance, headline: dict[str, Any],
+              tables: dict[str, pd.DataFrame], figures: dict[str, Any]) -> Path:
+    lines = [f"# {title}", "", made, ""]
+    lines += [f"- {line}" for line in provenance.lines()]
+    lines += ["", "## Headline", "", "| figure | value |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in _headline_rows(headline)]
+    lines += ["", "## Where the noise comes from", ""]
+    lines += [f"- {line}" for line in _remedies(tables["noisiest_alarms"])]
+    lines.append("")
+    for name, display in figures.items():
+        (folder / f"{name}.png").write_bytes(display.to_png())
+        lines += [f"![{name.replace('_', ' ')}]({name}.png)", ""]
+    for name, table in tables.items():
+        lines += [f"## {name.replace('_', ' ')}", "", *markdown_table(table), ""]
+    path = folder / "report.md"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    _close(figures)
+    return path
+
+
+def markdown_table(table: pd.DataFrame) -> list[str]:
+    """A DataFrame as the lines of a Markdown table (pipes in cells escaped)."""
+
+    def cell(value: Any) -> str:
+        text = f"{value:.3g}" if isinstance(value, float) else str(value)
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    header = "| " + " | ".join(cell(c) for c in table.columns) + " |"
+    rule = "|" + "---|" * len(table.columns)
+    return [header, rule, *("| " + " | ".join(cell(v) for v in row) + " |" for row in table.itertuples(index=False))]
+
+
+def _close(figures: dict[str, Any]) -> None:
+    import matplotlib.pyplot as plt
+
+    for display in figures.values():
+        if display.figure_ is not None:
+            plt.close(display.figure_)

@@ -1,0 +1,69 @@
+"""Reports: the headline numbers are there, the plots are embedded, every table has its CSV."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+import incidentsim  # noqa: E402
+from incidentsim.cli import main  # noqa: E402
+from incidentsim.report import write_report  # noqa: E402
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+@pytest.fixture(scope="module")
+def result():
+    return incidentsim.replay(DATA / "alarm-events.jsonl", DATA / "sample-policy.yaml", engine="fast")
+
+
+def test_html_report_is_self_contained_with_headline_first(result, tmp_path):
+    path = write_report(result, tmp_path, history=[DATA / "alarm-events.jsonl"], policy=DATA / "sample-policy.yaml")
+    text = path.read_text()
+    summary = result.summary()
+    assert text.index("Headline") < text.index("Where the noise comes from") < text.index("<img")
+    assert f"<td>{summary['created']:,}</td>" in text and f"<td>{summary['dedup_ratio']:.1%}</td>" in text
+    assert text.count("src='data:image/png;base64,") == 4
+    assert "http://" not in text and "https://" not in text  # no external assets
+    digest = hashlib.sha256((DATA / "alarm-events.jsonl").read_bytes()).hexdigest()[:16]
+    assert f"alarm-events.jsonl (sha256 {digest})" in text
+    assert "sample-policy.yaml (sha256" in text
+    for table in ("noisiest_alarms", "outcomes_by_plan", "impact_mix", "interruptions", "shifts_over_limit", "titles"):
+        assert len(pd.read_csv(tmp_path / f"{table}.csv")) > 0
+
+
+def test_markdown_report_has_its_plots_beside_it(result, tmp_path):
+    path = write_report(result, tmp_path, format="md")
+    text = path.read_text()
+    assert text.startswith("# Incident trigger report")
+    assert "| incidents created | " in text
+    for name in ("trigger_volume", "incidents_by_impact", "noisiest_alarms", "interruptions_by_hour"):
+        assert f"]({name}.png)" in text and (tmp_path / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_report_format_is_checked(result, tmp_path):
+    with pytest.raises(ValueError, match=r"The 'format' parameter of write_report must be one of \{html, md\}"):
+        write_report(result, tmp_path, format="pdf")
+
+
+def test_report_command_from_a_replay_folder(tmp_path, capsys):
+    assert main(["replay", "--engine", "fast", "--quiet", "--out", str(tmp_path / "replay")]) == 0
+    assert (tmp_path / "replay" / "report.html").is_file()
+    capsys.readouterr()
+    assert main(["report", str(tmp_path / "replay"), "--format", "md", "--out", str(tmp_path / "rep")]) == 0
+    assert "wrote" in capsys.readouterr().out
+    again = incidentsim.ReplayResult.read(tmp_path / "replay")
+    assert again.summary() == incidentsim.replay(DATA / "alarm-events.jsonl", DATA / "sample-policy.yaml", engine="fast").summary()
+    assert "| incidents created | " in (tmp_path / "rep" / "report.md").read_text()
+
+
+def test_report_command_on_a_folder_without_a_result(tmp_path, capsys):
+    assert main(["report", str(tmp_path)]) == 2
+    assert "holds no replay result" in capsys.readouterr().err
