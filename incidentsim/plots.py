@@ -59,6 +59,19 @@ def _check_choice(name: str, owner: str, value: Any, choices: tuple[Any, ...]) -
         raise ValueError(f"The '{name}' parameter of {owner} must be one of {{{shown}}}. Got {value!r} instead.")
 
 
+def _dates(ax: Any) -> None:
+    """Concise date ticks that do not run into each other."""
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator(maxticks=10)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def _legend_above(ax: Any, columns: int) -> None:
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=columns, frameon=False)
+
+
 def _axes(ax: Any, size: tuple[float, float] = (10, 4)) -> Any:
     if ax is not None:
         return ax
@@ -119,10 +132,11 @@ class TriggerVolumeDisplay(_Display):
                                          color=OUTCOME_COLOURS[outcome], label=outcome)
             bottom = bottom + values
         word = FREQ_WORDS[self.freq]
-        ax.set_title(f"Alarm triggers per {word}, by what StartIncident did")
+        ax.set_title(f"Alarm triggers per {word}, by what StartIncident did", pad=22)
         ax.set_xlabel("time (UTC)")
         ax.set_ylabel(f"state changes per {word}")
-        ax.legend(loc="upper right", frameon=False)
+        _legend_above(ax, len(outcomes))
+        _dates(ax)
         self.ax_, self.figure_ = ax, ax.figure
         return self
 
@@ -150,10 +164,11 @@ class ImpactDisplay(_Display):
                                         color=IMPACT_COLOURS[impact], label=IMPACT_LABELS[impact])
             bottom = bottom + values
         word = FREQ_WORDS[self.freq]
-        ax.set_title(f"Incidents created per {word}, by impact")
+        ax.set_title(f"Incidents created per {word}, by impact", pad=22)
         ax.set_xlabel("time (UTC)")
         ax.set_ylabel(f"incidents per {word}")
-        ax.legend(loc="upper right", frameon=False, ncols=5)
+        _legend_above(ax, 5)
+        _dates(ax)
         self.ax_, self.figure_ = ax, ax.figure
         return self
 
@@ -171,7 +186,10 @@ class NoisyAlarmsDisplay(_Display):
     def plot(self, ax: Any = None) -> NoisyAlarmsDisplay:
         ax = _axes(ax, (10, max(3.0, 0.45 * len(self.data) + 1.2)))
         data = self.data.iloc[::-1]
-        labels = [f"{name} ({cls})" for name, cls in zip(data["alarm_name"], data["noise_class"])]
+        repeated = data["alarm_name"].duplicated(keep=False)
+        where = data["alarm_arn"].str.split(":").str[3] + " " + data["alarm_arn"].str.split(":").str[4]
+        names = data["alarm_name"].where(~repeated, data["alarm_name"] + " [" + where + "]")
+        labels = [f"{name} ({cls})" for name, cls in zip(names, data["noise_class"])]
         y = np.arange(len(data))
         self.bars_ = {
             "triggers": ax.barh(y + 0.2, data["triggers"], height=0.4, color=OKABE_ITO["sky"], label="triggers"),
@@ -205,8 +223,10 @@ class InterruptionHeatmapDisplay(_Display):
         ax.set_xticks(range(0, 24, 2), [f"{h:02d}" for h in range(0, 24, 2)])
         start, end = self.sleep_hours
         spans = [(start - 0.5, 23.5), (-0.5, end - 0.5)] if start > end else [(start - 0.5, end - 0.5)]
-        self.sleep_bands_ = [ax.axvspan(a, b, color=OKABE_ITO["purple"], alpha=0.18, lw=0) for a, b in spans]
-        ax.set_title(f"Incidents by hour and weekday ({self.tz}); shaded: sleep hours")
+        self.sleep_bands_ = [
+            ax.axvspan(a, b, facecolor="none", edgecolor="white", hatch="///", linewidth=0, alpha=0.6) for a, b in spans
+        ]
+        ax.set_title(f"Incidents by hour and weekday ({self.tz}); hatched: sleep hours")
         ax.set_xlabel(f"hour of day ({self.tz})")
         colorbar = ax.figure.colorbar(self.image_, ax=ax)
         colorbar.set_label("incidents")
@@ -246,6 +266,7 @@ class IncidentTimelineDisplay(_Display):
                                               facecolors=palette[row % len(palette)])
         ax.set_yticks(range(len(plans)), plans)
         ax.xaxis_date()
+        _dates(ax)
         ax.set_title("Incidents from creation to resolution, by response plan")
         ax.set_xlabel("time (UTC)")
         self.ax_, self.figure_ = ax, ax.figure
