@@ -238,7 +238,10 @@ def _compare_command(args: argparse.Namespace) -> int:
     changed = table[table["incidents_diff"] != 0]
     print(f"{len(changed):,} of {len(table):,} {'alarms' if args.by == 'alarm' else 'plans'} change their incident count:")
     print(changed.head(15).to_string(index=False) if len(changed) else "  none")
-    print(f"wrote {out / 'comparison.csv'}")
+    from .report import write_comparison_report
+
+    report = write_comparison_report(results[0], results[1], out, history=args.history, policies=(args.policy[0], args.policy[1]))
+    print(f"wrote {out / 'comparison.csv'} and {report}")
     return 0
 
 

@@ -193,3 +193,68 @@ def _close(figures: dict[str, Any]) -> None:
     for display in figures.values():
         if display.figure_ is not None:
             plt.close(display.figure_)
+
+
+def write_comparison_report(
+    before: Any,
+    after: Any,
+    out: str | Path,
+    *,
+    format: str = "html",  # noqa: A002 - as the CLI option
+    history: Sequence[str | Path] | None = None,
+    policies: tuple[Any, Any] = (None, None),
+    tz: str = "UTC",
+    n: int = 20,
+) -> Path:
+    """Write a before/after report of one history under two policies into ``out``; return its path."""
+    from .plots import ComparisonDisplay
+    from .replay import compare
+
+    if format not in FORMATS:
+        raise ValueError(
+            f"The 'format' parameter of write_comparison_report must be one of {{{', '.join(FORMATS)}}}. Got {format!r} instead."
+        )
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    heads = [analysis.headline(result, tz=tz) for result in (before, after)]
+    side_by_side = pd.DataFrame(
+        {
+            "figure": [k for k, _ in _headline_rows(heads[0])],
+            before.policy_name: [v for _, v in _headline_rows(heads[0])],
+            after.policy_name: [v for _, v in _headline_rows(heads[1])],
+        }
+    )
+    tables = {"headline": side_by_side, "by_alarm": compare(before, after, by="alarm"), "by_plan": compare(before, after, by="plan")}
+    for name, table in tables.items():
+        table.to_csv(folder / f"comparison_{name}.csv", index=False)
+    display = ComparisonDisplay.from_results(before, after, n=n)
+    provenance = [Provenance.of(history, policy).lines() for policy in policies]
+    names = f"'{before.policy_name}' and '{after.policy_name}'"
+    title = f"Two policies compared: {names}"
+    made = f"made {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by incidentsim, {before.engine} engine"
+    changed = tables["by_alarm"][tables["by_alarm"]["incidents_diff"] != 0]
+    summary = f"{len(changed):,} of {len(tables['by_alarm']):,} alarms change their incident count."
+    if format == "md":
+        (folder / "comparison.png").write_bytes(display.to_png())
+        lines = [f"# {title}", "", made, "", *[f"- {line}" for block in provenance for line in block], "", summary, ""]
+        lines += ["## Headline", "", *markdown_table(side_by_side), "", "![comparison](comparison.png)", ""]
+        lines += ["## Alarms whose incident count changes", "", *markdown_table(changed.head(n)), ""]
+        path = folder / "comparison.md"
+        path.write_text("\n".join(lines), encoding="utf-8")
+    else:
+        esc = html.escape
+        encoded = base64.b64encode(display.to_png()).decode()
+        parts = [
+            "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+            f"<title>{esc(title)}</title><style>body{{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem}}",
+            "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:0.25rem 0.6rem}img{max-width:100%}</style></head><body>",
+            f"<h1>{esc(title)}</h1><p>{esc(made)}<br>{'<br>'.join(esc(line) for block in provenance for line in block)}</p>",
+            f"<p>{esc(summary)}</p><h2>Headline</h2>", side_by_side.to_html(index=False, border=0),
+            f"<img alt='comparison' src='data:image/png;base64,{encoded}'>",
+            "<h2>Alarms whose incident count changes</h2>", changed.head(n).to_html(index=False, border=0),
+            "</body></html>",
+        ]
+        path = folder / "comparison.html"
+        path.write_text("\n".join(parts), encoding="utf-8")
+    _close({"comparison": display})
+    return path

@@ -67,3 +67,19 @@ def test_report_command_from_a_replay_folder(tmp_path, capsys):
 def test_report_command_on_a_folder_without_a_result(tmp_path, capsys):
     assert main(["report", str(tmp_path)]) == 2
     assert "holds no replay result" in capsys.readouterr().err
+
+
+def test_comparison_report(result, tmp_path):
+    from incidentsim.report import write_comparison_report
+
+    policy = incidentsim.Policy.from_yaml(DATA / "sample-policy.yaml")
+    plans = tuple(p if p.name != "search-degraded" else type(p)(**{**p.__dict__, "dedupe_string": "search"}) for p in policy.response_plans)
+    tuned = incidentsim.replay(result.events, policy.replace(response_plans=plans, name="wider-search"), engine="fast")
+    path = write_comparison_report(result, tuned, tmp_path, policies=(DATA / "sample-policy.yaml", None))
+    text = path.read_text()
+    assert "Two policies compared: &#x27;sample-policy&#x27; and &#x27;wider-search&#x27;" in text
+    assert f"<td>{result.summary()['created']:,}</td>" in text and f"<td>{tuned.summary()['created']:,}</td>" in text
+    by_alarm = pd.read_csv(tmp_path / "comparison_by_alarm.csv")
+    assert by_alarm["incidents_b"].sum() == tuned.summary()["created"]
+    md = write_comparison_report(result, tuned, tmp_path / "md", format="md")
+    assert (tmp_path / "md" / "comparison.png").is_file() and "| figure | sample-policy | wider-search |" in md.read_text()
