@@ -72,6 +72,16 @@ def _legend_above(ax: Any, columns: int) -> None:
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=columns, frameon=False)
 
 
+def _paired_barh(ax: Any, labels: list[str], pairs: list[tuple[str, Any, str]]) -> dict[str, Any]:
+    """Two horizontal bars per label (first above second); returns the two BarContainers by name."""
+    y = np.arange(len(labels))
+    bars = {name: ax.barh(y + offset, values, height=0.4, color=colour, label=name)
+            for (name, values, colour), offset in zip(pairs, (0.2, -0.2))}
+    ax.set_yticks(y, labels)
+    ax.legend(loc="lower right", frameon=False)
+    return bars
+
+
 def _axes(ax: Any, size: tuple[float, float] = (10, 4)) -> Any:
     if ax is not None:
         return ax
@@ -190,15 +200,11 @@ class NoisyAlarmsDisplay(_Display):
         where = data["alarm_arn"].str.split(":").str[3] + " " + data["alarm_arn"].str.split(":").str[4]
         names = data["alarm_name"].where(~repeated, data["alarm_name"] + " [" + where + "]")
         labels = [f"{name} ({cls})" for name, cls in zip(names, data["noise_class"])]
-        y = np.arange(len(data))
-        self.bars_ = {
-            "triggers": ax.barh(y + 0.2, data["triggers"], height=0.4, color=OKABE_ITO["sky"], label="triggers"),
-            "incidents": ax.barh(y - 0.2, data["incidents"], height=0.4, color=OKABE_ITO["vermillion"], label="incidents opened"),
-        }
-        ax.set_yticks(y, labels)
+        bars = _paired_barh(ax, labels, [("triggers", data["triggers"], OKABE_ITO["sky"]),
+                                         ("incidents opened", data["incidents"], OKABE_ITO["vermillion"])])
+        self.bars_ = {"triggers": bars["triggers"], "incidents": bars["incidents opened"]}
         ax.set_title("Noisiest alarms: triggers and the incidents they opened")
         ax.set_xlabel("count over the whole history")
-        ax.legend(loc="lower right", frameon=False)
         self.ax_, self.figure_ = ax, ax.figure
         return self
 
@@ -291,14 +297,9 @@ class ComparisonDisplay(_Display):
         ax = _axes(ax, (10, max(3.0, 0.45 * len(self.data) + 1.2)))
         data = self.data.iloc[::-1]
         names = data["alarm_name"] if "alarm_name" in data.columns else data["response_plan"]
-        y = np.arange(len(data))
-        self.bars_ = {
-            self.labels[0]: ax.barh(y + 0.2, data["incidents_a"], height=0.4, color=OKABE_ITO["grey"], label=self.labels[0]),
-            self.labels[1]: ax.barh(y - 0.2, data["incidents_b"], height=0.4, color=OKABE_ITO["blue"], label=self.labels[1]),
-        }
-        ax.set_yticks(y, list(names))
+        self.bars_ = _paired_barh(ax, list(names), [(self.labels[0], data["incidents_a"], OKABE_ITO["grey"]),
+                                                    (self.labels[1], data["incidents_b"], OKABE_ITO["blue"])])
         ax.set_title("Incidents under two policies, where they differ most")
         ax.set_xlabel("incidents over the whole history")
-        ax.legend(loc="lower right", frameon=False)
         self.ax_, self.figure_ = ax, ax.figure
         return self

@@ -343,28 +343,7 @@ def from_eventbridge(record: dict[str, Any], ctx: ParseContext) -> list[Row]:
     detail = get(record, "detail")
     resources = record.get("resources") or []
     arn = resources[0] if isinstance(resources, list) and resources and isinstance(resources[0], str) else ""
-    arn, name, account, region = identity(
-        ctx, arn, text(detail, "alarmName", required=False), str(record.get("account", "")), str(record.get("region", ""))
-    )
-    configuration = detail.get("configuration") or {}
-    namespace, metric_name, dimensions = metric_of(configuration.get("metrics"), "lower")
-    return [
-        row(
-            timestamp=parse_time(get(detail, "state.timestamp", required=False) or get(record, "time"), "detail.state.timestamp"),
-            arn=arn,
-            name=name,
-            account=account,
-            region=region,
-            new=_state_at(detail, "state.value", "detail."),
-            old=_state_at(detail, "previousState.value", "detail."),
-            reason=text(detail, "state.reason", required=False),
-            ctx=ctx,
-            namespace=namespace,
-            metric_name=metric_name,
-            dimensions=dimensions,
-            suppressed_by=text(detail, "state.actionsSuppressedBy", required=False),
-        )
-    ]
+    return _from_alarm_data(detail, "detail", ctx, arn, str(record.get("account", "")), str(record.get("region", "")), record.get("time"))
 
 
 def _state_at(record: Any, path: str, prefix: str) -> str:
@@ -379,23 +358,28 @@ def from_lambda(record: dict[str, Any], ctx: ParseContext) -> list[Row]:
     data = get(record, "alarmData")
     if not isinstance(data, dict):
         raise BadRecord("alarmData", f"expected an object, got {type(data).__name__}")
-    arn, name, account, region = identity(
-        ctx,
-        text(record, "alarmArn", required=False),
-        text(data, "alarmName", required=False),
-        str(record.get("accountId", "")),
-        str(record.get("region", "")),
+    return _from_alarm_data(
+        data, "alarmData", ctx, text(record, "alarmArn", required=False), str(record.get("accountId", "")),
+        str(record.get("region", "")), record.get("time"),
     )
+
+
+def _from_alarm_data(data: Any, where: str, ctx: ParseContext, arn: str, account: str, region: str, fallback_time: Any) -> list[Row]:
+    """The alarm object EventBridge (``detail``) and Lambda alarm actions (``alarmData``) share:
+    ``alarmName``, ``state``, ``previousState``, ``configuration``."""
+    if not isinstance(data, dict):
+        raise BadRecord(where, f"expected an object, got {type(data).__name__}")
+    arn, name, account, region = identity(ctx, arn, text(data, "alarmName", required=False), account, region)
     namespace, metric_name, dimensions = metric_of((data.get("configuration") or {}).get("metrics"), "lower")
     return [
         row(
-            timestamp=parse_time(get(data, "state.timestamp", required=False) or get(record, "time"), "alarmData.state.timestamp"),
+            timestamp=parse_time(get(data, "state.timestamp", required=False) or fallback_time, f"{where}.state.timestamp"),
             arn=arn,
             name=name,
             account=account,
             region=region,
-            new=_state_at(data, "state.value", "alarmData."),
-            old=_state_at(data, "previousState.value", "alarmData."),
+            new=_state_at(data, "state.value", f"{where}."),
+            old=_state_at(data, "previousState.value", f"{where}."),
             reason=text(data, "state.reason", required=False),
             ctx=ctx,
             namespace=namespace,
