@@ -128,6 +128,8 @@ def run_emulator(
 
         resolver = Resolver(policy, resolve)
         rows = alarms[["timestamp", "alarm_arn", "alarm_name", "state", "previous_state"]].to_dict(orient="records")
+        source_column = [str(s) or "aws.cloudwatch" for s in alarms["source"].tolist()]
+        raw_column = alarms["raw"].astype(str).str.slice(0, 10000).tolist()
         plan_column = decisions["response_plan"].tolist()
         trigger_column = decisions["trigger"].tolist()
         token_column = decisions["client_token"].tolist()
@@ -143,10 +145,10 @@ def run_emulator(
                     request: dict[str, Any] = {
                         "responsePlanArn": plan_arns[plan_column[i]],
                         "triggerDetails": {
-                            "source": str(alarms.at[alarms.index[i], "source"]) or "aws.cloudwatch",
+                            "source": source_column[i],
                             "triggerArn": alarm,
                             "timestamp": when.to_pydatetime(),
-                            "rawData": str(alarms.at[alarms.index[i], "raw"])[:10000],
+                            "rawData": raw_column[i],
                         },
                     }
                     if token_column[i]:
