@@ -45,6 +45,7 @@ OUTCOME_COLOURS = {
     "created": OKABE_ITO["vermillion"],
     "deduplicated": OKABE_ITO["sky"],
     "rejected": OKABE_ITO["black"],
+    "failed": OKABE_ITO["purple"],
     "ignored": OKABE_ITO["grey"],
 }
 IMPACT_COLOURS = {1: OKABE_ITO["vermillion"], 2: OKABE_ITO["orange"], 3: OKABE_ITO["yellow"], 4: OKABE_ITO["sky"], 5: OKABE_ITO["grey"]}
@@ -131,7 +132,7 @@ class TriggerVolumeDisplay(_Display):
 
     def plot(self, ax: Any = None) -> TriggerVolumeDisplay:
         ax = _axes(ax)
-        outcomes = ["created", "deduplicated", "rejected"] + (["ignored"] if self.include_ignored else [])
+        outcomes = ["created", "deduplicated", "rejected", "failed"] + (["ignored"] if self.include_ignored else [])
         x = self.data.index
         width = pd.Timedelta(self.freq) * 0.85
         bottom = np.zeros(len(self.data))

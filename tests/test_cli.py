@@ -153,4 +153,6 @@ def test_replay_says_which_engine_ran_and_the_fast_one_agrees(tmp_path, capsys):
     emulated = json.loads((tmp_path / "emulator" / "summary.json").read_text())
     assert fast.pop("engine") == "fast" and emulated.pop("engine") == "emulator"
     fast.pop("emulator"), emulated.pop("emulator")
+    # the emulator engine also counts its service calls; without faults nothing is retried
+    assert emulated.pop("retries") == 0 and emulated.pop("calls") >= emulated["triggers"]
     assert fast == emulated

@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 
 #: Outcomes in the order the tables show them.
-OUTCOMES = ("created", "deduplicated", "ignored", "rejected")
+OUTCOMES = ("created", "deduplicated", "ignored", "rejected", "failed")
 #: Outcomes of a row that reached (or was meant to reach) StartIncident.
-TRIGGER_OUTCOMES = ("created", "deduplicated", "rejected")
+TRIGGER_OUTCOMES = ("created", "deduplicated", "rejected", "failed")
 #: Incident Manager's impact scale.
 IMPACTS = (1, 2, 3, 4, 5)
 IMPACT_LABELS = {1: "Critical", 2: "High", 3: "Medium", 4: "Low", 5: "No impact"}

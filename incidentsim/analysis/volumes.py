@@ -38,7 +38,7 @@ def trigger_volume(result: ResultLike, freq: str = "1D") -> pd.DataFrame:
     DataFrame
         Index ``period_start`` (UTC, every period from the history's first to its last,
         empty periods included); int64 columns ``created``, ``deduplicated``, ``ignored``,
-        ``rejected``.
+        ``rejected``, ``failed`` (retries ran out).
 
     Examples
     --------
@@ -111,9 +111,9 @@ def outcomes_by(result: ResultLike, by: str = "plan") -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        The key column(s), then int64 ``triggers`` (created + deduplicated + rejected),
+        The key column(s), then int64 ``triggers`` (created + deduplicated + rejected + failed),
         ``created``, ``deduplicated``, ``deduplicated_by_token``,
-        ``deduplicated_by_dedupe_string``, ``rejected`` and float ``dedup_ratio``
+        ``deduplicated_by_dedupe_string``, ``rejected``, ``failed`` and float ``dedup_ratio``
         (deduplicated / (created + deduplicated), 0 when both are 0). Sorted by
         ``created``, then ``triggers``, descending, then by key.
 
@@ -140,6 +140,7 @@ def outcomes_by(result: ResultLike, by: str = "plan") -> pd.DataFrame:
     frame["deduplicated_by_token"] = frame["deduplicated"] & (reason == "client_token")
     frame["deduplicated_by_dedupe_string"] = frame["deduplicated"] & (reason == "dedupe_string")
     frame["rejected"] = outcome == "rejected"
+    frame["failed"] = outcome == "failed"
     if by == "plan":
         frame = frame[frame["response_plan"] != ""]
     counts = [column for column in frame.columns if column not in keys]

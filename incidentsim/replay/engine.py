@@ -99,6 +99,215 @@ def _ensure_plans(client: Any, plans: tuple[ResponsePlan, ...]) -> dict[str, str
     return arns
 
 
+TRANSIENT_CODES = frozenset({"ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded", "ServiceUnavailable"})
+
+
+def is_transient(error: ClientError) -> bool:
+    """True when botocore's retries would retry this error: a 5xx or a throttle."""
+    status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+    return status >= 500 or status == 429 or error.response.get("Error", {}).get("Code", "") in TRANSIENT_CODES
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What one StartIncident trigger came to: ``outcome`` is created, deduplicated,
+    rejected (the service refused the request) or failed (retries ran out)."""
+
+    outcome: str
+    incident_arn: str = ""
+    error_code: str = ""
+    error_message: str = ""
+
+
+class EmulatorReplay:
+    """A replay in progress through a session, one AlarmFrame row per :meth:`step`.
+
+    :func:`incidentsim.replay` runs it to the end; the game-day player paces the
+    steps and may stop anywhere, taking a partial :meth:`result`.  Every service
+    call is recorded in :attr:`calls` (operation, simulated time, attempts, the
+    error codes of failed attempts, outcome), so retries and faults met are counted.
+    """
+
+    def __init__(self, alarms: pd.DataFrame, policy: Policy, session: _Session):
+        self.alarms = alarms
+        self.policy = policy
+        self.session = session
+        self.decisions = decide(alarms, policy)
+        n = len(alarms)
+        self.outcome = ["ignored"] * n
+        self.dedup_reason = [""] * n
+        self.incident_arn = [""] * n
+        self.error_code: list[str] = self.decisions["decision_error"].tolist()
+        self.error_message = [""] * n
+        self.position = 0
+        self.calls: list[dict[str, Any]] = []
+        self.tokens: dict[str, str] = {}
+        self.offline = False
+        self._attempt_errors: list[str] = []
+        self.times = [pd.Timestamp(t) for t in alarms["timestamp"].tolist()]
+        self.alarm_arns = alarms["alarm_arn"].astype(str).tolist()
+        self.states = alarms["state"].astype(str).tolist()
+        self.event_ids = alarms["event_id"].astype(str).tolist()
+        self.sources = [str(s) or "aws.cloudwatch" for s in alarms["source"].tolist()]
+        self.raw = alarms["raw"].astype(str).str.slice(0, 10000).tolist()
+        self.plans = self.decisions["response_plan"].tolist()
+        self.triggers = self.decisions["trigger"].tolist()
+        self.client_tokens = self.decisions["client_token"].tolist()
+        self.titles = self.decisions["title"].tolist()
+        self.impacts = self.decisions["impact"].tolist()
+        self.resolver = Resolver(policy, self._resolve)
+        events = session.client.meta.events
+        events.register("response-received.ssm-incidents", self._attempt)
+        try:
+            session.configure(**policy.emulator_options())
+            self.plan_arns = _ensure_plans(session.client, policy.response_plans)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Stop watching the client's attempts (the client stays usable)."""
+        self.session.client.meta.events.unregister("response-received.ssm-incidents", self._attempt)
+
+    def __len__(self) -> int:
+        return len(self.alarms)
+
+    @property
+    def done(self) -> bool:
+        return self.position >= len(self.alarms)
+
+    def is_trigger(self, i: int) -> bool:
+        return bool(self.triggers[i])
+
+    # ------------------------------------------------------------------ calls
+
+    def _attempt(self, parsed_response: dict[str, Any] | None = None, exception: Exception | None = None, **_: Any) -> None:
+        """Each HTTP attempt's answer (botocore's response-received event): note the failed ones."""
+        if exception is not None:
+            self._attempt_errors.append(type(exception).__name__)
+        elif parsed_response is not None and "Error" in parsed_response:
+            self._attempt_errors.append(str(parsed_response["Error"].get("Code") or "HTTP error"))
+
+    def _call(self, operation: str, index: int, when: pd.Timestamp, incident: str, method: Callable[..., Any], **request: Any) -> tuple[Any, ClientError | None]:
+        self._attempt_errors = []
+        response, failure = None, None
+        try:
+            response = method(**request)
+        except ClientError as error:
+            failure = error
+        meta = (failure.response if failure is not None else response).get("ResponseMetadata", {})
+        attempts = int(meta.get("RetryAttempts", 0)) + 1
+        self.calls.append(
+            {
+                "operation": operation,
+                "event_index": index,
+                "event_id": self.event_ids[index] if index >= 0 else "",
+                "sim_time": when,
+                "attempts": attempts,
+                "faults": ",".join(self._attempt_errors),
+                "error_code": failure.response["Error"].get("Code", "") if failure is not None else "",
+                "incident_arn": incident or (response or {}).get("incidentRecordArn", ""),
+            }
+        )
+        return response, failure
+
+    def _resolve(self, arn: str, when: pd.Timestamp) -> None:
+        if self.offline:
+            return  # resolutions already made by the run being restored
+        self.session.set_clock(when.to_pydatetime())
+        _, failure = self._call("UpdateIncidentRecord", -1, when, arn, self.session.client.update_incident_record, arn=arn, status="RESOLVED")
+        self.calls[-1]["outcome"] = "resolved" if failure is None else ("failed" if is_transient(failure) else "rejected")
+
+    def _start(self, i: int, when: pd.Timestamp) -> Answer:
+        self.session.set_clock(when.to_pydatetime())
+        request: dict[str, Any] = {
+            "responsePlanArn": self.plan_arns[self.plans[i]],
+            "triggerDetails": {"source": self.sources[i], "triggerArn": self.alarm_arns[i], "timestamp": when.to_pydatetime(), "rawData": self.raw[i]},
+        }
+        if self.client_tokens[i]:
+            request["clientToken"] = self.client_tokens[i]
+        if self.titles[i]:
+            request["title"] = self.titles[i]
+        if self.impacts[i]:
+            request["impact"] = int(self.impacts[i])
+        response, failure = self._call("StartIncident", i, when, "", self.session.client.start_incident, **request)
+        if failure is None:
+            return Answer("created", response["incidentRecordArn"])  # created or deduplicated: step() tells which
+        code = failure.response["Error"].get("Code", "")
+        message = failure.response["Error"].get("Message", "")
+        if is_transient(failure):
+            attempts = self.calls[-1]["attempts"]
+            return Answer("failed", "", code, f"{message} (gave up after {attempts} attempt{'s' if attempts != 1 else ''})")
+        return Answer("rejected", "", code, message)
+
+    # ------------------------------------------------------------------ playing
+
+    def step(self, recorded: Answer | None = None) -> Answer | None:
+        """Play the next row; return the StartIncident answer when it was a trigger.
+
+        ``recorded`` replaces the service call with an answer a previous run got
+        (restoring a run's bookkeeping without calling the service again).
+        """
+        i = self.position
+        when = self.times[i]
+        self.resolver.due(when)
+        alarm = self.alarm_arns[i]
+        answer = None
+        if self.triggers[i]:
+            answer = recorded if recorded is not None else self._start(i, when)
+            if answer.outcome in ("rejected", "failed"):
+                self.outcome[i] = answer.outcome
+                self.error_code[i] = answer.error_code
+                self.error_message[i] = answer.error_message
+            else:
+                arn = answer.incident_arn
+                self.incident_arn[i] = arn
+                token = self.client_tokens[i]
+                if arn not in self.resolver.incidents:
+                    self.outcome[i] = "created"
+                    self.resolver.created(Incident(arn, self.plans[i], when, {alarm}))
+                else:
+                    self.outcome[i] = "deduplicated"
+                    self.dedup_reason[i] = "client_token" if token and self.tokens.get(token) == arn else "dedupe_string"
+                    self.resolver.fed(self.resolver.incidents[arn], alarm)
+                if token:
+                    self.tokens.setdefault(token, arn)
+                answer = Answer(self.outcome[i], arn)
+            if recorded is None and self.calls:
+                self.calls[-1]["outcome"] = self.outcome[i]
+        elif self.error_code[i]:
+            self.outcome[i] = "rejected"
+        self.resolver.state_changed(alarm, self.states[i], when)
+        self.position += 1
+        return answer
+
+    def open_incidents(self) -> int:
+        return sum(1 for incident in self.resolver.incidents.values() if incident.resolved is None)
+
+    def result(self, *, finish: bool = True, engine: str = "emulator", meta: dict[str, Any] | None = None) -> ReplayResult:
+        """The events and incidents so far: the rows played, and every incident they created.
+
+        With ``finish`` (after the last row) the resolutions still scheduled are
+        carried out first, as a replay does; a stopped game day leaves them.
+        """
+        if finish:
+            self.resolver.due(None)
+        k = self.position
+        alarms = self.alarms.iloc[:k]
+        incidents = _incident_table(self.session.client, self.resolver, alarms, self.incident_arn[:k], self.outcome[:k])
+        events = event_table(
+            alarms, self.decisions.iloc[:k], self.policy, self.outcome[:k], self.dedup_reason[:k], self.incident_arn[:k],
+            self.error_code[:k], self.error_message[:k], incidents,
+        )
+        return ReplayResult(events=events, incidents=incidents, engine=engine, policy_name=self.policy.name,
+                            meta={"emulator": self.session.where, **(meta or {})})
+
+    def timeline(self) -> pd.DataFrame:
+        """One row per service call: operation, event, simulated time, attempts, faults met, outcome."""
+        columns = ["operation", "event_index", "event_id", "sim_time", "attempts", "faults", "error_code", "outcome", "incident_arn"]
+        return pd.DataFrame(self.calls, columns=columns)
+
+
 def run_emulator(
     alarms: pd.DataFrame,
     policy: Policy,
@@ -111,78 +320,17 @@ def run_emulator(
     """Replay ``alarms`` under ``policy`` through StartIncident calls; see :func:`incidentsim.replay`."""
     from tqdm.auto import tqdm
 
-    decisions = decide(alarms, policy)
-    n = len(alarms)
-    outcome = ["ignored"] * n
-    dedup_reason = [""] * n
-    incident_arn = [""] * n
-    error_code = decisions["decision_error"].tolist()
-    error_message = [""] * n
-    tokens: dict[str, str] = {}
     with open_session(client, endpoint_url, allow_remote) as session:
-        session.configure(**policy.emulator_options())
-        plan_arns = _ensure_plans(session.client, policy.response_plans)
-        def resolve(arn: str, when: pd.Timestamp) -> None:
-            session.set_clock(when.to_pydatetime())
-            session.client.update_incident_record(arn=arn, status="RESOLVED")
-
-        resolver = Resolver(policy, resolve)
-        rows = alarms[["timestamp", "alarm_arn", "alarm_name", "state", "previous_state"]].to_dict(orient="records")
-        source_column = [str(s) or "aws.cloudwatch" for s in alarms["source"].tolist()]
-        raw_column = alarms["raw"].astype(str).str.slice(0, 10000).tolist()
-        plan_column = decisions["response_plan"].tolist()
-        trigger_column = decisions["trigger"].tolist()
-        token_column = decisions["client_token"].tolist()
-        title_column = decisions["title"].tolist()
-        impact_column = decisions["impact"].tolist()
-        with tqdm(total=n, disable=not progress, desc="replay", unit="event") as bar:
-            for i, row in enumerate(rows):
-                when = pd.Timestamp(row["timestamp"])
-                resolver.due(when)
-                alarm = row["alarm_arn"]
-                if trigger_column[i]:
-                    session.set_clock(when.to_pydatetime())
-                    request: dict[str, Any] = {
-                        "responsePlanArn": plan_arns[plan_column[i]],
-                        "triggerDetails": {
-                            "source": source_column[i],
-                            "triggerArn": alarm,
-                            "timestamp": when.to_pydatetime(),
-                            "rawData": raw_column[i],
-                        },
-                    }
-                    if token_column[i]:
-                        request["clientToken"] = token_column[i]
-                    if title_column[i]:
-                        request["title"] = title_column[i]
-                    if impact_column[i]:
-                        request["impact"] = int(impact_column[i])
-                    try:
-                        arn = session.client.start_incident(**request)["incidentRecordArn"]
-                    except ClientError as error:
-                        outcome[i] = "rejected"
-                        error_code[i] = error.response["Error"]["Code"]
-                        error_message[i] = error.response["Error"].get("Message", "")
-                    else:
-                        incident_arn[i] = arn
-                        token = token_column[i]
-                        if arn not in resolver.incidents:
-                            outcome[i] = "created"
-                            resolver.created(Incident(arn, plan_column[i], when, {alarm}))
-                        else:
-                            outcome[i] = "deduplicated"
-                            dedup_reason[i] = "client_token" if token and tokens.get(token) == arn else "dedupe_string"
-                            resolver.fed(resolver.incidents[arn], alarm)
-                        if token:
-                            tokens.setdefault(token, arn)
-                elif error_code[i]:
-                    outcome[i] = "rejected"
-                resolver.state_changed(alarm, str(row["state"]), when)
-                bar.update(1)
-        resolver.due(None)
-        incidents = _incident_table(session.client, resolver, alarms, incident_arn, outcome)
-    events = event_table(alarms, decisions, policy, outcome, dedup_reason, incident_arn, error_code, error_message, incidents)
-    return ReplayResult(events=events, incidents=incidents, engine="emulator", policy_name=policy.name, meta={"emulator": session.where})
+        run = EmulatorReplay(alarms, policy, session)
+        try:
+            with tqdm(total=len(run), disable=not progress, desc="replay", unit="event") as bar:
+                while not run.done:
+                    run.step()
+                    bar.update(1)
+            retries = sum(call["attempts"] - 1 for call in run.calls)
+            return run.result(meta={"calls": len(run.calls), "retries": retries})
+        finally:
+            run.close()
 
 
 def _incident_table(client: Any, resolver: Resolver, alarms: pd.DataFrame, incident_arn: list[str], outcome: list[str]) -> pd.DataFrame:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-OUTCOMES = ("created", "deduplicated", "ignored", "rejected")
+OUTCOMES = ("created", "deduplicated", "ignored", "rejected", "failed")
 EVENT_RESULT_COLUMNS = (
     "response_plan",
     "client_token",
@@ -43,6 +43,7 @@ SUMMARY_KEYS = (
     "deduplicated_by_dedupe_string",
     "ignored",
     "rejected",
+    "failed",
     "dedup_ratio",
 )
 
@@ -79,7 +80,8 @@ class ReplayResult:
         created = int((outcome == "created").sum())
         deduplicated = int((outcome == "deduplicated").sum())
         rejected = int((outcome == "rejected").sum())
-        triggers = created + deduplicated + rejected
+        failed = int((outcome == "failed").sum())
+        triggers = created + deduplicated + rejected + failed
         return {
             "events": int(len(self.events)),
             "triggers": triggers,
@@ -89,6 +91,7 @@ class ReplayResult:
             "deduplicated_by_dedupe_string": int((reason == "dedupe_string").sum()),
             "ignored": int((outcome == "ignored").sum()),
             "rejected": rejected,
+            "failed": failed,
             "dedup_ratio": round(deduplicated / (created + deduplicated), 4) if created + deduplicated else 0.0,
         }
 
@@ -99,13 +102,15 @@ class ReplayResult:
             f"{s['events']:,} alarm state changes replayed with policy '{self.policy_name}' ({self.engine} engine):",
             f"  {s['triggers']:,} entered ALARM and reached StartIncident -> {s['created']:,} incidents created, "
             f"{s['deduplicated']:,} deduplicated ({s['deduplicated_by_dedupe_string']:,} by dedupe string, "
-            f"{s['deduplicated_by_token']:,} by clientToken), {s['rejected']:,} rejected",
+            f"{s['deduplicated_by_token']:,} by clientToken), {s['rejected']:,} rejected"
+            + (f", {s['failed']:,} failed (retries ran out)" if s["failed"] else ""),
             f"  {s['ignored']:,} started nothing (returns to OK, repeats, suppressed actions, ignored routes)",
             f"  dedup ratio {s['dedup_ratio']:.1%}: of the calls the service accepted, this share opened no new incident",
         ]
-        if s["rejected"]:
-            codes = self.events.loc[self.events["outcome"] == "rejected", "error_code"].value_counts()
-            lines.append("  rejected: " + ", ".join(f"{count:,} x {code}" for code, count in codes.items()))
+        for kind in ("rejected", "failed"):
+            if s[kind]:
+                codes = self.events.loc[self.events["outcome"] == kind, "error_code"].value_counts()
+                lines.append(f"  {kind}: " + ", ".join(f"{count:,} x {code}" for code, count in codes.items()))
         if len(self.incidents):
             by_plan = self.incidents.groupby("response_plan").size().sort_values(ascending=False)
             lines.append("  incidents per plan: " + ", ".join(f"{plan} {count:,}" for plan, count in by_plan.items()))
@@ -209,7 +214,7 @@ def compare(result_a: ReplayResult, result_b: ReplayResult, by: str = "alarm") -
             {
                 f"incidents_{suffix}": grouped.apply(lambda s: int((s == "created").sum())),
                 f"deduplicated_{suffix}": grouped.apply(lambda s: int((s == "deduplicated").sum())),
-                f"triggers_{suffix}": grouped.apply(lambda s: int(s.isin(["created", "deduplicated", "rejected"]).sum())),
+                f"triggers_{suffix}": grouped.apply(lambda s: int(s.isin(["created", "deduplicated", "rejected", "failed"]).sum())),
             }
         )
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..policy import Policy
-from .result import EVENT_RESULT_COLUMNS, INCIDENT_COLUMNS
+from .result import EVENT_RESULT_COLUMNS, INCIDENT_COLUMNS, OUTCOMES
 
 
 @dataclass
@@ -113,7 +113,7 @@ def event_table(
     route = decisions["route"].astype("string")
     token = decisions["client_token"].astype("string")
     note = decisions["decision_note"].astype("string")
-    reached = outcomes.isin(["created", "deduplicated", "rejected"])
+    reached = outcomes.isin(["created", "deduplicated", "rejected", "failed"])
     plan_names = decisions["response_plan"].tolist()
     titles_of = {name: p.title for name, p in policy.plans.items()}
     impacts_of = {name: p.impact for name, p in policy.plans.items()}
@@ -137,6 +137,11 @@ def event_table(
     explanation[failed] = ("Not sent: " + note + ".")[failed]
     rejected = (outcomes == "rejected") & ~failed
     explanation[rejected] = (lead + ", and StartIncident answered " + codes + ": " + text(error_message))[rejected]
+    gave_up = outcomes == "failed"
+    explanation[gave_up] = (
+        lead + ", but StartIncident kept answering " + codes + " until the retries ran out (" + text(error_message)
+        + "), so this trigger opened and fed no incident."
+    )[gave_up]
     created = outcomes == "created"
     explanation[created] = (lead + "; no OPEN incident had its dedupe string '" + dedupe + "', so a new incident (" + short + ") was created.")[created]
     by_token = (outcomes == "deduplicated") & (reasons == "client_token")
@@ -155,7 +160,7 @@ def event_table(
             "dedupe_string": dedupe,
             "impact": impact.astype("Int64").mask(impact == 0),
             "title": title,
-            "outcome": pd.Categorical(outcome, categories=["created", "deduplicated", "ignored", "rejected"]),
+            "outcome": pd.Categorical(outcome, categories=list(OUTCOMES)),
             "dedup_reason": reasons,
             "incident_arn": arns,
             "error_code": codes,

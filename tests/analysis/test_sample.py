@@ -77,10 +77,10 @@ def test_volumes_add_up_to_the_summary(sample):
     summary = sample.summary()
     daily = analysis.trigger_volume(sample)
     assert len(daily) == 30 and daily.index[0] == pd.Timestamp("2024-04-01", tz="UTC")
-    assert daily.sum().to_dict() == {k: summary[k] for k in ("created", "deduplicated", "ignored", "rejected")}
+    assert daily.sum().to_dict() == {k: summary[k] for k in ("created", "deduplicated", "ignored", "rejected", "failed")}
     weekly = analysis.trigger_volume(sample, "1W")
     assert [day.day_name() for day in weekly.index] == ["Monday"] * 5
-    assert analysis.trigger_volume(sample, "15min").shape == (30 * 96, 4)
+    assert analysis.trigger_volume(sample, "15min").shape == (30 * 96, 5)
     by_impact = analysis.incidents_by_impact(sample)
     assert int(by_impact.to_numpy().sum()) == summary["created"]
     assert analysis.impact_mix(sample)["share"].sum() == pytest.approx(1.0)

@@ -36,11 +36,11 @@ def three_days() -> object:
 
 def test_trigger_volume_counts_each_outcome_per_day_and_fills_empty_days(three_days):
     table = trigger_volume(three_days)
-    assert list(table.columns) == ["created", "deduplicated", "ignored", "rejected"]
+    assert list(table.columns) == ["created", "deduplicated", "ignored", "rejected", "failed"]
     assert list(table.index) == [T0, T0 + pd.Timedelta(days=1), T0 + pd.Timedelta(days=2)]
     assert str(table.index.dtype) == "datetime64[ns, UTC]"
     assert table.index.name == "period_start"
-    assert table.to_numpy().tolist() == [[1, 1, 1, 0], [0, 0, 0, 0], [1, 0, 0, 1]]
+    assert table.to_numpy().tolist() == [[1, 1, 1, 0, 0], [0, 0, 0, 0, 0], [1, 0, 0, 1, 0]]
     assert (table.dtypes == "int64").all()
 
 
@@ -51,7 +51,7 @@ def test_trigger_volume_hourly_and_15_minute_periods_cover_the_span(three_days):
     assert len(hourly) == 48  # 01:00 on day 0 to 00:00 on day 2
     assert int(hourly.sum().sum()) == 5
     quarter = trigger_volume(three_days, "15min")
-    assert quarter.loc[T0 + pd.Timedelta(minutes=75)].tolist() == [0, 1, 0, 0]  # 01:20 falls in 01:15
+    assert quarter.loc[T0 + pd.Timedelta(minutes=75)].tolist() == [0, 1, 0, 0, 0]  # 01:20 falls in 01:15
     assert (quarter.index.to_series().diff().dropna() == pd.Timedelta("15min")).all()
 
 
@@ -65,7 +65,7 @@ def test_weekly_periods_start_on_monday():
 
 def test_trigger_volume_of_an_empty_result_is_an_empty_table():
     table = trigger_volume(result())
-    assert table.empty and list(table.columns) == ["created", "deduplicated", "ignored", "rejected"]
+    assert table.empty and list(table.columns) == ["created", "deduplicated", "ignored", "rejected", "failed"]
 
 
 @pytest.mark.parametrize("freq", ["1d", "D", "2h", "1M", 1])
@@ -93,7 +93,7 @@ def test_outcomes_by_plan(three_days):
     table = outcomes_by(three_days, by="plan")
     assert list(table.columns) == [
         "response_plan", "triggers", "created", "deduplicated", "deduplicated_by_token",
-        "deduplicated_by_dedupe_string", "rejected", "dedup_ratio",
+        "deduplicated_by_dedupe_string", "rejected", "failed", "dedup_ratio",
     ]
     rows = {row.response_plan: row for row in table.itertuples()}
     assert list(table["response_plan"]) == ["web", "db"]  # sorted by created
