@@ -19,6 +19,7 @@ function                       answers
 :func:`shifts_over_limit`      incidents per on-call shift, over the two-per-shift rule or not
 :func:`shift_summary`          the shifts table in one row
 :func:`title_cardinality`      distinct, colliding, truncated and failed titles per plan
+:func:`score`                  precision, recall, detection and reset time against labelled windows
 :func:`headline`               the figures a report leads with
 =============================  ====================================================================
 
@@ -49,6 +50,7 @@ from .people import (
     shift_summary,
     shifts_over_limit,
 )
+from .scoring import SCORE_INCIDENT_COLUMNS, SCORE_SUMMARY_KEYS, SCORE_WINDOW_COLUMNS, Score, score
 from .titles import title_cardinality
 from .volumes import impact_mix, incidents_by_impact, outcomes_by, trigger_volume
 
@@ -57,8 +59,12 @@ __all__ = [
     "INTERRUPTION_CATEGORIES",
     "NOISE_CLASSES",
     "REMEDIES",
+    "SCORE_INCIDENT_COLUMNS",
+    "SCORE_SUMMARY_KEYS",
+    "SCORE_WINDOW_COLUMNS",
     "NoiseThresholds",
     "ResultLike",
+    "Score",
     "headline",
     "impact_mix",
     "incidents_by_impact",
@@ -66,6 +72,7 @@ __all__ = [
     "interruptions_by_hour",
     "noise_classes",
     "outcomes_by",
+    "score",
     "shift_summary",
     "shifts_over_limit",
     "title_cardinality",

@@ -1,5 +1,6 @@
 """Alarm history in: the AlarmFrame schema, readers for every format, a sample generator."""
 
+from .labels import WINDOW_COLUMNS, LabelError, load_windows, match_series
 from .schema import (
     COLUMNS,
     STATES,
@@ -13,9 +14,13 @@ from .schema import (
 __all__ = [
     "COLUMNS",
     "STATES",
+    "WINDOW_COLUMNS",
     "AlarmFrameError",
+    "LabelError",
     "alarm_arn",
     "empty_alarm_frame",
+    "load_windows",
+    "match_series",
     "parse_alarm_arn",
     "validate_alarm_frame",
 ]

@@ -195,7 +195,8 @@ class EmulatorReplay:
             response = method(**request)
         except ClientError as error:
             failure = error
-        meta = (failure.response if failure is not None else response).get("ResponseMetadata", {})
+        answer: dict[str, Any] = failure.response if failure is not None else (response or {})
+        meta = answer.get("ResponseMetadata", {})
         attempts = int(meta.get("RetryAttempts", 0)) + 1
         self.calls.append(
             {

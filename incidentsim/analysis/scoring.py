@@ -1,0 +1,520 @@
+"""How good the alerting was: incidents scored against labelled anomaly windows.
+
+A backtest replays a proposed alarm over a metric series with known anomalies (such as NAB's
+real CloudWatch series) and asks the questions the Google SRE Workbook judges alerting by:
+*precision* (how many pages were about something real), *recall* (how many real problems
+paged), *detection time* (how long a problem ran before it paged) and *reset time* (how long
+the page outlived the problem). :func:`score` answers them from a replay's ``incidents``
+table and a windows table such as :func:`incidentsim.datasets.labels.load_windows` returns.
+
+Times are compared as closed intervals: a window is [start, end]; an incident is active over
+[creation_time, resolved_time], or [creation_time, data_end] while it is still open. Two
+intervals that share only an instant (an incident resolved exactly when a window starts)
+overlap.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Union
+
+import numpy as np
+import pandas as pd
+
+from ..datasets.labels import match_series
+from ._common import ResultLike, text, utc
+
+__all__ = ["SCORE_INCIDENT_COLUMNS", "SCORE_SUMMARY_KEYS", "SCORE_WINDOW_COLUMNS", "Score", "score"]
+
+#: Columns of :attr:`Score.incidents`.
+SCORE_INCIDENT_COLUMNS = ("incident_arn", "series", "creation_time", "resolved_time", "true_positive", "window", "opened_in_window")
+#: Columns of :attr:`Score.windows`.
+SCORE_WINDOW_COLUMNS = (
+    "series",
+    "window",
+    "start",
+    "end",
+    "detected",
+    "open_at_start",
+    "first_incident_arn",
+    "detection_delay_s",
+    "reset_time_s",
+    "incidents",
+)
+#: Keys of :attr:`Score.summary`, in order (also the columns of :meth:`Score.to_frame`).
+SCORE_SUMMARY_KEYS = (
+    "series",
+    "incidents",
+    "true_positives",
+    "false_positives",
+    "windows",
+    "detected",
+    "precision",
+    "recall",
+    "f1",
+    "detection_delay_s_median",
+    "detection_delay_s_mean",
+    "reset_time_s_median",
+    "incidents_per_week",
+    "data_start",
+    "data_end",
+)
+
+#: What ``data_start`` and ``data_end`` accept: text such as ``"2014-02-28 14:25"``, a datetime or Timestamp, a numpy datetime64.
+TimeLike = Union[str, datetime, np.datetime64]
+
+_NEVER = np.iinfo(np.int64).max
+_NS = 1_000_000_000
+_WEEK_NS = 7 * 24 * 3600 * _NS
+
+
+@dataclass(frozen=True, repr=False)
+class Score:
+    """Incidents scored against labelled windows; built by :func:`score`.
+
+    Attributes
+    ----------
+    incidents : DataFrame
+        One row per incident, in input order: ``incident_arn``, ``series``,
+        ``creation_time``, ``resolved_time`` (NaT while open), ``true_positive`` (its active
+        interval overlaps a window of its series), ``window`` (int64: the window it overlaps
+        that starts first, ``-1`` for none), ``opened_in_window`` (it was created inside a
+        window).
+    windows : DataFrame
+        One row per window, by series then start: ``series``, ``window``, ``start``,
+        ``end``, ``detected``, ``open_at_start``, ``first_incident_arn`` (``""`` when
+        undetected), ``detection_delay_s``, ``reset_time_s`` (float seconds, NaN when not
+        defined) and ``incidents`` (int64: incidents overlapping it). See :func:`score`.
+    summary : dict
+        The figures of :data:`SCORE_SUMMARY_KEYS` as plain Python values.
+    """
+
+    incidents: pd.DataFrame
+    windows: pd.DataFrame
+    summary: dict[str, Any]
+
+    def to_frame(self, **settings: Any) -> pd.DataFrame:
+        """The summary as one row, for concatenating the scores of many settings.
+
+        Parameters
+        ----------
+        **settings
+            Columns to put first, naming what was scored (``threshold=80``,
+            ``period="5min"``); they must not reuse a summary key.
+
+        Returns
+        -------
+        DataFrame
+            One row: the ``settings`` columns, then :data:`SCORE_SUMMARY_KEYS`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> windows = pd.DataFrame({"start": [pd.Timestamp("2024-05-01 10:00Z")], "end": [pd.Timestamp("2024-05-01 12:00Z")]})
+        >>> row = score(pd.DataFrame(), windows).to_frame(threshold=80)
+        >>> row[["threshold", "incidents", "windows", "recall"]].to_dict("records")
+        [{'threshold': 80, 'incidents': 0, 'windows': 1, 'recall': 0.0}]
+        """
+        clash = sorted(set(settings) & set(self.summary))
+        if clash:
+            raise ValueError(f"The settings of Score.to_frame must not reuse a summary column. Got {clash} instead.")
+        return pd.DataFrame([{**settings, **self.summary}])
+
+    def __repr__(self) -> str:
+        s = self.summary
+        keys = ("series", "incidents", "windows", "detected", "precision", "recall", "detection_delay_s_median", "incidents_per_week")
+        shown = ", ".join(f"{key}={s[key]:.3g}" if isinstance(s[key], float) else f"{key}={s[key]!r}" for key in keys)
+        return f"Score({shown})"
+
+
+# ---------------------------------------------------------------------------- input checks
+
+
+def _fail(parameter: str, must: str, got: str) -> ValueError:
+    return ValueError(f"The {parameter!r} parameter of score must {must}. Got {got} instead.")
+
+
+def _moment(value: Any, parameter: str) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    try:
+        fixed = not (isinstance(value, str) and value.strip().lower() in ("now", "today"))  # no wall clock in scoring
+        moment = pd.Timestamp(value) if fixed and isinstance(value, (str, datetime, np.datetime64)) else None
+    except (ValueError, TypeError, OverflowError):
+        moment = None
+    if moment is None or pd.isna(moment):
+        raise _fail(parameter, "be a time such as '2014-02-28 14:25'", repr(value))
+    return moment.tz_localize("UTC") if moment.tzinfo is None else moment.tz_convert("UTC")
+
+
+def _times(values: pd.Series, parameter: str, column: str, *, required: bool, ids: pd.Series) -> pd.Series:
+    """A column as ``datetime64[ns, UTC]`` (naive taken as UTC); an unreadable (or, if required, missing) value is an error."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        parsed = utc(values)
+    else:
+        parsed = pd.to_datetime(values, utc=True, errors="coerce", format="mixed").astype("datetime64[ns, UTC]")
+    written = text(values).str.strip()
+    given = values.notna() & (written != "")
+    wall_clock = written.str.lower().isin(["now", "today"]).to_numpy()  # pandas reads these as the current time
+    bad = (parsed.isna() & given) | (parsed.isna() & required) | wall_clock
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        what = f"{'an' if column[0] in 'aeiou' else 'a'} {column} in every row" if required else f"times in {column}"
+        raise _fail(parameter, f"have {what}", f"{values.iloc[row]!r} in row {row}{ids.iloc[row]}")
+    return parsed.reset_index(drop=True)
+
+
+def _alarm_names(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return tuple(name for name in value.split(";") if name)
+    if isinstance(value, (tuple, list, set, frozenset, np.ndarray, pd.Series)):
+        return tuple(str(name) for name in value)
+    return ()
+
+
+def _incident_table(incidents: Any, need_alarms: bool) -> pd.DataFrame:
+    table = incidents if isinstance(incidents, pd.DataFrame) else getattr(incidents, "incidents", None)
+    if not isinstance(table, pd.DataFrame):
+        raise _fail("incidents", "be a DataFrame or a ReplayResult", type(incidents).__name__)
+    required = ["incident_arn", "creation_time", "resolved_time", *(["alarm_names"] if need_alarms else [])]
+    if len(table) == 0 and len(table.columns) == 0:
+        table = pd.DataFrame({column: [] for column in required})
+    missing = [column for column in required if column not in table.columns]
+    if missing:
+        raise _fail("incidents", f"have columns {{{', '.join(required)}}}", f"{list(map(str, table.columns))}")
+    table = table.reset_index(drop=True)
+    arns = text(table["incident_arn"])
+    ids = " (" + arns + ")"
+    creation = _times(table["creation_time"], "incidents", "creation_time", required=True, ids=ids)
+    resolved = _times(table["resolved_time"], "incidents", "resolved_time", required=False, ids=ids)
+    early = (resolved < creation).to_numpy()
+    if early.any():
+        row = int(np.flatnonzero(early)[0])
+        raise _fail(
+            "incidents",
+            "have resolved_time >= creation_time in every row",
+            f"creation_time {creation.iloc[row]} and resolved_time {resolved.iloc[row]} in row {row}{ids.iloc[row]}",
+        )
+    out = pd.DataFrame({"incident_arn": arns, "creation_time": creation, "resolved_time": resolved})
+    out["alarm_names"] = table["alarm_names"].map(_alarm_names) if "alarm_names" in table.columns else [() for _ in range(len(table))]
+    return out
+
+
+def _window_table(windows: Any) -> pd.DataFrame:
+    if not isinstance(windows, pd.DataFrame):
+        raise _fail("windows", "be a DataFrame such as load_windows returns", type(windows).__name__)
+    if not {"start", "end"} <= set(windows.columns):
+        raise _fail("windows", "have columns {start, end} (and optionally series, window)", f"{list(map(str, windows.columns))}")
+    table = windows.reset_index(drop=True)
+    ids = pd.Series([""] * len(table), dtype=object)
+    start = _times(table["start"], "windows", "start", required=True, ids=ids)
+    end = _times(table["end"], "windows", "end", required=True, ids=ids)
+    backwards = (end < start).to_numpy()
+    if backwards.any():
+        row = int(np.flatnonzero(backwards)[0])
+        raise _fail("windows", "have end >= start in every row", f"start {start.iloc[row]} and end {end.iloc[row]} in row {row}")
+    out = pd.DataFrame({"start": start, "end": end})
+    out["series"] = text(table["series"]).str.strip() if "series" in table.columns else ""
+    if "window" in table.columns:
+        numbers = table["window"]
+        if len(numbers) and not pd.api.types.is_integer_dtype(numbers):
+            raise _fail("windows", "have integer numbers in its window column", f"{numbers.dtype} values")
+        out["window"] = numbers.astype("int64")
+        clash = out.duplicated(["series", "window"], keep=False).to_numpy()
+        if clash.any():
+            row = int(np.flatnonzero(clash)[0])
+            twice = f"window {out['window'].iloc[row]} of {out['series'].iloc[row]!r} twice"
+            raise _fail("windows", "number each window of a series once", twice)
+    else:
+        ordered = out.sort_values(["start", "end"], kind="stable")
+        out["window"] = ordered.groupby("series", sort=False).cumcount().reindex(out.index).astype("int64")
+    return out
+
+
+def _one_series(name: Any, keys: list[str], parameter: str) -> str | None:
+    """The key among ``keys`` that ``name`` names, ``None`` for none; ambiguity is an error."""
+    found = match_series(name, keys)
+    if len(found) > 1:
+        raise _fail(parameter, "name one series of 'windows'", f"{os.fspath(name)!r}, which names {found}")
+    return found[0] if found else None
+
+
+# ---------------------------------------------------------------------------- scoring
+
+
+def _ns(values: pd.Series) -> np.ndarray:
+    """UTC datetimes as int64 nanoseconds (NaT as the smallest int64)."""
+    return np.asarray(values.dt.tz_localize(None), dtype="datetime64[ns]").view("int64")
+
+
+def _median(values: np.ndarray) -> float:
+    finite = values[~np.isnan(values)]
+    return float(np.median(finite)) if len(finite) else math.nan
+
+
+def _mean(values: np.ndarray) -> float:
+    finite = values[~np.isnan(values)]
+    return float(np.mean(finite)) if len(finite) else math.nan
+
+
+def score(
+    incidents: pd.DataFrame | ResultLike,
+    windows: pd.DataFrame,
+    *,
+    data_start: TimeLike | None = None,
+    data_end: TimeLike | None = None,
+    series: str | os.PathLike[str] | None = None,
+    series_of: Mapping[str, str] | None = None,
+) -> Score:
+    """Score incidents against labelled anomaly windows: precision, recall, detection and reset time.
+
+    Parameters
+    ----------
+    incidents : DataFrame or ReplayResult
+        A replay's ``incidents`` table (or the result itself): ``incident_arn``,
+        ``creation_time``, ``resolved_time`` (NaT while open) and, with ``series_of``,
+        ``alarm_names`` (a tuple of alarm names, or the ``;``-joined text of a CSV export).
+        A frame with no rows and no columns means no incidents.
+    windows : DataFrame
+        ``start`` and ``end`` (naive times are UTC) and optionally ``series`` and ``window``
+        (numbered by start within the series when absent), as
+        :func:`~incidentsim.datasets.labels.load_windows` returns.
+    data_start, data_end : time, optional
+        The span of the metric data that was backtested. ``data_end`` is when incidents
+        still open stop counting as active; both set ``incidents_per_week``. Default: the
+        earliest and latest of the window bounds and incident times. Pass the first and last
+        timestamp of the series: windows rarely cover the whole series, so the default
+        span is usually too short and ``incidents_per_week`` too high.
+    series : str or path, optional
+        Score this series only: the windows of this series (named by full key, data file
+        path, file name or stem, as :func:`~incidentsim.datasets.labels.match_series`
+        describes). A series with no windows in ``windows`` is scored with none (every
+        incident is a false positive), since that is how a series without anomalies is
+        labelled. Required when ``windows`` holds several series and ``series_of`` is not
+        given.
+    series_of : mapping of alarm name to series, optional
+        Score a replay of several series at once: each incident belongs to the series of its
+        ``alarm_names`` and is compared only with the windows of those series. Only the
+        windows of series named in the mapping are scored (the mapping says which series
+        were backtested). Every alarm of every incident must be mapped. With ``series`` as
+        well, only that series' incidents and windows are scored. Without ``series_of``,
+        all incidents belong to the one series scored: a sweep calls :func:`score` once
+        per series.
+
+    Returns
+    -------
+    Score
+        ``incidents``, ``windows`` and ``summary`` (see :class:`Score`).
+
+    Notes
+    -----
+    All intervals are closed. An incident is active from ``creation_time`` to
+    ``resolved_time``, or to ``data_end`` while open (to its creation if it was created
+    after ``data_end``).
+
+    Per incident:
+
+    - ``true_positive``: its active interval overlaps a window (of its series), even if it
+      was opened before the window began;
+    - ``window``: of the windows it overlaps, the one that starts first (-1 for none);
+    - ``opened_in_window``: it was created inside some window;
+    - ``series``: the series of ``window``; for a false positive, its series (the first by
+      name when its alarms belong to several).
+
+    Per window:
+
+    - ``detected``: an incident was **created** inside [start, end]. An incident that was
+      already open when the window started does not detect it: it paged for something
+      earlier, and a new trigger during the window would only be deduplicated into it, so
+      nobody was paged for this anomaly. Such windows have ``open_at_start`` true, and that
+      incident is still a true positive and counted in ``incidents``;
+    - ``first_incident_arn``: the incident created first inside the window (input order
+      breaks ties), ``""`` when undetected;
+    - ``detection_delay_s``: its creation time minus the window start, in seconds;
+    - ``reset_time_s``: how long after the window ended the incidents created inside it
+      stayed open: the latest of their ``resolved_time`` minus ``end``, clipped at 0 (0 means
+      the page had cleared by the time the anomaly ended). NaN when undetected, or when any
+      of those incidents is still open (its reset time is unknown);
+    - ``incidents``: the incidents whose active interval overlaps the window.
+
+    Summary: ``incidents``, ``true_positives``, ``false_positives`` (incidents overlapping
+    no window), ``windows``, ``detected``, ``precision`` (true positives / incidents, NaN
+    with no incidents), ``recall`` (detected / windows, NaN with no windows), ``f1`` (their
+    harmonic mean: NaN if either is NaN, 0.0 if both are 0), ``detection_delay_s_median``
+    and ``_mean`` and ``reset_time_s_median`` (over the windows where they are defined; NaN
+    for none), ``incidents_per_week`` (incidents over all series / the span in weeks; NaN
+    when the span is empty), ``data_start``, ``data_end`` (UTC, NaT with nothing to span)
+    and ``series`` (the series scored; ``""`` when scoring several at once or when the
+    windows have no series column and none was named).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = lambda hhmm: pd.Timestamp(f"2024-05-01 {hhmm}Z")
+    >>> windows = pd.DataFrame({"start": [t("10:00"), t("14:00")], "end": [t("12:00"), t("15:00")]})
+    >>> incidents = pd.DataFrame({"incident_arn": ["a", "b"], "creation_time": [t("10:30"), t("13:00")],
+    ...                           "resolved_time": [t("12:20"), t("13:10")]})
+    >>> result = score(incidents, windows, data_start=t("00:00"), data_end=t("23:59"))
+    >>> result.summary["precision"], result.summary["recall"], result.summary["detection_delay_s_median"]
+    (0.5, 0.5, 1800.0)
+    >>> result.windows[["window", "detected", "reset_time_s"]].to_numpy().tolist()
+    [[0, True, 1200.0], [1, False, nan]]
+    """
+    if series is not None and not isinstance(series, (str, os.PathLike)):
+        raise _fail("series", "be a series name or None", repr(series))
+    if series_of is not None and not isinstance(series_of, Mapping):
+        raise _fail("series_of", "be a mapping of alarm name to series or None", type(series_of).__name__)
+    start_at = _moment(data_start, "data_start")
+    end_at = _moment(data_end, "data_end")
+    if start_at is not None and end_at is not None and end_at < start_at:
+        raise _fail("data_end", f"not be before data_start ({start_at})", repr(str(end_at)))
+
+    incident_table = _incident_table(incidents, need_alarms=series_of is not None)
+    window_table = _window_table(windows)
+    has_series = "series" in windows.columns
+    keys = list(dict.fromkeys(window_table["series"]))
+
+    name = ""
+    if series is not None:
+        name = (_one_series(series, keys, "series") if has_series else None) or os.fspath(series)
+    if series_of is None:
+        if series is not None and has_series:
+            window_table = window_table[window_table["series"] == name]
+        elif has_series and len(keys) > 1:
+            raise _fail("windows", "hold one series, or score needs series= or series_of=", f"{len(keys)} series ({', '.join(keys[:5])})")
+        elif series is None and keys:
+            name = keys[0]
+        window_table = window_table.assign(series=name)
+        memberships = [frozenset([name])] * len(incident_table)
+    else:
+        if not has_series:
+            raise _fail("windows", "have a series column when series_of is given", f"{list(map(str, windows.columns))}")
+        mapped = {str(alarm): _one_series(target, keys, "series_of") or os.fspath(target) for alarm, target in series_of.items()}
+        unmapped = sorted({alarm for names in incident_table["alarm_names"] for alarm in names if alarm not in mapped})
+        if unmapped:
+            raise _fail("series_of", "map every alarm in the incidents' alarm_names to a series", f"no series for {unmapped[:5]}")
+        nameless = [arn for arn, names in zip(incident_table["incident_arn"], incident_table["alarm_names"]) if not names]
+        if nameless:
+            raise _fail("incidents", "have alarm_names in every row when series_of is given", f"none for {nameless[:3]}")
+        scored = set(mapped.values()) if series is None else {name}
+        memberships = [frozenset(mapped[alarm] for alarm in names) & scored for names in incident_table["alarm_names"]]
+        keep = np.array([bool(member) for member in memberships], dtype=bool)
+        incident_table = incident_table[keep].reset_index(drop=True)
+        memberships = [member for member in memberships if member]
+        window_table = window_table[window_table["series"].isin(scored)]
+        if series is None:
+            name = ""
+
+    order = {key: index for index, key in enumerate(dict.fromkeys([*keys, *sorted(set(window_table["series"]) - set(keys))]))}
+    window_table = (
+        window_table.assign(_rank=window_table["series"].map(order))
+        .sort_values(["_rank", "start", "end", "window"], kind="stable")
+        .drop(columns="_rank")
+        .reset_index(drop=True)
+    )
+
+    # ---- the span
+    bounds = [
+        *window_table["start"],
+        *window_table["end"],
+        *incident_table["creation_time"],
+        *incident_table["resolved_time"].dropna(),
+    ]
+    first = start_at if start_at is not None else (min(bounds) if bounds else None)
+    last = end_at if end_at is not None else (max(bounds) if bounds else None)
+
+    # ---- interval arithmetic on int64 nanoseconds: incidents down, windows across
+    created = _ns(incident_table["creation_time"])
+    is_open = incident_table["resolved_time"].isna().to_numpy()
+    resolved = _ns(incident_table["resolved_time"])
+    until = np.where(is_open, np.maximum(created, last.value if last is not None else created), resolved)
+    starts, ends = _ns(window_table["start"]), _ns(window_table["end"])
+    window_series = window_table["series"].to_numpy(dtype=object)
+    if series_of is None:
+        member = np.ones((len(created), len(starts)), dtype=bool)
+    else:
+        member = np.array([[key in group for key in window_series] for group in memberships], dtype=bool).reshape(len(created), len(starts))
+    overlap = member & (created[:, None] <= ends[None, :]) & (until[:, None] >= starts[None, :])
+    opened = member & (created[:, None] >= starts[None, :]) & (created[:, None] <= ends[None, :])
+    open_before = member & (created[:, None] < starts[None, :]) & (until[:, None] >= starts[None, :])
+
+    # ---- per incident
+    true_positive = np.asarray(overlap.any(axis=1), dtype=bool)
+    first_window = np.where(overlap, starts[None, :], _NEVER).argmin(axis=1) if len(starts) else np.zeros(len(created), dtype=int)
+    window_numbers = window_table["window"].to_numpy(dtype="int64")
+    incident_series = [
+        str(window_series[column]) if hit else min(group) for hit, column, group in zip(true_positive, first_window, memberships)
+    ]
+    scored_incidents = pd.DataFrame(
+        {
+            "incident_arn": incident_table["incident_arn"].astype(str),
+            "series": pd.Series(incident_series, dtype=object).astype(str),
+            "creation_time": incident_table["creation_time"],
+            "resolved_time": incident_table["resolved_time"],
+            "true_positive": true_positive,
+            "window": np.where(true_positive, window_numbers[first_window] if len(starts) else -1, -1).astype("int64"),
+            "opened_in_window": opened.any(axis=1),
+        },
+        columns=list(SCORE_INCIDENT_COLUMNS),
+    )
+
+    # ---- per window
+    detected = np.asarray(opened.any(axis=0), dtype=bool)
+    first_incident = np.where(opened, created[:, None], _NEVER).argmin(axis=0) if len(created) else np.zeros(len(starts), dtype=int)
+    arns = incident_table["incident_arn"].to_numpy(dtype=object)
+    delay = np.where(detected, (created[first_incident] - starts) / _NS if len(created) else 0.0, math.nan)
+    reset = np.full(len(starts), math.nan)
+    for column in np.flatnonzero(detected):
+        rows = opened[:, column]
+        if not is_open[rows].any():
+            reset[column] = max(int(resolved[rows].max()) - int(ends[column]), 0) / _NS
+    scored_windows = pd.DataFrame(
+        {
+            "series": window_table["series"].astype(str),
+            "window": window_table["window"].astype("int64"),
+            "start": window_table["start"],
+            "end": window_table["end"],
+            "detected": detected,
+            "open_at_start": open_before.any(axis=0),
+            "first_incident_arn": pd.Series(
+                [str(arns[row]) if hit else "" for hit, row in zip(detected, first_incident)], dtype=object
+            ).astype(str),
+            "detection_delay_s": delay.astype("float64"),
+            "reset_time_s": reset,
+            "incidents": overlap.sum(axis=0).astype("int64"),
+        },
+        columns=list(SCORE_WINDOW_COLUMNS),
+    )
+
+    # ---- summary
+    count, hits = len(scored_incidents), int(true_positive.sum())
+    total, found = len(scored_windows), int(detected.sum())
+    precision = hits / count if count else math.nan
+    recall = found / total if total else math.nan
+    if math.isnan(precision) or math.isnan(recall):
+        f1 = math.nan
+    else:
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    span = (last.value - first.value) if first is not None and last is not None else 0
+    summary: dict[str, Any] = {
+        "series": name,
+        "incidents": count,
+        "true_positives": hits,
+        "false_positives": count - hits,
+        "windows": total,
+        "detected": found,
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "detection_delay_s_median": _median(delay),
+        "detection_delay_s_mean": _mean(delay),
+        "reset_time_s_median": _median(reset),
+        "incidents_per_week": count / (span / _WEEK_NS) if span > 0 else math.nan,
+        "data_start": first if first is not None else pd.NaT,
+        "data_end": last if last is not None else pd.NaT,
+    }
+    return Score(incidents=scored_incidents, windows=scored_windows, summary=summary)
