@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -192,6 +193,93 @@ def _replay_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _gameday_command(args: argparse.Namespace) -> int:
+    import signal
+
+    from tqdm.auto import tqdm
+
+    from .gameday import GameDay, GameDayError, ScenarioError, nothing_lost
+    from .policy import PolicyError
+    from .replay import replay
+
+    try:
+        game = GameDay(
+            args.scenario, speed=args.speed, endpoint_url=args.endpoint_url, allow_remote=args.allow_remote, out=args.out,
+            resume=args.resume, reset=args.reset,
+        )
+    except (ScenarioError, PolicyError, GameDayError, FileNotFoundError) as error:
+        raise CommandError(str(error)) from None
+    scenario = game.scenario
+    print(scenario.describe(), file=sys.stderr)
+    bar = tqdm(total=len(scenario.alarms), unit="event", desc="game day", disable=args.quiet, file=sys.stderr)
+
+    def show(status: Any) -> None:
+        bar.n = status.position
+        bar.set_postfix_str(status.figures(), refresh=True)
+
+    game.on_update(show)
+
+    def interrupt(signum: int, frame: Any) -> None:
+        if game.state != "playing":
+            raise KeyboardInterrupt
+        game.request_stop()
+        bar.write("incidentsim gameday: stopping after the call in flight (Ctrl-C again to abort); the partial record is kept")
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    previous = signal.signal(signal.SIGINT, interrupt)
+    try:
+        try:
+            game.prepare()
+        except (GameDayError, ValueError) as error:
+            raise CommandError(str(error)) from None
+        print(
+            f"incidentsim gameday: playing against {game.endpoint_url}\n"
+            f"  watch: aws ssm-incidents list-incident-records --endpoint-url {game.endpoint_url} --region us-east-1\n"
+            "  (any credentials will do, e.g. AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing); Ctrl-C stops and keeps the record",
+            file=sys.stderr, flush=True,
+        )
+        try:
+            record = game.run()
+        except GameDayError as error:
+            bar.close()
+            print(f"incidentsim gameday: {error}; wrote what was played to {args.out}; resume with --resume", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            record = game.record()
+        bar.close()
+        out = Path(args.out)
+        from .report import write_report
+
+        write_report(record.result, out)
+        print(record.summary_text())
+        if not record.complete:
+            print(f"stopped after {record.status.position:,} of {record.status.total:,} events; "
+                  f"carry on with: incidentsim gameday {args.scenario} --out {args.out} --resume")
+            return 130
+        reference = replay(scenario.alarms, scenario.policy, progress=False)
+        different = nothing_lost(record, reference)
+        failed = record.summary()["failed"]
+        if different.empty and not failed:
+            print(f"Every trigger accounted for: the {len(record.result.incidents):,} incidents equal the fault-free replay's "
+                  "(plan, title, impact, trigger count, creation time, alarms).")
+        else:
+            print(f"NOT the same as the fault-free replay: {len(different):,} incident(s) differ, {failed:,} trigger(s) failed "
+                  f"after their retries; see {out / 'events.csv'} (outcome, error_code) and {out / 'timeline.csv'}.")
+            different.to_csv(out / "differences.csv", index=False)
+        print(f"wrote {out}/ (events.csv, incidents.csv, summary.json, timeline.csv, gameday.json, journal.jsonl, report.html)")
+        if args.hold and game.owns_server:
+            print(f"incidentsim gameday: still serving at {game.endpoint_url}; Ctrl-C to stop", file=sys.stderr, flush=True)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            try:
+                threading.Event().wait()
+            except KeyboardInterrupt:
+                pass
+        return 0
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        game.close()
+
+
 def _report_command(args: argparse.Namespace) -> int:
     from .replay import ReplayResult, replay
     from .report import write_report
@@ -296,6 +384,20 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--allow-remote", action="store_true", help="allow an --endpoint-url that is not loopback")
     _add_history_options(compare)
     compare.set_defaults(func=_compare_command)
+
+    gameday = commands.add_parser(
+        "gameday", help="play a scenario's alarm storm at speed, with faults, against a live local endpoint (a game day)"
+    )
+    gameday.add_argument("scenario", help="scenario YAML, e.g. data/gameday-cascade.yaml")
+    gameday.add_argument("--speed", help="override the scenario's speed: simulated seconds per second (e.g. 120 or 120x) or max")
+    gameday.add_argument("--endpoint-url", help="a running incidentsim serve (default: one is started on 127.0.0.1 for the game day)")
+    gameday.add_argument("--allow-remote", action="store_true", help="allow an --endpoint-url that is not loopback")
+    gameday.add_argument("--out", default="gameday-out", help="folder for the journal and the record (default gameday-out)")
+    gameday.add_argument("--resume", action="store_true", help="carry on the run whose journal is in --out")
+    gameday.add_argument("--reset", action="store_true", help="forget the incidents already on --endpoint-url first")
+    gameday.add_argument("--hold", action="store_true", help="keep the game day's own server running after the end, until Ctrl-C")
+    gameday.add_argument("--quiet", action="store_true", help="no status line")
+    gameday.set_defaults(func=_gameday_command)
 
     report = commands.add_parser("report", help="a trigger-volume report: HTML (self-contained) or Markdown, with CSVs")
     report.add_argument("history", nargs="*", help="a replay's output folder, or alarm history files (default: the bundled sample)")

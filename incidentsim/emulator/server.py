@@ -151,7 +151,7 @@ class EmulatorServer:
     >>> server.stop()
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 5000, *, allow_remote: bool = False):
+    def __init__(self, host: str = "127.0.0.1", port: int = 5000, *, allow_remote: bool = False, quiet: bool = False):
         if not is_loopback(host) and not allow_remote:
             raise UnsafeEndpointError(
                 f"refusing to serve on {host!r}: it is not a loopback address. "
@@ -159,6 +159,7 @@ class EmulatorServer:
             )
         self.host = host
         self.port = port
+        self.quiet = quiet  # no request log lines (a game day's own server)
         self._server: Any = None
         self._thread: threading.Thread | None = None
 
@@ -168,9 +169,14 @@ class EmulatorServer:
         return f"http://{host}:{self.port}"
 
     def _make_server(self) -> Any:
-        from werkzeug.serving import make_server
+        from werkzeug.serving import WSGIRequestHandler, make_server
 
-        server = make_server(self.host, self.port, create_app(), threaded=True)
+        class QuietHandler(WSGIRequestHandler):
+            def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+                pass
+
+        handler = QuietHandler if self.quiet else None
+        server = make_server(self.host, self.port, create_app(), threaded=True, request_handler=handler)
         self.port = server.server_port
         return server
 

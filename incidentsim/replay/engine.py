@@ -10,6 +10,7 @@ dedupe string of an OPEN incident.  The same code therefore works in process
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -143,6 +144,8 @@ class EmulatorReplay:
         self.calls: list[dict[str, Any]] = []
         self.tokens: dict[str, str] = {}
         self.offline = False
+        #: seconds since the run began, for the calls' ``wall_s`` (the game-day player sets it)
+        self.wall: Callable[[], float] | None = None
         self._attempt_errors: list[str] = []
         self.times = [pd.Timestamp(t) for t in alarms["timestamp"].tolist()]
         self.alarm_arns = alarms["alarm_arn"].astype(str).tolist()
@@ -191,10 +194,13 @@ class EmulatorReplay:
     def _call(self, operation: str, index: int, when: pd.Timestamp, incident: str, method: Callable[..., Any], **request: Any) -> tuple[Any, ClientError | None]:
         self._attempt_errors = []
         response, failure = None, None
+        wall = self.wall() if self.wall is not None else float("nan")
+        began = time.perf_counter()
         try:
             response = method(**request)
         except ClientError as error:
             failure = error
+        duration = time.perf_counter() - began
         answer: dict[str, Any] = failure.response if failure is not None else (response or {})
         meta = answer.get("ResponseMetadata", {})
         attempts = int(meta.get("RetryAttempts", 0)) + 1
@@ -204,6 +210,8 @@ class EmulatorReplay:
                 "event_index": index,
                 "event_id": self.event_ids[index] if index >= 0 else "",
                 "sim_time": when,
+                "wall_s": round(wall, 6),
+                "duration_s": round(duration, 6),
                 "attempts": attempts,
                 "faults": ",".join(self._attempt_errors),
                 "error_code": failure.response["Error"].get("Code", "") if failure is not None else "",
@@ -305,7 +313,8 @@ class EmulatorReplay:
 
     def timeline(self) -> pd.DataFrame:
         """One row per service call: operation, event, simulated time, attempts, faults met, outcome."""
-        columns = ["operation", "event_index", "event_id", "sim_time", "attempts", "faults", "error_code", "outcome", "incident_arn"]
+        columns = ["operation", "event_index", "event_id", "sim_time", "wall_s", "duration_s", "attempts", "faults", "error_code", "outcome",
+                   "incident_arn"]
         return pd.DataFrame(self.calls, columns=columns)
 
 
