@@ -223,7 +223,7 @@ def _gameday_command(args: argparse.Namespace) -> int:
         if game.state != "playing":
             raise KeyboardInterrupt
         game.request_stop()
-        bar.write("incidentsim gameday: stopping after the call in flight (Ctrl-C again to abort); the partial record is kept")
+        bar.write("incidentsim gameday: stopping after the call in flight (Ctrl-C again to abort); the partial record is kept", file=sys.stderr)
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
     previous = signal.signal(signal.SIGINT, interrupt)

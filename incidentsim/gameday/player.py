@@ -331,6 +331,7 @@ class GameDay:
         self._cond = threading.Condition(threading.RLock())
         self._play_lock = threading.RLock()
         self._thread: threading.Thread | None = None
+        self._looping = False
         self._state = "ready"
         self._stop_requested = False
         self._pacer = _Pacer(self.scenario.speed)
@@ -443,10 +444,15 @@ class GameDay:
 
     # ------------------------------------------------------------------ playing
 
-    def _emit(self) -> None:
+    def _emit(self, final: bool = False) -> None:
         status = self.status
         for listener in list(self._listeners):
-            listener(status)
+            try:
+                listener(status)
+            except Exception:
+                if not final:
+                    raise  # a listener failing mid-game crashes it, like any other failure
+                # the game day has ended and its record is written; a failing display changes nothing
 
     def _journal_step(self, run: EmulatorReplay, i: int) -> None:
         for call in run.calls[self._journal.written_calls :]:
@@ -471,6 +477,12 @@ class GameDay:
 
     def _loop(self) -> None:
         run = self.prepare()
+        try:
+            self._loop_until_done(run)
+        finally:
+            self._looping = False
+
+    def _loop_until_done(self, run: EmulatorReplay) -> None:
         try:
             while True:
                 with self._cond:
@@ -501,25 +513,33 @@ class GameDay:
             if self._state not in ("ready", "paused"):
                 raise GameDayError(f"the game day is {self._state}; it cannot be started again")
             run = self.prepare()
-            if self._state == "ready":
-                self._pacer.rebase(self._playhead if self._playhead is not None else run.times[-1], time.monotonic())
-                self._state = "playing"
+            if self._playhead is not None:
+                self._pacer.rebase(self._playhead, time.monotonic())
+            self._state = "playing"
+            self._cond.notify_all()
         return run
+
+    def _ensure_thread(self) -> None:
+        if self._looping:
+            return
+        self._looping = True
+        self._thread = threading.Thread(target=self._loop, name=f"gameday-{self.scenario.name}", daemon=True)
+        self._thread.start()
 
     def run(self) -> GameDayRecord:
         """Play to the end on this thread (Ctrl-C stops after the call in flight) and return the record."""
         self._begin()
         self._emit()
+        self._looping = True
         self._loop()
         if self._error is not None:
             raise GameDayError(f"the game day crashed: {self._error!r}; the partial record is kept") from self._error
         return self.record()
 
     def start(self) -> GameDay:
-        """Start playing on a background thread (for notebooks); returns at once."""
+        """Start (or carry on) playing on a background thread, for notebooks; returns at once."""
         self._begin()
-        self._thread = threading.Thread(target=self._loop, name=f"gameday-{self.scenario.name}", daemon=True)
-        self._thread.start()
+        self._ensure_thread()
         self._emit()
         return self
 
@@ -535,16 +555,13 @@ class GameDay:
         self._emit()
 
     def resume(self) -> None:
-        """Carry on playing from the paused simulated time."""
+        """Carry on playing from the paused simulated time (on a background thread unless one is playing)."""
         with self._cond:
-            if self._state == "paused":
-                if self._playhead is not None:
-                    self._pacer.rebase(self._playhead, time.monotonic())
-                self._state = "playing"
-                self._cond.notify_all()
-            elif self._state == "ready":
+            if self._state == "ready":
                 raise GameDayError("the game day has not started; call start() or run()")
-        self._emit()
+            if self._state != "paused":
+                return
+        self.start()
 
     def step(self, events: int = 1) -> GameDayStatus:
         """Play the next ``events`` alarm state changes now (pausing first if playing)."""
@@ -661,7 +678,7 @@ class GameDay:
             self._journal.close()
             if self.out is not None:
                 self._final.write(self.out)
-        self._emit()
+        self._emit(final=True)
 
     def _build(self, finish: bool) -> GameDayRecord:
         run = self._run
