@@ -15,7 +15,7 @@ ALL = sorted(NOTEBOOKS.glob("*.ipynb"))
 
 
 def test_there_are_notebooks():
-    assert [p.name for p in ALL][:3] == ["01-explore-history.ipynb", "02-tune-impact-and-titles.ipynb", "03-trigger-volume-report.ipynb"]
+    assert [p.name for p in ALL][:4] == ["01-explore-history.ipynb", "02-tune-impact-and-titles.ipynb", "03-trigger-volume-report.ipynb", "04-game-day.ipynb"]
 
 
 @pytest.mark.parametrize("path", ALL, ids=[p.stem for p in ALL])

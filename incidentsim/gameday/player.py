@@ -702,6 +702,33 @@ class GameDay:
         with self._play_lock:
             return self._build(finish=False)
 
+    def incidents_so_far(self) -> pd.DataFrame:
+        """The incidents created so far, newest first, from the player's own bookkeeping (no service calls).
+
+        Columns: ``creation_time``, ``response_plan``, ``title``, ``impact``, ``alarm_name`` (the
+        alarm that opened it), ``triggers`` (triggers that reached it), ``status`` (OPEN or
+        RESOLVED) and ``incident_arn``.
+        """
+        columns = ["creation_time", "response_plan", "title", "impact", "alarm_name", "triggers", "status", "incident_arn"]
+        run = self._run
+        if run is None:
+            return pd.DataFrame(columns=columns)
+        with self._play_lock:
+            k = run.position
+            plans = run.policy.plans
+            fed = Counter(arn for arn, outcome in zip(run.incident_arn[:k], run.outcome[:k]) if outcome in ("created", "deduplicated"))
+            rows = []
+            for i in range(k):
+                if run.outcome[i] != "created":
+                    continue
+                arn = run.incident_arn[i]
+                plan = plans[run.plans[i]]
+                incident = run.resolver.incidents[arn]
+                rows.append([run.times[i], plan.name, run.titles[i] or plan.title, int(run.impacts[i] or plan.impact),
+                             str(run.alarms["alarm_name"].iat[i]), fed[arn], "OPEN" if incident.resolved is None else "RESOLVED", arn])
+        table = pd.DataFrame(rows, columns=columns)
+        return table.iloc[::-1].reset_index(drop=True)
+
     @property
     def status(self) -> GameDayStatus:
         run = self._run

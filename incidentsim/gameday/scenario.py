@@ -159,7 +159,8 @@ class Scenario:
         """One paragraph: what plays, how fast, with which faults."""
         speed = "as fast as possible" if math.isinf(self.speed) else f"at {self.speed:g}x"
         first = self.alarms["timestamp"].iloc[0] if len(self.alarms) else None
-        when = f" from {pd.Timestamp(first):%Y-%m-%d %H:%M} UTC over {self.span}" if first is not None else ""
+        minutes = int(self.span.total_seconds() // 60)
+        when = f" from {pd.Timestamp(first):%Y-%m-%d %H:%M} UTC over {minutes // 60} h {minutes % 60:02d} min" if first is not None else ""
         faults = "; ".join(
             f"{op}: " + ", ".join(f"{name} {getattr(rule, name):g}" for name in (*FAULT_KINDS, "latency_s") if getattr(rule, name))
             for op, rule in self.faults.items()

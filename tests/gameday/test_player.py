@@ -262,3 +262,31 @@ def test_ctrl_c_on_the_command_line_keeps_the_record_and_resume_finishes_it(tmp_
     assert "Every trigger accounted for" in resumed.stdout
     assert json.loads((out / "gameday.json").read_text())["complete"] is True
 
+
+
+def test_the_notebook_panel_shows_the_figures_and_drives_the_player():
+    from incidentsim.gameday.panel import GameDayPanel
+
+    scenario = storm(events=10)
+    with GameDay(scenario) as game:
+        panel = GameDayPanel(game, rows=3)
+        assert "no incidents yet" in panel.incidents.value and "not started" in panel.figures.value
+        panel.buttons["step"].click()
+        panel.buttons["step"].click()
+        assert panel.progress.value == 2 and game.state == "paused"
+        assert "Web degraded" in panel.incidents.value and "db-1 is hot" in panel.incidents.value
+        panel.seek_to.value = "not a time"
+        panel.buttons["seek"].click()
+        assert "seek:" in panel.message.value and game.status.position == 2
+        panel.seek_to.value = "2024-05-01T09:06:30Z"
+        panel.buttons["seek"].click()
+        assert panel.message.value == "" and panel.progress.value == 7
+        panel.buttons["resume"].click()
+        assert game.wait(60)
+        panel.refresh()
+        assert panel.progress.value == 10 and ">finished<" in panel.figures.value
+        listed = game.incidents_so_far()
+        assert len(listed) == len(game.record().result.incidents) == 6
+        assert panel.incidents.value.count("<tr") == 1 + 3  # header and the three newest
+        panel.buttons["start"].click()
+        assert "cannot be started again" in panel.message.value
