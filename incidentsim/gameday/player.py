@@ -612,11 +612,11 @@ class GameDay:
         with self._play_lock:
             old = self._run
             old.close()
+            self._injected.update(self._counted_injections())  # before the reset forgets them
             self._control.reset()
             run = EmulatorReplay(self.scenario.alarms, self.scenario.policy, old.session)
             run.wall = self._wall
             self._control.set_faults(self.scenario.fault_rules(), seed=self.scenario.seed)
-            self._injected.update(self._counted_injections())
             self._journal.close()
             self._journal.open({"scenario": self.scenario.name, "fingerprint": self.scenario.fingerprint(), "total": len(run)}, fresh=True)
             self._journal.written_calls = 0

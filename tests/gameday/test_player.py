@@ -72,6 +72,7 @@ def test_the_sample_scenario_with_faults_creates_exactly_the_fault_free_incident
     timeline = pd.read_csv(tmp_path / "timeline.csv")
     assert len(timeline) == summary["calls"] and (timeline["attempts"] > 1).sum() == summary["calls_retried"]
     assert set(timeline["operation"]) == {"StartIncident", "UpdateIncidentRecord"}
+    assert timeline["duration_s"].min() >= 0.002  # the injected latency, on every answer
     assert incidentsim.ReplayResult.read(tmp_path).summary()["created"] == summary["created"]
 
 
