@@ -1,6 +1,8 @@
 """Alarm history in: the AlarmFrame schema, readers for every format, a sample generator."""
 
+from .evaluation import AlarmDefinition, evaluate_alarm
 from .labels import WINDOW_COLUMNS, LabelError, load_windows, match_series
+from .metrics import load_alarm_definitions, load_metric_series
 from .schema import (
     COLUMNS,
     STATES,
@@ -15,10 +17,14 @@ __all__ = [
     "COLUMNS",
     "STATES",
     "WINDOW_COLUMNS",
+    "AlarmDefinition",
     "AlarmFrameError",
     "LabelError",
     "alarm_arn",
     "empty_alarm_frame",
+    "evaluate_alarm",
+    "load_alarm_definitions",
+    "load_metric_series",
     "load_windows",
     "match_series",
     "parse_alarm_arn",

@@ -1,0 +1,1211 @@
+"""CloudWatch metric alarms evaluated over a metric series: definitions in, AlarmFrame out.
+
+No file IO happens here (:mod:`.metrics` reads series and definition files).
+
+:class:`AlarmDefinition` is a metric alarm in the shape of CloudWatch's
+``PutMetricAlarm``; :func:`evaluate_periods` evaluates it once per period and
+returns the per-period table; :func:`evaluate_alarm` turns the state changes of
+that table into an AlarmFrame whose ``raw`` column is the EventBridge "CloudWatch
+Alarm State Change" event CloudWatch would have sent.
+
+What is modelled, with its source
+---------------------------------
+Settings and limits (botocore's ``PutMetricAlarm`` model and its documentation
+strings, https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html):
+
+- ``Period`` is 10, 20, 30 or a multiple of 60 seconds; ``Period x EvaluationPeriods``
+  is at most 604,800 s, and at most 86,400 s when the period is under an hour.
+- ``DatapointsToAlarm`` (M) defaults to ``EvaluationPeriods`` (N) and is at most N.
+- ``TreatMissingData`` is ``missing`` (default), ``ignore``, ``breaching`` or
+  ``notBreaching``; alarms on ``AWS/DynamoDB`` metrics always ignore missing data.
+- ``Statistic`` is one of the model's enumeration, ``ExtendedStatistic`` a
+  percentile ``pNN`` (the other extended statistics are refused).
+
+Evaluation (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-evaluation.html
+and https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-missing-data.html):
+
+- Raw points are aggregated by the statistic into one datapoint per period; a
+  period with no raw point is a *missing* datapoint.
+- At each evaluation CloudWatch retrieves more datapoints than N, the
+  *evaluation range*, and:
+
+  1. with none missing, evaluates the N most recent datapoints;
+  2. with some missing but at least N real ones, evaluates the N most recent
+     *real* datapoints, reaching further back; the missing-data setting is
+     "not needed and is ignored";
+  3. with fewer than N real ones, fills the shortfall (and only the shortfall:
+     "CloudWatch uses missing data points only as few times as possible") with
+     the missing-data setting, keeping every real datapoint in the range.
+
+  The state is ALARM when at least M of the evaluated datapoints breach, else OK.
+- The documented tables for 3-of-3 and 2-of-3 alarms with an evaluation range
+  of 5 fix what ``missing`` and ``ignore`` do with fewer than N real datapoints:
+  a real non-breaching datapoint gives OK (``0 - - - -`` is OK for both), enough
+  real breaching ones give ALARM, all missing gives INSUFFICIENT_DATA (``missing``)
+  or keeps the current state (``ignore``).
+- *Avoiding premature transitions to ALARM*: with ``missing``, when every real
+  datapoint breaches but there are fewer than M, the alarm still goes to ALARM
+  if the oldest breaching datapoint within the last N periods is at least M
+  periods old (``- - X - -`` for 3 of 3, ``- - - X -`` for 2 of 3), and does not
+  otherwise (``- - - - X``, for which the earlier edition of the same page's
+  table gives INSUFFICIENT_DATA).  The ``ignore`` column of those rows keeps the
+  current state.
+- Percentile alarms with ``EvaluateLowSampleCountPercentile: ignore`` keep their
+  state while fewer than ``10/(1-p)`` (p >= 0.5) or ``10/p`` (p < 0.5) samples are
+  in the evaluated periods (the "Percentile-based alarms and low data samples"
+  section of https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html).
+- An alarm starts in INSUFFICIENT_DATA ("the alarm has just started").
+
+What had to be chosen (the documentation does not say)
+------------------------------------------------------
+- Periods start at multiples of the period since the Unix epoch and the alarm
+  is evaluated once at the end of each period.  That is CloudWatch's wall-clock
+  evaluation window in UTC (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-evaluation-window.html);
+  the default sliding window is evaluated every minute over windows ending at
+  that minute, which gives the same sequence of states for a metric reported
+  once per period but may change state up to one period earlier.
+  Periods that do not divide a day (a week, say) are aligned to the epoch too,
+  not to the calendar as a wall-clock window would be.
+- The evaluation range is N + 2 datapoints (the only documented example is 5
+  for N = 3; how it "depends on the length of the alarm period" is not said);
+  ``evaluation_range=`` changes it.
+- The premature-ALARM rule needs the breaching datapoint to be at least M
+  periods old: the page's M-out-of-N paragraph says "at least as old as the
+  value of Evaluation Periods", but its own 2-of-3 row ``- - - X -`` (ALARM)
+  only fits M.  When the rule does not apply, ``missing`` gives
+  INSUFFICIENT_DATA (the earlier table's ``- - - - X`` row; the current page
+  only says the alarm "does not go immediately into ALARM").
+- Percentiles are nearest-rank over the raw points of a period (CloudWatch's own
+  percentile estimation is not modelled).
+- By default the alarm is created once the series fills one evaluation range,
+  so the start of an export is not taken for missing data (``start=`` overrides).
+- The state-change time is the end of the period (CloudWatch's own is a few
+  seconds to minutes later, as data arrives).
+- Reason texts follow the real ``Threshold Crossed: ...`` strings; the count
+  for ALARM -> OK is ``N - M + 1`` datapoints, and the sentences for partly
+  filled and INSUFFICIENT_DATA evaluations are modelled on real ones.
+- ``actions_enabled=False`` is kept on the definition, but an AlarmFrame has no
+  column for it: the state changes are produced as CloudWatch would record them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import json
+import math
+import re
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any, NoReturn
+
+import numpy as np
+import pandas as pd
+
+from .records import compact
+from .schema import (
+    DEFAULT_ACCOUNT_ID,
+    DEFAULT_REGION,
+    STATE_DTYPE,
+    STATES,
+    alarm_arn,
+    empty_alarm_frame,
+    is_account_id,
+    is_region,
+    parse_alarm_arn,
+    record_id,
+    validate_alarm_frame,
+)
+
+TREAT_MISSING_DATA = ("missing", "ignore", "breaching", "notBreaching")
+LOW_SAMPLE_COUNT_PERCENTILE = ("evaluate", "ignore")
+HIGH_RESOLUTION_PERIODS = (10, 20, 30)
+MAX_TOTAL_SECONDS = 604_800  # Period x EvaluationPeriods
+MAX_TOTAL_SECONDS_SHORT_PERIOD = 86_400  # ... when Period < 3600
+IGNORES_MISSING_DATA_NAMESPACES = ("AWS/DynamoDB",)
+BASIS = ("datapoints", "filled", "partial", "premature", "insufficient", "retained", "low_samples")
+PERIOD_COLUMNS = (
+    "period_start",
+    "evaluated_at",
+    "value",
+    "sample_count",
+    "present",
+    "breaching",
+    "datapoints_in_range",
+    "breaching_count",
+    "filled",
+    "basis",
+    "state",
+    "previous_state",
+    "changed",
+)
+INITIAL_REASON = "Unchecked: Initial alarm creation"
+
+_OK, _ALARM, _INSUFFICIENT, _RETAIN = 0, 1, 2, -1  # codes in schema.STATES order
+_PERCENTILE = re.compile(r"^p(?P<value>100(?:\.0{1,2})?|\d{1,2}(?:\.\d{1,2})?)$")
+_VERBS = {
+    "GreaterThanThreshold": "greater than",
+    "GreaterThanOrEqualToThreshold": "greater than or equal to",
+    "LessThanThreshold": "less than",
+    "LessThanOrEqualToThreshold": "less than or equal to",
+}
+_COMPARE: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
+    "GreaterThanThreshold": np.greater,
+    "GreaterThanOrEqualToThreshold": np.greater_equal,
+    "LessThanThreshold": np.less,
+    "LessThanOrEqualToThreshold": np.less_equal,
+}
+# AlarmDefinition field -> PutMetricAlarm member, for error messages
+_MEMBERS = {
+    "alarm_name": "AlarmName",
+    "metric_name": "MetricName",
+    "namespace": "Namespace",
+    "dimensions": "Dimensions",
+    "statistic": "Statistic",
+    "period": "Period",
+    "threshold": "Threshold",
+    "comparison_operator": "ComparisonOperator",
+    "evaluation_periods": "EvaluationPeriods",
+    "datapoints_to_alarm": "DatapointsToAlarm",
+    "treat_missing_data": "TreatMissingData",
+    "evaluate_low_sample_count_percentile": "EvaluateLowSampleCountPercentile",
+    "unit": "Unit",
+    "description": "AlarmDescription",
+    "account_id": "AlarmArn",
+    "region": "AlarmArn",
+    "actions_enabled": "ActionsEnabled",
+}
+
+
+class AlarmDefinitionError(ValueError):
+    """An alarm definition is not valid; the message names the place, the member and the problem.
+
+    For example ``alarm.yaml:7: MetricAlarms[0].Period: must be 10, 20, 30 or a multiple of 60, got 45``.
+    """
+
+    def __init__(self, where: str, member: str, problem: str):
+        place = ": ".join(part for part in (where, member) if part)
+        super().__init__(f"{place}: {problem}" if place else problem)
+        self.where = where
+        self.member = member
+        self.problem = problem
+
+
+class UnsupportedAlarmError(AlarmDefinitionError):
+    """A CloudWatch alarm incidentsim cannot evaluate from one metric series: metric math,
+    anomaly detection, PromQL, composite alarms and alarms with a warm-up period."""
+
+
+# ----------------------------------------------------------------------------- botocore's model
+
+
+@functools.lru_cache(maxsize=1)
+def _put_metric_alarm_shape() -> Any:
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("cloudwatch")
+    return model.operation_model("PutMetricAlarm").input_shape
+
+
+@functools.lru_cache(maxsize=1)
+def _metric_alarm_members() -> frozenset[str]:
+    """Members of PutMetricAlarm's input and of describe-alarms' MetricAlarm (read-only state)."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("cloudwatch")
+    return frozenset(_put_metric_alarm_shape().members) | frozenset(model.shape_for("MetricAlarm").members)
+
+
+def _enum(member: str) -> tuple[str, ...]:
+    return tuple(_put_metric_alarm_shape().members[member].enum)
+
+
+def _length(member: str, value: str, name: str) -> None:
+    """The model's min/max length of the string member behind field ``name``."""
+    metadata = _put_metric_alarm_shape().members[member].metadata
+    low, high = metadata.get("min", 0), metadata.get("max")
+    if len(value) < low or (high is not None and len(value) > high):
+        raise AlarmDefinitionError("AlarmDefinition", name, f"must be {low} to {high} characters, got {len(value)}")
+
+
+def standard_statistics() -> tuple[str, ...]:
+    """``SampleCount``, ``Average``, ... as botocore's model lists them."""
+    return _enum("Statistic")
+
+
+def threshold_operators() -> tuple[str, ...]:
+    """The static-threshold comparison operators of botocore's model (not the anomaly-band ones)."""
+    return tuple(op for op in _enum("ComparisonOperator") if "Lower" not in op and "Upper" not in op)
+
+
+def anomaly_operators() -> tuple[str, ...]:
+    return tuple(op for op in _enum("ComparisonOperator") if op not in threshold_operators())
+
+
+def percentile_of(statistic: str) -> float | None:
+    """The percentile of an extended statistic such as ``p99`` or ``p99.9`` (in percent), else None."""
+    match = _PERCENTILE.match(statistic)
+    return float(match["value"]) if match else None
+
+
+# ----------------------------------------------------------------------------- the definition
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlarmDefinition:
+    """A CloudWatch metric alarm with a static threshold, as ``PutMetricAlarm`` takes it.
+
+    Parameters
+    ----------
+    alarm_name, metric_name, namespace : str
+        The alarm and the metric it watches.
+    dimensions : mapping of str to str
+        The metric's dimensions (``{"InstanceId": "i-0c986c72"}``).
+    statistic : str
+        ``SampleCount``, ``Average``, ``Sum``, ``Minimum``, ``Maximum`` or a
+        percentile ``pNN`` (``p99``, ``p99.9``).
+    period : int
+        Seconds per datapoint: 10, 20, 30 or a multiple of 60.
+    threshold : float
+    comparison_operator : str
+        ``GreaterThanThreshold``, ``GreaterThanOrEqualToThreshold``,
+        ``LessThanThreshold`` or ``LessThanOrEqualToThreshold``.
+    evaluation_periods : int
+        N of "M out of N".
+    datapoints_to_alarm : int, optional
+        M of "M out of N"; None means N, as in CloudWatch.  See :attr:`m`.
+    treat_missing_data : str
+        ``missing`` (default), ``ignore``, ``breaching`` or ``notBreaching``.
+    evaluate_low_sample_count_percentile : str
+        ``evaluate`` (default) or ``ignore``; percentile statistics only.
+    unit, description : str, optional
+    account_id, region : str
+        Where the alarm lives (defaults 123456789012 and us-east-1).
+    actions_enabled : bool
+
+    Raises
+    ------
+    AlarmDefinitionError
+        naming the field and the problem.
+
+    Examples
+    --------
+    >>> cpu = AlarmDefinition(alarm_name="cpu-high", metric_name="CPUUtilization", namespace="AWS/EC2",
+    ...                       statistic="Average", period=300, threshold=70, evaluation_periods=5,
+    ...                       datapoints_to_alarm=3, comparison_operator="GreaterThanThreshold")
+    >>> cpu.m, cpu.n, cpu.alarm_arn
+    (3, 5, 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:cpu-high')
+    >>> cpu.replace(period=45)
+    Traceback (most recent call last):
+    ...
+    incidentsim.datasets.evaluation.AlarmDefinitionError: AlarmDefinition: period: must be 10, 20, 30 or a multiple of 60, got 45
+    """
+
+    alarm_name: str
+    metric_name: str
+    namespace: str
+    dimensions: Mapping[str, str] = field(default_factory=dict, hash=False)
+    statistic: str
+    period: int
+    threshold: float
+    comparison_operator: str
+    evaluation_periods: int
+    datapoints_to_alarm: int | None = None
+    treat_missing_data: str = "missing"
+    evaluate_low_sample_count_percentile: str = "evaluate"
+    unit: str | None = None
+    description: str = ""
+    account_id: str = DEFAULT_ACCOUNT_ID
+    region: str = DEFAULT_REGION
+    actions_enabled: bool = True
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.dimensions, Mapping):
+            _fail("dimensions", f"expected a mapping of name to value, got {type(self.dimensions).__name__}")
+        object.__setattr__(self, "dimensions", dict(self.dimensions))  # a private copy: the caller's dict may change
+        if isinstance(self.threshold, bool) or not isinstance(self.threshold, (int, float, np.integer, np.floating)):
+            _fail("threshold", f"expected a number, got {type(self.threshold).__name__}")
+        object.__setattr__(self, "threshold", float(self.threshold))
+        _validate(self)
+
+    # "M out of N"
+    @property
+    def m(self) -> int:
+        """Datapoints to alarm (M): ``datapoints_to_alarm``, or N when it is not set."""
+        return self.evaluation_periods if self.datapoints_to_alarm is None else self.datapoints_to_alarm
+
+    @property
+    def n(self) -> int:
+        """Evaluation periods (N)."""
+        return self.evaluation_periods
+
+    @property
+    def alarm_arn(self) -> str:
+        return alarm_arn(self.account_id, self.region, self.alarm_name)
+
+    @property
+    def percentile(self) -> float | None:
+        """The percentile (in percent) of a ``pNN`` statistic, else None."""
+        return percentile_of(self.statistic)
+
+    @property
+    def effective_treat_missing_data(self) -> str:
+        """``ignore`` for ``AWS/DynamoDB`` metrics, whatever is set (as PutMetricAlarm documents), else the setting."""
+        return "ignore" if self.namespace in IGNORES_MISSING_DATA_NAMESPACES else self.treat_missing_data
+
+    def replace(self, **changes: Any) -> AlarmDefinition:
+        """A copy with some fields changed (and validated), e.g. ``definition.replace(threshold=80)``."""
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any], where: str = "", *, path: str = "") -> AlarmDefinition:
+        """A definition from ``PutMetricAlarm`` members (PascalCase), or a ``describe-alarms`` ``MetricAlarms`` entry.
+
+        Parameters
+        ----------
+        data : mapping
+            ``{"AlarmName": ..., "MetricName": ..., "Period": 300, ...}``.  ``Dimensions`` may be
+            the API's ``[{"Name": ..., "Value": ...}]`` or a mapping.  ``AlarmArn`` (describe-alarms
+            output) gives the account and Region.
+        where : str
+            The place of ``data`` for error messages, e.g. ``"alarm.yaml"`` or ``"alarm.yaml:7"``.
+        path : str
+            The path of ``data`` inside its document, e.g. ``"MetricAlarms[0]"``.
+
+        Raises
+        ------
+        UnsupportedAlarmError
+            for metric math (``Metrics``), anomaly detection (``ThresholdMetricId`` or a band
+            operator), PromQL (``EvaluationCriteria``), composite (``AlarmRule``) alarms and
+            ``WarmUpConfiguration``.
+        AlarmDefinitionError
+            naming ``where``, the member path and the problem.
+
+        Examples
+        --------
+        >>> d = AlarmDefinition.from_api({"AlarmName": "cpu", "MetricName": "CPUUtilization", "Namespace": "AWS/EC2",
+        ...     "Statistic": "Average", "Period": 300, "Threshold": 70.0, "EvaluationPeriods": 2,
+        ...     "ComparisonOperator": "GreaterThanThreshold", "Dimensions": [{"Name": "InstanceId", "Value": "i-1"}]})
+        >>> d.dimensions, d.m
+        ({'InstanceId': 'i-1'}, 2)
+        >>> AlarmDefinition.from_api({**d.to_api(), "Period": 45}, "alarm.yaml", path="MetricAlarms[0]")
+        Traceback (most recent call last):
+        ...
+        incidentsim.datasets.evaluation.AlarmDefinitionError: alarm.yaml: MetricAlarms[0].Period: must be 10, 20, 30 or a multiple of 60, got 45
+        """
+        return _from_api(cls, data, where, path)
+
+    def to_api(self) -> dict[str, Any]:
+        """The ``PutMetricAlarm`` members of this definition (``from_api(d.to_api())`` gives ``d`` back,
+        but for the account and Region, which PutMetricAlarm does not carry)."""
+        api: dict[str, Any] = {
+            "AlarmName": self.alarm_name,
+            "MetricName": self.metric_name,
+            "Namespace": self.namespace,
+            "Dimensions": [{"Name": k, "Value": v} for k, v in self.dimensions.items()],
+            ("ExtendedStatistic" if self.percentile is not None else "Statistic"): self.statistic,
+            "Period": self.period,
+            "Threshold": self.threshold,
+            "ComparisonOperator": self.comparison_operator,
+            "EvaluationPeriods": self.evaluation_periods,
+            "TreatMissingData": self.treat_missing_data,
+            "ActionsEnabled": self.actions_enabled,
+        }
+        if self.datapoints_to_alarm is not None:
+            api["DatapointsToAlarm"] = self.datapoints_to_alarm
+        if self.percentile is not None:
+            api["EvaluateLowSampleCountPercentile"] = self.evaluate_low_sample_count_percentile
+        if self.unit is not None:
+            api["Unit"] = self.unit
+        if self.description:
+            api["AlarmDescription"] = self.description
+        return api
+
+
+def _fail(name: str, problem: str, error: type[AlarmDefinitionError] = AlarmDefinitionError) -> NoReturn:
+    raise error("AlarmDefinition", name, problem)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _validate(d: AlarmDefinition) -> None:
+    """Every field of a definition, against botocore's model where it holds the rule."""
+    for name in ("alarm_name", "metric_name", "namespace"):
+        value = getattr(d, name)
+        if not isinstance(value, str):
+            _fail(name, f"expected text, got {type(value).__name__}")
+        _length(_MEMBERS[name], value, name)
+    if not d.alarm_name.isascii():
+        _fail("alarm_name", f"must contain only ASCII characters, got {d.alarm_name!r}")
+    if d.namespace.startswith(":"):
+        _fail("namespace", f"must not start with ':', got {d.namespace!r}")
+    dimension_shape = _put_metric_alarm_shape().members["Dimensions"]
+    if len(d.dimensions) > dimension_shape.metadata.get("max", 30):
+        _fail("dimensions", f"at most {dimension_shape.metadata.get('max', 30)} dimensions, got {len(d.dimensions)}")
+    for key, value in d.dimensions.items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            _fail("dimensions", f"names and values must be text, got {key!r}: {value!r}")
+        for part, text in (("Name", key), ("Value", value)):
+            meta = dimension_shape.member.members[part].metadata
+            if not meta.get("min", 0) <= len(text) <= meta.get("max", 1024):
+                _fail("dimensions", f"dimension {part.lower()} {text!r} must be {meta.get('min', 0)} to {meta.get('max')} characters")
+    if d.statistic not in standard_statistics() and d.percentile is None:
+        _fail(
+            "statistic",
+            f"must be one of {', '.join(standard_statistics())} or a percentile such as p99 (other extended statistics "
+            f"such as tm90 or IQM are not evaluated by incidentsim), got {d.statistic!r}",
+        )
+    if not _is_int(d.period) or d.period < 1 or not (d.period in HIGH_RESOLUTION_PERIODS or d.period % 60 == 0):
+        _fail("period", f"must be 10, 20, 30 or a multiple of 60, got {d.period!r}")
+    if not math.isfinite(d.threshold):
+        _fail("threshold", f"must be a finite number, got {d.threshold!r}")
+    if d.comparison_operator in anomaly_operators():
+        _fail(
+            "comparison_operator",
+            f"{d.comparison_operator} compares with an anomaly detection band; incidentsim evaluates static thresholds only "
+            f"({', '.join(threshold_operators())})",
+            UnsupportedAlarmError,
+        )
+    if d.comparison_operator not in threshold_operators():
+        _fail("comparison_operator", f"must be one of {', '.join(threshold_operators())}, got {d.comparison_operator!r}")
+    if not _is_int(d.evaluation_periods) or d.evaluation_periods < 1:
+        _fail("evaluation_periods", f"must be an integer of at least 1, got {d.evaluation_periods!r}")
+    if d.datapoints_to_alarm is not None:
+        if not _is_int(d.datapoints_to_alarm) or d.datapoints_to_alarm < 1:
+            _fail("datapoints_to_alarm", f"must be an integer of at least 1, got {d.datapoints_to_alarm!r}")
+        if d.datapoints_to_alarm > d.evaluation_periods:
+            _fail(
+                "datapoints_to_alarm",
+                f"must be at most EvaluationPeriods ({d.evaluation_periods}), got {d.datapoints_to_alarm}",
+            )
+    total = d.period * d.evaluation_periods
+    if total > MAX_TOTAL_SECONDS:
+        _fail("period", f"Period x EvaluationPeriods must be at most {MAX_TOTAL_SECONDS:,} seconds (7 days), got {total:,}")
+    if d.period < 3600 and total > MAX_TOTAL_SECONDS_SHORT_PERIOD:
+        _fail(
+            "period",
+            f"with a period under an hour, Period x EvaluationPeriods must be at most {MAX_TOTAL_SECONDS_SHORT_PERIOD:,} "
+            f"seconds (1 day), got {total:,}",
+        )
+    if d.treat_missing_data not in TREAT_MISSING_DATA:
+        _fail("treat_missing_data", f"must be one of {', '.join(TREAT_MISSING_DATA)}, got {d.treat_missing_data!r}")
+    if d.evaluate_low_sample_count_percentile not in LOW_SAMPLE_COUNT_PERCENTILE:
+        _fail(
+            "evaluate_low_sample_count_percentile",
+            f"must be one of {', '.join(LOW_SAMPLE_COUNT_PERCENTILE)}, got {d.evaluate_low_sample_count_percentile!r}",
+        )
+    if d.unit is not None and d.unit not in _enum("Unit"):
+        _fail("unit", f"must be one of {', '.join(_enum('Unit'))}, got {d.unit!r}")
+    if not isinstance(d.description, str):
+        _fail("description", f"expected text, got {type(d.description).__name__}")
+    if not is_account_id(d.account_id):
+        _fail("account_id", f"expected a 12-digit account, got {d.account_id!r}")
+    if not is_region(d.region):
+        _fail("region", f"expected an AWS Region such as us-east-1, got {d.region!r}")
+    if not isinstance(d.actions_enabled, bool):
+        _fail("actions_enabled", f"expected true or false, got {d.actions_enabled!r}")
+
+
+# ----------------------------------------------------------------------------- from the API's shape
+
+_UNSUPPORTED_MEMBERS = {
+    "Metrics": "a metric math alarm (Metrics) evaluates an expression over several metrics, not one series",
+    "ThresholdMetricId": "an anomaly detection alarm (ThresholdMetricId) compares with a band, not a static threshold",
+    "EvaluationCriteria": "a PromQL alarm (EvaluationCriteria) is evaluated by its query, not a metric series",
+    "AlarmRule": "a composite alarm (AlarmRule) follows other alarms' states, not a metric",
+    "WarmUpConfiguration": "a warm-up period (WarmUpConfiguration) depends on when the alarm was created or updated",
+}
+_UTC_NAMES = ("UTC", "Etc/UTC", "GMT", "Z", "+00:00", "UTC+00:00", "UTC+0")
+
+
+def _from_api(cls: type[AlarmDefinition], data: Any, where: str, path: str) -> AlarmDefinition:
+    def place(member: str) -> str:
+        return f"{path}.{member}" if path else member
+
+    if not isinstance(data, Mapping):
+        raise AlarmDefinitionError(where, path or "alarm", f"expected a mapping of PutMetricAlarm members, got {type(data).__name__}")
+    name = data.get("AlarmName")
+    label = f"alarm {name!r}: " if isinstance(name, str) else ""
+    for member, why in _UNSUPPORTED_MEMBERS.items():
+        if member in data and data[member] is not None:
+            raise UnsupportedAlarmError(where, place(member), f"{label}{why}; incidentsim evaluates single-metric static-threshold alarms")
+    known = _metric_alarm_members()
+    unknown = sorted(str(k) for k in data if k not in known)
+    if unknown:
+        raise AlarmDefinitionError(
+            where, place(unknown[0]), f"unknown member; PutMetricAlarm takes {', '.join(sorted(_put_metric_alarm_shape().members))}"
+        )
+    _check_window(data.get("EvaluationWindow"), where, place("EvaluationWindow"), label)
+
+    def required(member: str) -> Any:
+        if data.get(member) is None:
+            raise AlarmDefinitionError(where, place(member), "is missing")
+        return data[member]
+
+    def text(member: str, value: Any) -> str:
+        if not isinstance(value, str):
+            raise AlarmDefinitionError(where, place(member), f"expected text, got {type(value).__name__} {value!r}")
+        return value
+
+    def integer(member: str, value: Any) -> int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if not _is_int(value):
+            raise AlarmDefinitionError(where, place(member), f"expected an integer, got {type(value).__name__} {value!r}")
+        return int(value)
+
+    def number(member: str, value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise AlarmDefinitionError(where, place(member), f"expected a number, got {type(value).__name__} {value!r}")
+        return float(value)
+
+    statistic, extended = data.get("Statistic"), data.get("ExtendedStatistic")
+    if statistic is not None and extended is not None:
+        raise AlarmDefinitionError(where, place("ExtendedStatistic"), "give either Statistic or ExtendedStatistic, not both")
+    if statistic is None and extended is None:
+        raise AlarmDefinitionError(where, place("Statistic"), "is missing (give Statistic or ExtendedStatistic)")
+    stat_member = "Statistic" if statistic is not None else "ExtendedStatistic"
+    if extended is not None and percentile_of(text("ExtendedStatistic", extended)) is None:
+        raise UnsupportedAlarmError(
+            where, place("ExtendedStatistic"), f"{label}only percentiles such as p99 are evaluated by incidentsim, got {extended!r}"
+        )
+
+    account, region = DEFAULT_ACCOUNT_ID, DEFAULT_REGION
+    arn = data.get("AlarmArn")
+    if arn is not None:
+        parsed = parse_alarm_arn(text("AlarmArn", arn))
+        if parsed is None:
+            raise AlarmDefinitionError(where, place("AlarmArn"), f"expected arn:aws:cloudwatch:<region>:<account>:alarm:<name>, got {arn!r}")
+        account, region, arn_name = parsed
+        if isinstance(name, str) and arn_name != name:
+            raise AlarmDefinitionError(where, place("AlarmArn"), f"names alarm {arn_name!r}, but AlarmName is {name!r}")
+
+    actions = data.get("ActionsEnabled", True)
+    if not isinstance(actions, bool):
+        raise AlarmDefinitionError(where, place("ActionsEnabled"), f"expected true or false, got {actions!r}")
+    datapoints = data.get("DatapointsToAlarm")
+    values: dict[str, Any] = {
+        "alarm_name": text("AlarmName", required("AlarmName")),
+        "metric_name": text("MetricName", required("MetricName")),
+        "namespace": text("Namespace", required("Namespace")),
+        "dimensions": _dimensions(data.get("Dimensions"), where, place("Dimensions")),
+        "statistic": text(stat_member, data[stat_member]),
+        "period": integer("Period", required("Period")),
+        "threshold": number("Threshold", required("Threshold")),
+        "comparison_operator": text("ComparisonOperator", required("ComparisonOperator")),
+        "evaluation_periods": integer("EvaluationPeriods", required("EvaluationPeriods")),
+        "datapoints_to_alarm": None if datapoints is None else integer("DatapointsToAlarm", datapoints),
+        "treat_missing_data": text("TreatMissingData", data.get("TreatMissingData") or "missing"),
+        "evaluate_low_sample_count_percentile": text(
+            "EvaluateLowSampleCountPercentile", data.get("EvaluateLowSampleCountPercentile") or "evaluate"
+        ),
+        "unit": None if data.get("Unit") is None else text("Unit", data["Unit"]),
+        "description": text("AlarmDescription", data.get("AlarmDescription") or ""),
+        "account_id": account,
+        "region": region,
+        "actions_enabled": actions,
+    }
+    try:
+        return cls(**values)
+    except AlarmDefinitionError as error:
+        member = stat_member if error.member == "statistic" else _MEMBERS.get(error.member, error.member)
+        raise type(error)(where, place(member), f"{label if isinstance(error, UnsupportedAlarmError) else ''}{error.problem}") from None
+
+
+def _dimensions(value: Any, where: str, member: str) -> dict[str, str]:
+    if value is None:
+        return {}
+    if isinstance(value, Mapping):
+        return {str(k): v for k, v in value.items()}
+    if not isinstance(value, list):
+        raise AlarmDefinitionError(where, member, f"expected a list of {{Name, Value}} or a mapping, got {type(value).__name__}")
+    out: dict[str, str] = {}
+    shape = _put_metric_alarm_shape().members["Dimensions"].member
+    for index, item in enumerate(value):
+        if not isinstance(item, Mapping) or "Name" not in item or "Value" not in item:
+            raise AlarmDefinitionError(where, f"{member}[{index}]", f"expected {{Name, Value}}, got {item!r}")
+        for part in ("Name", "Value"):
+            text, meta = item[part], shape.members[part].metadata
+            if not isinstance(text, str):
+                raise AlarmDefinitionError(where, f"{member}[{index}].{part}", f"expected text, got {type(text).__name__} {text!r}")
+            if not meta.get("min", 0) <= len(text) <= meta.get("max", 1024):
+                raise AlarmDefinitionError(
+                    where, f"{member}[{index}].{part}", f"must be {meta.get('min', 0)} to {meta.get('max')} characters, got {text!r}"
+                )
+        out[item["Name"]] = item["Value"]
+    return out
+
+
+def _check_window(window: Any, where: str, member: str, label: str) -> None:
+    """EvaluationWindow: a sliding window (the default) or a wall-clock window in UTC.
+
+    Periods here are aligned to the epoch in UTC, which is the wall-clock window;
+    a wall-clock window in another time zone is refused rather than misread.
+    """
+    if window is None:
+        return
+    if not isinstance(window, Mapping) or len(window) != 1 or next(iter(window)) not in ("SlidingWindow", "WallClockWindow"):
+        raise AlarmDefinitionError(where, member, f"expected exactly one of SlidingWindow or WallClockWindow, got {window!r}")
+    clock = window.get("WallClockWindow")
+    zone = clock.get("Timezone") if isinstance(clock, Mapping) else None
+    if zone is not None and zone not in _UTC_NAMES:
+        raise UnsupportedAlarmError(
+            where, f"{member}.WallClockWindow.Timezone", f"{label}periods are aligned in UTC here; time zone {zone!r} is not evaluated"
+        )
+
+
+# ----------------------------------------------------------------------------- series and aggregation
+
+
+def _series_arrays(series: Any, caller: str) -> tuple[np.ndarray, np.ndarray]:
+    """(epoch nanoseconds, float values) of a metric series; NaN values are missing datapoints."""
+    if isinstance(series, pd.Series):
+        if not isinstance(series.index, pd.DatetimeIndex):
+            raise ValueError(f"The 'series' parameter of {caller} must have a DatetimeIndex when it is a Series. Got {type(series.index).__name__} instead.")
+        times, values = series.index.to_series(), series.reset_index(drop=True)
+    elif isinstance(series, pd.DataFrame):
+        missing = [c for c in ("timestamp", "value") if c not in series.columns]
+        if missing:
+            raise ValueError(
+                f"The 'series' parameter of {caller} must have columns timestamp and value (see load_metric_series). "
+                f"Got columns {list(series.columns)} instead."
+            )
+        times, values = series["timestamp"], series["value"]
+    else:
+        raise ValueError(f"The 'series' parameter of {caller} must be a DataFrame with timestamp and value columns. Got {type(series).__name__} instead.")
+    stamps = pd.to_datetime(times.reset_index(drop=True), utc=True)
+    if stamps.isna().any():
+        raise ValueError(f"The 'series' parameter of {caller} has empty timestamps at row {int(np.flatnonzero(stamps.isna())[0])}")
+    try:
+        numbers = pd.to_numeric(values.reset_index(drop=True), errors="raise").astype("float64")
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"The 'series' parameter of {caller} has a value that is not a number ({error})") from None
+    ns = stamps.astype("datetime64[ns, UTC]").to_numpy(dtype="datetime64[ns]").view("int64")
+    return ns, numbers.to_numpy(dtype="float64", na_value=np.nan)
+
+
+def aggregate(series: pd.DataFrame | pd.Series, statistic: str, period: int) -> pd.DataFrame:
+    """One datapoint per period that has raw points: ``period_start``, ``value``, ``sample_count``.
+
+    Periods start at multiples of ``period`` seconds since the epoch.  Raw points
+    with a NaN value are missing and not counted.  A percentile is the
+    nearest-rank value (the smallest raw value with at least p% of the values at
+    or below it).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> raw = pd.DataFrame({"timestamp": pd.to_datetime(["2024-04-14 10:00:10", "2024-04-14 10:00:50",
+    ...                                                   "2024-04-14 10:01:30"], utc=True), "value": [1.0, 3.0, 8.0]})
+    >>> aggregate(raw, "Average", 60)[["value", "sample_count"]].to_numpy().tolist()
+    [[2.0, 2.0], [8.0, 1.0]]
+    """
+    if statistic not in standard_statistics() and percentile_of(statistic) is None:
+        raise ValueError(f"The 'statistic' parameter of aggregate must be one of {{{', '.join(standard_statistics())}, pNN}}. Got {statistic!r} instead.")
+    if not _is_int(period) or period < 1:
+        raise ValueError(f"The 'period' parameter of aggregate must be a positive number of seconds. Got {period!r} instead.")
+    keys, values, counts = _aggregate_arrays(series, statistic, period, "aggregate")
+    starts = pd.to_datetime(keys * (period * 1_000_000_000), utc=True).astype("datetime64[ns, UTC]")
+    return pd.DataFrame({"period_start": starts, "value": values, "sample_count": counts})
+
+
+def _aggregate_arrays(series: Any, statistic: str, period: int, caller: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(period indexes since the epoch, aggregated values, sample counts), sorted by period."""
+    ns, values = _series_arrays(series, caller)
+    keep = ~np.isnan(values)
+    ns, values = ns[keep], values[keep]
+    keys = np.floor_divide(ns, period * 1_000_000_000)
+    percentile = percentile_of(statistic)
+    order = np.lexsort((values, keys)) if percentile is not None else np.argsort(keys, kind="stable")
+    keys, values = keys[order], values[order]
+    if keys.size == 0:
+        return keys, values, np.zeros(0, dtype="int64")
+    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+    counts = np.diff(np.concatenate((starts, [keys.size])))
+    if statistic == "SampleCount":
+        result = counts.astype("float64")
+    elif statistic == "Sum":
+        result = np.add.reduceat(values, starts)
+    elif statistic == "Average":
+        result = np.add.reduceat(values, starts) / counts
+    elif statistic == "Minimum":
+        result = np.minimum.reduceat(values, starts)
+    elif statistic == "Maximum":
+        result = np.maximum.reduceat(values, starts)
+    else:
+        assert percentile is not None
+        rank = np.ceil(np.round(percentile * counts / 100.0, 9)).astype("int64")
+        result = values[starts + np.clip(rank, 1, counts) - 1]
+    return keys[starts], result.astype("float64"), counts.astype("int64")
+
+
+# ----------------------------------------------------------------------------- evaluation
+
+
+def default_evaluation_range(evaluation_periods: int) -> int:
+    """Datapoints retrieved per evaluation: N + 2.
+
+    CloudWatch retrieves "a higher number of data points than the number specified
+    as Evaluation Periods", depending on the period and the resolution, without
+    saying how many; its only example is 5 for N = 3.
+    """
+    return evaluation_periods + 2
+
+
+@dataclass(frozen=True)
+class _Evaluation:
+    """The per-period table and the arrays behind it (the grid starts R - 1 periods before the first evaluation)."""
+
+    definition: AlarmDefinition
+    table: pd.DataFrame
+    first_key: int
+    range_size: int
+    created_ns: int
+    values: np.ndarray
+    counts: np.ndarray
+    present: np.ndarray
+    breach: np.ndarray
+    present_before: np.ndarray  # cumulative count of present periods before each grid index
+    positions: np.ndarray  # grid indexes of present periods
+    states: np.ndarray  # per evaluation (table row): state code in schema.STATES order
+    previous: np.ndarray
+    basis: np.ndarray  # code in BASIS
+    filled: np.ndarray
+    real: np.ndarray
+
+
+def _timestamp_ns(value: Any, name: str) -> int:
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"The '{name}' parameter of evaluate_alarm must be a timestamp. Got {value!r} instead ({error}).") from None
+    if stamp is pd.NaT:
+        raise ValueError(f"The '{name}' parameter of evaluate_alarm must be a timestamp. Got {value!r} instead.")
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return int(stamp.as_unit("ns").value)
+
+
+def _evaluate(series: Any, definition: AlarmDefinition, start: Any, end: Any, evaluation_range: int | None) -> _Evaluation:
+    if not isinstance(definition, AlarmDefinition):
+        raise ValueError(f"The 'definition' parameter of evaluate_alarm must be an AlarmDefinition. Got {type(definition).__name__} instead.")
+    n, m = definition.n, definition.m
+    size = default_evaluation_range(n) if evaluation_range is None else evaluation_range
+    if not _is_int(size) or size < n:
+        raise ValueError(
+            f"The 'evaluation_range' parameter of evaluate_alarm must be an integer of at least EvaluationPeriods ({n}). Got {evaluation_range!r} instead."
+        )
+    p_ns = definition.period * 1_000_000_000
+    keys, values, counts = _aggregate_arrays(series, definition.statistic, definition.period, "evaluate_alarm")
+    if keys.size == 0 and (start is None or end is None):
+        raise ValueError("the series has no datapoints; give start= and end= to evaluate an alarm over missing data")
+    # by default the alarm is created once the series fills one evaluation range, so the
+    # periods before the series began are never taken for missing data
+    start_ns = (int(keys[0]) + size - 1) * p_ns if start is None else _timestamp_ns(start, "start")
+    end_ns = (int(keys[-1]) + 1) * p_ns if end is None else _timestamp_ns(end, "end")
+    first = start_ns // p_ns  # the first period that ends after start
+    last = end_ns // p_ns - 1  # the last period that ends at or before end
+    grid_first = first - size + 1
+    length = max(last - grid_first + 1, size - 1)
+    grid_values = np.full(length, np.nan)
+    grid_counts = np.zeros(length, dtype="int64")
+    inside = (keys >= grid_first) & (keys < grid_first + length)
+    grid_values[keys[inside] - grid_first] = values[inside]
+    grid_counts[keys[inside] - grid_first] = counts[inside]
+    present = grid_counts > 0
+    breach = present & _COMPARE[definition.comparison_operator](np.nan_to_num(grid_values), definition.threshold)
+
+    e = np.arange(size - 1, length)  # grid index of each evaluated period
+    lo = e - size + 1
+    present_before = np.concatenate(([0], np.cumsum(present, dtype="int64")))
+    breach_before = np.concatenate(([0], np.cumsum(breach, dtype="int64")))
+    real = present_before[e + 1] - present_before[lo]
+    breaching_in_range = breach_before[e + 1] - breach_before[lo]
+    positions = np.flatnonzero(present)
+
+    # cases 1 and 2: the N most recent real datapoints, reaching back through the range
+    full = real >= n
+    breaching_full = np.zeros(e.size, dtype="int64")
+    if positions.size:
+        newest = positions[np.clip(present_before[e + 1] - 1, 0, None)]
+        oldest = positions[np.clip(present_before[e + 1] - n, 0, None)]
+        breaching_full = breach_before[newest + 1] - breach_before[oldest]
+    codes = np.where(breaching_full >= m, _ALARM, _OK)
+    basis = np.zeros(e.size, dtype="int8")  # "datapoints"
+    breaching_count = breaching_full.copy()
+    filled = np.zeros(e.size, dtype="int64")
+
+    # case 3: fewer than N real datapoints in the range
+    partial = ~full
+    treatment = definition.effective_treat_missing_data
+    if treatment in ("breaching", "notBreaching"):
+        shortfall = n - real
+        counted = breaching_in_range + (shortfall if treatment == "breaching" else 0)
+        codes = np.where(partial, np.where(counted >= m, _ALARM, _OK), codes)
+        basis = np.where(partial, BASIS.index("filled"), basis)
+        breaching_count = np.where(partial, counted, breaching_count)
+        filled = np.where(partial, shortfall, 0)
+    else:
+        alarm_real = breaching_in_range >= m
+        ok_real = (real - breaching_in_range) > 0
+        undecided = ~alarm_real & ~ok_real
+        # premature ALARM: the oldest breaching datapoint of the last N periods is at least M periods old
+        index = np.where(present, np.arange(length), length)
+        next_present = np.minimum.accumulate(index[::-1])[::-1]
+        oldest_recent = next_present[e - n + 1]
+        age = np.where(oldest_recent <= e, e - oldest_recent + 1, 0)
+        premature = undecided & (real > 0) & (age >= m) & (treatment == "missing")
+        fallback = np.where(premature, _ALARM, _INSUFFICIENT if treatment == "missing" else _RETAIN)
+        decided = np.select([alarm_real, ok_real], [_ALARM, _OK], default=fallback)
+        codes = np.where(partial, decided, codes)
+        partial_basis = np.select(
+            [~undecided, premature, np.full(e.size, treatment == "missing")],
+            [BASIS.index("partial"), BASIS.index("premature"), BASIS.index("insufficient")],
+            default=BASIS.index("retained"),
+        )
+        basis = np.where(partial, partial_basis, basis)
+        breaching_count = np.where(partial, breaching_in_range, breaching_count)
+
+    percentile = definition.percentile
+    if percentile is not None and definition.evaluate_low_sample_count_percentile == "ignore" and 0 < percentile < 100:
+        fraction = percentile / 100.0
+        needed = 10.0 / (1.0 - fraction) if fraction >= 0.5 else 10.0 / fraction
+        samples_before = np.concatenate(([0], np.cumsum(grid_counts)))
+        samples = samples_before[e + 1] - samples_before[e - n + 1]
+        low = samples < needed
+        codes = np.where(low, _RETAIN, codes)
+        basis = np.where(low, BASIS.index("low_samples"), basis)
+
+    states = pd.Series(codes, dtype="float64").where(codes >= 0).ffill().fillna(_INSUFFICIENT).to_numpy(dtype="int8")
+    previous = np.concatenate(([_INSUFFICIENT], states[:-1])).astype("int8")
+    period_start = pd.to_datetime((grid_first + e) * p_ns, utc=True).astype("datetime64[ns, UTC]")
+    table = pd.DataFrame(
+        {
+            "period_start": period_start,
+            "evaluated_at": period_start + pd.Timedelta(seconds=definition.period),
+            "value": grid_values[e],
+            "sample_count": grid_counts[e],
+            "present": present[e],
+            "breaching": pd.arrays.BooleanArray(breach[e], mask=~present[e]),
+            "datapoints_in_range": real,
+            "breaching_count": breaching_count.astype("int64"),
+            "filled": filled.astype("int64"),
+            "basis": pd.Categorical.from_codes(basis.astype("int8"), categories=list(BASIS)),
+            "state": pd.Categorical.from_codes(states, dtype=STATE_DTYPE),
+            "previous_state": pd.Categorical.from_codes(previous, dtype=STATE_DTYPE),
+            "changed": states != previous,
+        }
+    )
+    return _Evaluation(
+        definition=definition,
+        table=table,
+        first_key=int(grid_first),
+        range_size=int(size),
+        created_ns=int(start_ns),
+        values=grid_values,
+        counts=grid_counts,
+        present=present,
+        breach=breach,
+        present_before=present_before,
+        positions=positions,
+        states=states,
+        previous=previous,
+        basis=basis.astype("int8"),
+        filled=filled.astype("int64"),
+        real=real,
+    )
+
+
+def evaluate_periods(
+    series: pd.DataFrame | pd.Series,
+    definition: AlarmDefinition,
+    *,
+    start: Any = None,
+    end: Any = None,
+    evaluation_range: int | None = None,
+) -> pd.DataFrame:
+    """Evaluate an alarm at the end of every period: one row per evaluation.
+
+    Parameters
+    ----------
+    series : DataFrame or Series
+        Raw points: ``timestamp`` and ``value`` columns (as :func:`load_metric_series`
+        returns), or a Series with a DatetimeIndex.  NaN values are missing.
+    definition : AlarmDefinition
+    start, end : timestamp, optional
+        Evaluate at the period ends after ``start`` (the alarm is created then, in
+        INSUFFICIENT_DATA) and up to ``end``.  Data before ``start`` is used where it
+        falls in the evaluation range, as CloudWatch "retrieves the most recent data
+        points from before the alarm was created"; periods before the series began
+        and after it ended are missing.  By default the alarm is created when the
+        series has filled one evaluation range (the first ``evaluation_range``
+        periods from the first datapoint, so the start of an export is not read as
+        missing data) and evaluated to the end of the last period with data.
+    evaluation_range : int, optional
+        Datapoints retrieved per evaluation (at least N); by default N + 2
+        (:func:`default_evaluation_range`).
+
+    Returns
+    -------
+    DataFrame
+        ``period_start``, ``evaluated_at`` (the period end, the evaluation time),
+        ``value`` (the aggregated datapoint, NaN when missing), ``sample_count``,
+        ``present``, ``breaching`` (boolean, NA when missing), ``datapoints_in_range``
+        (real datapoints in the evaluation range), ``breaching_count`` (datapoints
+        counted as breaching, filled ones included), ``filled`` (missing datapoints
+        filled by the missing-data setting), ``basis`` (how the state was decided:
+        ``datapoints`` N real ones; ``filled``; ``partial`` fewer than N real ones,
+        decisive; ``premature`` the premature-ALARM rule; ``insufficient``;
+        ``retained`` the state was kept; ``low_samples``), ``state``,
+        ``previous_state``, ``changed``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> raw = pd.DataFrame({"timestamp": pd.date_range("2024-04-14 10:00", periods=6, freq="5min", tz="UTC"),
+    ...                     "value": [10.0, 20.0, 90.0, 95.0, 20.0, 15.0]})
+    >>> d = AlarmDefinition(alarm_name="cpu", metric_name="CPUUtilization", namespace="AWS/EC2", statistic="Average",
+    ...                     period=300, threshold=70, comparison_operator="GreaterThanThreshold", evaluation_periods=2)
+    >>> table = evaluate_periods(raw, d)  # N = 2, so 4 datapoints per evaluation range: evaluated from 10:15
+    >>> table["period_start"].dt.strftime("%H:%M").tolist(), table["state"].tolist()
+    (['10:15', '10:20', '10:25'], ['ALARM', 'OK', 'OK'])
+    >>> evaluate_periods(raw, d, start="2024-04-14 10:00")["state"].tolist()
+    ['OK', 'OK', 'OK', 'ALARM', 'OK', 'OK']
+    """
+    return _evaluate(series, definition, start, end, evaluation_range).table
+
+
+# ----------------------------------------------------------------------------- reasons and events
+
+
+def java_double(value: float) -> str:
+    """A number as CloudWatch writes it in reasons (Java's ``Double.toString``): ``70.0``, ``1.2345E7``.
+
+    Examples
+    --------
+    >>> java_double(70), java_double(99.50160229693434), java_double(12345000.0), java_double(0.0001)
+    ('70.0', '99.50160229693434', '1.2345E7', '1.0E-4')
+    """
+    x = float(value)
+    if math.isnan(x):
+        return "NaN"
+    if math.isinf(x):
+        return "Infinity" if x > 0 else "-Infinity"
+    if x == 0:
+        return "-0.0" if math.copysign(1.0, x) < 0 else "0.0"
+    if 1e-3 <= abs(x) < 1e7:
+        return repr(x)
+    sign, digits, exponent = Decimal(repr(x)).normalize().as_tuple()
+    assert isinstance(exponent, int)
+    scientific = len(digits) - 1 + exponent
+    mantissa = "".join(str(d) for d in digits[1:]) or "0"
+    return f"{'-' if sign else ''}{digits[0]}.{mantissa}E{scientific}"
+
+
+def _plural(count: int, singular: str, plural: str) -> str:
+    return singular if count == 1 else plural
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _utc(ns: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=int(ns) // 1000)
+
+
+def _iso(ns: int) -> str:
+    return _utc(ns).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+
+
+def _reason(ev: _Evaluation, row: int) -> tuple[str, dict[str, Any]]:
+    """CloudWatch's reason text and reasonData for the evaluation in table row ``row``."""
+    d = ev.definition
+    n, m = d.n, d.m
+    e = row + ev.range_size - 1
+    lo = e - ev.range_size + 1
+    basis = BASIS[int(ev.basis[row])]
+    state = STATES[int(ev.states[row])]
+    filled = int(ev.filled[row])
+    real = int(ev.real[row])
+    p_ns = d.period * 1_000_000_000
+    treatment = d.effective_treat_missing_data
+    if basis == "datapoints":
+        newest = int(ev.present_before[e + 1])
+        evaluated = ev.positions[newest - n : newest][::-1]
+    else:
+        evaluated = ev.positions[int(ev.present_before[lo]) : int(ev.present_before[e + 1])][::-1]
+    missing = [j for j in range(e, lo - 1, -1) if not ev.present[j]]
+    blanks = missing[:filled] if filled else ([j for j in missing if j > e - n] if state == "INSUFFICIENT_DATA" else [])
+
+    def start_of(j: int) -> int:
+        return (ev.first_key + int(j)) * p_ns
+
+    def item(j: int) -> str:
+        return f"{java_double(ev.values[j])} ({_utc(start_of(j)).strftime('%d/%m/%y %H:%M:%S')})"
+
+    threshold = java_double(d.threshold)
+    verb = _VERBS[d.comparison_operator]
+    if state == "INSUFFICIENT_DATA":
+        unknown = len(blanks)
+        text = f"Insufficient Data: {unknown} {_plural(unknown, 'datapoint was', 'datapoints were')} unknown."
+    elif basis == "filled" and real == 0:
+        kind = "Breaching" if treatment == "breaching" else "NonBreaching"
+        text = f"Threshold Crossed: no datapoints were received for {n} periods and {n} missing datapoints were treated as [{kind}]."
+    else:
+        alarm = state == "ALARM"
+        listed = [int(j) for j in evaluated if bool(ev.breach[j]) == alarm]
+        fills = filled if treatment == ("breaching" if alarm else "notBreaching") else 0
+        count = len(listed) + fills
+        minimum = m if alarm else n - m + 1
+        text = (
+            f"Threshold Crossed: {count} out of the last {n} datapoints [{', '.join(item(j) for j in listed)}] "
+            f"{_plural(count, 'was', 'were')} {'' if alarm else 'not '}{verb} the threshold ({threshold}) "
+            f"(minimum {minimum} {_plural(minimum, 'datapoint', 'datapoints')} for "
+            f"{'OK -> ALARM' if alarm else 'ALARM -> OK'} transition)."
+        )
+        if fills:
+            text += f" {fills} missing {_plural(fills, 'datapoint was', 'datapoints were')} treated as [{'Breaching' if alarm else 'NonBreaching'}]."
+    chronological = sorted(int(j) for j in evaluated)
+    oldest = min([*chronological, *blanks], default=e - n + 1)
+    data: dict[str, Any] = {"version": "1.0", "queryDate": _iso((ev.first_key + e + 1) * p_ns), "startDate": _iso(start_of(oldest))}
+    if d.unit is not None:
+        data["unit"] = d.unit
+    data["extendedStatistic" if d.percentile is not None else "statistic"] = d.statistic
+    data["period"] = d.period
+    data["recentDatapoints"] = [float(ev.values[j]) for j in chronological]
+    data["threshold"] = d.threshold
+    points = [(int(j), {"timestamp": _iso(start_of(j)), "sampleCount": float(ev.counts[j]), "value": float(ev.values[j])}) for j in evaluated]
+    points += [(int(j), {"timestamp": _iso(start_of(j))}) for j in blanks]
+    data["evaluatedDatapoints"] = [point for _, point in sorted(points, key=lambda pair: -pair[0])]
+    return text, data
+
+
+def _configuration(d: AlarmDefinition) -> dict[str, Any]:
+    metric_id = str(uuid.UUID(hashlib.sha1(f"{d.alarm_arn}|metric".encode(), usedforsecurity=False).hexdigest()[:32]))
+    configuration: dict[str, Any] = {}
+    if d.description:
+        configuration["description"] = d.description
+    configuration["metrics"] = [
+        {
+            "id": metric_id,
+            "metricStat": {
+                "metric": {"dimensions": dict(d.dimensions), "name": d.metric_name, "namespace": d.namespace},
+                "period": d.period,
+                "stat": d.statistic,
+            },
+            "returnData": True,
+        }
+    ]
+    return configuration
+
+
+def evaluate_alarm(
+    series: pd.DataFrame | pd.Series,
+    definition: AlarmDefinition,
+    *,
+    start: Any = None,
+    end: Any = None,
+    evaluation_range: int | None = None,
+    series_name: str | None = None,
+) -> pd.DataFrame:
+    """The state changes CloudWatch would have recorded for an alarm over a metric series, as an AlarmFrame.
+
+    The alarm starts in INSUFFICIENT_DATA and is evaluated at the end of every
+    period (see :func:`evaluate_periods` for the parameters and the rules); each
+    evaluation whose state differs from the one before is a row.
+
+    Parameters
+    ----------
+    series, definition, start, end, evaluation_range
+        As for :func:`evaluate_periods`.
+    series_name : str, optional
+        For the ``origin`` column (``<series_name>:period <period start>``); by default
+        the series' ``attrs["name"]`` (set by :func:`load_metric_series`), else ``series``.
+
+    Returns
+    -------
+    DataFrame
+        An AlarmFrame (validated by :func:`validate_alarm_frame`): ``timestamp`` is the
+        evaluation time (the period end), ``reason`` reads like CloudWatch's own
+        (``Threshold Crossed: 3 out of the last 5 datapoints [...] were greater than
+        the threshold (70.0) (minimum 3 datapoints for OK -> ALARM transition).``),
+        ``raw`` is the EventBridge "CloudWatch Alarm State Change" event (compact
+        JSON, which :func:`incidentsim.load_alarms` reads back to the same rows),
+        ``event_id`` the hash of ``raw``, ``source`` ``aws.cloudwatch``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> raw = pd.DataFrame({"timestamp": pd.date_range("2024-04-14 10:00", periods=6, freq="5min", tz="UTC"),
+    ...                     "value": [10.0, 20.0, 90.0, 95.0, 20.0, 15.0]})
+    >>> d = AlarmDefinition(alarm_name="cpu", metric_name="CPUUtilization", namespace="AWS/EC2", statistic="Average",
+    ...                     period=300, threshold=70, comparison_operator="GreaterThanThreshold", evaluation_periods=2)
+    >>> frame = evaluate_alarm(raw, d, series_name="cpu.csv")
+    >>> frame[["timestamp", "previous_state", "state", "origin"]].astype(str).to_numpy().tolist()  # doctest: +NORMALIZE_WHITESPACE
+    [['2024-04-14 10:20:00+00:00', 'INSUFFICIENT_DATA', 'ALARM', 'cpu.csv:period 2024-04-14T10:15:00Z'],
+     ['2024-04-14 10:25:00+00:00', 'ALARM', 'OK', 'cpu.csv:period 2024-04-14T10:20:00Z']]
+    >>> frame.loc[0, "reason"]
+    'Threshold Crossed: 2 out of the last 2 datapoints [95.0 (14/04/24 10:15:00), 90.0 (14/04/24 10:10:00)] were greater than the threshold (70.0) (minimum 2 datapoints for OK -> ALARM transition).'
+    """
+    ev = _evaluate(series, definition, start, end, evaluation_range)
+    d = definition
+    name = series_name if series_name is not None else str(getattr(series, "attrs", {}).get("name") or "series")
+    arn = d.alarm_arn
+    dimensions = compact(dict(d.dimensions))
+    configuration = _configuration(d)
+    previous: dict[str, Any] = {"value": "INSUFFICIENT_DATA", "reason": INITIAL_REASON, "timestamp": _iso(ev.created_ns)}
+    rows: list[dict[str, Any]] = []
+    p_ns = d.period * 1_000_000_000
+    for row in np.flatnonzero(ev.states != ev.previous).tolist():
+        start_ns = (ev.first_key + ev.range_size - 1 + row) * p_ns
+        when = _utc(start_ns + p_ns)
+        new = STATES[int(ev.states[row])]
+        text, reason_data = _reason(ev, row)
+        current = {"value": new, "reason": text, "reasonData": compact_ordered(reason_data), "timestamp": _iso(start_ns + p_ns)}
+        event = {
+            "version": "0",
+            "id": str(uuid.UUID(hashlib.sha1(f"{arn}|{start_ns + p_ns}|{new}".encode(), usedforsecurity=False).hexdigest()[:32])),
+            "detail-type": "CloudWatch Alarm State Change",
+            "source": "aws.cloudwatch",
+            "account": d.account_id,
+            "time": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": d.region,
+            "resources": [arn],
+            "detail": {"alarmName": d.alarm_name, "configuration": configuration, "previousState": previous, "state": current},
+        }
+        raw = compact_ordered(event)
+        rows.append(
+            {
+                "event_id": record_id(raw),
+                "timestamp": when,
+                "account_id": d.account_id,
+                "region": d.region,
+                "alarm_name": d.alarm_name,
+                "alarm_arn": arn,
+                "state": new,
+                "previous_state": STATES[int(ev.previous[row])],
+                "reason": text,
+                "source": "aws.cloudwatch",
+                "namespace": d.namespace,
+                "metric_name": d.metric_name,
+                "dimensions": dimensions,
+                "actions_suppressed_by": "",
+                "duplicate": False,
+                "raw": raw,
+                "origin": f"{name}:period {_utc(start_ns).strftime('%Y-%m-%dT%H:%M:%SZ')}",
+            }
+        )
+        previous = current
+    if not rows:
+        return empty_alarm_frame()
+    return validate_alarm_frame(pd.DataFrame(rows))
+
+
+def compact_ordered(value: Any) -> str:
+    """Compact JSON keeping key order (EventBridge's order), as the events CloudWatch sends."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
