@@ -280,6 +280,68 @@ def _gameday_command(args: argparse.Namespace) -> int:
         game.close()
 
 
+def _backtest_command(args: argparse.Namespace) -> int:
+    import json
+
+    from .backtest import backtest, parse_grid, sweep
+    from .datasets.evaluation import AlarmDefinitionError
+    from .datasets.labels import LabelError, load_windows
+    from .datasets.metrics import MetricSeriesError, load_alarm_definitions, load_metric_series
+
+    try:
+        series = load_metric_series(args.metrics, id=args.id, label=args.label, statistic=args.statistic, errors=args.errors)
+        definitions = load_alarm_definitions(args.alarm)
+        for place, why in definitions.skipped:
+            print(f"incidentsim backtest: skipped {place}: {why}", file=sys.stderr)
+        if not len(definitions):
+            raise CommandError(f"{args.alarm} defines no metric alarm that can be evaluated from one series")
+        if args.alarm_name:
+            definition = definitions[args.alarm_name]
+        elif len(definitions) > 1:
+            raise CommandError(f"{args.alarm} defines {len(definitions)} alarms ({', '.join(definitions.names)}); choose one with --alarm-name")
+        else:
+            definition = definitions[0]
+        name = args.series or series.attrs.get("name")
+        windows = load_windows(args.labels, series=name) if args.labels else None
+        grid = parse_grid(args.sweep or [])
+    except (AlarmDefinitionError, MetricSeriesError, LabelError, KeyError) as error:
+        raise CommandError(str(error).strip("\"'")) from None
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    counts = series.attrs.get("counts", {})
+    if counts:
+        print(f"{args.metrics}: " + ", ".join(f"{value:,} {key}" for key, value in counts.items()), file=sys.stderr)
+    run = backtest(series, definition, windows=windows, resolve_delay=args.resolve_delay, series_name=name)
+    out = Path(args.out)
+    paths = run.result.to_csv(out)
+    paths["alarm_states"] = out / "alarm-states.csv"
+    run.alarms.drop(columns=["raw"]).to_csv(paths["alarm_states"], index=False)
+    summary = {"alarm": definition.to_api(), "metrics": str(args.metrics), "resolve_delay": args.resolve_delay, **run.summary()}
+    if run.score is not None:
+        paths["windows"] = out / "windows.csv"
+        run.score.windows.to_csv(paths["windows"], index=False)
+        paths["scored_incidents"] = out / "scored-incidents.csv"
+        run.score.incidents.to_csv(paths["scored_incidents"], index=False)
+    paths["backtest"] = out / "backtest.json"
+    paths["backtest"].write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
+    print(run.summary_text())
+    if grid:
+        try:
+            table = sweep(series, definition, grid, windows=windows, resolve_delay=args.resolve_delay, series_name=name)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+        paths["sweep"] = out / "sweep.csv"
+        table.to_csv(paths["sweep"], index=False)
+        valid = int(table["valid"].sum())
+        print(f"sweep: {len(table):,} settings, {valid:,} valid, {len(table) - valid:,} refused (see the problem column of sweep.csv)")
+        shown = table[table["current"] | table["dominating"]]
+        columns = [c for c in ("setting", "incidents_per_week", "recall", "precision", "detection_delay_s_median", "current", "dominating")
+                   if c in shown.columns]
+        print(shown[columns].to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    print(f"wrote {', '.join(str(p) for p in paths.values())}")
+    return 0
+
+
 def _report_command(args: argparse.Namespace) -> int:
     from .replay import ReplayResult, replay
     from .report import write_report
@@ -398,6 +460,25 @@ def build_parser() -> argparse.ArgumentParser:
     gameday.add_argument("--hold", action="store_true", help="keep the game day's own server running after the end, until Ctrl-C")
     gameday.add_argument("--quiet", action="store_true", help="no status line")
     gameday.set_defaults(func=_gameday_command)
+
+    backtest = commands.add_parser(
+        "backtest", help="evaluate a CloudWatch alarm over metric history, replay its incidents, score them against labelled anomalies"
+    )
+    backtest.add_argument("metrics", help="the metric series: CSV (timestamp,value), Parquet, or GetMetricData / get-metric-statistics JSON")
+    backtest.add_argument("--alarm", required=True, help="alarm definition(s): PutMetricAlarm YAML/JSON or describe-alarms output")
+    backtest.add_argument("--alarm-name", help="which alarm, when the file defines several")
+    backtest.add_argument("--labels", help="labelled anomaly windows: NAB combined_windows.json or a series,start,end table")
+    backtest.add_argument("--series", help="the series' name in --labels (default: the metrics file's name)")
+    backtest.add_argument("--sweep", action="append", metavar="NAME=VALUES",
+                          help="vary a setting: threshold=70,80,90 or threshold=60:90:5, datapoints_to_alarm=1,2,3, "
+                               "evaluation_periods=3,5, resolve_delay=0s,15m,1h (repeatable: the grid is every combination)")
+    backtest.add_argument("--resolve-delay", default="0s", help="resolve the incident this long after the alarm returns to OK (default 0s)")
+    backtest.add_argument("--id", help="GetMetricData export: the MetricDataResults Id to use")
+    backtest.add_argument("--label", help="GetMetricData export: the MetricDataResults Label to use")
+    backtest.add_argument("--statistic", help="get-metric-statistics export: the statistic to use")
+    backtest.add_argument("--errors", default="raise", choices=("raise", "quarantine"), help="bad rows of the series: stop (default) or set aside")
+    backtest.add_argument("--out", default="backtest-out", help="output folder (default backtest-out)")
+    backtest.set_defaults(func=_backtest_command)
 
     report = commands.add_parser("report", help="a trigger-volume report: HTML (self-contained) or Markdown, with CSVs")
     report.add_argument("history", nargs="*", help="a replay's output folder, or alarm history files (default: the bundled sample)")
