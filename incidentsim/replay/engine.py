@@ -291,7 +291,8 @@ class EmulatorReplay:
         return answer
 
     def open_incidents(self) -> int:
-        return sum(1 for incident in self.resolver.incidents.values() if incident.resolved is None)
+        # a copy first: another thread (a game day's player) may be adding incidents meanwhile
+        return sum(1 for incident in list(self.resolver.incidents.values()) if incident.resolved is None)
 
     def result(self, *, finish: bool = True, engine: str = "emulator", meta: dict[str, Any] | None = None) -> ReplayResult:
         """The events and incidents so far: the rows played, and every incident they created.
