@@ -12,10 +12,20 @@ anomalies caught, caught sooner) marked.
 
 Examples
 --------
->>> from incidentsim.backtest import backtest, sweep  # doctest: +SKIP
->>> run = backtest(series, definition, windows=windows)  # doctest: +SKIP
->>> run.score.summary["recall"]  # doctest: +SKIP
->>> table = sweep(series, definition, {"threshold": [60, 70, 80], "datapoints_to_alarm": [1, 2, 3]}, windows=windows)  # doctest: +SKIP
+>>> import pandas as pd
+>>> from incidentsim.backtest import backtest
+>>> from incidentsim.datasets import AlarmDefinition
+>>> times = pd.date_range("2024-03-04", periods=48, freq="5min", tz="UTC")
+>>> series = pd.DataFrame({"timestamp": times, "value": [10.0] * 20 + [95.0] * 6 + [10.0] * 22})
+>>> cpu = AlarmDefinition(alarm_name="cpu-high", metric_name="CPUUtilization", namespace="AWS/EC2", statistic="Average",
+...                       period=300, threshold=80.0, comparison_operator="GreaterThanThreshold", evaluation_periods=3,
+...                       datapoints_to_alarm=2)
+>>> windows = pd.DataFrame({"start": [times[18]], "end": [times[30]]})
+>>> run = backtest(series, cpu, windows=windows, resolve_delay="15m")
+>>> run.result.incidents["creation_time"].tolist()
+[Timestamp('2024-03-04 01:50:00+0000', tz='UTC')]
+>>> run.score.summary["recall"], run.score.summary["detection_delay_s_median"]
+(1.0, 1200.0)
 """
 
 from __future__ import annotations
