@@ -304,3 +304,371 @@ class ComparisonDisplay(_Display):
         ax.set_xlabel("incidents over the whole history")
         self.ax_, self.figure_ = ax, ax.figure
         return self
+
+
+# ----------------------------------------------------------------------------- backtests
+
+#: Columns :meth:`SweepDisplay.from_sweep` needs (as :func:`incidentsim.backtest.sweep` returns them).
+SWEEP_DISPLAY_COLUMNS = ("setting", "valid", "incidents_per_week", "recall", "detection_delay_s_median", "current", "dominating")
+#: Columns :meth:`BacktestDisplay.from_backtest` needs in an evaluation table (as :func:`incidentsim.datasets.evaluation.evaluate_periods` returns).
+PERIOD_DISPLAY_COLUMNS = ("period_start", "evaluated_at", "value", "state")
+_OPERATOR_SIGNS = {
+    "GreaterThanThreshold": ">",
+    "GreaterThanOrEqualToThreshold": ">=",
+    "LessThanThreshold": "<",
+    "LessThanOrEqualToThreshold": "<=",
+}
+
+
+def _date_numbers(times: Any) -> np.ndarray:
+    """UTC times (tz-aware or naive UTC) as Matplotlib date numbers."""
+    import matplotlib.dates as mdates
+
+    stamps = pd.to_datetime(pd.Series(times), utc=True)
+    return np.asarray(mdates.date2num(stamps.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")), dtype="float64")
+
+
+def _check_columns(name: str, owner: str, table: Any, columns: tuple[str, ...], what: str) -> pd.DataFrame:
+    if not isinstance(table, pd.DataFrame):
+        raise ValueError(f"The '{name}' parameter of {owner} must be {what}. Got {type(table).__name__} instead.")
+    missing = [column for column in columns if column not in table.columns]
+    if missing:
+        raise ValueError(
+            f"The '{name}' parameter of {owner} must be {what}, with columns {{{', '.join(columns)}}}. "
+            f"Got a table without {{{', '.join(missing)}}} instead."
+        )
+    return table
+
+
+def alarm_intervals(alarms: pd.DataFrame, end: Any) -> pd.DataFrame:
+    """The spans an alarm spent in ALARM, from its state changes.
+
+    Parameters
+    ----------
+    alarms : DataFrame
+        An AlarmFrame of one alarm (``timestamp``, ``state``), such as ``Backtest.alarms``.
+    end : time
+        Where a span still open at the last state change ends (the last evaluation).
+
+    Returns
+    -------
+    DataFrame
+        ``start`` (the change into ALARM) and ``end`` (the next change out of it, or ``end``),
+        one row per span, in time order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> changes = pd.DataFrame({"timestamp": pd.to_datetime(["2024-05-01 10:00", "2024-05-01 10:20", "2024-05-01 11:00"], utc=True),
+    ...                         "state": ["ALARM", "OK", "ALARM"]})
+    >>> alarm_intervals(changes, end=pd.Timestamp("2024-05-01 12:00", tz="UTC")).astype(str).to_numpy().tolist()
+    [['2024-05-01 10:00:00+00:00', '2024-05-01 10:20:00+00:00'], ['2024-05-01 11:00:00+00:00', '2024-05-01 12:00:00+00:00']]
+    """
+    ordered = alarms.sort_values("timestamp", kind="stable")
+    times = pd.to_datetime(ordered["timestamp"], utc=True).tolist()
+    states = ordered["state"].astype(str).tolist()
+    spans: list[tuple[pd.Timestamp, pd.Timestamp]] = []
+    opened: pd.Timestamp | None = None
+    for when, state in zip(times, states):
+        if state == "ALARM" and opened is None:
+            opened = when
+        elif state != "ALARM" and opened is not None:
+            spans.append((opened, when))
+            opened = None
+    if opened is not None:
+        last = pd.Timestamp(end)
+        last = last.tz_localize("UTC") if last.tzinfo is None else last.tz_convert("UTC")
+        spans.append((opened, max(last, opened)))
+    return pd.DataFrame(
+        {"start": pd.Series([s for s, _ in spans], dtype="datetime64[ns, UTC]"), "end": pd.Series([e for _, e in spans], dtype="datetime64[ns, UTC]")}
+    )
+
+
+@dataclass
+class SweepDisplay(_Display):
+    """The trade-off of a sweep: incidents per week against recall, and against median detection delay.
+
+    Every valid setting is a point; the settings on the trade-off front (``dominating``) are
+    highlighted and joined; the current setting is a star.  Settings CloudWatch would refuse
+    (``valid`` False) are not drawn and are counted in the figure title.  Built by
+    :meth:`from_sweep` from :func:`incidentsim.backtest.sweep`'s table.
+
+    Attributes
+    ----------
+    data : DataFrame
+        The sweep table.
+    ax_ : tuple of two Axes
+        (recall axes, detection delay axes).
+    figure_ : Figure
+    points_, front_, current_ : dict of str to artist
+        Keyed ``"recall"`` and ``"delay"``: the scatter of every drawn setting (PathCollection),
+        the front line through the dominating settings (Line2D, in order of incidents per week),
+        and the current setting's star (Line2D, or None when it is not drawn on that axes).
+    labels_ : dict of str to Annotation
+        The current setting's label on each axes.
+    title_ : Text
+        The figure title, with how many settings were drawn and how many were invalid.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"setting": ["threshold=70", "threshold=80", "threshold=90"], "valid": [True, True, True],
+    ...                       "incidents_per_week": [9.0, 3.0, 1.0], "recall": [1.0, 1.0, 0.5],
+    ...                       "detection_delay_s_median": [300.0, 600.0, 1200.0], "current": [False, True, False],
+    ...                       "dominating": [True, True, True]})
+    >>> display = SweepDisplay.from_sweep(table).plot()
+    >>> display.current_["recall"].get_xydata().tolist()
+    [[3.0, 1.0]]
+    >>> display.front_["delay"].get_xydata().tolist()
+    [[1.0, 20.0], [3.0, 10.0], [9.0, 5.0]]
+    """
+
+    points_: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+    front_: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+    current_: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+    labels_: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+    title_: Any = field(default=None, init=False, repr=False)
+
+    @classmethod
+    def from_sweep(cls, table: pd.DataFrame) -> SweepDisplay:
+        """The display of a sweep table (:func:`incidentsim.backtest.sweep` with labelled windows).
+
+        Parameters
+        ----------
+        table : DataFrame
+            One row per setting, with at least the columns of :data:`SWEEP_DISPLAY_COLUMNS`.
+
+        Raises
+        ------
+        ValueError
+            When a column is missing, or when no setting has a recall (the sweep was run
+            without labelled windows, so there is no trade-off to draw).
+        """
+        what = "a sweep table such as incidentsim.backtest.sweep returns"
+        _check_columns("table", "SweepDisplay.from_sweep", table, SWEEP_DISPLAY_COLUMNS, what)
+        valid = table["valid"].fillna(False).astype(bool)
+        if valid.any() and pd.to_numeric(table.loc[valid, "recall"], errors="coerce").isna().all():
+            raise ValueError(
+                "The 'table' parameter of SweepDisplay.from_sweep must be a sweep scored against labelled windows "
+                "(a recall for its valid settings). Got a table without recall figures instead."
+            )
+        return cls(data=table.reset_index(drop=True).copy())
+
+    # ------------------------------------------------------------------ what is drawn
+
+    @property
+    def valid(self) -> pd.Series:
+        """Which settings are valid (and drawn)."""
+        return self.data["valid"].fillna(False).astype(bool)
+
+    def _figures(self, rows: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        x = pd.to_numeric(rows["incidents_per_week"], errors="coerce").to_numpy(dtype="float64")
+        recall = pd.to_numeric(rows["recall"], errors="coerce").to_numpy(dtype="float64")
+        delay = pd.to_numeric(rows["detection_delay_s_median"], errors="coerce").to_numpy(dtype="float64") / 60
+        figures = {}
+        for key, y in (("recall", recall), ("delay", delay)):
+            keep = np.isfinite(x) & np.isfinite(y)
+            order = np.lexsort((y[keep], x[keep]))  # by incidents per week, then the figure
+            figures[key] = (x[keep][order], y[keep][order])
+        return figures
+
+    def plot(self, ax: Any = None) -> SweepDisplay:
+        """Draw the two trade-off axes side by side.
+
+        Parameters
+        ----------
+        ax : pair of Axes, optional
+            Where to draw (recall, then detection delay); by default a new figure with two axes.
+
+        Returns
+        -------
+        SweepDisplay
+            ``self``.
+        """
+        import matplotlib.pyplot as plt
+        from matplotlib.ticker import PercentFormatter
+
+        if ax is None:
+            _, created = plt.subplots(1, 2, figsize=(12, 4.6), layout="constrained")
+            axes = list(created)
+        else:
+            axes = list(np.ravel(np.asarray(ax, dtype=object))) if isinstance(ax, (list, tuple, np.ndarray)) else [ax]
+            if len(axes) != 2:
+                raise ValueError(f"The 'ax' parameter of SweepDisplay.plot must be None or a pair of Axes. Got {ax!r} instead.")
+        valid = self.valid
+        drawn = self.data[valid]
+        front = drawn[drawn["dominating"].fillna(False).astype(bool)]
+        current = drawn[drawn["current"].fillna(False).astype(bool)].head(1)
+        everything, on_front, here = self._figures(drawn), self._figures(front), self._figures(current)
+        self.points_, self.front_, self.current_, self.labels_ = {}, {}, {}, {}
+        names = {"recall": "recall (share of labelled anomalies caught)", "delay": "median detection delay (minutes)"}
+        for key, axes_ in zip(("recall", "delay"), axes):
+            x, y = everything[key]
+            self.points_[key] = axes_.scatter(x, y, s=22, color=OKABE_ITO["grey"], alpha=0.7, zorder=2, label="setting")
+            fx, fy = on_front[key]
+            (self.front_[key],) = axes_.plot(fx, fy, marker="o", markersize=6, color=OKABE_ITO["blue"], linewidth=1.4,
+                                             zorder=3, label="on the trade-off front")
+            cx, cy = here[key]
+            if len(cx):
+                (self.current_[key],) = axes_.plot(cx, cy, marker="*", markersize=17, linestyle="none", color=OKABE_ITO["vermillion"],
+                                                   markeredgecolor="black", markeredgewidth=0.6, zorder=4, label="current")
+                self.labels_[key] = axes_.annotate("current", xy=(float(cx[0]), float(cy[0])), xytext=(9, 7),
+                                                   textcoords="offset points", fontsize=9, color=OKABE_ITO["vermillion"])
+            else:
+                self.current_[key] = None
+            axes_.set_xlabel("incidents per week")
+            axes_.set_ylabel(names[key])
+            axes_.grid(True, alpha=0.3)
+        recall_ax, delay_ax = axes
+        recall_ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        recall_ax.set_ylim(-0.05, 1.05)
+        recall_ax.set_title("What is caught, against the noise")
+        unplaced = int(len(drawn) - len(everything["delay"][0]))
+        delay_ax.set_title("How soon, against the noise" + (f" ({unplaced} catching nothing not shown)" if unplaced else ""))
+        recall_ax.legend(loc="lower right", frameon=False)
+        invalid = int((~valid).sum())
+        figure = recall_ax.figure
+        self.title_ = figure.suptitle(
+            f"Sweep of {len(self.data)} settings: {len(drawn)} drawn, {invalid} invalid (not drawn), {len(front)} on the front"
+        )
+        self.ax_, self.figure_ = (recall_ax, delay_ax), figure
+        return self
+
+
+@dataclass
+class BacktestDisplay(_Display):
+    """One backtested alarm on its metric: datapoints, threshold, time in ALARM, labelled anomalies, incidents.
+
+    Built by :meth:`from_backtest`.
+
+    Attributes
+    ----------
+    data : DataFrame
+        The evaluation table (one row per period: ``period_start``, ``evaluated_at``,
+        ``value``, ``state``, ...).
+    definition : AlarmDefinition
+    alarm_spans : DataFrame
+        ``start``, ``end`` of each stay in ALARM (:func:`alarm_intervals` of the state changes).
+    windows : DataFrame
+        ``start``, ``end``, ``detected`` of each labelled anomaly window (empty when unscored).
+    incidents : DataFrame
+        ``creation_time``, ``resolved_time`` of each incident the backtest opened.
+    summary : dict
+        The backtest's figures (``Backtest.summary()``).
+    line_ : Line2D
+        The datapoints the alarm evaluated (a step per period, drawn from the period start).
+    threshold_ : Line2D
+    alarm_spans_, window_spans_ : list of Rectangle
+        One shaded span per row of ``alarm_spans`` and ``windows``.
+    incidents_ : Line2D
+        A marker at the top of the axes at each incident's creation time.
+
+    Examples
+    --------
+    >>> from incidentsim.backtest import backtest  # doctest: +SKIP
+    >>> run = backtest(series, definition, windows=windows)  # doctest: +SKIP
+    >>> BacktestDisplay.from_backtest(run, series=series).plot()  # doctest: +SKIP
+    """
+
+    definition: Any = None
+    alarm_spans: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["start", "end"]))
+    windows: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["start", "end", "detected"]))
+    incidents: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["creation_time", "resolved_time"]))
+    summary: dict[str, Any] = field(default_factory=dict)
+    line_: Any = field(default=None, init=False, repr=False)
+    threshold_: Any = field(default=None, init=False, repr=False)
+    alarm_spans_: list[Any] = field(default_factory=list, init=False, repr=False)
+    window_spans_: list[Any] = field(default_factory=list, init=False, repr=False)
+    incidents_: Any = field(default=None, init=False, repr=False)
+
+    @classmethod
+    def from_backtest(cls, backtest: Any, periods: pd.DataFrame | None = None, *, series: pd.DataFrame | None = None) -> BacktestDisplay:
+        """The display of one backtest.
+
+        Parameters
+        ----------
+        backtest : Backtest
+            As :func:`incidentsim.backtest.backtest` returns.
+        periods : DataFrame, optional
+            Its evaluation table, ``evaluate_periods(series, backtest.definition)``; computed from
+            ``series`` when not given.
+        series : DataFrame, optional
+            The metric series backtested (``timestamp``, ``value``); needed when ``periods`` is not given.
+
+        Returns
+        -------
+        BacktestDisplay
+        """
+        if periods is None:
+            if series is None:
+                raise ValueError(
+                    "The 'periods' parameter of BacktestDisplay.from_backtest must be the evaluation table "
+                    "(evaluate_periods(series, backtest.definition)) when no 'series' is given. Got None instead."
+                )
+            from .datasets.evaluation import evaluate_periods
+
+            periods = evaluate_periods(series, backtest.definition)
+        what = "an evaluation table such as evaluate_periods returns"
+        table = _check_columns("periods", "BacktestDisplay.from_backtest", periods, PERIOD_DISPLAY_COLUMNS, what).reset_index(drop=True)
+        end = table["evaluated_at"].max() if len(table) else backtest.data_end
+        spans = alarm_intervals(backtest.alarms, end if pd.notna(end) else backtest.data_end)
+        windows = pd.DataFrame(columns=["start", "end", "detected"])
+        if backtest.score is not None:
+            windows = backtest.score.windows[["start", "end", "detected"]].reset_index(drop=True)
+        incidents = backtest.result.incidents
+        incidents = incidents[["creation_time", "resolved_time"]].sort_values("creation_time", kind="stable").reset_index(drop=True)
+        return cls(data=table, definition=backtest.definition, alarm_spans=spans, windows=windows, incidents=incidents,
+                   summary=backtest.summary())
+
+    def plot(self, ax: Any = None) -> BacktestDisplay:
+        """Draw the series, threshold, ALARM spans, anomaly windows and incidents.
+
+        Parameters
+        ----------
+        ax : Axes, optional
+            Where to draw; by default a new figure.
+
+        Returns
+        -------
+        BacktestDisplay
+            ``self``.
+        """
+        ax = _axes(ax, (11, 4))
+        d = self.definition
+        self.window_spans_ = [
+            ax.axvspan(start, end, color=OKABE_ITO["green"], alpha=0.22, linewidth=0, zorder=0,
+                       label="labelled anomaly window" if i == 0 else "_nolegend_")
+            for i, (start, end) in enumerate(zip(_date_numbers(self.windows["start"]), _date_numbers(self.windows["end"])))
+        ]
+        self.alarm_spans_ = [  # edged, so that a stay of one period still shows on a two-week axis
+            ax.axvspan(start, end, color=OKABE_ITO["vermillion"], alpha=0.3, linewidth=0.8, zorder=1,
+                       label="in ALARM" if i == 0 else "_nolegend_")
+            for i, (start, end) in enumerate(zip(_date_numbers(self.alarm_spans["start"]), _date_numbers(self.alarm_spans["end"])))
+        ]
+        x = _date_numbers(self.data["period_start"])
+        values = pd.to_numeric(self.data["value"], errors="coerce").to_numpy(dtype="float64")
+        (self.line_,) = ax.plot(x, values, drawstyle="steps-post", color=OKABE_ITO["blue"], linewidth=0.9, zorder=2,
+                                label=f"{d.statistic} per {d.period} s")
+        sign = _OPERATOR_SIGNS.get(d.comparison_operator, d.comparison_operator)
+        self.threshold_ = ax.axhline(d.threshold, color=OKABE_ITO["black"], linestyle="--", linewidth=1, zorder=3,
+                                     label=f"threshold ({sign} {d.threshold:g})")
+        created = _date_numbers(self.incidents["creation_time"])
+        (self.incidents_,) = ax.plot(created, np.full(len(created), 0.97), transform=ax.get_xaxis_transform(), linestyle="none",
+                                     marker="v", markersize=7, color=OKABE_ITO["black"], zorder=4, label="incident opened")
+        ax.xaxis_date()
+        _dates(ax)
+        s = self.summary
+        headline = f"{s.get('incidents', len(self.incidents))} incidents ({s.get('incidents_per_week', float('nan')):.1f} per week)"
+        if "recall" in s:
+            caught = f"caught {s['detected']} of {s['windows']} anomalies"
+            delay = s["detection_delay_s_median"]
+            headline += f", {caught}" + ("" if pd.isna(delay) else f", median delay {delay / 60:.0f} min")
+        ax.set_title(f"{d.alarm_name}: {d.statistic} {sign} {d.threshold:g} for {d.m} of {d.n} periods of {d.period} s\n{headline}",
+                     pad=22, fontsize=11)
+        ax.set_xlabel("time (UTC)")
+        ax.set_ylabel(d.metric_name or "value")
+        _legend_above(ax, 5)
+        self.ax_, self.figure_ = ax, ax.figure
+        return self

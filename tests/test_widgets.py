@@ -120,3 +120,163 @@ def test_changes_are_debounced(alarms):
     time.sleep(1.5)
     assert panel.updates == start + 1
     assert set(incidents_of(panel, "payments-critical")["impact"]) == {5}
+
+
+# ----------------------------------------------------------------------------- the backtest panel
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from incidentsim.backtest import backtest  # noqa: E402
+from incidentsim.datasets.evaluation import AlarmDefinition  # noqa: E402
+from incidentsim.widgets import BacktestPanel, threshold_range  # noqa: E402
+
+START = pd.Timestamp("2024-05-01 00:00", tz="UTC")
+
+
+def at(index):
+    return START + index * pd.Timedelta("5min")
+
+
+@pytest.fixture(scope="module")
+def series():
+    """Three days of a daily sine between 8 and 12, one point per five minutes, with spikes at known places and one gap.
+
+    Spikes (points [from, to)): 200-206 at 50 and 500-504 at 35, both inside a labelled window; 700 at 40, unlabelled.
+    Points 300-305 are missing (half an hour without data).
+    """
+    index = np.arange(864)
+    values = 10 + 2 * np.sin(2 * np.pi * index / 288)
+    for first, last, height in ((200, 206, 50.0), (500, 504, 35.0), (700, 701, 40.0)):
+        values[first:last] = height
+    kept = (index < 300) | (index > 305)
+    frame = pd.DataFrame({"timestamp": [at(i) for i in index[kept]], "value": values[kept]})
+    frame.attrs["name"] = "synthetic.csv"
+    return frame
+
+
+WINDOWS = pd.DataFrame({"series": "synthetic.csv", "window": [0, 1], "start": [at(190), at(480)], "end": [at(230), at(520)]})
+DEFINITION = AlarmDefinition(alarm_name="synthetic-high", metric_name="Synthetic", namespace="Test", statistic="Average", period=300,
+                             threshold=20, comparison_operator="GreaterThanThreshold", evaluation_periods=3, datapoints_to_alarm=2)
+
+
+@pytest.fixture
+def backtest_panel(series):
+    return BacktestPanel(series, DEFINITION, windows=WINDOWS, debounce_s=0)
+
+
+def figures(panel):
+    return panel.run.summary()
+
+
+def test_the_backtest_panel_starts_with_the_alarm_backtested(backtest_panel, series):
+    panel = backtest_panel
+    assert panel.run.summary() == backtest(series, DEFINITION, windows=WINDOWS).summary()
+    assert panel.definition == DEFINITION and panel.updates == 0 and panel.problem == ""
+    s = figures(panel)
+    assert (s["incidents"], s["detected"], s["precision"], s["recall"], s["detection_delay_s_median"]) == (2, 2, 1.0, 1.0, 5100.0)
+    assert "<b>2</b> incidents" in panel.headline.value and "recall <b>100%</b>" in panel.headline.value
+    assert "median detection delay <b>85 min</b>" in panel.headline.value  # (60 + 110) / 2 minutes
+    assert len(panel.backtest_display.alarm_spans_) == 2 and len(panel.backtest_display.window_spans_) == 2
+    # the threshold slider spans the metric (its 0.5th to 99.9th percentile) and holds the threshold
+    assert (panel.threshold.min, panel.threshold.max, panel.threshold.step) == (8.0, 50.0, 0.5) == threshold_range(series["value"], 20)
+    assert (panel.datapoints_to_alarm.value, panel.evaluation_periods.value) == (2, 3)
+
+
+def test_a_threshold_change_backtests_again(backtest_panel):
+    panel = backtest_panel
+    panel.threshold.value = 40
+    assert panel.updates == 1
+    assert panel.run.definition.threshold == 40.0 and panel.definition.threshold == 40.0
+    s = figures(panel)
+    assert (s["incidents"], s["detected"], s["recall"], s["precision"]) == (1, 1, 0.5, 1.0)  # only the spike at 50 is above 40
+    assert "<b>1</b> incidents" in panel.headline.value and "recall <b>50%</b>" in panel.headline.value
+    assert "median detection delay <b>60 min</b>" in panel.headline.value
+    assert panel.backtest_display.threshold_.get_ydata()[0] == 40
+    assert len(panel.backtest_display.alarm_spans_) == len(panel.backtest_display.incidents_.get_xdata()) == 1
+
+
+def test_more_datapoints_than_periods_is_shown_and_the_last_valid_run_kept(backtest_panel):
+    panel = backtest_panel
+    run, updates = panel.run, panel.updates
+    panel.evaluation_periods.value = 1  # M = 2 of N = 1: CloudWatch refuses it
+    assert panel.run is run and panel.updates == updates and panel.definition == DEFINITION
+    assert "2 datapoints to alarm out of 1 evaluation period" in panel.problem
+    assert "DatapointsToAlarm (M) is more than its EvaluationPeriods (N)" in panel.message.value
+    assert "Still showing the last valid setting (2 of 3" in panel.message.value
+    panel.datapoints_to_alarm.value = 1  # 1 of 1: valid again
+    assert panel.problem == "" and panel.message.value == ""
+    assert (panel.run.definition.m, panel.run.definition.n) == (1, 1)
+    s = figures(panel)
+    assert (s["incidents"], s["precision"], s["recall"]) == (3, 2 / 3, 1.0)  # the unlabelled spike at 40 now alarms too
+
+
+def test_missing_data_resolve_delay_and_statistic_controls(backtest_panel):
+    panel = backtest_panel
+    assert figures(panel)["incidents"] == 2  # the gap only sends the alarm to INSUFFICIENT_DATA
+    panel.treat_missing_data.value = "breaching"
+    assert panel.run.definition.treat_missing_data == "breaching"
+    assert (figures(panel)["incidents"], figures(panel)["precision"]) == (3, 2 / 3)  # the gap is now an incident
+    panel.treat_missing_data.value = "notBreaching"
+    assert figures(panel)["incidents"] == 2
+    panel.resolve_delay_control.value = "never"
+    assert panel.resolve_delay is None and panel.run.policy.resolve.strategy == "never"
+    assert figures(panel)["incidents"] == 1 and panel.run.result.incidents["resolved_time"].isna().all()  # one incident absorbs all
+    panel.resolve_delay_control.value = "15m"
+    assert panel.resolve_delay == "15m" and panel.run.policy.resolve.delay == pd.Timedelta("15min")
+    resolved = panel.run.result.incidents["resolved_time"].tolist()
+    assert resolved == [at(208) + pd.Timedelta("15min"), at(506) + pd.Timedelta("15min")]  # 15 minutes after each return to OK
+    panel.statistic.value = "SampleCount"  # one sample per period, never above 20
+    assert panel.run.definition.statistic == "SampleCount" and figures(panel)["incidents"] == 0
+    panel.operator.value = "LessThanThreshold"
+    assert panel.run.definition.comparison_operator == "LessThanThreshold"
+    # one sample per period is always below 20, but for the gap (missing data not breaching): alarmed before it and after it
+    assert figures(panel)["incidents"] == 2 and (panel.run.result.incidents["creation_time"] > at(305)).sum() == 1
+
+
+def test_the_sweep_draws_the_trade_off_around_the_current_setting(backtest_panel):
+    panel = backtest_panel
+    assert panel.default_grid() == {"threshold": [14.0, 17.0, 20.0, 23.0, 26.0], "datapoints_to_alarm": [1, 2, 3], "evaluation_periods": [2, 3, 4]}
+    panel.sweep_button.click()
+    table = panel.sweep_table
+    assert len(table) == 5 * 3 * 3 and table["current"].sum() == 1
+    current = table[table["current"]].iloc[0]
+    assert current["incidents"] == figures(panel)["incidents"] and current["recall"] == figures(panel)["recall"]
+    assert panel.sweep_display.current_["recall"].get_xydata().tolist() == [[current["incidents_per_week"], current["recall"]]]
+    assert len(panel.sweep_display.points_["recall"].get_offsets()) == table["valid"].sum() == len(table) - 5  # 3 of 2, at 5 thresholds
+    table = panel.sweep_here({"threshold": [20, 40]})
+    assert table["threshold"].tolist() == [20, 40] and table["incidents"].tolist() == [2, 1]
+
+
+def test_backtest_panel_changes_are_debounced(series):
+    panel = BacktestPanel(series, DEFINITION, windows=WINDOWS, debounce_s=0.3)
+    for threshold in (25, 30, 35, 40):
+        panel.threshold.value = threshold
+    assert panel.updates == 0  # nothing yet: still within the quiet time
+    time.sleep(1.5)
+    assert panel.updates == 1
+    assert panel.run.definition.threshold == 40 and figures(panel)["incidents"] == 1
+
+
+def test_backtest_panel_without_windows_is_not_scored(series):
+    panel = BacktestPanel(series, DEFINITION, debounce_s=0)
+    assert panel.run.score is None and "nothing is scored" in panel.headline.value
+    table = panel.sweep_here({"threshold": [20, 40]})
+    assert panel.sweep_display is None and table["recall"].isna().all()
+
+
+def test_backtest_panel_on_a_nab_series(corpus):
+    from incidentsim.datasets import load_metric_series, load_windows
+
+    folder = corpus / "nab-realAWSCloudwatch"
+    nab = load_metric_series(folder / "realAWSCloudwatch" / "ec2_cpu_utilization_24ae8d.csv")
+    windows = load_windows(folder / "labels" / "combined_windows.json", series="ec2_cpu_utilization_24ae8d")
+    definition = AlarmDefinition(alarm_name="ec2-cpu-high", metric_name="CPUUtilization", namespace="AWS/EC2", statistic="Average",
+                                 period=300, threshold=0.2, comparison_operator="GreaterThanThreshold", evaluation_periods=3,
+                                 datapoints_to_alarm=2)
+    panel = BacktestPanel(nab, definition, windows=windows, debounce_s=0)
+    assert panel.threshold.min < 0.2 < panel.threshold.max <= nab["value"].max()
+    assert figures(panel)["incidents"] == 2 and figures(panel)["recall"] == 1.0
+    panel.threshold.value = 0.15  # into the noise: more incidents, the anomalies caught sooner
+    assert figures(panel)["incidents"] > 2 and figures(panel)["precision"] < 1.0
+    assert figures(panel)["detection_delay_s_median"] < panel.start_run.summary()["detection_delay_s_median"]
