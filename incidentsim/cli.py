@@ -338,6 +338,12 @@ def _backtest_command(args: argparse.Namespace) -> int:
         columns = [c for c in ("setting", "incidents_per_week", "recall", "precision", "detection_delay_s_median", "current", "dominating")
                    if c in shown.columns]
         print(shown[columns].to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+        if windows is not None and table["recall"].notna().any():
+            from .plots import SweepDisplay
+
+            display = SweepDisplay.from_sweep(table).plot()
+            paths["sweep_plot"] = out / "sweep.png"
+            display.figure_.savefig(paths["sweep_plot"], dpi=110, bbox_inches="tight")
     print(f"wrote {', '.join(str(p) for p in paths.values())}")
     return 0
 

@@ -145,6 +145,7 @@ def test_the_backtest_command_writes_the_incidents_the_score_and_the_sweep(files
     assert pd.read_csv(out / "windows.csv")["detected"].tolist() == [True, True, False]
     # 3 of 3 misses the two-period anomaly
     assert pd.read_csv(out / "sweep.csv")["incidents"].tolist() == [3, 2, 1]
+    assert (out / "sweep.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_the_backtest_command_names_the_problem(files, capsys):
