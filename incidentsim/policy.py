@@ -299,14 +299,7 @@ class Policy:
             label = path.name
         else:
             text, label = str(path_or_text), "policy"
-        try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            line = f":{mark.line + 1}" if mark is not None else ""
-            raise PolicyError(f"{label}{line}: not valid YAML ({getattr(error, 'problem', error)})") from None
-        lines: dict[str, int] = {}
-        data = _to_python(node, "", lines) if node is not None else {}
+        data, lines = read_yaml(text, label, PolicyError)
         return cls.from_dict(data, source=label, lines=lines)
 
     @classmethod
@@ -377,6 +370,20 @@ class Policy:
     def replace(self, **changes: Any) -> Policy:
         """A copy with some fields changed (the policy itself is immutable)."""
         return dataclasses.replace(self, **changes)
+
+
+def read_yaml(text: str, label: str, error: type[ValueError]) -> tuple[Any, dict[str, int]]:
+    """YAML text as plain data, and the line of every path in it (``"routes[0].impact"`` -> 12);
+    invalid YAML raises ``error`` naming ``label`` and the line."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as problem:
+        mark = getattr(problem, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise error(f"{label}{line}: not valid YAML ({getattr(problem, 'problem', problem)})") from None
+    lines: dict[str, int] = {}
+    data = _to_python(node, "", lines) if node is not None else {}
+    return data, lines
 
 
 def _to_python(node: yaml.Node, path: str, lines: dict[str, int]) -> Any:

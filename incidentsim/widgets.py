@@ -51,7 +51,34 @@ from .replay import compare, replay
 PLAN_IMPACT = "plan's own"
 
 
-class TuningPanel:
+class _Panel:
+    """What the panels share: a widget to show, and updates debounced after the controls move."""
+
+    widget: Any
+    debounce_s: float
+    _timer: threading.Timer | None
+
+    def update(self) -> None:
+        raise NotImplementedError
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+    def _changed(self, _: Any = None) -> None:
+        """A control moved: update after ``debounce_s`` of quiet (at once when it is 0)."""
+        if self.debounce_s <= 0:
+            self.update()
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = threading.Timer(self.debounce_s, self.update)
+        self._timer.daemon = True
+        self._timer.start()
+
+
+class TuningPanel(_Panel):
     """An ipywidgets panel over one history and a starting policy.
 
     Attributes
@@ -135,22 +162,6 @@ class TuningPanel:
             self.dates, self.message, self.headline, self.plots,
             w.HBox([self.save_path, self.save_button, self.compare_button]), self.comparison,
         ])
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
-
-    def _changed(self, _: Any = None) -> None:
-        """A control moved: replay after ``debounce_s`` of quiet (at once when it is 0)."""
-        if self.debounce_s <= 0:
-            self.update()
-            return
-        if self._timer is not None:
-            self._timer.cancel()
-        self._timer = threading.Timer(self.debounce_s, self.update)
-        self._timer.daemon = True
-        self._timer.start()
 
     # ------------------------------------------------------------------ state
 
@@ -344,7 +355,7 @@ def _minutes(seconds: Any) -> str:
     return "n/a" if seconds is None or pd.isna(seconds) else f"{seconds / 60:.0f} min"
 
 
-class BacktestPanel:
+class BacktestPanel(_Panel):
     """An ipywidgets panel that backtests one CloudWatch alarm on one metric series as its controls change.
 
     Parameters
@@ -461,22 +472,6 @@ class BacktestPanel:
             w.HBox([self.treat_missing_data, self.resolve_delay_control]),
             self.message, self.headline, self.plots, self.sweep_button, self.sweep_output,
         ])
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
-
-    def _changed(self, _: Any = None) -> None:
-        """A control moved: backtest after ``debounce_s`` of quiet (at once when it is 0)."""
-        if self.debounce_s <= 0:
-            self.update()
-            return
-        if self._timer is not None:
-            self._timer.cancel()
-        self._timer = threading.Timer(self.debounce_s, self.update)
-        self._timer.daemon = True
-        self._timer.start()
 
     # ------------------------------------------------------------------ state
 

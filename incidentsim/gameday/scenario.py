@@ -37,10 +37,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from ..emulator.faults import FAULT_KINDS, FaultRule
-from ..policy import Policy, PolicyError, _to_python
+from ..policy import Policy, PolicyError, read_yaml
 
 SCENARIO_KEYS = ("name", "description", "history", "events", "policy", "speed", "seed", "retries", "faults")
 HISTORY_KEYS = ("files", "format", "start", "end")
@@ -106,14 +105,7 @@ class Scenario:
             if not path.is_file():
                 raise ScenarioError(f"no such scenario file: {path}")
             text, label, base = path.read_text(encoding="utf-8"), path.name, path.resolve().parent
-        try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            line = f":{mark.line + 1}" if mark is not None else ""
-            raise ScenarioError(f"{label}{line}: not valid YAML ({getattr(error, 'problem', error)})") from None
-        lines: dict[str, int] = {}
-        data = _to_python(node, "", lines) if node is not None else {}
+        data, lines = read_yaml(text, label, ScenarioError)
         return _Reader(label, lines, base).scenario(data)
 
     @classmethod
