@@ -39,7 +39,7 @@ from typing import Any
 import pandas as pd
 
 from ..emulator.faults import FAULT_KINDS, FaultRule
-from ..policy import Policy, PolicyError, read_yaml
+from ..policy import Policy, PolicyError, _kind, read_yaml
 
 SCENARIO_KEYS = ("name", "description", "history", "events", "policy", "speed", "seed", "retries", "faults")
 HISTORY_KEYS = ("files", "format", "start", "end")
@@ -352,11 +352,3 @@ class _Reader:
         except ValueError as error:
             bad = next((k for k in data if k in str(error)), None)
             raise self.fail(f"{path}.{bad}" if bad else path, str(error)) from None
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, (dict, list)):
-        return f"a {type(value).__name__}"
-    return repr(value)
