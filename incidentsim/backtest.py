@@ -197,8 +197,20 @@ def backtest(
     -------
     Backtest
     """
+    return _backtest(series, definition, evaluate_alarm(series, definition, series_name=series_name), windows, policy, resolve_delay, series_name)
+
+
+def _backtest(
+    series: pd.DataFrame,
+    definition: AlarmDefinition,
+    alarms: pd.DataFrame,
+    windows: pd.DataFrame | None,
+    policy: Policy | None,
+    resolve_delay: timedelta | str | None,
+    series_name: str | None,
+) -> Backtest:
+    """:func:`backtest` with the alarm already evaluated (a sweep evaluates once per definition, not per resolve delay)."""
     data_start, data_end = _span(series)
-    alarms = evaluate_alarm(series, definition, series_name=series_name)
     chosen = policy if policy is not None else backtest_policy(definition, resolve_delay)
     result = replay(alarms, chosen, engine="fast")
     scored = None
@@ -316,6 +328,7 @@ def sweep(
             grid[name] = [current, *grid[name]]
     names = list(grid)
     evaluated: dict[tuple[Any, ...], tuple[Any, str]] = {}
+    state_changes: dict[tuple[Any, ...], pd.DataFrame] = {}
     rows = []
     for combo in itertools.product(*(grid[n] for n in names)):
         settings = dict(zip(names, combo))
@@ -332,7 +345,9 @@ def sweep(
         row["valid"], row["problem"] = changed is not None, problem
         if changed is not None:
             try:
-                run = backtest(series, changed, windows=windows, resolve_delay=delay, series_name=series_name, policy=policy)
+                if key not in state_changes:
+                    state_changes[key] = evaluate_alarm(series, changed, series_name=series_name)
+                run = _backtest(series, changed, state_changes[key], windows, policy, delay, series_name)
             except ValueError as error:
                 row["valid"], row["problem"] = False, str(error)
             else:
