@@ -13,7 +13,8 @@ path                  method  body (JSON; every one takes an optional account_id
                               for the wall clock, or ``{"advance_s": 60}``
 /_incidentsim/options POST    option names and values, e.g. ``{"dedupe_scope": "response_plan"}``
 /_incidentsim/faults  POST    ``{"seed": 7, "rules": {"StartIncident": {"throttle": 0.2}}}``
-/_incidentsim/reset   POST    forget every resource of every service
+/_incidentsim/reset   POST    forget every resource of every service, or ``{"service": "ssm-incidents"}``:
+                              every Incident Manager resource of every account only
 ====================  ======  ====================================================
 """
 
@@ -109,10 +110,21 @@ class ControlMiddleware:
                 raise ValueError(f"faults takes 'rules' and 'seed', not {sorted(unknown)}")
             backend.faults.configure(data.get("rules"), seed=data.get("seed"))
         elif action == "reset":
-            from moto.core.base_backend import BackendDict
+            service = data.pop("service", None)
+            if data:
+                raise ValueError(f"reset takes 'service' (optional), not {sorted(data)}")
+            if service is None:
+                from moto.core.base_backend import BackendDict
 
-            BackendDict.reset()
-            return 200, {"reset": True}
+                BackendDict.reset()
+            elif service == "ssm-incidents":
+                from .models import ssmincidents_backends
+
+                for account_backends in list(ssmincidents_backends.values()):
+                    account_backends.reset()
+            else:
+                raise ValueError(f"reset takes service 'ssm-incidents' (or none: every service), not {service!r}")
+            return 200, {"reset": service or "every service"}
         else:
             return 404, {"message": f"unknown control path {CONTROL_PREFIX}{action}"}
         return 200, describe_backend(account)
@@ -255,5 +267,6 @@ class EmulatorControl:
     def set_faults(self, rules: dict[str, Any] | None, seed: int | None = None) -> dict[str, Any]:
         return self._call("faults", {"rules": rules or {}, "seed": seed})
 
-    def reset(self) -> dict[str, Any]:
-        return self._call("reset", {})
+    def reset(self, service: str | None = None) -> dict[str, Any]:
+        """Forget every resource of every service, or of ``service="ssm-incidents"`` only."""
+        return self._call("reset", {"service": service} if service else {})

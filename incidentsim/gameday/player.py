@@ -271,7 +271,9 @@ class GameDay:
         Overrides the scenario's speed (``120``, ``"120x"`` or ``"max"``).
     endpoint_url : str, optional
         A running ``incidentsim serve``; by default one is started on 127.0.0.1 for the game
-        day (its address is :attr:`endpoint_url`) and stopped by :meth:`close`.
+        day (its address is :attr:`endpoint_url`) and stopped by :meth:`close`.  That server
+        runs in this process and shares its emulator, so the game day starts it from an empty
+        Incident Manager (every ssm-incidents resource of this process is forgotten).
     allow_remote : bool
         Needed for an endpoint that is not loopback.
     out : path, optional
@@ -284,7 +286,7 @@ class GameDay:
         re-sent without faults (the emulator's ids are seeded, so the same incidents come back,
         which is checked) and play continues from the next event.
     reset : bool
-        Forget every incident on ``endpoint_url`` first.  Without it, an endpoint that already
+        Forget every Incident Manager resource on ``endpoint_url`` first.  Without it, an endpoint that already
         holds incident records is refused (they would deduplicate this game day's triggers).
 
     Examples
@@ -390,14 +392,15 @@ class GameDay:
             config = Config(retries={"mode": "standard", "total_max_attempts": self.scenario.max_attempts})
             client = make_client(endpoint_url=url, allow_remote=self.allow_remote, config=config)
             self._control = EmulatorControl(url, allow_remote=self.allow_remote)
-            self._control.set_faults(None)
-            if self.reset:
-                self._control.reset()
-            elif not owned and client.list_incident_records(maxResults=1)["incidentRecordSummaries"] and self.resume_from is None:
+            if owned or self.reset:
+                # the game day's own server shares this process's emulator: it starts from an empty Incident Manager
+                self._control.reset(service="ssm-incidents")
+            elif self.resume_from is None and client.list_incident_records(maxResults=1)["incidentRecordSummaries"]:
                 raise GameDayError(
                     f"{url} already holds incident records, which would deduplicate this game day's triggers; "
                     "pass reset=True (--reset) to forget them, or resume=True to carry on a run"
                 )
+            self._control.set_faults(None)  # none while the plans are made and a resumed run is restored
             session = _Session(client, self._control.set_clock, self._control.configure, f"the emulator served at {url}")
             run = EmulatorReplay(self.scenario.alarms, self.scenario.policy, session)
             self._started_wall = time.monotonic()
@@ -613,7 +616,7 @@ class GameDay:
             old = self._run
             old.close()
             self._injected.update(self._counted_injections())  # before the reset forgets them
-            self._control.reset()
+            self._control.reset(service="ssm-incidents")
             run = EmulatorReplay(self.scenario.alarms, self.scenario.policy, old.session)
             run.wall = self._wall
             self._control.set_faults(self.scenario.fault_rules(), seed=self.scenario.seed)

@@ -220,12 +220,14 @@ class EmulatorReplay:
         )
         return response, failure
 
-    def _resolve(self, arn: str, when: pd.Timestamp) -> None:
+    def _resolve(self, arn: str, when: pd.Timestamp) -> bool:
+        """Resolve the incident at ``when``; False when the service did not take it (it stays OPEN)."""
         if self.offline:
-            return  # resolutions already made by the run being restored
+            return True  # resolutions already made by the run being restored
         self.session.set_clock(when.to_pydatetime())
         _, failure = self._call("UpdateIncidentRecord", -1, when, arn, self.session.client.update_incident_record, arn=arn, status="RESOLVED")
         self.calls[-1]["outcome"] = "resolved" if failure is None else ("failed" if is_transient(failure) else "rejected")
+        return failure is None
 
     def _start(self, i: int, when: pd.Timestamp) -> Answer:
         self.session.set_clock(when.to_pydatetime())

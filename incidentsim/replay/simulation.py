@@ -29,10 +29,11 @@ class Resolver:
     """Schedules and applies resolutions in simulated time (a heap ordered by (time, sequence)).
 
     ``on_resolve(arn, when)`` carries a resolution out (an UpdateIncidentRecord call, or the
-    fast engine's own bookkeeping).
+    fast engine's own bookkeeping); when it returns False the resolution did not happen and
+    the incident stays open.
     """
 
-    def __init__(self, policy: Policy, on_resolve: Callable[[str, Any], None], nanoseconds: bool = False):
+    def __init__(self, policy: Policy, on_resolve: Callable[[str, Any], bool | None], nanoseconds: bool = False):
         self.on_resolve = on_resolve
         self.strategy = policy.resolve
         # times are pandas Timestamps, or integer nanoseconds (the fast engine's)
@@ -57,9 +58,10 @@ class Resolver:
             incident = self.incidents[arn]
             if incident.pending != sequence or incident.resolved is not None:
                 continue  # cancelled, or superseded
-            self.on_resolve(arn, when)
-            incident.resolved = when
             incident.pending = None
+            if self.on_resolve(arn, when) is False:
+                continue  # the service did not take the resolution: the incident stays OPEN there, and here
+            incident.resolved = when
             for alarm in incident.alarms:
                 self.open_by_alarm[alarm].discard(arn)
 

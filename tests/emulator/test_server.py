@@ -171,3 +171,14 @@ def test_incidentsim_serve_refuses_a_public_bind():
     assert result.returncode == 2
     assert "not a loopback address" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_reset_can_forget_incident_manager_alone(server, remote):
+    from incidentsim.emulator.server import EmulatorControl
+
+    control = EmulatorControl(server.endpoint_url)
+    remote.create_response_plan(name="kept-until-reset", incidentTemplate={"title": "Web", "impact": 2})
+    assert control.reset(service="ssm-incidents") == {"reset": "ssm-incidents"}
+    assert remote.list_response_plans()["responsePlanSummaries"] == []
+    with pytest.raises(ValueError, match="reset takes service 'ssm-incidents'"):
+        control.reset(service="s3")

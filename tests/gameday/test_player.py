@@ -291,3 +291,35 @@ def test_the_notebook_panel_shows_the_figures_and_drives_the_player():
         assert panel.incidents.value.count("<tr") == 1 + 3  # header and the three newest
         panel.buttons["start"].click()
         assert "cannot be started again" in panel.message.value
+
+
+def test_a_resolution_whose_retries_run_out_leaves_the_incident_open_as_the_service_does():
+    text = """\
+name: flap
+events:
+  - {timestamp: "2024-05-01T09:00:00Z", alarm_name: web-1, state: ALARM}
+  - {timestamp: "2024-05-01T09:05:00Z", alarm_name: web-1, state: OK}
+  - {timestamp: "2024-05-01T09:30:00Z", alarm_name: web-1, state: ALARM}
+policy:
+  response_plans:
+    - {name: web, title: Web degraded, impact: 3, dedupe_string: web}
+  unmatched: web
+  resolve: {strategy: on_ok, delay: 10m}
+speed: max
+retries: {max_attempts: 2}
+faults:
+  operations:
+    UpdateIncidentRecord: {server_error: 1.0}
+"""
+    scenario = Scenario.from_yaml(text)
+    with GameDay(scenario) as game:
+        record = game.run()
+        client = incidentsim.make_client(endpoint_url=game.endpoint_url)
+        listed = client.list_incident_records()["incidentRecordSummaries"]
+    resolutions = record.timeline[record.timeline["operation"] == "UpdateIncidentRecord"]
+    assert resolutions["outcome"].tolist()[0] == "failed" and resolutions["attempts"].tolist()[0] == 2
+    # the incident was never resolved, so the re-alarm is deduplicated into it, as the service did it
+    assert record.result.events["outcome"].astype(str).tolist() == ["created", "ignored", "deduplicated"]
+    assert [item["status"] for item in listed] == ["OPEN"]
+    # the fault-free replay resolves it at 09:15 and opens a second incident at 09:30
+    assert len(fault_free(scenario).incidents) == 2 and not nothing_lost(record, fault_free(scenario)).empty
