@@ -23,6 +23,7 @@ import yaml
 
 from .evaluation import AlarmDefinition, AlarmDefinitionError, UnsupportedAlarmError, standard_statistics
 from .records import EARLIEST, LATEST, BadRecord, parse_time
+from .loaders import _stem
 from .schema import is_account_id, is_region
 
 SERIES_FORMATS = ("auto", "csv", "parquet", "get_metric_data", "get_metric_statistics")
@@ -41,11 +42,6 @@ class MetricSeriesError(ValueError):
 
 
 # ----------------------------------------------------------------------------- files
-
-
-def _stem(path: Path) -> str:
-    name = path.name.lower()
-    return name[:-3] if name.endswith(".gz") else name
 
 
 def _read_text(path: Path) -> str:

@@ -32,9 +32,6 @@ from .scenario import Scenario, load_scenario, parse_speed
 
 STATES = ("ready", "playing", "paused", "stopped", "finished", "crashed")
 JOURNAL = "journal.jsonl"
-TIMELINE_COLUMNS = (
-    "operation", "event_index", "event_id", "sim_time", "wall_s", "duration_s", "attempts", "faults", "error_code", "outcome", "incident_arn",
-)
 
 
 class GameDayError(RuntimeError):
@@ -691,8 +688,9 @@ class GameDay:
         except Exception:
             if self._state != "crashed":
                 raise
-            result = _offline_result(run, self.scenario)
-        timeline = pd.DataFrame(run.calls, columns=list(TIMELINE_COLUMNS))
+            meta = {"scenario": self.scenario.name, "endpoint": "unreachable when the record was built"}
+            result = run.result(finish=False, engine="gameday", meta=meta, from_service=False)
+        timeline = run.timeline()
         timeline["sim_time"] = pd.to_datetime(timeline["sim_time"], utc=True, format="ISO8601")
         return GameDayRecord(self.scenario.name, result, timeline, dict(self._injected), self.status, complete=run.done)
 
@@ -784,22 +782,4 @@ class GameDay:
         import html
 
         return f"<pre>{html.escape(repr(self))}</pre>"
-
-
-def _offline_result(run: EmulatorReplay, scenario: Scenario) -> ReplayResult:
-    """The events played when the endpoint is gone: incidents as the player saw them, without the service's fields."""
-    from ..replay.simulation import event_table, fed_counts, incident_table
-
-    k = run.position
-    counts, names = fed_counts(run.alarms.iloc[:k], run.incident_arn[:k], run.outcome[:k])
-    rows = [
-        {"incident_arn": arn, "response_plan": inc.plan, "title": "", "impact": 0, "status": "UNKNOWN", "creation_time": inc.created,
-         "resolved_time": inc.resolved, "trigger_count": counts.get(arn, 0), "dedupe_string": "", "alarm_names": names.get(arn, ())}
-        for arn, inc in run.resolver.incidents.items()
-    ]
-    incidents = incident_table(rows)
-    events = event_table(run.alarms.iloc[:k], run.decisions.iloc[:k], run.policy, run.outcome[:k], run.dedup_reason[:k],
-                         run.incident_arn[:k], run.error_code[:k], run.error_message[:k], incidents)
-    return ReplayResult(events=events, incidents=incidents, engine="gameday", policy_name=run.policy.name,
-                        meta={"scenario": scenario.name, "endpoint": "unreachable when the record was built"})
 

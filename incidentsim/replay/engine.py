@@ -30,6 +30,10 @@ from .result import EVENT_RESULT_COLUMNS, ReplayResult
 from .simulation import Incident, Resolver, event_table, fed_counts, incident_table
 
 ENGINES = ("emulator", "fast")
+#: The columns of :meth:`EmulatorReplay.timeline`, one row per service call.
+TIMELINE_COLUMNS = (
+    "operation", "event_index", "event_id", "sim_time", "wall_s", "duration_s", "attempts", "faults", "error_code", "outcome", "incident_arn",
+)
 RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 5})
 
 
@@ -296,17 +300,33 @@ class EmulatorReplay:
         # a copy first: another thread (a game day's player) may be adding incidents meanwhile
         return sum(1 for incident in list(self.resolver.incidents.values()) if incident.resolved is None)
 
-    def result(self, *, finish: bool = True, engine: str = "emulator", meta: dict[str, Any] | None = None) -> ReplayResult:
+    def result(
+        self, *, finish: bool = True, engine: str = "emulator", meta: dict[str, Any] | None = None, from_service: bool = True
+    ) -> ReplayResult:
         """The events and incidents so far: the rows played, and every incident they created.
 
         With ``finish`` (after the last row) the resolutions still scheduled are
-        carried out first, as a replay does; a stopped game day leaves them.
+        carried out first, as a replay does; a stopped game day leaves them.  Without
+        ``from_service`` (the endpoint is gone) the incidents come from this replay's own
+        bookkeeping: plan, times, triggers and alarms, with the service's fields (title,
+        impact, dedupe string) left empty and the status ``UNKNOWN``.
         """
         if finish:
             self.resolver.due(None)
         k = self.position
         alarms = self.alarms.iloc[:k]
-        incidents = _incident_table(self.session.client, self.resolver, alarms, self.incident_arn[:k], self.outcome[:k])
+        if from_service:
+            incidents = _incident_table(self.session.client, self.resolver, alarms, self.incident_arn[:k], self.outcome[:k])
+        else:
+            counts, names = fed_counts(alarms, self.incident_arn[:k], self.outcome[:k])
+            incidents = incident_table(
+                [
+                    {"incident_arn": arn, "response_plan": incident.plan, "title": "", "impact": 0, "status": "UNKNOWN",
+                     "creation_time": incident.created, "resolved_time": incident.resolved, "trigger_count": counts.get(arn, 0),
+                     "dedupe_string": "", "alarm_names": names.get(arn, ())}
+                    for arn, incident in list(self.resolver.incidents.items())
+                ]
+            )
         events = event_table(
             alarms, self.decisions.iloc[:k], self.policy, self.outcome[:k], self.dedup_reason[:k], self.incident_arn[:k],
             self.error_code[:k], self.error_message[:k], incidents,
@@ -316,9 +336,7 @@ class EmulatorReplay:
 
     def timeline(self) -> pd.DataFrame:
         """One row per service call: operation, event, simulated time, attempts, faults met, outcome."""
-        columns = ["operation", "event_index", "event_id", "sim_time", "wall_s", "duration_s", "attempts", "faults", "error_code", "outcome",
-                   "incident_arn"]
-        return pd.DataFrame(self.calls, columns=columns)
+        return pd.DataFrame(self.calls, columns=list(TIMELINE_COLUMNS))
 
 
 def run_emulator(
