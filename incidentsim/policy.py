@@ -49,8 +49,10 @@ import jinja2.sandbox
 import pandas as pd
 import yaml
 
-TITLE_LIMIT = 200  # StartIncident.title, from the service model
-TOKEN_LIMIT = 128  # StartIncident.clientToken
+from .rules import start_incident_limits
+
+TITLE_LIMIT = start_incident_limits().title  # StartIncident.title, from botocore's model
+TOKEN_LIMIT = start_incident_limits().client_token  # StartIncident.clientToken
 MATCH_FIELDS = ("alarm_name", "alarm_arn", "account_id", "region", "namespace", "metric_name")
 TOKEN_STRATEGIES = ("per_event", "per_alarm_window", "template", "none")
 RESOLVE_STRATEGIES = ("on_ok", "after", "never")

@@ -23,12 +23,13 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal, TypeVar
 
 from moto.core.base_backend import BackendDict, BaseBackend
 from moto.utilities.utils import PARTITION_NAMES
 
+from .. import rules
 from .clock import EmulatorClock, as_utc
 from .exceptions import (
     ConflictException,
@@ -374,11 +375,17 @@ class SSMIncidentsBackend(BaseBackend):
         fingerprint = _fingerprint({k: v for k, v in params.items() if k != "client_token"})
         entry = self._tokens.get(key)
         ttl = self.options.client_token_ttl_s
-        if entry is not None and ttl is not None and now - entry.stored_at > timedelta(seconds=ttl):
-            entry = None
-        if entry is not None:
-            if entry.fingerprint != fingerprint and self.options.token_mismatch == "conflict":
-                raise ConflictException(token_conflict_message(token, operation))
+        verdict = rules.token_verdict(
+            entry is not None,
+            (now - entry.stored_at).total_seconds() if entry is not None else 0.0,
+            float(ttl) if ttl is not None else -1.0,
+            entry is not None and entry.fingerprint == fingerprint,
+            self.options.token_mismatch == "conflict",
+        )
+        if verdict == rules.TOKEN_CONFLICT:
+            raise ConflictException(token_conflict_message(token, operation))
+        if verdict == rules.TOKEN_REPLAY:
+            assert entry is not None
             return entry.result, True
         result = action()
         self._tokens[key] = _TokenEntry(fingerprint, result, now)
@@ -485,22 +492,21 @@ class SSMIncidentsBackend(BaseBackend):
     # ------------------------------------------------------------------ incidents
 
     def _dedupe_key(self, plan: ResponsePlan, trigger_details: dict[str, Any] | None) -> str:
-        template_key = plan.incident_template.get("dedupeString")
-        if template_key:
-            return str(template_key)
-        if self.options.trigger_dedupe and trigger_details:
-            source = str(trigger_details.get("source", ""))
-            trigger_arn = trigger_details.get("triggerArn")
-            if trigger_arn and source.startswith("aws."):
-                return str(trigger_arn)
-        return self._new_id()
+        details = trigger_details or {}
+        key = rules.dedupe_key(
+            plan.incident_template.get("dedupeString"),
+            str(details.get("source", "")),
+            details.get("triggerArn"),
+            self.options.trigger_dedupe and bool(trigger_details),
+        )
+        return key if key is not None else self._new_id()
 
     def _open_duplicate(self, dedupe_string: str, plan: ResponsePlan) -> IncidentRecord | None:
+        wanted = rules.dedupe_slot(dedupe_string, plan.name, self.options.dedupe_scope)
         for arn in self._open_by_dedupe.get(dedupe_string, ()):
             record = self.incident_records[arn]
-            if self.options.dedupe_scope == "response_plan" and record.plan_name != plan.name:
-                continue
-            return record
+            if rules.dedupe_slot(dedupe_string, record.plan_name, self.options.dedupe_scope) == wanted:
+                return record
         return None
 
     def _index_open(self, record: IncidentRecord) -> None:
@@ -592,8 +598,8 @@ class SSMIncidentsBackend(BaseBackend):
         record = IncidentRecord(
             arn=self._arn(f"incident-record/{plan.name}/{self._new_id()}"),
             response_plan_arn=plan.arn,
-            title=title if title is not None else template["title"],
-            impact=impact if impact is not None else template["impact"],
+            title=rules.incident_title(title, template["title"]),
+            impact=rules.incident_impact(impact, template["impact"]),
             status="OPEN",
             creation_time=now,
             dedupe_string=dedupe_string,

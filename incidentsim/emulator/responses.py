@@ -7,29 +7,24 @@ validation, injected faults) and maps each operation onto the backend.
 
 from __future__ import annotations
 
-import functools
 import json
 import time
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
-import botocore.session
 from botocore.model import ServiceModel
 from moto.core.responses import ActionResult, BaseResponse, EmptyResult
 from moto.core.utils import camelcase_to_underscores
 
 from .exceptions import IncidentsError, InternalServerException, ThrottlingException, ValidationException
 from .models import SSMIncidentsBackend, ssmincidents_backends
+from ..rules import botocore_model
 from .validation import validate_request, wire_params
 
 EMULATOR_HEADER = "x-incidentsim-emulator"
 OUTCOME_HEADER = "x-incidentsim-outcome"
 
 
-@functools.lru_cache(maxsize=1)
-def _botocore_model() -> ServiceModel:
-    """botocore's own ssm-incidents model, the source of every limit the emulator checks."""
-    return botocore.session.get_session().get_service_model("ssm-incidents")
 
 
 class SSMIncidentsResponse(BaseResponse):
@@ -88,7 +83,7 @@ class SSMIncidentsResponse(BaseResponse):
             raise ValidationException(message)
 
     def _service_model(self) -> ServiceModel:
-        return _botocore_model()
+        return botocore_model()
 
     def _error(self, error: IncidentsError) -> Any:
         status, headers, body = self.serialized(ActionResult(error))

@@ -1,18 +1,25 @@
 """What a policy says about each state change, before any service call.
 
-:func:`decide` is pure (AlarmFrame and Policy in, DataFrame out): which rows
-trigger ``StartIncident`` (a change into ALARM from another state, as CloudWatch
-alarm actions fire), which route and response plan they take, and the impact,
-title and clientToken the call carries.  Every engine starts from it.
+:func:`decide_codes` is pure (AlarmFrame and Policy in, :class:`Decisions` out):
+which rows trigger ``StartIncident`` (a change into ALARM from another state, as
+CloudWatch alarm actions fire), which route and response plan they take, and the
+impact, title and clientToken the call carries.  Every engine starts from it;
+:func:`decide` gives the same as a DataFrame of text.
 
-It works on whole columns: each route's patterns are evaluated once per distinct
-value of a field, and each template once per distinct combination of the fields
-it uses, so a million rows cost about as much as their distinct alarms.
+Nothing is done per row in Python.  Text columns are turned into integer codes
+once; each route's patterns are tested once per distinct value of a field; each
+template is rendered once per distinct combination of the fields it uses; titles
+and tokens are held as codes into small vocabularies, and per-row sentences are
+written only when a table asks for them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import jinja2.meta
 import numpy as np
@@ -40,6 +47,9 @@ DECISION_COLUMNS = (
     "decision_note",  # why the row does not trigger, or what went wrong, in words
 )
 
+# why a row does not trigger (or what happened on the way), as codes; sentences in ``notes``
+NOTE_NONE, NOTE_NOT_ALARM, NOTE_STAYED, NOTE_SUPPRESSED, NOTE_ROUTE_IGNORES, NOTE_UNMATCHED, NOTE_TITLE_CUT, NOTE_ERROR = range(8)
+
 # template variable -> the AlarmFrame columns it is computed from
 _TEMPLATE_SOURCES = {
     "alarm_name": ("alarm_name",),
@@ -60,86 +70,379 @@ _TEMPLATE_SOURCES = {
 }
 
 
-class _Fields:
-    """Factorised text columns, so a pattern is tested once per distinct value."""
+# the AlarmFrame columns a template's context is made from (see incidentsim.policy.template_context)
+_CONTEXT_COLUMNS = tuple(dict.fromkeys(c for columns in _TEMPLATE_SOURCES.values() for c in columns))
+
+
+def column_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """A text column as (int64 codes, object array of distinct texts); missing values read as ""."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy().astype(np.int64)
+        texts = np.asarray([str(v) for v in values.cat.categories], dtype=object)
+        if (codes < 0).any():
+            texts = np.append(texts, "")
+            codes = np.where(codes < 0, len(texts) - 1, codes)
+        return codes, texts
+    if not isinstance(values.dtype, pd.StringDtype):
+        values = values.fillna("").astype(str)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    texts = np.asarray(uniques, dtype=object)
+    if (codes < 0).any():
+        texts = np.append(texts, "")
+        codes = np.where(codes < 0, len(texts) - 1, codes)
+    return codes.astype(np.int64), texts
+
+
+def combine_codes(arrays: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Dense codes for the distinct combinations of several code arrays, and each combination's first position."""
+    key = np.zeros(len(arrays[0]) if arrays else 0, dtype=np.int64)
+    for codes in arrays:
+        size = int(codes.max()) + 1 if len(codes) else 1
+        if len(key) and int(key.max()) >= (2**62) // max(size, 1):
+            key = pd.factorize(key)[0].astype(np.int64)
+        key = key * size + codes
+    dense, uniques = pd.factorize(key)
+    dense = dense.astype(np.int64)
+    first = np.full(len(uniques), len(dense), dtype=np.int64)
+    np.minimum.at(first, dense, np.arange(len(dense), dtype=np.int64))
+    return dense, first
+
+
+class _Columns:
+    """The AlarmFrame's text columns as codes, each computed once."""
 
     def __init__(self, alarms: pd.DataFrame):
         self.alarms = alarms
         self.cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
+    def codes(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        if column not in self.cache:
+            if column in self.alarms.columns:
+                values = self.alarms[column]
+                if column == "timestamp":
+                    values = values.astype("datetime64[ns, UTC]").astype("int64")
+                    codes, uniques = pd.factorize(values)
+                    self.cache[column] = (codes.astype(np.int64), np.asarray(uniques))
+                else:
+                    self.cache[column] = column_codes(values)
+            else:
+                self.cache[column] = (np.zeros(len(self.alarms), dtype=np.int64), np.asarray([""], dtype=object))
+        return self.cache[column]
+
     def mask(self, match: dict[str, Pattern]) -> np.ndarray:
+        """Rows where every field's pattern holds, testing each distinct value once."""
         result = np.ones(len(self.alarms), dtype=bool)
-        for field, pattern in match.items():
-            if field not in self.cache:
-                values = self.alarms[field].astype(str) if field in self.alarms.columns else pd.Series([""] * len(self.alarms))
-                codes, uniques = pd.factorize(values, use_na_sentinel=False)
-                self.cache[field] = (codes, np.asarray(uniques, dtype=object))
-            codes, uniques = self.cache[field]
+        for column, pattern in match.items():
+            codes, uniques = self.codes(column)
             hits = np.fromiter((pattern.matches(str(u)) for u in uniques), dtype=bool, count=len(uniques))
             result &= hits[codes]
         return result
 
 
-def _render_column(template: Template, alarms: pd.DataFrame, rows: np.ndarray, plan: np.ndarray) -> tuple[dict[int, str], dict[int, str]]:
-    """Render ``template`` for the given row positions, once per distinct input; (texts, errors) by position."""
+@dataclass
+class Rendered:
+    """A template over some rows: a code per row into ``texts``, or -1 and an error (by code in ``problems``)."""
+
+    codes: np.ndarray
+    texts: list[str]
+    problems: dict[int, str] = field(default_factory=dict)
+
+
+def render_codes(template: Template, columns: _Columns, rows: np.ndarray, plan: np.ndarray, plan_names: Sequence[str]) -> Rendered:
+    """Render ``template`` for the given rows, once per distinct input of the fields it uses.
+
+    Returns codes per row (positions of ``rows``) into a vocabulary of distinct texts; a
+    render that failed has code -1 and its message under ``problems`` by row position.
+    """
+    alarms = columns.alarms
     variables = jinja2.meta.find_undeclared_variables(_ENVIRONMENT.parse(template.source))
-    columns = sorted({c for v in variables for c in _TEMPLATE_SOURCES.get(v, ()) if c in alarms.columns})
-    texts: dict[int, str] = {}
-    errors: dict[int, str] = {}
+    used = sorted({c for v in variables for c in _TEMPLATE_SOURCES.get(v, ()) if c in alarms.columns})
     if not len(rows):
-        return texts, errors
-    subset = alarms.iloc[rows]
-    keys = [subset[c].astype(str).to_numpy() for c in columns] + [np.asarray(plan, dtype=object)[rows]]
-    codes = pd.MultiIndex.from_arrays(keys).factorize()[0] if len(keys) > 1 else pd.factorize(keys[0])[0]
-    first_of: dict[int, int] = {}
-    for position, code in enumerate(codes):
-        first_of.setdefault(int(code), position)
-    rendered: dict[int, tuple[str | None, str | None]] = {}
-    firsts = list(first_of.items())
-    records = subset.iloc[[position for _, position in firsts]].to_dict(orient="records")
-    for (code, position), record in zip(firsts, records):
+        return Rendered(np.zeros(0, dtype=np.int64), [])
+    keys = [columns.codes(c)[0][rows] for c in used] + [plan[rows].astype(np.int64)]
+    inputs, first = combine_codes(keys)
+    needed = [c for c in _CONTEXT_COLUMNS if c in alarms.columns]
+    records = alarms[needed].iloc[rows[first]].to_dict(orient="records")
+    texts: dict[str, int] = {}
+    code_of_input = np.empty(len(first), dtype=np.int64)
+    problem_of_input: dict[int, str] = {}
+    for k, (record, position) in enumerate(zip(records, first)):
         try:
-            rendered[code] = (template.render(template_context(record, plan[rows[position]])), None)
+            text = template.render(template_context(record, plan_names[plan[rows[position]]]))
         except TemplateRenderError as failure:
-            rendered[code] = (None, str(failure))
-    for position, code in enumerate(codes):
-        text, problem = rendered[int(code)]
-        if problem is not None:
-            errors[int(rows[position])] = problem
-        else:
-            texts[int(rows[position])] = str(text)
-    return texts, errors
+            code_of_input[k] = -1
+            problem_of_input[k] = str(failure)
+            continue
+        code_of_input[k] = texts.setdefault(text, len(texts))
+    codes = code_of_input[inputs]
+    problems: dict[int, str] = {}
+    if problem_of_input:
+        for position in np.flatnonzero(codes < 0).tolist():
+            problems[position] = problem_of_input[int(inputs[position])]
+    return Rendered(codes, list(texts), problems)
 
 
-def _short_hash(text: str) -> str:
+def short_hash(text: str) -> str:
     return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:12]
 
 
-def _tokens(alarms: pd.DataFrame, policy: Policy, rows: np.ndarray, plan: np.ndarray) -> tuple[dict[int, str], dict[int, str]]:
-    """The clientToken of each triggering row (see :func:`incidentsim.policy.token_for`)."""
+def _fit_token(text: str) -> str:
+    return text if len(text) <= TOKEN_LIMIT else text[: TOKEN_LIMIT - 13] + "-" + short_hash(text)
+
+
+@dataclass
+class Decisions:
+    """The policy's decisions for every row, as codes (see :func:`decide_codes`).
+
+    Attributes
+    ----------
+    trigger : bool array
+        The row calls StartIncident.
+    route, plan : int arrays
+        Codes into ``route_names`` and ``plan_names`` (-1: none).
+    impact : int array
+        The impact sent (0: the plan's own).
+    title : int array
+        Codes into ``titles`` (-1: the plan's own title is used).
+    token : int array
+        Codes into :meth:`token_texts` (-1: no token).
+    note : int array
+        Why a row does not trigger (``NOTE_*``); its sentence comes from :meth:`notes`.
+    errors : dict
+        Row position -> the message of a template that failed there (``decision_error`` TemplateError).
+    """
+
+    alarms: pd.DataFrame
+    policy: Policy
+    columns: _Columns
+    trigger: np.ndarray
+    route: np.ndarray
+    route_names: list[str]
+    plan: np.ndarray
+    plan_names: list[str]
+    impact: np.ndarray
+    title: np.ndarray
+    titles: list[str]
+    token: np.ndarray
+    note: np.ndarray
+    errors: dict[int, str]
+    _token_texts: Any = None  # a list, or a function that makes it
+    cut_from: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # a cut title's length, by row
+
+    def __len__(self) -> int:
+        return len(self.trigger)
+
+    def token_texts(self) -> np.ndarray:
+        """The distinct clientTokens, indexed by the codes in ``token``."""
+        if callable(self._token_texts):
+            self._token_texts = self._token_texts()
+        return np.asarray(self._token_texts if self._token_texts is not None else [], dtype=object)
+
+    @property
+    def failed(self) -> np.ndarray:
+        """Rows where a template failed: no call is made, the outcome is rejected."""
+        failed = np.zeros(len(self), dtype=bool)
+        if self.errors:
+            failed[list(self.errors)] = True
+        return failed
+
+    def title_lengths(self) -> np.ndarray:
+        return np.asarray([len(t) for t in self.titles], dtype=np.int64)
+
+    def notes(self) -> np.ndarray:
+        """One sentence per row: why it does not trigger, or what happened on the way (object array)."""
+        n = len(self)
+        out = np.full(n, "", dtype=object)
+        alarms = self.alarms
+        kinds = self.note
+        for kind in np.unique(kinds).tolist():
+            rows = np.flatnonzero(kinds == kind)
+            if kind == NOTE_NOT_ALARM:
+                previous = alarms["previous_state"].astype(str).to_numpy(dtype=object)[rows]
+                state = alarms["state"].astype(str).to_numpy(dtype=object)[rows]
+                out[rows] = "went from " + previous + " to " + state + "; only a change into ALARM starts an incident"
+            elif kind == NOTE_STAYED:
+                out[rows] = "stayed in ALARM; CloudWatch runs alarm actions only when the state changes"
+            elif kind == NOTE_SUPPRESSED:
+                by = alarms["actions_suppressed_by"].fillna("").astype(str).to_numpy(dtype=object)[rows]
+                out[rows] = "entered ALARM with its actions suppressed by " + by + ", so CloudWatch started nothing"
+            elif kind == NOTE_ROUTE_IGNORES:
+                names = np.asarray(self.route_names, dtype=object)[self.route[rows]]
+                out[rows] = "route '" + names + "' ignores this alarm"
+            elif kind == NOTE_UNMATCHED:
+                out[rows] = "no route matched and the policy ignores unmatched alarms"
+            elif kind == NOTE_TITLE_CUT:
+                lengths = self.cut_from[rows]
+                out[rows] = [f"title cut from {length} to {TITLE_LIMIT} characters" for length in lengths.tolist()]
+        for position, problem in self.errors.items():
+            out[position] = problem
+        return out
+
+    def head(self, k: int) -> Decisions:
+        """The decisions of the first ``k`` rows."""
+        if k >= len(self):
+            return self
+        cut = {name: getattr(self, name)[:k] for name in ("trigger", "route", "plan", "impact", "title", "token", "note", "cut_from")}
+        alarms = self.alarms.iloc[:k]
+        return dataclasses.replace(self, alarms=alarms, columns=_Columns(alarms), errors={p: m for p, m in self.errors.items() if p < k},
+                                   _token_texts=self.token_texts(), **cut)
+
+    def frame(self) -> pd.DataFrame:
+        """The decisions as text columns (:data:`DECISION_COLUMNS`), indexed like the AlarmFrame."""
+        failed = self.failed
+        route = np.append(np.asarray(self.route_names, dtype=object), "")[self.route]
+        plan = np.append(np.asarray(self.plan_names, dtype=object), "")[self.plan]
+        title = np.append(np.asarray(self.titles, dtype=object), "")[self.title]
+        token = np.append(self.token_texts(), "")[self.token]
+        frame = pd.DataFrame(
+            {
+                "trigger": self.trigger,
+                "route": route,
+                "response_plan": plan,
+                "impact": self.impact.astype(np.int64),
+                "title": title,
+                "client_token": token,
+                "decision_error": np.where(failed, "TemplateError", ""),
+                "decision_note": self.notes(),
+            },
+            index=self.alarms.index,
+        )
+        return frame[list(DECISION_COLUMNS)]
+
+
+def _tokens(columns: _Columns, policy: Policy, rows: np.ndarray, plan: np.ndarray, plan_names: list[str], n: int) -> tuple[np.ndarray, Any, dict[int, str]]:
+    """Token codes per row (-1: none), their texts (or a function making them) and template errors by row."""
+    alarms = columns.alarms
     strategy = policy.client_token
+    token = np.full(n, -1, dtype=np.int64)
     if strategy.strategy == "none" or not len(rows):
-        return {}, {}
-    subset = alarms.iloc[rows]
+        return token, [], {}
     if strategy.strategy == "per_event":
-        values = subset["event_id"].astype(str).str.split("#", n=1).str[0]
-        return dict(zip(rows.tolist(), values.tolist())), {}
+        # the record's id without its duplicate number: a redelivered event reuses its token
+        ids = alarms["event_id"].iloc[rows].astype(str)
+        if ids.str.contains("#", regex=False).any():
+            ids = ids.str.split("#", n=1).str[0]
+        codes, uniques = pd.factorize(ids, use_na_sentinel=False)
+        token[rows] = codes
+        return token, np.asarray(uniques, dtype=object), {}
     if strategy.strategy == "per_alarm_window":
         assert strategy.window is not None
         seconds = int(strategy.window.total_seconds())
-        stamps = subset["timestamp"].astype("datetime64[ns, UTC]").astype("int64").to_numpy() // 10**9
+        stamps = alarms["timestamp"].astype("datetime64[ns, UTC]").astype("int64").to_numpy()[rows] // 10**9
         window_start = stamps - stamps % seconds
-        names = subset["alarm_name"].astype(str).str.replace(r"[^A-Za-z0-9]", "", regex=True).str[:60]
-        arns = subset["alarm_arn"].astype(str)
-        digests = arns.map({arn: _short_hash(arn) for arn in arns.unique()})
-        tokens = names + "-" + digests + "-" + pd.Series(window_start, index=subset.index).astype(str)
-        return dict(zip(rows.tolist(), tokens.tolist())), {}
+        arn_codes, arns = columns.codes("alarm_arn")
+        name_codes, names = columns.codes("alarm_name")
+        pair, _ = combine_codes([arn_codes, name_codes])  # an ARN names one alarm; the pair keeps the text exact
+        windows, first = combine_codes([pair[rows], window_start])
+        token[rows] = windows
+
+        def texts() -> list[str]:
+            starts = rows[first]
+            clean = {k: "".join(ch for ch in str(names[k]) if ch.isascii() and ch.isalnum())[:60] for k in np.unique(name_codes[starts]).tolist()}
+            digest = {k: short_hash(str(arns[k])) for k in np.unique(arn_codes[starts]).tolist()}
+            return [f"{clean[a]}-{digest[b]}-{w}" for a, b, w in zip(name_codes[starts].tolist(), arn_codes[starts].tolist(), window_start[first].tolist())]
+
+        return token, texts, {}
     assert strategy.template is not None
-    texts, errors = _render_column(strategy.template, alarms, rows, plan)
-    for position, text in texts.items():
-        if len(text) > TOKEN_LIMIT:
-            texts[position] = text[: TOKEN_LIMIT - 13] + "-" + _short_hash(text)
-    return texts, errors
+    rendered = render_codes(strategy.template, columns, rows, plan, plan_names)
+    fitted = [_fit_token(text) for text in rendered.texts]
+    vocabulary: dict[str, int] = {}
+    remap = np.asarray([vocabulary.setdefault(text, len(vocabulary)) for text in fitted], dtype=np.int64)
+    codes = np.where(rendered.codes >= 0, remap[np.maximum(rendered.codes, 0)] if len(remap) else -1, -1)
+    token[rows] = codes
+    errors = {int(rows[position]): problem for position, problem in rendered.problems.items()}
+    return token, list(vocabulary), errors
+
+
+def decide_codes(alarms: pd.DataFrame, policy: Policy) -> Decisions:
+    """The policy's decisions for every row of ``alarms`` (an AlarmFrame), as codes."""
+    n = len(alarms)
+    columns = _Columns(alarms)
+    state_codes, states = columns.codes("state")
+    previous_codes, previous_states = columns.codes("previous_state")
+    in_alarm = (states == "ALARM")[state_codes] if n else np.zeros(0, dtype=bool)
+    was_alarm = (previous_states == "ALARM")[previous_codes] if n else np.zeros(0, dtype=bool)
+    if "actions_suppressed_by" in alarms.columns:
+        suppressed_codes, suppressed_texts = columns.codes("actions_suppressed_by")
+        suppressed = (suppressed_texts != "")[suppressed_codes]
+    else:
+        suppressed = np.zeros(n, dtype=bool)
+    note = np.zeros(n, dtype=np.int8)
+    note[~in_alarm] = NOTE_NOT_ALARM
+    stayed = in_alarm & was_alarm
+    note[stayed] = NOTE_STAYED
+    held = in_alarm & ~was_alarm & suppressed
+    note[held] = NOTE_SUPPRESSED
+    candidate = in_alarm & ~was_alarm & ~suppressed
+
+    plan_names = [plan.name for plan in policy.response_plans]
+    plan_code = {name: k for k, name in enumerate(plan_names)}
+    route_names = [route.name for route in policy.routes]
+    route = np.full(n, -1, dtype=np.int64)
+    plan = np.full(n, -1, dtype=np.int64)
+    impact = np.zeros(n, dtype=np.int64)
+    trigger = np.zeros(n, dtype=bool)
+    remaining = candidate.copy()
+    titled: list[tuple[Template, np.ndarray]] = []
+    for k, rule in enumerate(policy.routes):
+        mask = remaining & columns.mask(rule.match) if remaining.any() else remaining.copy()
+        remaining &= ~mask
+        route[mask] = k
+        if rule.ignore:
+            note[mask] = NOTE_ROUTE_IGNORES
+            continue
+        trigger |= mask
+        plan[mask] = plan_code[str(rule.plan)]
+        impact[mask] = rule.impact or 0
+        for impact_rule in reversed(rule.impact_rules):  # the first rule that holds wins
+            impact[mask & columns.mask(impact_rule.when)] = impact_rule.impact
+        if rule.title is not None:
+            titled.append((rule.title, np.flatnonzero(mask)))
+    if policy.unmatched == "ignore":
+        note[remaining] = NOTE_UNMATCHED
+    else:
+        trigger |= remaining
+        plan[remaining] = plan_code[policy.unmatched]
+
+    title = np.full(n, -1, dtype=np.int64)
+    cut_from = np.zeros(n, dtype=np.int64)
+    titles: dict[str, int] = {}
+    errors: dict[int, str] = {}
+    for template, rows in titled:
+        rendered = render_codes(template, columns, rows, plan, plan_names)
+        remap = np.empty(len(rendered.texts), dtype=np.int64)
+        for k, text in enumerate(rendered.texts):
+            if len(text) > TITLE_LIMIT and policy.title_overflow == "truncate":
+                long_rows = rows[rendered.codes == k]
+                note[long_rows] = NOTE_TITLE_CUT
+                cut_from[long_rows] = len(text)
+                text = text[: TITLE_LIMIT - 1] + "\u2026"
+            remap[k] = titles.setdefault(text, len(titles))
+        ok = rendered.codes >= 0
+        title[rows[ok]] = remap[rendered.codes[ok]]
+        for position, problem in rendered.problems.items():
+            errors[int(rows[position])] = problem
+    if "" in titles:  # an empty title is not sent: the plan's own is used
+        empty = titles[""]
+        title[title == empty] = -1
+        title[title > empty] -= 1
+        del titles[""]
+    failed_title = np.zeros(n, dtype=bool)
+    if errors:
+        failed_title[list(errors)] = True
+    token_rows = np.flatnonzero(trigger & ~failed_title)
+    token, token_texts, token_errors = _tokens(columns, policy, token_rows, plan, plan_names, n)
+    errors.update(token_errors)
+    if errors:
+        failed = np.zeros(n, dtype=bool)
+        failed[list(errors)] = True
+        note[failed] = NOTE_ERROR
+        trigger &= ~failed
+    return Decisions(
+        alarms=alarms, policy=policy, columns=columns, trigger=trigger, route=route, route_names=route_names, plan=plan,
+        plan_names=plan_names, impact=impact, title=title, titles=list(titles), token=token, note=note, errors=errors,
+        _token_texts=token_texts, cut_from=cut_from,
+    )
 
 
 def decide(alarms: pd.DataFrame, policy: Policy) -> pd.DataFrame:
@@ -157,81 +460,4 @@ def decide(alarms: pd.DataFrame, policy: Policy) -> pd.DataFrame:
     >>> bool(row["trigger"]), row["response_plan"], int(row["impact"]), row["client_token"]
     (True, 'web', 2, 'e1')
     """
-    n = len(alarms)
-    state = alarms["state"].astype(str)
-    previous = alarms["previous_state"].astype(str)
-    suppressed = (
-        alarms["actions_suppressed_by"].fillna("").astype(str) if "actions_suppressed_by" in alarms.columns else pd.Series([""] * n, index=alarms.index)
-    )
-    note = pd.Series([""] * n, index=alarms.index, dtype=object)
-    not_alarm = (state != "ALARM").to_numpy()
-    stayed = ~not_alarm & (previous == "ALARM").to_numpy()
-    held = ~not_alarm & ~stayed & (suppressed != "").to_numpy()
-    note[not_alarm] = ("went from " + previous + " to " + state + "; only a change into ALARM starts an incident")[not_alarm]
-    note[stayed] = "stayed in ALARM; CloudWatch runs alarm actions only when the state changes"
-    note[held] = ("entered ALARM with its actions suppressed by " + suppressed + ", so CloudWatch started nothing")[held]
-    candidate = ~(not_alarm | stayed | held)
-
-    fields = _Fields(alarms)
-    route_name = np.full(n, "", dtype=object)
-    plan = np.full(n, "", dtype=object)
-    impact = np.zeros(n, dtype=np.int64)
-    trigger = np.zeros(n, dtype=bool)
-    remaining = candidate.copy()
-    titled: list[tuple[Template, np.ndarray]] = []
-    for route in policy.routes:
-        mask = remaining & fields.mask(route.match)
-        remaining &= ~mask
-        route_name[mask] = route.name
-        if route.ignore:
-            note[mask] = f"route '{route.name}' ignores this alarm"
-            continue
-        trigger |= mask
-        plan[mask] = route.plan
-        impact[mask] = route.impact or 0
-        for rule in reversed(route.impact_rules):  # the first rule that holds wins
-            impact[mask & fields.mask(rule.when)] = rule.impact
-        if route.title is not None:
-            titled.append((route.title, np.flatnonzero(mask)))
-    if policy.unmatched == "ignore":
-        note[remaining] = "no route matched and the policy ignores unmatched alarms"
-    else:
-        trigger |= remaining
-        plan[remaining] = policy.unmatched
-
-    title = np.full(n, "", dtype=object)
-    error = np.full(n, "", dtype=object)
-    for template, rows in titled:
-        texts, errors = _render_column(template, alarms, rows, plan)
-        for position, text in texts.items():
-            if len(text) > TITLE_LIMIT and policy.title_overflow == "truncate":
-                note.iat[position] = f"title cut from {len(text)} to {TITLE_LIMIT} characters"
-                text = text[: TITLE_LIMIT - 1] + "\u2026"
-            title[position] = text
-        for position, problem in errors.items():
-            error[position] = problem
-    token_rows = np.flatnonzero(trigger & (error == ""))
-    tokens, token_errors = _tokens(alarms, policy, token_rows, plan)
-    token = np.full(n, "", dtype=object)
-    for position, text in tokens.items():
-        token[position] = text
-    for position, problem in token_errors.items():
-        error[position] = problem
-    failed = error != ""
-    note[failed] = error[failed]
-    trigger &= ~failed
-    frame = pd.DataFrame(
-        {
-            "trigger": trigger,
-            "route": route_name,
-            "response_plan": plan,
-            "impact": impact,
-            "title": title,
-            "client_token": token,
-            "decision_error": np.where(failed, "TemplateError", ""),
-            "decision_note": note.to_numpy(),
-        },
-        index=alarms.index,
-    )
-    return frame[list(DECISION_COLUMNS)]
-
+    return decide_codes(alarms, policy).frame()

@@ -19,15 +19,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import numpy as np
 import pandas as pd
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from ..datasets.schema import validate_alarm_frame
 from ..policy import Policy, ResponsePlan
-from .decisions import decide
+from .decisions import decide_codes
 from .result import EVENT_RESULT_COLUMNS, ReplayResult
-from .simulation import Incident, Resolver, event_table, fed_counts, incident_table
+from .codes import OUTCOME_CODES, REASON_CODES
+from .simulation import Incident, Outcomes, Resolver, event_table, fed_by, incident_table
 
 ENGINES = ("emulator", "fast")
 #: The columns of :meth:`EmulatorReplay.timeline`, one row per service call.
@@ -137,7 +139,8 @@ class EmulatorReplay:
         self.alarms = alarms
         self.policy = policy
         self.session = session
-        self.decisions = decide(alarms, policy)
+        self.codes = decide_codes(alarms, policy)
+        self.decisions = self.codes.frame()
         n = len(alarms)
         self.outcome = ["ignored"] * n
         self.dedup_reason = [""] * n
@@ -315,24 +318,37 @@ class EmulatorReplay:
             self.resolver.due(None)
         k = self.position
         alarms = self.alarms.iloc[:k]
+        outcome = np.asarray([OUTCOME_CODES[o] for o in self.outcome[:k]], dtype=np.int8)
+        codes, arns = pd.factorize(pd.Series(self.incident_arn[:k], dtype=object).replace("", None))
+        incident = codes.astype(np.int64)
+        arns = np.asarray(arns, dtype=object)
+        counts, names = fed_by(alarms, outcome, incident, len(arns))
+        count_of = dict(zip(arns.tolist(), counts.tolist()))
+        names_of = dict(zip(arns.tolist(), names))
         if from_service:
-            incidents = _incident_table(self.session.client, self.resolver, alarms, self.incident_arn[:k], self.outcome[:k])
+            incidents = _incident_table(self.session.client, self.resolver, count_of, names_of)
         else:
-            counts, names = fed_counts(alarms, self.incident_arn[:k], self.outcome[:k])
             incidents = incident_table(
                 [
                     {"incident_arn": arn, "response_plan": incident.plan, "title": "", "impact": 0, "status": "UNKNOWN",
-                     "creation_time": incident.created, "resolved_time": incident.resolved, "trigger_count": counts.get(arn, 0),
-                     "dedupe_string": "", "alarm_names": names.get(arn, ())}
+                     "creation_time": incident.created, "resolved_time": incident.resolved, "trigger_count": count_of.get(arn, 0),
+                     "dedupe_string": "", "alarm_names": names_of.get(arn, ())}
                     for arn, incident in list(self.resolver.incidents.items())
                 ]
             )
-        events = event_table(
-            alarms, self.decisions.iloc[:k], self.policy, self.outcome[:k], self.dedup_reason[:k], self.incident_arn[:k],
-            self.error_code[:k], self.error_message[:k], incidents,
+        dedupe_of = dict(zip(incidents["incident_arn"], incidents["dedupe_string"]))
+        failed = self.codes.failed
+        errors = {
+            i: (self.error_code[i], self.error_message[i])
+            for i in range(k) if self.outcome[i] in ("rejected", "failed") and not failed[i]
+        }
+        done = Outcomes(
+            outcome, np.asarray([REASON_CODES[r] for r in self.dedup_reason[:k]], dtype=np.int8), incident, arns,
+            np.asarray([dedupe_of.get(arn, "") for arn in arns.tolist()], dtype=object), errors,
         )
+        events, explain = event_table(alarms, self.codes.head(k), done)
         return ReplayResult(events=events, incidents=incidents, engine=engine, policy_name=self.policy.name,
-                            meta={"emulator": self.session.where, **(meta or {})})
+                            meta={"emulator": self.session.where, **(meta or {})}, explain=explain)
 
     def timeline(self) -> pd.DataFrame:
         """One row per service call: operation, event, simulated time, attempts, faults met, outcome."""
@@ -364,9 +380,8 @@ def run_emulator(
             run.close()
 
 
-def _incident_table(client: Any, resolver: Resolver, alarms: pd.DataFrame, incident_arn: list[str], outcome: list[str]) -> pd.DataFrame:
+def _incident_table(client: Any, resolver: Resolver, counts: dict[str, int], names: dict[str, tuple[str, ...]]) -> pd.DataFrame:
     """Every incident the replay created, as GetIncidentRecord reports it."""
-    counts, names = fed_counts(alarms, incident_arn, outcome)
     rows = []
     for arn, incident in resolver.incidents.items():
         record = client.get_incident_record(arn=arn)["incidentRecord"]

@@ -1,244 +1,244 @@
 """The fast engine: the emulator engine's answer without a service call per event.
 
-It applies the same decisions (:func:`~incidentsim.replay.decisions.decide`) and
-then plays the service's rules itself, in the same order the emulator does:
-the ``clientToken`` store first (same request -> the stored incident; different
-request -> the stored incident or a ConflictException, per ``token_mismatch``;
-tokens expire after ``client_token_ttl_s`` of simulated time), then the dedupe
-string (the plan's, else the alarm ARN for ``aws.*`` sources, else a unique
-string) against the OPEN incidents of the account (or of the plan, with
-``dedupe_scope: response_plan``), else a new incident.  Requests the service
-would refuse are found with the emulator's own model-driven validator, so the
-messages are the same.  Resolutions come from the same scheduler as in the
-emulator engine.
+It starts from the same decisions (:func:`~incidentsim.replay.decisions.decide_codes`),
+turns every row into integer codes (its alarm, its dedupe slot, its clientToken and
+the identity of its request) and plays StartIncident's rules over them in one
+compiled pass (:mod:`incidentsim.replay.scan`), with the rules of
+:mod:`incidentsim.rules`: the ``clientToken`` store first (same request ->
+the stored incident; different request -> the stored incident or a
+ConflictException, per ``token_mismatch``; tokens expire after
+``client_token_ttl_s`` of simulated time), then the dedupe string (the plan's, else
+the alarm ARN for ``aws.*`` sources, else one of the incident's own) against the OPEN
+incidents of the account (or of the plan, with ``dedupe_scope: response_plan``),
+else a new incident.  Requests the service would refuse are found with the
+emulator's own model-driven validator, so the messages are the same.
 
-Incident ARNs follow the real format but are synthetic: derived from the plan
-and the creating event, stable for the same input.  Times go through the same
-rounding the wire applies (milliseconds, as epoch seconds).
+Incident ARNs follow the real format but are synthetic: derived from the plan and
+the creating event, stable for the same input.  Times go through the same rounding
+the wire applies (milliseconds, as epoch seconds).
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .. import rules
 from ..emulator.core import DEFAULT_ACCOUNT_ID
 from ..emulator.models import EmulatorOptions, token_conflict_message
 from ..emulator.validation import validate_request
-from ..policy import TITLE_LIMIT, TOKEN_LIMIT, Policy
-from .decisions import decide
+from ..policy import Policy
+from .decisions import Decisions, combine_codes, decide_codes
 from .result import ReplayResult
-from .simulation import Incident, Resolver, event_table, fed_counts, incident_table
-
-SOURCE_LIMIT = 50
-RAW_LIMIT = 10000
-_ARN_PATTERN = re.compile(r"^arn:aws(-cn|-us-gov)?:[a-z0-9-]*:[a-z0-9-]*:([0-9]{12})?:.+$")
+from .codes import CALL, IGNORED, QUIET, REFUSED, REJECTED
+from .scan import scan
+from .simulation import Outcomes, creation_order, event_table, fed_by
 
 
-def _uuid_like(*parts: str) -> str:
-    digest = hashlib.sha1("\x1f".join(parts).encode(), usedforsecurity=False).hexdigest()
-    return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
+def hex_ids(texts: np.ndarray, salt: np.ndarray) -> list[str]:
+    """An 8-4-4-4-12 lowercase hex id per text (128 bits of two seeded hashes, mixed with ``salt``)."""
+    if not len(texts):
+        return []
+    first = pd.util.hash_array(texts, hash_key="incidentsim-id-1") ^ salt
+    second = pd.util.hash_array(texts, hash_key="incidentsim-id-2") ^ (salt * np.uint64(0x9E3779B97F4A7C15))
+    raw = np.stack([first, second], axis=1).astype(">u8").view(np.uint8).reshape(-1, 16)
+    digits = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+    chars = np.empty((len(raw), 32), dtype=np.uint8)
+    chars[:, 0::2] = digits[raw >> 4]
+    chars[:, 1::2] = digits[raw & 15]
+    out = np.full((len(raw), 36), ord("-"), dtype=np.uint8)
+    for (a, b), start in zip(((0, 8), (8, 12), (12, 16), (16, 20), (20, 32)), (0, 9, 14, 19, 24)):
+        out[:, start : start + b - a] = chars[:, a:b]
+    return out.view("S36").ravel().astype(str).tolist()
 
 
-def _wire_times(nanoseconds: pd.Series) -> pd.Series:
-    """Times as a client reads them back: the service sends epoch seconds cut to milliseconds."""
+def _plan_salt(names: list[str]) -> np.ndarray:
+    if not names:
+        return np.zeros(0, dtype=np.uint64)
+    return pd.util.hash_array(np.asarray(names, dtype=object))
+
+
+def _wire_times(nanoseconds: np.ndarray, missing: np.ndarray | None = None) -> pd.Series:
+    """Times as a client reads them back: the service sends epoch seconds cut to milliseconds (NaT where ``missing``)."""
     floored = (nanoseconds // 10**6) * 10**6
-    return pd.to_datetime(floored, utc=True).astype("datetime64[ns, UTC]")
+    if missing is not None:
+        floored = np.where(missing, np.iinfo(np.int64).min, floored)
+    return pd.Series(pd.DatetimeIndex(floored.astype("datetime64[ns]")).tz_localize("UTC"))
 
 
-def _plan_arn(plan: str) -> str:
-    return f"arn:aws:ssm-incidents::{DEFAULT_ACCOUNT_ID}:response-plan/{plan}"
+class _Requests:
+    """The StartIncident request of every triggering row, as codes."""
 
+    def __init__(self, alarms: pd.DataFrame, decisions: Decisions, options: EmulatorOptions):
+        self.alarms = alarms
+        self.d = decisions
+        self.options = options
+        self.limits = rules.start_incident_limits()
+        self.alarm, self.arns = decisions.columns.codes("alarm_arn")
+        source_codes, source_texts = decisions.columns.codes("source")
+        self.source = source_codes
+        self.sources = np.asarray([s or "aws.cloudwatch" for s in source_texts.tolist()], dtype=object)
+        self.times = alarms["timestamp"].astype("datetime64[ns, UTC]").astype("int64").to_numpy()
 
-def _invalid_rows(alarms: pd.DataFrame, decisions: pd.DataFrame, sources: np.ndarray) -> np.ndarray:
-    """Positions of triggers whose request the service's validation would refuse (column-wise pre-check)."""
-    trigger = decisions["trigger"].to_numpy()
-    titles = decisions["title"].astype(str)
-    tokens = decisions["client_token"].astype(str)
-    suspect = (titles.str.len() > TITLE_LIMIT).to_numpy() | (tokens.str.len() > TOKEN_LIMIT).to_numpy()
-    suspect |= np.fromiter((len(s) > SOURCE_LIMIT for s in sources), dtype=bool, count=len(sources))
-    arns = alarms["alarm_arn"].astype(str)
-    bad_arns = {arn for arn in arns.unique() if len(arn) > 1000 or not _ARN_PATTERN.search(arn)}
-    if bad_arns:
-        suspect |= arns.isin(bad_arns).to_numpy()
-    return np.flatnonzero(trigger & suspect)
+    def raw(self, rows: np.ndarray) -> pd.Series:
+        if "raw" not in self.alarms.columns:
+            return pd.Series([""] * len(rows), dtype=object)
+        return self.alarms["raw"].iloc[rows].fillna("").astype(str).str.slice(0, self.limits.raw_data)
+
+    def refused(self) -> dict[int, str]:
+        """Rows whose request the service's validation refuses, with its message (a column-wise pre-check first)."""
+        d, limits = self.d, self.limits
+        trigger = d.trigger
+        title_long = np.append(d.title_lengths() > limits.title, False)[np.where(d.title < 0, len(d.titles), d.title)]
+        suspect = trigger & title_long
+        texts = d._token_texts
+        if not callable(texts) and texts is not None and len(texts):
+            token_long = np.append(np.asarray([len(t) > limits.client_token for t in texts], dtype=bool), False)
+            suspect |= trigger & token_long[np.where(d.token < 0, len(texts), d.token)]
+        source_long = np.asarray([len(s) > limits.source for s in self.sources.tolist()], dtype=bool)
+        suspect |= trigger & source_long[self.source]
+        pattern = rules.trigger_arn_regex()
+        bad_arn = np.asarray([len(a) > limits.trigger_arn or not pattern.search(a) for a in self.arns.tolist()], dtype=bool)
+        suspect |= trigger & bad_arn[self.alarm]
+        rows = np.flatnonzero(suspect)
+        if not len(rows):
+            return {}
+        operation = rules.botocore_model().operation_model("StartIncident")
+        titles = np.asarray([*d.titles, None], dtype=object)
+        tokens = np.asarray([*d.token_texts().tolist(), None], dtype=object)
+        raws = self.raw(rows).tolist()
+        refused: dict[int, str] = {}
+        for position, raw in zip(rows.tolist(), raws):
+            params: dict[str, Any] = {
+                "responsePlanArn": f"arn:aws:ssm-incidents::{DEFAULT_ACCOUNT_ID}:response-plan/{d.plan_names[d.plan[position]]}",
+                "triggerDetails": {"source": self.sources[self.source[position]], "triggerArn": self.arns[self.alarm[position]],
+                                   "timestamp": 0, "rawData": raw},
+            }
+            if tokens[d.token[position]]:
+                params["clientToken"] = tokens[d.token[position]]
+            if titles[d.title[position]]:
+                params["title"] = titles[d.title[position]]
+            message = validate_request(operation, params)
+            if message:
+                refused[position] = message
+        return refused
+
+    def slots(self) -> tuple[np.ndarray, list[str]]:
+        """Per row, the dedupe slot whose OPEN incident absorbs it (-1: a key of its own); the keys by slot."""
+        d = self.d
+        n = len(d)
+        slot = np.full(n, -1, dtype=np.int64)
+        rows = np.flatnonzero(d.trigger)
+        if not len(rows):
+            return slot, []
+        combos, first = combine_codes([d.plan[rows], self.source[rows], self.alarm[rows]])
+        plans = self.d.policy.plans
+        keys: dict[tuple[str, ...], int] = {}
+        key_text: list[str] = []
+        slot_of = np.full(len(first), -1, dtype=np.int64)
+        for k, position in enumerate(rows[first].tolist()):
+            name = d.plan_names[d.plan[position]]
+            key = rules.dedupe_key(plans[name].dedupe_string, str(self.sources[self.source[position]]),
+                                   str(self.arns[self.alarm[position]]), self.options.trigger_dedupe)
+            if key is None:
+                continue
+            place = rules.dedupe_slot(key, name, self.options.dedupe_scope)
+            if place not in keys:
+                keys[place] = len(keys)
+                key_text.append(key)
+            slot_of[k] = keys[place]
+        slot[rows] = slot_of[combos]
+        return slot, key_text
+
+    def identities(self) -> np.ndarray:
+        """Per row, a code equal for equal requests among the rows that share a clientToken (0 elsewhere)."""
+        d = self.d
+        request = np.zeros(len(d), dtype=np.int64)
+        tokens = d.token[d.trigger]
+        if not len(tokens) or tokens.max() < 0:
+            return request
+        counts = np.bincount(tokens[tokens >= 0])
+        shared = d.trigger & (d.token >= 0)
+        shared[shared] = counts[d.token[shared]] > 1
+        rows = np.flatnonzero(shared)
+        if not len(rows):
+            return request
+        raw_codes = pd.factorize(self.raw(rows).to_numpy(dtype=object))[0].astype(np.int64)
+        parts = [d.plan[rows], d.title[rows] + 1, d.impact[rows], self.source[rows], self.alarm[rows],
+                 pd.factorize(self.times[rows] // 10**9)[0].astype(np.int64), raw_codes]
+        request[rows] = combine_codes(parts)[0]
+        return request
 
 
 def run_fast(alarms: pd.DataFrame, policy: Policy, *, progress: bool = False) -> ReplayResult:
     """Replay ``alarms`` under ``policy`` without service calls; see :func:`incidentsim.replay`."""
-    from ..emulator.responses import _botocore_model
-
     options = EmulatorOptions(**policy.emulator_options())
-    decisions = decide(alarms, policy)
+    d = decide_codes(alarms, policy)
+    requests = _Requests(alarms, d, options)
     n = len(alarms)
-    times = alarms["timestamp"].astype("datetime64[ns, UTC]").astype("int64").to_numpy()
-    sources = np.asarray([s or "aws.cloudwatch" for s in alarms["source"].astype(str).tolist()], dtype=object)
-    arns = alarms["alarm_arn"].astype(str).to_numpy(dtype=object)
-    states = alarms["state"].astype(str).to_numpy(dtype=object)
-    raws = alarms["raw"].astype(str).str.slice(0, RAW_LIMIT).to_numpy(dtype=object)
-    event_ids = alarms["event_id"].astype(str).to_numpy(dtype=object)
-    trigger = decisions["trigger"].to_numpy()
-    plan_of = decisions["response_plan"].to_numpy(dtype=object)
-    title_of = decisions["title"].to_numpy(dtype=object)
-    impact_of = decisions["impact"].to_numpy()
-    token_of = decisions["client_token"].to_numpy(dtype=object)
-
-    outcome = np.full(n, "ignored", dtype=object)
-    outcome[decisions["decision_error"].to_numpy() != ""] = "rejected"
-    dedup_reason = np.full(n, "", dtype=object)
-    incident_arn = np.full(n, "", dtype=object)
-    error_code = decisions["decision_error"].to_numpy(dtype=object).copy()
-    error_message = np.full(n, "", dtype=object)
-
-    operation = _botocore_model().operation_model("StartIncident")
-    refused = np.zeros(n, dtype=bool)
-    for position in _invalid_rows(alarms, decisions, sources):
-        params: dict[str, Any] = {
-            "responsePlanArn": _plan_arn(plan_of[position]),
-            "triggerDetails": {"source": sources[position], "triggerArn": arns[position], "timestamp": 0, "rawData": raws[position]},
-        }
-        if token_of[position]:
-            params["clientToken"] = token_of[position]
-        if title_of[position]:
-            params["title"] = title_of[position]
-        message = validate_request(operation, params)
-        if message:
-            refused[position] = True
-            error_code[position] = "ValidationException"
-            error_message[position] = message
-
-    service = _Service(
-        policy,
-        options,
-        {"plan": plan_of, "token": token_of, "title": title_of, "impact": impact_of, "source": sources, "arn": arns,
-         "raw": raws, "event_id": event_ids},
+    refused = requests.refused()
+    kind = np.where(d.trigger, CALL, QUIET).astype(np.int8)
+    outcome = np.full(n, IGNORED, dtype=np.int8)
+    outcome[d.failed] = REJECTED
+    if refused:
+        kind[list(refused)] = REFUSED
+    slot, keys = requests.slots()
+    state_codes, states = d.columns.codes("state")
+    ttl = options.client_token_ttl_s
+    delay = int(policy.resolve.delay.total_seconds() * 10**9)
+    after = int(policy.resolve.after.total_seconds() * 10**9) if policy.resolve.after is not None else 0
+    found = scan(
+        requests.times, kind, d.token, requests.identities(), slot, requests.alarm, (states == "ALARM")[state_codes],
+        outcome=outcome, ttl_ns=int(ttl * 10**9) if ttl is not None else None, conflict=options.token_mismatch == "conflict",
+        strategy=policy.resolve.strategy if policy.resolve.strategy != "after" or policy.resolve.after is not None else "never",
+        delay_ns=delay, after_ns=after,
     )
-    replay_tokens: dict[str, str] = {}
+    errors = {position: ("ValidationException", message) for position, message in refused.items()}
+    tokens = d.token_texts()
+    for position in np.flatnonzero((found.outcome == REJECTED) & (kind == CALL)).tolist():
+        errors[position] = ("ConflictException", token_conflict_message(str(tokens[d.token[position]]), "StartIncident"))
 
-    resolver = Resolver(policy, service.close, nanoseconds=True)
-    heap = resolver.heap
-    open_by_alarm = resolver.open_by_alarm
-    track_ok = policy.resolve.strategy == "on_ok"
-    for i in range(n):
-        when = int(times[i])
-        if heap and heap[0][0] <= when:
-            resolver.due(when)
-        if trigger[i]:
-            if refused[i]:
-                outcome[i] = "rejected"
-            else:
-                arn = service.start(i, when)
-                if arn is None:
-                    outcome[i] = "rejected"
-                    error_code[i] = "ConflictException"
-                    error_message[i] = token_conflict_message(token_of[i], "StartIncident")
-                else:
-                    incident_arn[i] = arn
-                    token = token_of[i]
-                    if arn not in resolver.incidents:
-                        outcome[i] = "created"
-                        resolver.created(Incident(arn, plan_of[i], when, {arns[i]}))
-                    else:
-                        outcome[i] = "deduplicated"
-                        dedup_reason[i] = "client_token" if token and replay_tokens.get(token) == arn else "dedupe_string"
-                        resolver.fed(resolver.incidents[arn], arns[i])
-                    if token:
-                        replay_tokens.setdefault(token, arn)
-        # an alarm's state matters once it has fed an open incident (feeding puts it in ALARM)
-        if track_ok and (trigger[i] or open_by_alarm.get(arns[i])):
-            resolver.state_changed(arns[i], states[i], when)
-    resolver.due(None)
-
-    counts, names = fed_counts(alarms, incident_arn.tolist(), outcome.tolist())
-    made = list(resolver.incidents)
-    records = [service.records[arn] for arn in made]
-    resolved = pd.Series([r["resolved"] for r in records], dtype="Int64")  # nanoseconds need all 64 bits
-    resolved_times = pd.Series(pd.NaT, index=resolved.index, dtype="datetime64[ns, UTC]")
-    ended = resolved.notna()
-    if ended.any():
-        resolved_times[ended] = _wire_times(resolved[ended].astype("int64"))
-    table = pd.DataFrame(
+    # the incidents, from the scan's arrays
+    k = len(found.incident_row)
+    creators = found.incident_row
+    plan_of = d.plan[creators]
+    salt = _plan_salt(d.plan_names)
+    event_ids = alarms["event_id"].iloc[creators].to_numpy(dtype=object)
+    ids = hex_ids(event_ids, salt[plan_of] if k else np.zeros(0, np.uint64))
+    names = np.asarray(d.plan_names, dtype=object)[plan_of] if k else np.zeros(0, dtype=object)
+    arns = np.asarray([f"arn:aws:ssm-incidents::{DEFAULT_ACCOUNT_ID}:incident-record/{p}/{i}" for p, i in zip(names.tolist(), ids)], dtype=object)
+    slot_of = slot[creators]
+    dedupe = np.asarray(keys + [""], dtype=object)[np.where(slot_of >= 0, slot_of, len(keys))]
+    own = slot_of < 0  # a dedupe string of the incident's own, which nothing else matches
+    if own.any():
+        dedupe[own] = hex_ids(event_ids[own], np.full(int(own.sum()), 0x5EED, dtype=np.uint64))
+    plans = policy.plans
+    plan_titles = np.asarray([plans[p].title for p in d.plan_names], dtype=object)
+    plan_impacts = np.asarray([plans[p].impact for p in d.plan_names], dtype=np.int64)
+    title_of = d.title[creators]
+    titles = np.where(title_of >= 0, np.append(np.asarray(d.titles, dtype=object), "")[title_of], plan_titles[plan_of] if k else "")
+    impact_of = d.impact[creators]
+    impacts = np.where(impact_of != 0, impact_of, plan_impacts[plan_of] if k else 0)
+    counts, alarm_names = fed_by(alarms, found.outcome, found.incident, k)
+    ended = found.resolved_ns >= 0
+    incidents = pd.DataFrame(
         {
-            "incident_arn": made,
-            "response_plan": [resolver.incidents[arn].plan for arn in made],
-            "title": [r["title"] for r in records],
-            "impact": [r["impact"] for r in records],
-            "status": np.where(ended, "RESOLVED", "OPEN"),
-            "creation_time": _wire_times(pd.Series([r["created"] for r in records], dtype="int64")),
-            "resolved_time": resolved_times,
-            "trigger_count": [int(counts.get(arn, 0)) for arn in made],
-            "dedupe_string": [r["dedupe"] for r in records],
-            "alarm_names": [names.get(arn, ()) for arn in made],
+            "incident_arn": arns,
+            "response_plan": names,
+            "title": titles.astype(object),
+            "impact": impacts.astype(np.int64),
+            "status": np.where(ended, "RESOLVED", "OPEN").astype(object),
+            "creation_time": _wire_times(found.created_ns),
+            "resolved_time": _wire_times(found.resolved_ns, missing=~ended),
+            "trigger_count": counts,
+            "dedupe_string": dedupe,
+            "alarm_names": pd.Series(alarm_names, dtype=object),
         }
     )
-    incidents = incident_table(table)
-    events = event_table(
-        alarms, decisions, policy, outcome.tolist(), dedup_reason.tolist(), incident_arn.tolist(),
-        error_code.tolist(), error_message.tolist(), incidents,
-    )
-    return ReplayResult(events=events, incidents=incidents, engine="fast", policy_name=policy.name, meta={"emulator": "none (fast engine)"})
-
-
-class _Service:
-    """The service's StartIncident rules over the decided columns, with its token store and OPEN incidents."""
-
-    def __init__(self, policy: Policy, options: EmulatorOptions, columns: dict[str, np.ndarray]):
-        self.plans = policy.plans
-        self.options = options
-        self.columns = columns
-        self.records: dict[str, dict[str, Any]] = {}
-        self.open_by_key: dict[str, list[str]] = {}
-        self.store: dict[str, tuple[tuple[Any, ...], str, int]] = {}
-        self.ttl = int(options.client_token_ttl_s * 10**9) if options.client_token_ttl_s is not None else None
-
-    def close(self, arn: str, when: int) -> None:
-        record = self.records[arn]
-        record["resolved"] = when
-        opened = self.open_by_key.get(record["dedupe"], [])
-        if arn in opened:
-            opened.remove(arn)
-
-    def start(self, i: int, when: int) -> str | None:
-        """One StartIncident: the incident's ARN, or None for a clientToken conflict."""
-        c = self.columns
-        plan_name, token, source, alarm = c["plan"][i], c["token"][i], c["source"][i], c["arn"][i]
-        request = (plan_name, c["title"][i] or None, int(c["impact"][i]) or None, source, alarm, when // 10**9, c["raw"][i])
-        if token:
-            entry = self.store.get(token)
-            if entry is not None and self.ttl is not None and when - entry[2] > self.ttl:
-                entry = None
-            if entry is not None:
-                if entry[0] != request and self.options.token_mismatch == "conflict":
-                    return None
-                return entry[1]
-        plan = self.plans[plan_name]
-        if plan.dedupe_string:
-            key = plan.dedupe_string
-        elif self.options.trigger_dedupe and source.startswith("aws.") and alarm:
-            key = alarm
-        else:
-            key = _uuid_like("dedupe", c["event_id"][i])
-        arn = None
-        for candidate in self.open_by_key.get(key, ()):
-            if self.options.dedupe_scope == "response_plan" and self.records[candidate]["plan"] != plan_name:
-                continue
-            arn = candidate
-            break
-        if arn is None:
-            arn = f"arn:aws:ssm-incidents::{DEFAULT_ACCOUNT_ID}:incident-record/{plan_name}/{_uuid_like(plan_name, c['event_id'][i])}"
-            self.records[arn] = {
-                "plan": plan_name,
-                "title": c["title"][i] or plan.title,
-                "impact": int(c["impact"][i]) or plan.impact,
-                "created": when,
-                "resolved": None,
-                "dedupe": key,
-            }
-            self.open_by_key.setdefault(key, []).append(arn)
-        if token:
-            self.store[token] = (request, arn, when)
-        return arn
+    incidents = incidents.iloc[creation_order(found.created_ns // 10**6, arns)].reset_index(drop=True)
+    done = Outcomes(found.outcome, found.reason, found.incident, arns, dedupe, errors)
+    events, explain = event_table(alarms, d, done)
+    return ReplayResult(events=events, incidents=incidents, engine="fast", policy_name=policy.name,
+                        meta={"emulator": "none (fast engine)"}, explain=explain)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,6 @@ SUMMARY_KEYS = (
 )
 
 
-@dataclass(frozen=True)
 class ReplayResult:
     """What a replay produced.
 
@@ -57,9 +56,11 @@ class ReplayResult:
     events : DataFrame
         One row per AlarmFrame row: the input columns, then ``response_plan``,
         ``client_token``, ``dedupe_string``, ``impact``, ``title``, ``outcome``
-        (created | deduplicated | ignored | rejected), ``dedup_reason``
+        (created | deduplicated | ignored | rejected | failed), ``dedup_reason``
         (client_token | dedupe_string | ""), ``incident_arn``, ``error_code`` and
-        ``explanation`` (one sentence: why this row had this outcome).
+        ``explanation`` (one sentence: why this row had this outcome).  The
+        sentences are written the first time the table is read, not before: the
+        counts, analyses and panels read :meth:`event_table` without them.
     incidents : DataFrame
         One row per incident record created, as the service reports it.
     engine : str
@@ -67,23 +68,45 @@ class ReplayResult:
     policy_name : str
     """
 
-    events: pd.DataFrame
-    incidents: pd.DataFrame
-    engine: str = "emulator"
-    policy_name: str = "policy"
-    meta: dict[str, Any] = field(default_factory=dict)
+    def __init__(
+        self,
+        events: pd.DataFrame,
+        incidents: pd.DataFrame,
+        engine: str = "emulator",
+        policy_name: str = "policy",
+        meta: dict[str, Any] | None = None,
+        explain: Callable[[], pd.Series] | None = None,
+    ):
+        self._events = events
+        self._explain = explain if "explanation" not in events.columns else None
+        self.incidents = incidents
+        self.engine = engine
+        self.policy_name = policy_name
+        self.meta = dict(meta or {})
+
+    @property
+    def events(self) -> pd.DataFrame:
+        if self._explain is not None:
+            self._events = self._events.assign(explanation=self._explain())
+            self._explain = None
+        return self._events
+
+    def event_table(self, explanations: bool = True) -> pd.DataFrame:
+        """The events table; without ``explanations`` the sentences are left out (unless already written)."""
+        return self.events if explanations else self._events
 
     def summary(self) -> dict[str, Any]:
         """The headline counts; ``dedup_ratio`` is deduplicated triggers over all triggers that reached the service."""
-        outcome = self.events["outcome"]
-        reason = self.events["dedup_reason"]
+        events = self.event_table(explanations=False)
+        outcome = events["outcome"]
+        reason = events["dedup_reason"]
         created = int((outcome == "created").sum())
         deduplicated = int((outcome == "deduplicated").sum())
         rejected = int((outcome == "rejected").sum())
         failed = int((outcome == "failed").sum())
         triggers = created + deduplicated + rejected + failed
         return {
-            "events": int(len(self.events)),
+            "events": int(len(events)),
             "triggers": triggers,
             "created": created,
             "deduplicated": deduplicated,
@@ -109,7 +132,8 @@ class ReplayResult:
         ]
         for kind in ("rejected", "failed"):
             if s[kind]:
-                codes = self.events.loc[self.events["outcome"] == kind, "error_code"].value_counts()
+                events = self.event_table(explanations=False)
+                codes = events.loc[events["outcome"] == kind, "error_code"].value_counts()
                 lines.append(f"  {kind}: " + ", ".join(f"{count:,} x {code}" for code, count in codes.items()))
         if len(self.incidents):
             by_plan = self.incidents.groupby("response_plan").size().sort_values(ascending=False)
@@ -206,7 +230,7 @@ def compare(result_a: ReplayResult, result_b: ReplayResult, by: str = "alarm") -
     keys = ["alarm_arn", "alarm_name"] if by == "alarm" else ["response_plan"]
 
     def counts(result: ReplayResult, suffix: str) -> pd.DataFrame:
-        events = result.events
+        events = result.event_table(explanations=False)
         if by == "plan":
             events = events[events["response_plan"] != ""]
         grouped = events.groupby(keys, observed=True)["outcome"]

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import heapq
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..policy import Policy
-from .result import EVENT_RESULT_COLUMNS, INCIDENT_COLUMNS, OUTCOMES
+from .decisions import Decisions, column_codes
+from .result import INCIDENT_COLUMNS, OUTCOMES
+from .codes import BY_DEDUPE_STRING, BY_TOKEN, CREATED, DEDUPLICATED, FAILED, IGNORED, REJECTED
 
 
 @dataclass
@@ -93,84 +96,122 @@ def short_id(arn: str) -> str:
     return arn.rsplit("/", 1)[-1][:8]
 
 
-def event_table(
-    alarms: pd.DataFrame,
-    decisions: pd.DataFrame,
-    policy: Policy,
-    outcome: list[str],
-    dedup_reason: list[str],
-    incident_arn: list[str],
-    error_code: list[str],
-    error_message: list[str],
-    incidents: pd.DataFrame,
-) -> pd.DataFrame:
-    """The events table: the AlarmFrame's columns, then each row's decision, outcome and explanation."""
+def text_column(vocabulary: Sequence[str] | np.ndarray, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    """A ``string`` column from codes into a vocabulary (-1: "")."""
+    values = pa.array(list(vocabulary) + [""], type=pa.string())
+    codes = np.where(codes < 0, len(values) - 1, codes)
+    return pd.Series(pd.arrays.ArrowStringArray(values.take(pa.array(codes, type=pa.int64()))), index=index)
+
+
+@dataclass
+class Outcomes:
+    """What every row came to, as codes: ``outcome`` (index into :data:`OUTCOMES`), ``reason``
+    (0 none, 1 client_token, 2 dedupe_string), ``incident`` (index into ``incident_arns``, -1: none),
+    and the service's error code and message for rows it refused (by row position)."""
+
+    outcome: np.ndarray
+    reason: np.ndarray
+    incident: np.ndarray
+    incident_arns: np.ndarray
+    dedupe_strings: np.ndarray
+    errors: dict[int, tuple[str, str]]
+
+
+REASONS = ("", "client_token", "dedupe_string")
+REACHED = np.asarray([True, True, False, True, True])  # by outcome code: the row reached StartIncident
+
+
+def event_table(alarms: pd.DataFrame, decisions: Decisions, done: Outcomes) -> tuple[pd.DataFrame, Callable[[], pd.Series]]:
+    """The events table without its sentences (the AlarmFrame's columns, then each row's decision and
+    outcome), and a function that writes the ``explanation`` column when it is asked for."""
     index = alarms.index
-    text = lambda values: pd.Series(values, index=index, dtype="string")  # noqa: E731
-    outcomes = text(outcome)
-    reasons = text(dedup_reason)
-    arns = text(incident_arn)
-    codes = text(error_code)
-    plan = decisions["response_plan"].astype("string")
-    route = decisions["route"].astype("string")
-    token = decisions["client_token"].astype("string")
-    note = decisions["decision_note"].astype("string")
-    reached = outcomes.isin(["created", "deduplicated", "rejected", "failed"])
-    plan_names = decisions["response_plan"].tolist()
-    titles_of = {name: p.title for name, p in policy.plans.items()}
-    impacts_of = {name: p.impact for name, p in policy.plans.items()}
-    plan_title = pd.Series([titles_of.get(name, "") for name in plan_names], index=index, dtype="string")
-    plan_impact = pd.Series([impacts_of.get(name, 0) for name in plan_names], index=index, dtype="int64")
-    title = decisions["title"].astype("string")
-    title = title.where((title != "") | ~reached, plan_title)
-    impact = decisions["impact"].astype("int64").where(decisions["impact"] != 0, plan_impact.where(reached, 0))
-    dedupe_of = dict(zip(incidents["incident_arn"], incidents["dedupe_string"]))
-    dedupe = pd.Series([dedupe_of.get(arn, "") for arn in incident_arn], index=index, dtype="string")
-    shorts = {arn: short_id(arn) for arn in set(incident_arn)}
-    short = pd.Series([shorts[arn] for arn in incident_arn], index=index, dtype="string")
-
-    # one sentence per row: why it had its outcome
-    lead = "Entered ALARM; " + route.where(route == "", "route '" + route + "'").replace("", "the policy's default for unmatched alarms") + " sent it to " + plan
-    explanation = pd.Series("", index=index, dtype="string")
-    ignored = outcomes == "ignored"
-    capitalised = note.str.slice(0, 1).str.upper() + note.str.slice(1) + "."
-    explanation[ignored] = capitalised.where(note != "", "Started nothing.")[ignored]
-    failed = decisions["decision_error"] != ""
-    explanation[failed] = ("Not sent: " + note + ".")[failed]
-    rejected = (outcomes == "rejected") & ~failed
-    explanation[rejected] = (lead + ", and StartIncident answered " + codes + ": " + text(error_message))[rejected]
-    gave_up = outcomes == "failed"
-    explanation[gave_up] = (
-        lead + ", but StartIncident kept answering " + codes + " until the retries ran out (" + text(error_message)
-        + "), so this trigger opened and fed no incident."
-    )[gave_up]
-    created = outcomes == "created"
-    explanation[created] = (lead + "; no OPEN incident had its dedupe string '" + dedupe + "', so a new incident (" + short + ") was created.")[created]
-    by_token = (outcomes == "deduplicated") & (reasons == "client_token")
-    explanation[by_token] = (
-        lead + "; its clientToken '" + token + "' had already started incident " + short + ", so StartIncident returned that incident again."
-    )[by_token]
-    by_string = (outcomes == "deduplicated") & (reasons == "dedupe_string")
-    explanation[by_string] = (
-        lead + "; incident " + short + " was still OPEN with the same dedupe string '" + dedupe + "', so it was deduplicated into it."
-    )[by_string]
-
+    policy = decisions.policy
+    reached = REACHED[done.outcome]
+    plans = policy.plans
+    plan_titles = np.asarray([plans[name].title for name in decisions.plan_names] + [""], dtype=object)
+    plan_impacts = np.asarray([plans[name].impact for name in decisions.plan_names] + [0], dtype=np.int64)
+    plan = np.where(reached, decisions.plan, -1)
+    token = np.where(reached, decisions.token, -1)
+    # the title sent, else the plan's where the row reached the service
+    own_title = decisions.title.copy()
+    use_plan = reached & (own_title < 0) & (decisions.plan >= 0)
+    own_title[use_plan] = len(decisions.titles) + decisions.plan[use_plan]
+    title = text_column(list(decisions.titles) + plan_titles[:-1].tolist(), own_title, index)
+    impact = np.where(decisions.impact != 0, decisions.impact, np.where(reached, plan_impacts[decisions.plan], 0))
+    codes = np.zeros(len(index), dtype=np.int64)
+    names = [""]
+    failed = decisions.failed
+    if failed.any():
+        names.append("TemplateError")
+        codes[failed] = 1
+    if done.errors:
+        known = {name: k for k, name in enumerate(names)}
+        positions = np.fromiter(done.errors, dtype=np.int64, count=len(done.errors))
+        codes[positions] = [known.setdefault(code, len(known)) for code, _ in done.errors.values()]
+        names = list(known)
     extra = pd.DataFrame(
         {
-            "response_plan": plan.where(reached, ""),
-            "client_token": token.where(reached, ""),
-            "dedupe_string": dedupe,
-            "impact": impact.astype("Int64").mask(impact == 0),
+            "response_plan": text_column(decisions.plan_names, plan, index),
+            "client_token": text_column(decisions.token_texts(), token, index),
+            "dedupe_string": text_column(done.dedupe_strings, done.incident, index),
+            "impact": pd.Series(impact, index=index, dtype="Int64").mask(impact == 0),
             "title": title,
-            "outcome": pd.Categorical(outcome, categories=list(OUTCOMES)),
-            "dedup_reason": reasons,
-            "incident_arn": arns,
-            "error_code": codes,
-            "explanation": explanation,
+            "outcome": pd.Categorical.from_codes(done.outcome.astype(np.int64), categories=list(OUTCOMES)),
+            "dedup_reason": text_column(REASONS[1:], done.reason.astype(np.int64) - 1, index),
+            "incident_arn": text_column(done.incident_arns, done.incident, index),
+            "error_code": text_column(names[1:], codes - 1, index),
         },
         index=index,
     )
-    return pd.concat([alarms, extra[list(EVENT_RESULT_COLUMNS)]], axis=1)
+    events = pd.concat([alarms, extra], axis=1)
+
+    def explain() -> pd.Series:
+        return _explanations(events, decisions, done)
+
+    return events, explain
+
+
+def _explanations(events: pd.DataFrame, decisions: Decisions, done: Outcomes) -> pd.Series:
+    """One sentence per row: why it had its outcome."""
+    index = events.index
+    outcome = done.outcome
+    route = pd.Series(np.append(np.asarray(decisions.route_names, dtype=object), "")[decisions.route], index=index, dtype="string")
+    plan = pd.Series(np.append(np.asarray(decisions.plan_names, dtype=object), "")[decisions.plan], index=index, dtype="string")
+    note = pd.Series(decisions.notes(), index=index, dtype="string")
+    codes = events["error_code"]
+    token = events["client_token"]
+    dedupe = events["dedupe_string"]
+    shorts = np.asarray([short_id(str(arn)) for arn in done.incident_arns] + [""], dtype=object)
+    short = pd.Series(shorts[np.where(done.incident < 0, len(shorts) - 1, done.incident)], index=index, dtype="string")
+    messages = np.full(len(index), "", dtype=object)
+    for position, (_, message) in done.errors.items():
+        messages[position] = message
+    message = pd.Series(messages, index=index, dtype="string")
+    lead = "Entered ALARM; " + route.where(route == "", "route '" + route + "'").replace("", "the policy's default for unmatched alarms") + " sent it to " + plan
+    explanation = pd.Series("", index=index, dtype="string")
+    ignored = outcome == IGNORED
+    capitalised = note.str.slice(0, 1).str.upper() + note.str.slice(1) + "."
+    explanation[ignored] = capitalised.where(note != "", "Started nothing.")[ignored]
+    failed = decisions.failed
+    explanation[failed] = ("Not sent: " + note + ".")[failed]
+    rejected = (outcome == REJECTED) & ~failed
+    explanation[rejected] = (lead + ", and StartIncident answered " + codes + ": " + message)[rejected]
+    gave_up = outcome == FAILED
+    explanation[gave_up] = (
+        lead + ", but StartIncident kept answering " + codes + " until the retries ran out (" + message
+        + "), so this trigger opened and fed no incident."
+    )[gave_up]
+    created = outcome == CREATED
+    explanation[created] = (lead + "; no OPEN incident had its dedupe string '" + dedupe + "', so a new incident (" + short + ") was created.")[created]
+    by_token = (outcome == DEDUPLICATED) & (done.reason == BY_TOKEN)
+    explanation[by_token] = (
+        lead + "; its clientToken '" + token + "' had already started incident " + short + ", so StartIncident returned that incident again."
+    )[by_token]
+    by_string = (outcome == DEDUPLICATED) & (done.reason == BY_DEDUPE_STRING)
+    explanation[by_string] = (
+        lead + "; incident " + short + " was still OPEN with the same dedupe string '" + dedupe + "', so it was deduplicated into it."
+    )[by_string]
+    return explanation
 
 
 def incident_table(rows: list[dict[str, Any]] | pd.DataFrame) -> pd.DataFrame:
@@ -185,12 +226,41 @@ def incident_table(rows: list[dict[str, Any]] | pd.DataFrame) -> pd.DataFrame:
     return table.sort_values(["creation_time", "incident_arn"], kind="stable", ignore_index=True)
 
 
-def fed_counts(alarms: pd.DataFrame, incident_arn: list[str], outcome: list[str]) -> tuple[dict[str, int], dict[str, tuple[str, ...]]]:
-    """Per incident: how many triggers reached it, and the sorted names of the alarms that did."""
-    fed = pd.DataFrame({"incident_arn": incident_arn, "outcome": outcome, "alarm_name": alarms["alarm_name"].astype(str).to_numpy()})
-    fed = fed[fed["outcome"].isin(["created", "deduplicated"])]
-    counts = {str(arn): int(count) for arn, count in fed["incident_arn"].value_counts().items()}
-    pairs = fed[["incident_arn", "alarm_name"]].drop_duplicates().sort_values(["incident_arn", "alarm_name"], kind="stable")
-    keys, starts = np.unique(pairs["incident_arn"].to_numpy(), return_index=True)
-    groups = np.split(pairs["alarm_name"].to_numpy(), starts[1:]) if len(keys) else []
-    return counts, {key: tuple(group.tolist()) for key, group in zip(keys.tolist(), groups)}
+def creation_order(created: np.ndarray, arns: np.ndarray) -> np.ndarray:
+    """Positions that sort incidents by (creation time, ARN), as :func:`incident_table` does; ARNs are
+    compared only among incidents created at the same time."""
+    order = np.argsort(created, kind="stable")
+    times = created[order]
+    tied = np.flatnonzero(np.diff(times) == 0) if len(times) > 1 else np.zeros(0, dtype=np.int64)
+    if len(tied):
+        starts = tied[np.r_[True, np.diff(tied) > 1]]
+        for start in starts.tolist():
+            end = start + 1
+            while end < len(times) and times[end] == times[start]:
+                end += 1
+            group = order[start:end]
+            order[start:end] = group[np.argsort(arns[group].astype(str), kind="stable")]
+    return order
+
+
+def fed_by(alarms: pd.DataFrame, outcome: np.ndarray, incident: np.ndarray, k: int) -> tuple[np.ndarray, list[tuple[str, ...]]]:
+    """Per incident number (0..k-1): how many triggers reached it, and the sorted names of the alarms that did."""
+    reached = (outcome == CREATED) | (outcome == DEDUPLICATED)
+    rows = np.flatnonzero(reached & (incident >= 0))
+    counts = np.bincount(incident[rows], minlength=k).astype(np.int64)
+    name_codes, names = column_codes(alarms["alarm_name"])
+    order = np.argsort(names.astype(str), kind="stable")
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[order] = np.arange(len(names))
+    pairs = np.unique(incident[rows] * max(len(names), 1) + rank[name_codes[rows]])
+    owner = pairs // max(len(names), 1)
+    sorted_names = names[order][pairs % max(len(names), 1)]
+    per = np.bincount(owner, minlength=k)
+    result: list[tuple[str, ...]] = [()] * k
+    single = per == 1
+    starts = np.concatenate([[0], np.cumsum(per)[:-1]]) if k else np.zeros(0, dtype=np.int64)
+    for number, name in zip(np.flatnonzero(single).tolist(), sorted_names[starts[single]].tolist()):
+        result[number] = (name,)
+    for number in np.flatnonzero(per > 1).tolist():
+        result[number] = tuple(sorted_names[starts[number] : starts[number] + per[number]].tolist())
+    return counts, result
