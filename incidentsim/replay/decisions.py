@@ -16,7 +16,9 @@ written only when a table asks for them.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -161,25 +163,76 @@ def render_codes(template: Template, columns: _Columns, rows: np.ndarray, plan: 
         return Rendered(np.zeros(0, dtype=np.int64), [])
     keys = [columns.codes(c)[0][rows] for c in used] + [plan[rows].astype(np.int64)]
     inputs, first = combine_codes(keys)
-    needed = [c for c in _CONTEXT_COLUMNS if c in alarms.columns]
-    records = alarms[needed].iloc[rows[first]].to_dict(orient="records")
+    starts = rows[first]
+    values = {c: columns.codes(c)[1][columns.codes(c)[0][starts]] for c in used}
+    plans = np.asarray(plan_names, dtype=object)[plan[starts]]
     texts: dict[str, int] = {}
     code_of_input = np.empty(len(first), dtype=np.int64)
     problem_of_input: dict[int, str] = {}
-    for k, (record, position) in enumerate(zip(records, first)):
-        try:
-            text = template.render(template_context(record, plan_names[plan[rows[position]]]))
-        except TemplateRenderError as failure:
-            code_of_input[k] = -1
-            problem_of_input[k] = str(failure)
-            continue
-        code_of_input[k] = texts.setdefault(text, len(texts))
+    parts = _simple_parts(template.source)
+    if parts is not None:  # literal text and plain fields: assembled without Jinja, checked against it once
+        pieces = [np.full(len(first), part, dtype=object) if kind == "text" else
+                  (plans if part == "response_plan" else values.get(part, np.full(len(first), "", dtype=object)).astype(str).astype(object))
+                  for kind, part in parts]
+        assembled = pieces[0] if len(pieces) == 1 else functools.reduce(np.add, pieces)
+        if len(first) and assembled[0] != _render_one(template, values, plans, 0):
+            parts = None
+        else:
+            for k, text in enumerate(assembled.tolist()):
+                code_of_input[k] = texts.setdefault(text, len(texts))
+    if parts is None:
+        for k in range(len(first)):
+            try:
+                text = _render_one(template, values, plans, k)
+            except TemplateRenderError as failure:
+                code_of_input[k] = -1
+                problem_of_input[k] = str(failure)
+                continue
+            code_of_input[k] = texts.setdefault(text, len(texts))
     codes = code_of_input[inputs]
     problems: dict[int, str] = {}
     if problem_of_input:
         for position in np.flatnonzero(codes < 0).tolist():
             problems[position] = problem_of_input[int(inputs[position])]
     return Rendered(codes, list(texts), problems)
+
+
+_SIMPLE_FIELDS = frozenset({"alarm_name", "alarm_arn", "account_id", "region", "namespace", "metric_name", "reason", "state",
+                            "previous_state", "source", "response_plan"})
+_FIELD = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z_0-9]*)\s*\}\}")
+
+
+def _simple_parts(source: str) -> list[tuple[str, str]] | None:
+    """A template of literal text and ``{{ field }}`` of text fields only, as (kind, text) parts; else None."""
+    if "\r" in source or source.endswith("\n"):
+        return None
+    parts: list[tuple[str, str]] = []
+    position = 0
+    for match in _FIELD.finditer(source):
+        literal = source[position : match.start()]
+        if match.group(1) not in _SIMPLE_FIELDS or "{" in literal or "}" in literal:
+            return None
+        if literal:
+            parts.append(("text", literal))
+        parts.append(("field", match.group(1)))
+        position = match.end()
+    rest = source[position:]
+    if "{" in rest or "}" in rest:
+        return None
+    if rest:
+        parts.append(("text", rest))
+    return parts or None
+
+
+def _render_one(template: Template, values: dict[str, np.ndarray], plans: np.ndarray, k: int) -> str:
+    """Render for the k-th distinct input (its fields' values); the context's other fields are left empty."""
+    record: dict[str, Any] = {c: "" for c in _CONTEXT_COLUMNS}
+    record["dimensions"] = "{}"
+    record["timestamp"] = pd.Timestamp(0, tz="UTC")
+    for column, column_values in values.items():
+        value = column_values[k]
+        record[column] = pd.Timestamp(int(value), tz="UTC") if column == "timestamp" else value
+    return template.render(template_context(record, str(plans[k])))
 
 
 def short_hash(text: str) -> str:
@@ -249,34 +302,47 @@ class Decisions:
     def title_lengths(self) -> np.ndarray:
         return np.asarray([len(t) for t in self.titles], dtype=np.int64)
 
-    def notes(self) -> np.ndarray:
-        """One sentence per row: why it does not trigger, or what happened on the way (object array)."""
+    def note_codes(self) -> tuple[np.ndarray, list[str]]:
+        """Per row, a code into a list of distinct sentences: why it does not trigger, or what happened on the way."""
         n = len(self)
-        out = np.full(n, "", dtype=object)
-        alarms = self.alarms
+        codes = np.zeros(n, dtype=np.int64)
+        texts: dict[str, int] = {"": 0}
         kinds = self.note
+
+        def assign(rows: np.ndarray, keys: np.ndarray, sentence: Any) -> None:
+            distinct, inverse = np.unique(keys, return_inverse=True)
+            remap = np.asarray([texts.setdefault(sentence(key), len(texts)) for key in distinct.tolist()], dtype=np.int64)
+            codes[rows] = remap[inverse.ravel()]
+
         for kind in np.unique(kinds).tolist():
             rows = np.flatnonzero(kinds == kind)
             if kind == NOTE_NOT_ALARM:
-                previous = alarms["previous_state"].astype(str).to_numpy(dtype=object)[rows]
-                state = alarms["state"].astype(str).to_numpy(dtype=object)[rows]
-                out[rows] = "went from " + previous + " to " + state + "; only a change into ALARM starts an incident"
+                state, states = self.columns.codes("state")
+                previous, previous_states = self.columns.codes("previous_state")
+                pair = previous[rows] * len(states) + state[rows]
+                assign(rows, pair, lambda key, to=states, was=previous_states: f"went from {was[key // len(to)]} to {to[key % len(to)]}; "
+                                                                              "only a change into ALARM starts an incident")
             elif kind == NOTE_STAYED:
-                out[rows] = "stayed in ALARM; CloudWatch runs alarm actions only when the state changes"
+                assign(rows, np.zeros(len(rows), dtype=np.int64),
+                       lambda key: "stayed in ALARM; CloudWatch runs alarm actions only when the state changes")
             elif kind == NOTE_SUPPRESSED:
-                by = alarms["actions_suppressed_by"].fillna("").astype(str).to_numpy(dtype=object)[rows]
-                out[rows] = "entered ALARM with its actions suppressed by " + by + ", so CloudWatch started nothing"
+                by, names = self.columns.codes("actions_suppressed_by")
+                assign(rows, by[rows], lambda key, by_name=names: f"entered ALARM with its actions suppressed by {by_name[key]}, "
+                                                                   "so CloudWatch started nothing")
             elif kind == NOTE_ROUTE_IGNORES:
-                names = np.asarray(self.route_names, dtype=object)[self.route[rows]]
-                out[rows] = "route '" + names + "' ignores this alarm"
+                assign(rows, self.route[rows], lambda key: f"route '{self.route_names[key]}' ignores this alarm")
             elif kind == NOTE_UNMATCHED:
-                out[rows] = "no route matched and the policy ignores unmatched alarms"
+                assign(rows, np.zeros(len(rows), dtype=np.int64), lambda key: "no route matched and the policy ignores unmatched alarms")
             elif kind == NOTE_TITLE_CUT:
-                lengths = self.cut_from[rows]
-                out[rows] = [f"title cut from {length} to {TITLE_LIMIT} characters" for length in lengths.tolist()]
+                assign(rows, self.cut_from[rows], lambda key: f"title cut from {key} to {TITLE_LIMIT} characters")
         for position, problem in self.errors.items():
-            out[position] = problem
-        return out
+            codes[position] = texts.setdefault(problem, len(texts))
+        return codes, list(texts)
+
+    def notes(self) -> np.ndarray:
+        """One sentence per row: why it does not trigger, or what happened on the way (object array)."""
+        codes, texts = self.note_codes()
+        return np.asarray(texts, dtype=object)[codes]
 
     def head(self, k: int) -> Decisions:
         """The decisions of the first ``k`` rows."""
@@ -321,10 +387,12 @@ def _tokens(columns: _Columns, policy: Policy, rows: np.ndarray, plan: np.ndarra
         # the record's id without its duplicate number: a redelivered event reuses its token
         ids = alarms["event_id"].iloc[rows].astype(str)
         if ids.str.contains("#", regex=False).any():
-            ids = ids.str.split("#", n=1).str[0]
-        codes, uniques = pd.factorize(ids, use_na_sentinel=False)
-        token[rows] = codes
-        return token, np.asarray(uniques, dtype=object), {}
+            codes, uniques = pd.factorize(ids.str.split("#", n=1).str[0], use_na_sentinel=False)
+            token[rows] = codes
+            return token, np.asarray(uniques, dtype=object), {}
+        # event ids are unique (validate_alarm_frame): every token is its own
+        token[rows] = np.arange(len(rows), dtype=np.int64)
+        return token, lambda: ids.to_numpy(dtype=object), {}
     if strategy.strategy == "per_alarm_window":
         assert strategy.window is not None
         seconds = int(strategy.window.total_seconds())

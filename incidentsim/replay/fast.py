@@ -22,8 +22,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numba
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .. import rules
 from ..emulator.core import DEFAULT_ACCOUNT_ID
@@ -34,15 +36,40 @@ from .decisions import Decisions, combine_codes, decide_codes
 from .result import ReplayResult
 from .codes import CALL, IGNORED, QUIET, REFUSED, REJECTED
 from .scan import scan
-from .simulation import Outcomes, creation_order, event_table, fed_by
+from .simulation import Outcomes, creation_order, event_table, fed_by, incident_table
 
 
-def hex_ids(texts: np.ndarray, salt: np.ndarray) -> list[str]:
+@numba.njit(cache=True)
+def _fnv1a(offsets, data, seed):  # pragma: no cover - compiled
+    out = np.empty(offsets.shape[0] - 1, np.uint64)
+    prime = np.uint64(0x100000001B3)
+    for i in range(out.shape[0]):
+        h = np.uint64(seed)
+        for j in range(offsets[i], offsets[i + 1]):
+            h = (h ^ np.uint64(data[j])) * prime
+        h ^= h >> np.uint64(33)  # a final mix, so that near texts differ in every digit
+        h *= np.uint64(0xFF51AFD7ED558CCD)
+        h ^= h >> np.uint64(33)
+        out[i] = h
+    return out
+
+
+def text_hashes(texts: pd.Series, seed: int) -> np.ndarray:
+    """A 64-bit FNV-1a hash of each text's UTF-8 bytes (stable across runs, machines and versions)."""
+    array = pa.array(texts.astype(str).array).cast(pa.large_string()) if len(texts) else pa.array([], type=pa.large_string())
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset : array.offset + len(array) + 1]
+    data = np.frombuffer(array.buffers()[2], dtype=np.uint8) if array.buffers()[2] is not None else np.zeros(0, np.uint8)
+    return _fnv1a(offsets, data, np.uint64(seed))
+
+
+def hex_ids(texts: pd.Series, salt: np.ndarray) -> list[str]:
     """An 8-4-4-4-12 lowercase hex id per text (128 bits of two seeded hashes, mixed with ``salt``)."""
     if not len(texts):
         return []
-    first = pd.util.hash_array(texts, hash_key="incidentsim-id-1") ^ salt
-    second = pd.util.hash_array(texts, hash_key="incidentsim-id-2") ^ (salt * np.uint64(0x9E3779B97F4A7C15))
+    first = text_hashes(texts, 0xCBF29CE484222325) ^ salt
+    second = text_hashes(texts, 0x84222325CBF29CE4) ^ (salt * np.uint64(0x9E3779B97F4A7C15))
     raw = np.stack([first, second], axis=1).astype(">u8").view(np.uint8).reshape(-1, 16)
     digits = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
     chars = np.empty((len(raw), 32), dtype=np.uint8)
@@ -57,7 +84,7 @@ def hex_ids(texts: np.ndarray, salt: np.ndarray) -> list[str]:
 def _plan_salt(names: list[str]) -> np.ndarray:
     if not names:
         return np.zeros(0, dtype=np.uint64)
-    return pd.util.hash_array(np.asarray(names, dtype=object))
+    return text_hashes(pd.Series(names, dtype=object), 0x5A17)
 
 
 def _wire_times(nanoseconds: np.ndarray, missing: np.ndarray | None = None) -> pd.Series:
@@ -205,7 +232,7 @@ def run_fast(alarms: pd.DataFrame, policy: Policy, *, progress: bool = False) ->
     creators = found.incident_row
     plan_of = d.plan[creators]
     salt = _plan_salt(d.plan_names)
-    event_ids = alarms["event_id"].iloc[creators].to_numpy(dtype=object)
+    event_ids = alarms["event_id"].iloc[creators].reset_index(drop=True)
     ids = hex_ids(event_ids, salt[plan_of] if k else np.zeros(0, np.uint64))
     names = np.asarray(d.plan_names, dtype=object)[plan_of] if k else np.zeros(0, dtype=object)
     arns = np.asarray([f"arn:aws:ssm-incidents::{DEFAULT_ACCOUNT_ID}:incident-record/{p}/{i}" for p, i in zip(names.tolist(), ids)], dtype=object)
@@ -237,7 +264,7 @@ def run_fast(alarms: pd.DataFrame, policy: Policy, *, progress: bool = False) ->
             "alarm_names": pd.Series(alarm_names, dtype=object),
         }
     )
-    incidents = incidents.iloc[creation_order(found.created_ns // 10**6, arns)].reset_index(drop=True)
+    incidents = incident_table(incidents, order=creation_order(found.created_ns // 10**6, arns))
     done = Outcomes(found.outcome, found.reason, found.incident, arns, dedupe, errors)
     events, explain = event_table(alarms, d, done)
     return ReplayResult(events=events, incidents=incidents, engine="fast", policy_name=policy.name,

@@ -10,7 +10,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from ..policy import Policy
 from .decisions import Decisions, column_codes
@@ -97,10 +96,11 @@ def short_id(arn: str) -> str:
 
 
 def text_column(vocabulary: Sequence[str] | np.ndarray, codes: np.ndarray, index: pd.Index) -> pd.Series:
-    """A ``string`` column from codes into a vocabulary (-1: "")."""
-    values = pa.array(list(vocabulary) + [""], type=pa.string())
-    codes = np.where(codes < 0, len(values) - 1, codes)
-    return pd.Series(pd.arrays.ArrowStringArray(values.take(pa.array(codes, type=pa.int64()))), index=index)
+    """A categorical text column from codes into a vocabulary (-1: ""); repeated texts cost one string each."""
+    texts = np.asarray([*list(vocabulary), ""], dtype=object)
+    remap, categories = pd.factorize(texts)
+    codes = remap[np.where(codes < 0, len(texts) - 1, codes)]
+    return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=object)), index=index)
 
 
 @dataclass
@@ -172,50 +172,55 @@ def event_table(alarms: pd.DataFrame, decisions: Decisions, done: Outcomes) -> t
 
 
 def _explanations(events: pd.DataFrame, decisions: Decisions, done: Outcomes) -> pd.Series:
-    """One sentence per row: why it had its outcome."""
-    index = events.index
+    """One sentence per row: why it had its outcome (built per distinct input where rows share one)."""
+    n = len(events)
     outcome = done.outcome
-    route = pd.Series(np.append(np.asarray(decisions.route_names, dtype=object), "")[decisions.route], index=index, dtype="string")
-    plan = pd.Series(np.append(np.asarray(decisions.plan_names, dtype=object), "")[decisions.plan], index=index, dtype="string")
-    note = pd.Series(decisions.notes(), index=index, dtype="string")
-    codes = events["error_code"]
-    token = events["client_token"]
-    dedupe = events["dedupe_string"]
-    shorts = np.asarray([short_id(str(arn)) for arn in done.incident_arns] + [""], dtype=object)
-    short = pd.Series(shorts[np.where(done.incident < 0, len(shorts) - 1, done.incident)], index=index, dtype="string")
-    messages = np.full(len(index), "", dtype=object)
-    for position, (_, message) in done.errors.items():
-        messages[position] = message
-    message = pd.Series(messages, index=index, dtype="string")
-    lead = "Entered ALARM; " + route.where(route == "", "route '" + route + "'").replace("", "the policy's default for unmatched alarms") + " sent it to " + plan
-    explanation = pd.Series("", index=index, dtype="string")
-    ignored = outcome == IGNORED
-    capitalised = note.str.slice(0, 1).str.upper() + note.str.slice(1) + "."
-    explanation[ignored] = capitalised.where(note != "", "Started nothing.")[ignored]
+    out = np.full(n, "", dtype=object)
+    note_codes, note_texts = decisions.note_codes()
+    notes = np.asarray(note_texts, dtype=object)
     failed = decisions.failed
-    explanation[failed] = ("Not sent: " + note + ".")[failed]
-    rejected = (outcome == REJECTED) & ~failed
-    explanation[rejected] = (lead + ", and StartIncident answered " + codes + ": " + message)[rejected]
-    gave_up = outcome == FAILED
-    explanation[gave_up] = (
-        lead + ", but StartIncident kept answering " + codes + " until the retries ran out (" + message
-        + "), so this trigger opened and fed no incident."
-    )[gave_up]
-    created = outcome == CREATED
-    explanation[created] = (lead + "; no OPEN incident had its dedupe string '" + dedupe + "', so a new incident (" + short + ") was created.")[created]
-    by_token = (outcome == DEDUPLICATED) & (done.reason == BY_TOKEN)
-    explanation[by_token] = (
-        lead + "; its clientToken '" + token + "' had already started incident " + short + ", so StartIncident returned that incident again."
-    )[by_token]
-    by_string = (outcome == DEDUPLICATED) & (done.reason == BY_DEDUPE_STRING)
-    explanation[by_string] = (
-        lead + "; incident " + short + " was still OPEN with the same dedupe string '" + dedupe + "', so it was deduplicated into it."
-    )[by_string]
-    return explanation
+    ignored = outcome == IGNORED
+    said = np.asarray([(t[:1].upper() + t[1:] + ".") if t else "Started nothing." for t in note_texts], dtype=object)
+    out[ignored] = said[note_codes[ignored]]
+    out[failed] = np.asarray([f"Not sent: {t}." for t in note_texts], dtype=object)[note_codes[failed]]
+    del notes
+    # "Entered ALARM; route 'r' sent it to p", per (route, plan)
+    routes = [*[f"route '{name}'" for name in decisions.route_names], "the policy's default for unmatched alarms"]
+    plans = [*decisions.plan_names, ""]
+    leads: dict[tuple[int, int], str] = {}
+
+    def lead(position: int) -> str:
+        key = (int(decisions.route[position]), int(decisions.plan[position]))
+        if key not in leads:
+            leads[key] = f"Entered ALARM; {routes[key[0]]} sent it to {plans[key[1]]}"
+        return leads[key]
+
+    shorts = [short_id(str(arn)) for arn in done.incident_arns]
+    dedupe = done.dedupe_strings
+    for position in np.flatnonzero((outcome == REJECTED) & ~failed).tolist():
+        code, message = done.errors.get(position, ("", ""))
+        out[position] = f"{lead(position)}, and StartIncident answered {code}: {message}"
+    for position in np.flatnonzero(outcome == FAILED).tolist():
+        code, message = done.errors.get(position, ("", ""))
+        out[position] = (f"{lead(position)}, but StartIncident kept answering {code} until the retries ran out ({message}), "
+                         "so this trigger opened and fed no incident.")
+    incident = done.incident
+    rows = np.flatnonzero(outcome == CREATED)
+    out[rows] = [f"{lead(p)}; no OPEN incident had its dedupe string '{dedupe[i]}', so a new incident ({shorts[i]}) was created."
+                 for p, i in zip(rows.tolist(), incident[rows].tolist())]
+    tokens = np.append(decisions.token_texts(), "")
+    rows = np.flatnonzero((outcome == DEDUPLICATED) & (done.reason == BY_TOKEN))
+    out[rows] = [f"{lead(p)}; its clientToken '{tokens[t]}' had already started incident {shorts[i]}, so StartIncident returned that incident again."
+                 for p, i, t in zip(rows.tolist(), incident[rows].tolist(), decisions.token[rows].tolist())]
+    rows = np.flatnonzero((outcome == DEDUPLICATED) & (done.reason == BY_DEDUPE_STRING))
+    out[rows] = [f"{lead(p)}; incident {shorts[i]} was still OPEN with the same dedupe string '{dedupe[i]}', so it was deduplicated into it."
+                 for p, i in zip(rows.tolist(), incident[rows].tolist())]
+    return pd.Series(out, index=events.index, dtype="string")
 
 
-def incident_table(rows: list[dict[str, Any]] | pd.DataFrame) -> pd.DataFrame:
-    """The incidents table (from one dict per incident, or columns), with the documented columns and dtypes."""
+def incident_table(rows: list[dict[str, Any]] | pd.DataFrame, order: np.ndarray | None = None) -> pd.DataFrame:
+    """The incidents table (from one dict per incident, or columns), with the documented columns and dtypes,
+    sorted by creation time and ARN (or in the given ``order`` of positions, already so sorted)."""
     table = rows[list(INCIDENT_COLUMNS)].copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows, columns=list(INCIDENT_COLUMNS))
     for column in ("creation_time", "resolved_time"):
         table[column] = pd.to_datetime(table[column], utc=True).astype("datetime64[ns, UTC]")
@@ -223,6 +228,8 @@ def incident_table(rows: list[dict[str, Any]] | pd.DataFrame) -> pd.DataFrame:
     table["trigger_count"] = table["trigger_count"].astype("int64")
     for column in ("incident_arn", "response_plan", "title", "status", "dedupe_string", "alarm_names"):
         table[column] = table[column].astype(object)
+    if order is not None:
+        return table.iloc[order].reset_index(drop=True)
     return table.sort_values(["creation_time", "incident_arn"], kind="stable", ignore_index=True)
 
 
