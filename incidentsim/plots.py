@@ -108,6 +108,22 @@ class _Display:
             self.plot()
         return self.to_png()
 
+    def _restack(self, data: pd.DataFrame, bars: dict[Any, Any]) -> None:
+        """Set the heights of drawn stacked bars from ``data`` (the same periods), in place."""
+        if not data.index.equals(self.data.index):
+            raise ValueError("update() takes the same periods as the drawn data; plot() again for others")
+        self.data = data
+        bottom = np.zeros(len(data))
+        for key, container in bars.items():
+            values = data[key].to_numpy() if key in data.columns else np.zeros(len(data))
+            for rectangle, height, base in zip(container, values, bottom):
+                rectangle.set_height(height)
+                rectangle.set_y(base)
+            bottom = bottom + values
+        if self.ax_ is not None:
+            top = float(bottom.max()) if len(bottom) else 0.0
+            self.ax_.set_ylim(0, top * 1.05 if top > 0 else 1)
+
     def to_png(self, dpi: int = 110) -> bytes:
         """The drawn figure as PNG bytes (drawing it first if needed)."""
         if self.figure_ is None:
@@ -151,6 +167,11 @@ class TriggerVolumeDisplay(_Display):
         self.ax_, self.figure_ = ax, ax.figure
         return self
 
+    def update(self, data: pd.DataFrame) -> TriggerVolumeDisplay:
+        """Redraw the bars in place from new counts over the same periods (as :func:`~incidentsim.analysis.trigger_volume`)."""
+        self._restack(data, self.bars_)
+        return self
+
 
 @dataclass
 class ImpactDisplay(_Display):
@@ -181,6 +202,11 @@ class ImpactDisplay(_Display):
         _legend_above(ax, 5)
         _dates(ax)
         self.ax_, self.figure_ = ax, ax.figure
+        return self
+
+    def update(self, data: pd.DataFrame) -> ImpactDisplay:
+        """Redraw the bars in place from new counts over the same periods (as :func:`~incidentsim.analysis.incidents_by_impact`)."""
+        self._restack(data, self.bars_)
         return self
 
 

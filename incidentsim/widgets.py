@@ -2,10 +2,12 @@
 
 :class:`TuningPanel` composes the pure parts of incidentsim: the policy, the fast
 replay engine (same answers as the emulator, without a call per event), the
-analysis functions and the Display objects.  Every control change replays the
-history (debounced, so a slider drag does not queue a hundred replays) and
-redraws the plots and headline figures; a title box previews the titles its
-template would give over the whole history, with errors shown inline.
+analysis functions and the Display objects.  It keeps a
+:class:`~incidentsim.replay.incremental.TuningReplay`: a control change (debounced,
+so a slider drag does not queue a hundred replays) re-decides only what it touched,
+scans again only when outcomes can change, and redraws the headline and the bars in
+place from counts; a title box previews the titles its template would give over the
+whole history, with errors shown inline.
 
 :class:`BacktestPanel` does the same for a proposed CloudWatch alarm on a metric
 series: threshold, datapoints to alarm, evaluation periods, statistic, missing
@@ -42,11 +44,11 @@ import ipywidgets as w
 import numpy as np
 import pandas as pd
 
-from . import analysis
 from .backtest import Backtest, backtest, sweep
 from .datasets.evaluation import TREAT_MISSING_DATA, AlarmDefinition, AlarmDefinitionError, standard_statistics, threshold_operators
 from .policy import TITLE_LIMIT, ClientTokenStrategy, Policy, PolicyError, ResolveStrategy, Template, parse_duration
-from .replay import compare, replay
+from .replay import ReplayResult, compare, replay
+from .replay.incremental import TuningReplay
 
 PLAN_IMPACT = "plan's own"
 
@@ -101,8 +103,11 @@ class TuningPanel(_Panel):
         self.alarms = frame.reset_index(drop=True)
         self.start_policy = policy if isinstance(policy, Policy) else Policy.from_yaml(policy)
         self.policy = self.start_policy
-        self.start_result = replay(self.alarms, self.start_policy, engine="fast")
-        self.result = self.start_result
+        self.tuning = TuningReplay(self.alarms, self.start_policy)
+        self.start_incidents = self.tuning.headline()["incidents"]
+        self._start_result: ReplayResult | None = None
+        #: what the last update had to redo: "none", "tables", "scan" or "decide" (see TuningReplay.update)
+        self.last_change = "decide"
         self.debounce_s = debounce_s
         self.tz = tz
         self.updates = 0
@@ -110,6 +115,7 @@ class TuningPanel(_Panel):
         self.volume_display: Any = None
         self.impact_display: Any = None
         self.comparison_display: Any = None
+        self.figure_: Any = None
         self._build()
         self.update()
 
@@ -194,14 +200,25 @@ class TuningPanel(_Panel):
         )
         return self.start_policy.replace(routes=tuple(routes), client_token=token, resolve=resolve, name=f"{self.start_policy.name} (tuned)")
 
+    @property
+    def result(self) -> ReplayResult:
+        """The replay of the chosen dates under the controls' policy (its tables are built when first asked for)."""
+        return self.tuning.result()
+
+    @property
+    def start_result(self) -> ReplayResult:
+        """The replay of the whole history under the starting policy."""
+        if self._start_result is None:
+            self._start_result = replay(self.alarms, self.start_policy, engine="fast")
+        return self._start_result
+
     def history(self) -> pd.DataFrame:
         """The history within the chosen dates."""
-        first, last = self.dates.value
-        days = self.alarms["timestamp"].dt.date
-        return self.alarms[(days >= first) & (days <= last)].reset_index(drop=True)
+        lo, hi = self.tuning.rows_between(*self.dates.value)
+        return self.alarms.iloc[lo:hi].reset_index(drop=True)
 
     def update(self) -> None:
-        """Replay with the controls' policy and redraw everything (errors are shown, never raised)."""
+        """Replay what the change reaches and redraw (errors are shown, never raised)."""
         self._timer = None
         try:
             policy = self.current_policy()
@@ -210,8 +227,7 @@ class TuningPanel(_Panel):
             return
         self.message.value = ""
         self.policy = policy
-        history = self.history()
-        self.result = replay(history, policy, engine="fast")
+        self.last_change = self.tuning.update(policy, rows=self.tuning.rows_between(*self.dates.value))
         self.updates += 1
         self._previews()
         self._headline()
@@ -219,50 +235,53 @@ class TuningPanel(_Panel):
 
     def _previews(self) -> None:
         """Per route: what its titles look like over the history (routes sharing a plan share a preview)."""
-        events = self.result.events
         for route in self.policy.routes:
             controls = self.route_controls.get(route.name)
             if controls is None:
                 continue
-            mine = events[(events["outcome"] != "ignored") & (events["response_plan"] == route.plan)]
-            errors = mine.loc[mine["error_code"] == "TemplateError", "explanation"]
-            titles = mine.loc[mine["error_code"] != "TemplateError", "title"]
-            per_title = mine.groupby("title", observed=True)["alarm_arn"].nunique()
-            collisions = int((per_title > 1).sum())
-            long_titles = int((titles.str.len() >= TITLE_LIMIT).sum())
-            first = list(dict.fromkeys(titles.tolist()))[:5]
-            parts = [f"{titles.nunique():,} distinct titles over {len(mine):,} triggers; {collisions:,} shared by several alarms"]
-            if long_titles:
-                parts.append(f"{long_titles:,} at the 200-character limit")
+            preview = self.tuning.title_preview(str(route.plan))
+            parts = [f"{preview['distinct']:,} distinct titles over {preview['triggers']:,} triggers; "
+                     f"{preview['shared']:,} shared by several alarms"]
+            if preview["at_limit"]:
+                parts.append(f"{preview['at_limit']:,} at the {TITLE_LIMIT}-character limit")
             html_parts = ["<div style='font-size:0.9em'>" + html.escape("; ".join(parts)) + "</div>"]
-            html_parts += [f"<div style='font-family:monospace'>{html.escape(t)}</div>" for t in first]
-            if len(errors):
-                html_parts.append(f"<div style='color:#D55E00'>{len(errors):,} of these triggers were not sent. {html.escape(errors.iloc[0])}</div>")
+            html_parts += [f"<div style='font-family:monospace'>{html.escape(t)}</div>" for t in preview["first"]]
+            if preview["not_sent"]:
+                html_parts.append(f"<div style='color:#D55E00'>{preview['not_sent']:,} of these triggers were not sent. "
+                                  f"{html.escape('Not sent: ' + preview['first_error'] + '.')}</div>")
             controls["preview"].value = "".join(html_parts)
 
     def _headline(self) -> None:
-        figures = analysis.headline(self.result, tz=self.tz)
-        start = self.start_result.summary()
+        figures = self.tuning.headline(tz=self.tz)
         self.headline.value = (
-            f"<b>{figures['incidents']:,}</b> incidents (start: {start['created']:,}), "
+            f"<b>{figures['incidents']:,}</b> incidents (start: {self.start_incidents:,}), "
             f"dedup ratio <b>{figures['dedup_ratio']:.1%}</b>, {figures['off_hours_interruptions']:,} off-hours interruptions, "
             f"{figures['shifts_over_limit']:,} shifts over 2 incidents"
         )
 
     def _draw(self) -> None:
+        """Counts per day from the replay's arrays; the bars are updated in place while the days stay the same."""
         import matplotlib.pyplot as plt
         from IPython.display import display
 
         from .plots import ImpactDisplay, TriggerVolumeDisplay
 
-        figure, (top, bottom) = plt.subplots(2, 1, figsize=(10, 6), layout="constrained")
-        self.volume_display = TriggerVolumeDisplay.from_result(self.result, freq="1D").plot(ax=top)
-        self.impact_display = ImpactDisplay.from_result(self.result, freq="1D").plot(ax=bottom)
-        self.figure_ = figure
+        volume = self.tuning.trigger_volume("1D")
+        impact = self.tuning.incidents_by_impact("1D")
+        if self.volume_display is not None and self.volume_display.data.index.equals(volume.index):
+            self.volume_display.update(volume)
+            self.impact_display.update(impact)
+        else:
+            if self.volume_display is not None:
+                plt.close(self.figure_)
+            figure, (top, bottom) = plt.subplots(2, 1, figsize=(10, 6), layout="constrained")
+            self.volume_display = TriggerVolumeDisplay(data=volume, freq="1D").plot(ax=top)
+            self.impact_display = ImpactDisplay(data=impact, freq="1D").plot(ax=bottom)
+            self.figure_ = figure
+            plt.close(figure)  # shown through the output area, not pyplot's own display
         with self.plots:
             self.plots.clear_output(wait=True)
-            display(figure)
-        plt.close(figure)
+            display(self.figure_)
 
     # ------------------------------------------------------------------ buttons
 

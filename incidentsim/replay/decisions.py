@@ -344,14 +344,20 @@ class Decisions:
         codes, texts = self.note_codes()
         return np.asarray(texts, dtype=object)[codes]
 
+    def slice(self, lo: int, hi: int) -> Decisions:
+        """The decisions of the rows ``lo:hi``."""
+        if (lo, hi) == (0, len(self)):
+            return self
+        cut = {name: getattr(self, name)[lo:hi] for name in ("trigger", "route", "plan", "impact", "title", "token", "note", "cut_from")}
+        alarms = self.alarms.iloc[lo:hi]
+        columns = _Columns(alarms)
+        columns.cache = {name: (codes[lo:hi], texts) for name, (codes, texts) in self.columns.cache.items()}
+        return dataclasses.replace(self, alarms=alarms, columns=columns, errors={p - lo: m for p, m in self.errors.items() if lo <= p < hi},
+                                   _token_texts=self.token_texts(), **cut)
+
     def head(self, k: int) -> Decisions:
         """The decisions of the first ``k`` rows."""
-        if k >= len(self):
-            return self
-        cut = {name: getattr(self, name)[:k] for name in ("trigger", "route", "plan", "impact", "title", "token", "note", "cut_from")}
-        alarms = self.alarms.iloc[:k]
-        return dataclasses.replace(self, alarms=alarms, columns=_Columns(alarms), errors={p: m for p, m in self.errors.items() if p < k},
-                                   _token_texts=self.token_texts(), **cut)
+        return self.slice(0, min(k, len(self)))
 
     def frame(self) -> pd.DataFrame:
         """The decisions as text columns (:data:`DECISION_COLUMNS`), indexed like the AlarmFrame."""

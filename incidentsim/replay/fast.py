@@ -20,6 +20,7 @@ the wire applies (milliseconds, as epoch seconds).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numba
@@ -35,7 +36,7 @@ from ..policy import Policy
 from .decisions import Decisions, combine_codes, decide_codes
 from .result import ReplayResult
 from .codes import CALL, IGNORED, QUIET, REFUSED, REJECTED
-from .scan import scan
+from .scan import ScanResult, scan
 from .simulation import Outcomes, creation_order, event_table, fed_by, incident_table
 
 
@@ -199,73 +200,128 @@ class _Requests:
         return request
 
 
+@dataclass
+class Played:
+    """One scan over the rows ``lo:hi`` of a :class:`Prepared` replay, with the errors the service answered."""
+
+    lo: int
+    hi: int
+    found: ScanResult
+    errors: dict[int, tuple[str, str]]  # by position in the slice
+
+
+class Prepared:
+    """A history and a policy made ready for the scan: the decisions and the requests as codes.
+
+    :func:`run_fast` plays it once over every row; :class:`~incidentsim.replay.incremental.TuningReplay`
+    keeps it, changes the parts a control touched, and plays any date range of it.
+    """
+
+    def __init__(self, alarms: pd.DataFrame, policy: Policy, decisions: Decisions | None = None):
+        self.alarms = alarms
+        self.policy = policy
+        self.options = EmulatorOptions(**policy.emulator_options())
+        self.d = decisions if decisions is not None else decide_codes(alarms, policy)
+        self.requests = _Requests(alarms, self.d, self.options)
+        state_codes, states = self.d.columns.codes("state")
+        self.in_alarm = (states == "ALARM")[state_codes]
+        self.slot, self.keys = self.requests.slots()
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Recompute what depends on titles, impacts and tokens: refused requests and request identities."""
+        self.refused = self.requests.refused()
+        self.kind = np.where(self.d.trigger, CALL, QUIET).astype(np.int8)
+        if self.refused:
+            self.kind[list(self.refused)] = REFUSED
+        self.identity = self.requests.identities()
+
+    def play(self, lo: int = 0, hi: int | None = None) -> Played:
+        """Scan the rows ``lo:hi`` (a date range of the sorted history) under the policy's resolve strategy."""
+        hi = len(self.d) if hi is None else hi
+        d, policy, options = self.d, self.policy, self.options
+        part = slice(lo, hi)
+        outcome = np.full(hi - lo, IGNORED, dtype=np.int8)
+        outcome[d.failed[part]] = REJECTED
+        ttl = options.client_token_ttl_s
+        resolve = policy.resolve
+        found = scan(
+            self.requests.times[part], self.kind[part], d.token[part], self.identity[part], self.slot[part], self.requests.alarm[part],
+            self.in_alarm[part], outcome=outcome, ttl_ns=int(ttl * 10**9) if ttl is not None else None,
+            conflict=options.token_mismatch == "conflict",
+            strategy=resolve.strategy if resolve.strategy != "after" or resolve.after is not None else "never",
+            delay_ns=int(resolve.delay.total_seconds() * 10**9),
+            after_ns=int(resolve.after.total_seconds() * 10**9) if resolve.after is not None else 0,
+        )
+        errors = {position - lo: ("ValidationException", message) for position, message in self.refused.items() if lo <= position < hi}
+        tokens = d.token_texts()
+        kind = self.kind[part]
+        for position in np.flatnonzero((found.outcome == REJECTED) & (kind == CALL)).tolist():
+            errors[position] = ("ConflictException", token_conflict_message(str(tokens[d.token[lo + position]]), "StartIncident"))
+        return Played(lo, hi, found, errors)
+
+    def incidents(self, played: Played) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+        """The incidents table of a play, and the ARN and dedupe string of each incident number."""
+        d, found = self.d, played.found
+        alarms = self.alarms.iloc[played.lo : played.hi]
+        k = len(found.incident_row)
+        creators = found.incident_row + played.lo
+        plan_of = d.plan[creators]
+        salt = _plan_salt(d.plan_names)
+        event_ids = self.alarms["event_id"].iloc[creators].reset_index(drop=True)
+        ids = hex_ids(event_ids, salt[plan_of] if k else np.zeros(0, np.uint64))
+        names = np.asarray(d.plan_names, dtype=object)[plan_of] if k else np.zeros(0, dtype=object)
+        arns = np.asarray([f"arn:aws:ssm-incidents::{DEFAULT_ACCOUNT_ID}:incident-record/{p}/{i}" for p, i in zip(names.tolist(), ids)],
+                          dtype=object)
+        slot_of = self.slot[creators]
+        dedupe = np.asarray(self.keys + [""], dtype=object)[np.where(slot_of >= 0, slot_of, len(self.keys))]
+        own = slot_of < 0  # a dedupe string of the incident's own, which nothing else matches
+        if own.any():
+            dedupe[own] = hex_ids(event_ids[own], np.full(int(own.sum()), 0x5EED, dtype=np.uint64))
+        titles, impacts = self.incident_fields(creators)
+        counts, alarm_names = fed_by(alarms, found.outcome, found.incident, k)
+        ended = found.resolved_ns >= 0
+        table = pd.DataFrame(
+            {
+                "incident_arn": arns,
+                "response_plan": names,
+                "title": titles,
+                "impact": impacts,
+                "status": np.where(ended, "RESOLVED", "OPEN").astype(object),
+                "creation_time": _wire_times(found.created_ns),
+                "resolved_time": _wire_times(found.resolved_ns, missing=~ended),
+                "trigger_count": counts,
+                "dedupe_string": dedupe,
+                "alarm_names": pd.Series(alarm_names, dtype=object),
+            }
+        )
+        return incident_table(table, order=creation_order(found.created_ns // 10**6, arns)), arns, dedupe
+
+    def incident_fields(self, creators: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Title and impact of the incidents created by these rows: the request's, else the plan's (rules.incident_*)."""
+        d = self.d
+        plans = self.policy.plans
+        plan_of = d.plan[creators]
+        plan_titles = np.asarray([plans[p].title for p in d.plan_names] + [""], dtype=object)
+        plan_impacts = np.asarray([plans[p].impact for p in d.plan_names] + [0], dtype=np.int64)
+        title_of = d.title[creators]
+        titles = np.where(title_of >= 0, np.asarray([*d.titles, ""], dtype=object)[title_of], plan_titles[plan_of])
+        impact_of = d.impact[creators]
+        impacts = np.where(impact_of != 0, impact_of, plan_impacts[plan_of]).astype(np.int64)
+        return titles.astype(object), impacts
+
+    def result(self, played: Played) -> ReplayResult:
+        """The ReplayResult of a play: the incidents table now, the events table's sentences when first read."""
+        incidents, arns, dedupe = self.incidents(played)
+        found = played.found
+        done = Outcomes(found.outcome, found.reason, found.incident, arns, dedupe, played.errors)
+        d = self.d if (played.lo, played.hi) == (0, len(self.d)) else self.d.slice(played.lo, played.hi)
+        events, explain = event_table(self.alarms.iloc[played.lo : played.hi], d, done)
+        return ReplayResult(events=events, incidents=incidents, engine="fast", policy_name=self.policy.name,
+                            meta={"emulator": "none (fast engine)"}, explain=explain)
+
+
 def run_fast(alarms: pd.DataFrame, policy: Policy, *, progress: bool = False) -> ReplayResult:
     """Replay ``alarms`` under ``policy`` without service calls; see :func:`incidentsim.replay`."""
-    options = EmulatorOptions(**policy.emulator_options())
-    d = decide_codes(alarms, policy)
-    requests = _Requests(alarms, d, options)
-    n = len(alarms)
-    refused = requests.refused()
-    kind = np.where(d.trigger, CALL, QUIET).astype(np.int8)
-    outcome = np.full(n, IGNORED, dtype=np.int8)
-    outcome[d.failed] = REJECTED
-    if refused:
-        kind[list(refused)] = REFUSED
-    slot, keys = requests.slots()
-    state_codes, states = d.columns.codes("state")
-    ttl = options.client_token_ttl_s
-    delay = int(policy.resolve.delay.total_seconds() * 10**9)
-    after = int(policy.resolve.after.total_seconds() * 10**9) if policy.resolve.after is not None else 0
-    found = scan(
-        requests.times, kind, d.token, requests.identities(), slot, requests.alarm, (states == "ALARM")[state_codes],
-        outcome=outcome, ttl_ns=int(ttl * 10**9) if ttl is not None else None, conflict=options.token_mismatch == "conflict",
-        strategy=policy.resolve.strategy if policy.resolve.strategy != "after" or policy.resolve.after is not None else "never",
-        delay_ns=delay, after_ns=after,
-    )
-    errors = {position: ("ValidationException", message) for position, message in refused.items()}
-    tokens = d.token_texts()
-    for position in np.flatnonzero((found.outcome == REJECTED) & (kind == CALL)).tolist():
-        errors[position] = ("ConflictException", token_conflict_message(str(tokens[d.token[position]]), "StartIncident"))
-
-    # the incidents, from the scan's arrays
-    k = len(found.incident_row)
-    creators = found.incident_row
-    plan_of = d.plan[creators]
-    salt = _plan_salt(d.plan_names)
-    event_ids = alarms["event_id"].iloc[creators].reset_index(drop=True)
-    ids = hex_ids(event_ids, salt[plan_of] if k else np.zeros(0, np.uint64))
-    names = np.asarray(d.plan_names, dtype=object)[plan_of] if k else np.zeros(0, dtype=object)
-    arns = np.asarray([f"arn:aws:ssm-incidents::{DEFAULT_ACCOUNT_ID}:incident-record/{p}/{i}" for p, i in zip(names.tolist(), ids)], dtype=object)
-    slot_of = slot[creators]
-    dedupe = np.asarray(keys + [""], dtype=object)[np.where(slot_of >= 0, slot_of, len(keys))]
-    own = slot_of < 0  # a dedupe string of the incident's own, which nothing else matches
-    if own.any():
-        dedupe[own] = hex_ids(event_ids[own], np.full(int(own.sum()), 0x5EED, dtype=np.uint64))
-    plans = policy.plans
-    plan_titles = np.asarray([plans[p].title for p in d.plan_names], dtype=object)
-    plan_impacts = np.asarray([plans[p].impact for p in d.plan_names], dtype=np.int64)
-    title_of = d.title[creators]
-    titles = np.where(title_of >= 0, np.append(np.asarray(d.titles, dtype=object), "")[title_of], plan_titles[plan_of] if k else "")
-    impact_of = d.impact[creators]
-    impacts = np.where(impact_of != 0, impact_of, plan_impacts[plan_of] if k else 0)
-    counts, alarm_names = fed_by(alarms, found.outcome, found.incident, k)
-    ended = found.resolved_ns >= 0
-    incidents = pd.DataFrame(
-        {
-            "incident_arn": arns,
-            "response_plan": names,
-            "title": titles.astype(object),
-            "impact": impacts.astype(np.int64),
-            "status": np.where(ended, "RESOLVED", "OPEN").astype(object),
-            "creation_time": _wire_times(found.created_ns),
-            "resolved_time": _wire_times(found.resolved_ns, missing=~ended),
-            "trigger_count": counts,
-            "dedupe_string": dedupe,
-            "alarm_names": pd.Series(alarm_names, dtype=object),
-        }
-    )
-    incidents = incident_table(incidents, order=creation_order(found.created_ns // 10**6, arns))
-    done = Outcomes(found.outcome, found.reason, found.incident, arns, dedupe, errors)
-    events, explain = event_table(alarms, d, done)
-    return ReplayResult(events=events, incidents=incidents, engine="fast", policy_name=policy.name,
-                        meta={"emulator": "none (fast engine)"}, explain=explain)
+    prepared = Prepared(alarms, policy)
+    return prepared.result(prepared.play())

@@ -98,9 +98,11 @@ def short_id(arn: str) -> str:
 def text_column(vocabulary: Sequence[str] | np.ndarray, codes: np.ndarray, index: pd.Index) -> pd.Series:
     """A categorical text column from codes into a vocabulary (-1: ""); repeated texts cost one string each."""
     texts = np.asarray([*list(vocabulary), ""], dtype=object)
-    remap, categories = pd.factorize(texts)
-    codes = remap[np.where(codes < 0, len(texts) - 1, codes)]
-    return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=object)), index=index)
+    remap, distinct = pd.factorize(texts)
+    # categories in order of first appearance: the same rows give the same column, however it was computed
+    codes, used = pd.factorize(remap[np.where(codes < 0, len(texts) - 1, codes)])
+    categories = pd.Index(np.asarray(distinct, dtype=object)[used], dtype=object)
+    return pd.Series(pd.Categorical.from_codes(codes, categories=categories), index=index)
 
 
 @dataclass

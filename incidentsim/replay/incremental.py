@@ -1,0 +1,311 @@
+"""A replay kept for tuning: change the policy or the date range, and redo only what the change reaches.
+
+:class:`TuningReplay` holds the decided codes of the whole history and the last scan.
+A change of one route's impact or title re-decides only that route's rows, and the
+scan runs again only when outcomes can change: a refused request appears or goes
+(a title over the limit), a clientToken shared by several rows now stands for a
+different request, or the route, token, resolve or service settings changed.  A date
+range is a slice of the sorted rows.  The figures a tuning panel shows (triggers per
+period by outcome, incidents per period by impact, the headline, the title previews)
+are counted from the arrays; the full :class:`~incidentsim.replay.result.ReplayResult`
+is built only when :meth:`TuningReplay.result` is asked for.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..analysis import interruptions, shift_summary
+from ..analysis._common import FREQS, IMPACTS, floor_to, period_index
+from ..policy import TITLE_LIMIT, Policy
+from .codes import CREATED, DEDUPLICATED, IGNORED
+from .decisions import NOTE_NONE, NOTE_TITLE_CUT, render_codes
+from .fast import Played, Prepared, _wire_times
+from .result import OUTCOMES, ReplayResult
+
+
+def _routes_differ_only_in_tuning(old: Policy, new: Policy) -> list[int] | None:
+    """Indices of routes whose impact, impact rules or title changed, when nothing else did; else None."""
+    if len(old.routes) != len(new.routes):
+        return None
+    if dataclasses.replace(old, routes=new.routes, name=new.name) != new:
+        return None
+    changed = []
+    for k, (a, b) in enumerate(zip(old.routes, new.routes)):
+        if dataclasses.replace(a, impact=b.impact, impact_rules=b.impact_rules, title=b.title) != b:
+            return None
+        if a != b:
+            changed.append(k)
+    return changed
+
+
+class TuningReplay:
+    """The fast replay of one history, kept between policy changes.
+
+    Parameters
+    ----------
+    alarms : AlarmFrame
+        Sorted by time (as :func:`~incidentsim.datasets.schema.validate_alarm_frame` leaves it).
+    policy : Policy
+
+    Attributes
+    ----------
+    scans, decides : int
+        How many times the scan ran and the whole history was decided: a change that needs
+        neither only rebuilds the tables.
+
+    Examples
+    --------
+    >>> import incidentsim
+    >>> alarms = incidentsim.load_alarms("data/alarm-events.jsonl").alarms
+    >>> policy = incidentsim.Policy.from_yaml("data/sample-policy.yaml")
+    >>> tuning = TuningReplay(alarms, policy)
+    >>> route = next(r for r in policy.routes if r.name == "payments")
+    >>> tuned = policy.replace(routes=tuple(dataclasses.replace(r, impact=3) if r is route else r for r in policy.routes))
+    >>> tuning.update(tuned)
+    'tables'
+    >>> tuning.result().summary() == incidentsim.replay(alarms, tuned, engine="fast").summary()
+    True
+    """
+
+    def __init__(self, alarms: pd.DataFrame, policy: Policy):
+        self.alarms = alarms
+        self.times = alarms["timestamp"].astype("datetime64[ns, UTC]").astype("int64").to_numpy()
+        self.scans = 0
+        self.decides = 0
+        self.lo, self.hi = 0, len(alarms)
+        self._decide(policy)
+        self._periods: dict[str, tuple[pd.DatetimeIndex, np.ndarray]] = {}
+
+    # ------------------------------------------------------------------ changes
+
+    def _decide(self, policy: Policy) -> None:
+        self.policy = policy
+        self.prepared = Prepared(self.alarms, policy)
+        self.decides += 1
+        self._play()
+
+    def _play(self) -> None:
+        self.played: Played = self.prepared.play(self.lo, self.hi)
+        self.scans += 1
+        self._result: ReplayResult | None = None
+
+    def select(self, lo: int, hi: int) -> None:
+        """Replay only the rows ``lo:hi`` (see :meth:`rows_between`)."""
+        lo, hi = max(0, int(lo)), min(len(self.alarms), int(hi))
+        if (lo, hi) != (self.lo, self.hi):
+            self.lo, self.hi = lo, max(lo, hi)
+            self._play()
+
+    def rows_between(self, first: Any, last: Any) -> tuple[int, int]:
+        """The rows from the day ``first`` to the day ``last`` (dates, UTC), both included."""
+        start = pd.Timestamp(first, tz="UTC").value if pd.Timestamp(first).tzinfo is None else pd.Timestamp(first).value
+        end = (pd.Timestamp(last, tz="UTC") if pd.Timestamp(last).tzinfo is None else pd.Timestamp(last)) + pd.Timedelta(days=1)
+        return int(np.searchsorted(self.times, start, "left")), int(np.searchsorted(self.times, end.value, "left"))
+
+    def update(self, policy: Policy, rows: tuple[int, int] | None = None) -> str:
+        """Take a new policy (and the rows ``lo, hi`` to replay, see :meth:`rows_between`); returns what had
+        to be redone: "none", "tables", "scan" or "decide"."""
+        if rows is not None and tuple(rows) != (self.lo, self.hi):
+            lo, hi = max(0, int(rows[0])), min(len(self.alarms), int(rows[1]))
+            self.lo, self.hi = lo, max(lo, hi)
+            done = self._update(policy)
+            if done in ("none", "tables"):
+                self._play()
+                return "scan"
+            return done
+        return self._update(policy)
+
+    def _update(self, policy: Policy) -> str:
+        if policy == self.policy:
+            return "none"
+        changed = _routes_differ_only_in_tuning(self.policy, policy)
+        if changed is None:
+            resolve_only = dataclasses.replace(self.policy, resolve=policy.resolve, name=policy.name) == policy
+            if resolve_only:
+                self.policy = policy
+                self.prepared.policy = policy
+                self._play()
+                return "scan"
+            self._decide(policy)
+            return "decide"
+        d = self.prepared.d
+        before_failed = d.failed.copy()
+        for k in changed:
+            if not self._retune(k, policy):
+                self._decide(policy)
+                return "decide"
+        if not np.array_equal(d.failed, before_failed):
+            self._decide(policy)
+            return "decide"
+        self.policy = policy
+        self.prepared.policy = policy
+        old_refused, old_identity = self.prepared.refused, self.prepared.identity
+        self.prepared.refresh()
+        # outcomes change only when a refusal appears or goes, or requests sharing a token now differ
+        if self.prepared.refused != old_refused or not np.array_equal(self.prepared.identity, old_identity):
+            self._play()
+            return "scan"
+        self._result = None
+        return "tables"
+
+    def _retune(self, k: int, policy: Policy) -> bool:
+        """Re-decide the impact and title of route ``k``'s rows; False when a template error appears or goes."""
+        d = self.prepared.d
+        route = policy.routes[k]
+        if route.ignore:
+            return True
+        rows = np.flatnonzero(d.route == k)
+        if not len(rows):
+            return True
+        mask = np.zeros(len(d), dtype=bool)
+        mask[rows] = True
+        d.impact[rows] = route.impact or 0
+        for rule in reversed(route.impact_rules):  # the first rule that holds wins
+            d.impact[mask & d.columns.mask(rule.when)] = rule.impact
+        had_errors = bool(d.failed[rows].any()) if d.errors else False
+        if route.title is None:
+            if had_errors:
+                return False
+            d.title[rows] = -1
+            d.note[rows] = NOTE_NONE
+            d.cut_from[rows] = 0
+            self._compact_titles()
+            return True
+        rendered = render_codes(route.title, d.columns, rows, d.plan, d.plan_names)
+        if rendered.problems or had_errors:
+            return False
+        titles = {text: code for code, text in enumerate(d.titles)}
+        remap = np.empty(len(rendered.texts), dtype=np.int64)
+        d.note[rows] = NOTE_NONE
+        d.cut_from[rows] = 0
+        for code, text in enumerate(rendered.texts):
+            if len(text) > TITLE_LIMIT and policy.title_overflow == "truncate":
+                long_rows = rows[rendered.codes == code]
+                d.note[long_rows] = NOTE_TITLE_CUT
+                d.cut_from[long_rows] = len(text)
+                text = text[: TITLE_LIMIT - 1] + "\u2026"
+            remap[code] = -1 if text == "" else titles.setdefault(text, len(titles))
+        d.titles = list(titles)
+        d.title[rows] = remap[rendered.codes]
+        self._compact_titles()
+        return True
+
+    def _compact_titles(self) -> None:
+        """Drop titles no row uses any more, so the vocabulary stays the titles in use."""
+        d = self.prepared.d
+        used = np.unique(d.title[d.title >= 0])
+        if len(used) == len(d.titles):
+            return
+        remap = np.full(len(d.titles), -1, dtype=np.int64)
+        remap[used] = np.arange(len(used))
+        d.title = np.where(d.title >= 0, remap[np.maximum(d.title, 0)], -1)
+        d.titles = [d.titles[k] for k in used.tolist()]
+
+    # ------------------------------------------------------------------ what a panel shows
+
+    def result(self) -> ReplayResult:
+        """The full result of the current policy over the selected rows (built once per change)."""
+        if self._result is None:
+            self._result = self.prepared.result(self.played)
+        return self._result
+
+    def _period_codes(self, freq: str) -> tuple[pd.DatetimeIndex, np.ndarray]:
+        if freq not in self._periods:
+            floored = floor_to(pd.Series(self.alarms["timestamp"].astype("datetime64[ns, UTC]")), freq)
+            index = period_index((floored.iloc[0], floored.iloc[-1]) if len(floored) else None, freq)
+            self._periods[freq] = (index, np.searchsorted(index.asi8, floored.astype("int64").to_numpy()))
+        return self._periods[freq]
+
+    def _window(self, freq: str) -> tuple[pd.DatetimeIndex, np.ndarray, int]:
+        if freq not in FREQS:
+            raise ValueError(f"The 'freq' parameter of TuningReplay must be one of {{{', '.join(FREQS)}}}. Got {freq!r} instead.")
+        index, codes = self._period_codes(freq)
+        part = codes[self.lo : self.hi]
+        if not len(part):
+            return index[:0], part, 0
+        first = int(part[0])
+        return index[first : int(part[-1]) + 1], part - first, first
+
+    def trigger_volume(self, freq: str = "1D") -> pd.DataFrame:
+        """As :func:`incidentsim.analysis.trigger_volume` on :meth:`result`, counted from the scan's codes."""
+        index, periods, _ = self._window(freq)
+        counts = np.bincount(periods * len(OUTCOMES) + self.played.found.outcome, minlength=len(index) * len(OUTCOMES))
+        return pd.DataFrame(counts.reshape(len(index), len(OUTCOMES)).astype("int64"), index=index,
+                            columns=pd.Index(list(OUTCOMES), name="outcome"))
+
+    def _created(self) -> tuple[np.ndarray, np.ndarray]:
+        """Rows (in the whole history) that created an incident, and each incident's impact."""
+        creators = self.played.found.incident_row + self.lo
+        return creators, self.prepared.incident_fields(creators)[1]
+
+    def incidents_by_impact(self, freq: str = "1D") -> pd.DataFrame:
+        """As :func:`incidentsim.analysis.incidents_by_impact` on :meth:`result`, counted from the scan's codes."""
+        index, periods, _ = self._window(freq)
+        creators, impacts = self._created()
+        counts = np.bincount(periods[creators - self.lo] * 5 + (impacts - 1), minlength=len(index) * 5)
+        return pd.DataFrame(counts.reshape(len(index), 5).astype("int64"), index=index, columns=pd.Index(list(IMPACTS), name="impact"))
+
+    def headline(self, tz: str = "UTC") -> dict[str, Any]:
+        """As :func:`incidentsim.analysis.headline` on :meth:`result`, from the scan's arrays."""
+        outcome = self.played.found.outcome
+        counts = np.bincount(outcome, minlength=len(OUTCOMES))
+        created, deduplicated = int(counts[CREATED]), int(counts[DEDUPLICATED])
+        creators, impacts = self._created()
+        incidents = pd.DataFrame({"creation_time": _wire_times(self.played.found.created_ns), "impact": impacts})
+        span = self.alarms["timestamp"].iloc[[self.lo, self.hi - 1]] if self.hi > self.lo else self.alarms["timestamp"].iloc[:0]
+        light = SimpleNamespace(events=pd.DataFrame({"timestamp": span.to_numpy()}), incidents=incidents)
+        away = interruptions(light, tz=tz).set_index("category")["incidents"]
+        shifts = shift_summary(light, tz=tz)
+        mix = np.bincount(impacts - 1, minlength=5) if len(impacts) else np.zeros(5, dtype=np.int64)
+        return {
+            "events": int(self.hi - self.lo),
+            "triggers": int(len(outcome) - counts[IGNORED]),
+            "incidents": created,
+            "dedup_ratio": round(deduplicated / (created + deduplicated), 4) if created + deduplicated else 0.0,
+            "incidents_by_impact": {level: int(mix[level - 1]) for level in range(1, 6)},
+            "off_hours_interruptions": int(away["off_hours"] + away["sleep_hours"]),
+            "shifts_over_limit": int(shifts.loc[0, "shifts_over_limit"]) if len(shifts) else 0,
+        }
+
+    def title_preview(self, plan: str, shown: int = 5) -> dict[str, Any]:
+        """What the titles of the triggers sent to ``plan`` look like over the selected rows.
+
+        Returns ``triggers``, ``distinct`` titles, ``shared`` (titles that several alarms
+        share), ``at_limit`` (titles of the API's maximum length), the first ``shown``
+        titles in order of appearance, and ``not_sent`` with the first template error.
+        """
+        d = self.prepared.d
+        part = slice(self.lo, self.hi)
+        code = d.plan_names.index(plan) if plan in d.plan_names else -2
+        mine = (d.plan[part] == code) & (self.played.found.outcome != IGNORED)
+        failed = d.failed[part] & mine
+        sent = mine & ~failed
+        plans = self.policy.plans
+        own = len(d.titles) + np.maximum(d.plan[part], 0)
+        titles = np.where(d.title[part] >= 0, d.title[part], own)[sent]
+        vocabulary = [*d.titles, *[plans[p].title for p in d.plan_names]]
+        alarms = self.prepared.requests.alarm[part][sent]
+        distinct, first = np.unique(titles, return_index=True)
+        pairs = np.unique(titles * (int(alarms.max()) + 1 if len(alarms) else 1) + alarms)
+        per_title = np.bincount(pairs // (int(alarms.max()) + 1 if len(alarms) else 1))
+        lengths = np.asarray([len(vocabulary[c]) for c in distinct.tolist()], dtype=np.int64)
+        counts = np.bincount(np.searchsorted(distinct, titles), minlength=len(distinct)) if len(titles) else np.zeros(0, np.int64)
+        problems = [d.errors[p] for p in (np.flatnonzero(failed) + self.lo).tolist()[:1]]
+        return {
+            "triggers": int(mine.sum()),
+            "distinct": int(len(distinct)),
+            "shared": int((per_title > 1).sum()),
+            "at_limit": int(counts[lengths >= TITLE_LIMIT].sum()),
+            "first": [vocabulary[c] for c in distinct[np.argsort(first, kind="stable")][:shown].tolist()],
+            "not_sent": int(failed.sum()),
+            "first_error": problems[0] if problems else "",
+        }
+
+
+__all__ = ["TuningReplay"]
