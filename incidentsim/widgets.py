@@ -277,6 +277,8 @@ class TuningPanel(_Panel):
             figure, (top, bottom) = plt.subplots(2, 1, figsize=(10, 6), layout="constrained")
             self.volume_display = TriggerVolumeDisplay(data=volume, freq="1D").plot(ax=top)
             self.impact_display = ImpactDisplay(data=impact, freq="1D").plot(ax=bottom)
+            figure.canvas.draw()
+            figure.set_layout_engine("none")  # placed once; an update only restacks the bars, so the layout is not solved again
             self.figure_ = figure
             plt.close(figure)  # shown through the output area, not pyplot's own display
         with self.plots:

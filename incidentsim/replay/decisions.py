@@ -279,7 +279,8 @@ class Decisions:
     token: np.ndarray
     note: np.ndarray
     errors: dict[int, str]
-    _token_texts: Any = None  # a list, or a function that makes it
+    _token_texts: Any = None  # a list, a Series, or a function that makes them
+    _token_lengths: np.ndarray | None = None
     cut_from: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # a cut title's length, by row
 
     def __len__(self) -> int:
@@ -289,7 +290,21 @@ class Decisions:
         """The distinct clientTokens, indexed by the codes in ``token``."""
         if callable(self._token_texts):
             self._token_texts = self._token_texts()
+        if isinstance(self._token_texts, pd.Series):
+            self._token_texts = self._token_texts.to_numpy(dtype=object)
         return np.asarray(self._token_texts if self._token_texts is not None else [], dtype=object)
+
+    def token_lengths(self) -> np.ndarray:
+        """The length of each distinct clientToken, by code (per-event tokens measured without making their texts)."""
+        if self._token_lengths is None:
+            texts = self._token_texts
+            if isinstance(texts, pd.Series):
+                self._token_lengths = texts.str.len().to_numpy(dtype=np.int64)
+            elif callable(texts):  # per-alarm-window tokens: at most 60 + 1 + 12 + 1 + 11 characters, always within the limit
+                self._token_lengths = np.zeros(int(self.token.max()) + 1 if len(self.token) else 0, dtype=np.int64)
+            else:
+                self._token_lengths = np.asarray([len(t) for t in self.token_texts().tolist()], dtype=np.int64)
+        return self._token_lengths
 
     @property
     def failed(self) -> np.ndarray:
@@ -398,7 +413,7 @@ def _tokens(columns: _Columns, policy: Policy, rows: np.ndarray, plan: np.ndarra
             return token, np.asarray(uniques, dtype=object), {}
         # event ids are unique (validate_alarm_frame): every token is its own
         token[rows] = np.arange(len(rows), dtype=np.int64)
-        return token, lambda: ids.to_numpy(dtype=object), {}
+        return token, ids.reset_index(drop=True), {}
     if strategy.strategy == "per_alarm_window":
         assert strategy.window is not None
         seconds = int(strategy.window.total_seconds())

@@ -121,10 +121,10 @@ class _Requests:
         trigger = d.trigger
         title_long = np.append(d.title_lengths() > limits.title, False)[np.where(d.title < 0, len(d.titles), d.title)]
         suspect = trigger & title_long
-        texts = d._token_texts
-        if not callable(texts) and texts is not None and len(texts):
-            token_long = np.append(np.asarray([len(t) > limits.client_token for t in texts], dtype=bool), False)
-            suspect |= trigger & token_long[np.where(d.token < 0, len(texts), d.token)]
+        lengths = d.token_lengths()
+        if len(lengths) and lengths.max() > limits.client_token:
+            token_long = np.append(lengths > limits.client_token, False)
+            suspect |= trigger & token_long[np.where(d.token < 0, len(lengths), d.token)]
         source_long = np.asarray([len(s) > limits.source for s in self.sources.tolist()], dtype=bool)
         suspect |= trigger & source_long[self.source]
         pattern = rules.trigger_arn_regex()
