@@ -24,7 +24,8 @@ from ..analysis import interruptions, shift_summary
 from ..analysis._common import FREQS, IMPACTS, floor_to, period_index
 from ..policy import TITLE_LIMIT, Policy
 from .codes import CREATED, DEDUPLICATED, IGNORED
-from .decisions import NOTE_NONE, NOTE_TITLE_CUT, render_codes
+from ..emulator.models import EmulatorOptions
+from .decisions import NOTE_NONE, NOTE_TITLE_CUT, _tokens, render_codes
 from .fast import Played, Prepared, _wire_times
 from .result import OUTCOMES, ReplayResult
 
@@ -126,8 +127,11 @@ class TuningReplay:
             return "none"
         changed = _routes_differ_only_in_tuning(self.policy, policy)
         if changed is None:
-            resolve_only = dataclasses.replace(self.policy, resolve=policy.resolve, name=policy.name) == policy
-            if resolve_only:
+            same_else = dataclasses.replace(self.policy, resolve=policy.resolve, client_token=policy.client_token, name=policy.name) == policy
+            if same_else and policy.client_token != self.policy.client_token and not self._retoken(policy):
+                self._decide(policy)
+                return "decide"
+            if same_else:
                 self.policy = policy
                 self.prepared.policy = policy
                 self._play()
@@ -153,6 +157,21 @@ class TuningReplay:
             return "scan"
         self._result = None
         return "tables"
+
+    def _retoken(self, policy: Policy) -> bool:
+        """Give every trigger its token under a new clientToken strategy; False when templates fail (or failed before)."""
+        d = self.prepared.d
+        if d.errors:
+            return False
+        token, texts, errors = _tokens(d.columns, policy, np.flatnonzero(d.trigger), d.plan, d.plan_names, len(d))
+        if errors:
+            return False
+        d.token, d._token_texts, d._token_lengths = token, texts, None
+        d.policy = policy
+        self.prepared.options = EmulatorOptions(**policy.emulator_options())
+        self.prepared.requests.options = self.prepared.options
+        self.prepared.refresh()
+        return True
 
     def _retune(self, k: int, policy: Policy) -> bool:
         """Re-decide the impact and title of route ``k``'s rows; False when a template error appears or goes."""

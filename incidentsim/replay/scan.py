@@ -32,6 +32,19 @@ def _grown(values):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
+def _before(h_time, h_seq, a, b):  # pragma: no cover - compiled
+    """Entry a is due before entry b: earlier, or as early and scheduled first."""
+    return h_time[a] < h_time[b] or (h_time[a] == h_time[b] and h_seq[a] < h_seq[b])
+
+
+@numba.njit(cache=True)
+def _swap(h_time, h_seq, h_inc, a, b):  # pragma: no cover - compiled
+    h_time[a], h_time[b] = h_time[b], h_time[a]
+    h_seq[a], h_seq[b] = h_seq[b], h_seq[a]
+    h_inc[a], h_inc[b] = h_inc[b], h_inc[a]
+
+
+@numba.njit(cache=True)
 def _push(h_time, h_seq, h_inc, size, when, seq, inc):  # pragma: no cover - compiled
     i = size
     h_time[i] = when
@@ -39,11 +52,9 @@ def _push(h_time, h_seq, h_inc, size, when, seq, inc):  # pragma: no cover - com
     h_inc[i] = inc
     while i > 0:
         parent = (i - 1) // 2
-        if h_time[parent] < h_time[i] or (h_time[parent] == h_time[i] and h_seq[parent] < h_seq[i]):
+        if _before(h_time, h_seq, parent, i):
             break
-        h_time[i], h_time[parent] = h_time[parent], h_time[i]
-        h_seq[i], h_seq[parent] = h_seq[parent], h_seq[i]
-        h_inc[i], h_inc[parent] = h_inc[parent], h_inc[i]
+        _swap(h_time, h_seq, h_inc, i, parent)
         i = parent
     return size + 1
 
@@ -51,23 +62,17 @@ def _push(h_time, h_seq, h_inc, size, when, seq, inc):  # pragma: no cover - com
 @numba.njit(cache=True)
 def _pop(h_time, h_seq, h_inc, size):  # pragma: no cover - compiled
     size -= 1
-    h_time[0] = h_time[size]
-    h_seq[0] = h_seq[size]
-    h_inc[0] = h_inc[size]
+    _swap(h_time, h_seq, h_inc, 0, size)
     i = 0
     while True:
-        left = 2 * i + 1
-        if left >= size:
+        child = 2 * i + 1
+        if child >= size:
             break
-        child = left
-        right = left + 1
-        if right < size and (h_time[right] < h_time[left] or (h_time[right] == h_time[left] and h_seq[right] < h_seq[left])):
-            child = right
-        if h_time[i] < h_time[child] or (h_time[i] == h_time[child] and h_seq[i] < h_seq[child]):
+        if child + 1 < size and _before(h_time, h_seq, child + 1, child):
+            child += 1
+        if _before(h_time, h_seq, i, child):
             break
-        h_time[i], h_time[child] = h_time[child], h_time[i]
-        h_seq[i], h_seq[child] = h_seq[child], h_seq[i]
-        h_inc[i], h_inc[child] = h_inc[child], h_inc[i]
+        _swap(h_time, h_seq, h_inc, i, child)
         i = child
     return size
 
@@ -91,14 +96,12 @@ def _scan(times, kind, token, request, slot, alarm, alarming_row, n_tokens, n_sl
     tok_inc = np.zeros(n_tokens, np.int64)
     tok_first = np.full(n_tokens, -1, np.int64)
     slot_open = np.full(n_slots, -1, np.int64)
-    # which alarms fed which incident: a list per alarm (linked through arrays) and a set of pairs
+    # which alarms feed which open incident: a list per alarm, linked through arrays
     alarm_state = np.zeros(n_alarms, np.bool_)
     a_head = np.full(n_alarms, -1, np.int64)
     p_inc = np.empty(n, np.int64)
     p_next = np.empty(n, np.int64)
     n_pairs = 0
-    member = dict()
-    member[np.int64(-1)] = np.int64(0)
     # scheduled resolutions
     h_time = np.empty(n + 16, np.int64)
     h_seq = np.empty(n + 16, np.int64)
@@ -171,11 +174,27 @@ def _scan(times, kind, token, request, slot, alarm, alarming_row, n_tokens, n_sl
                     reason[i] = BY_TOKEN if t >= 0 and tok_first[t] == inc else BY_DEDUPE_STRING
                 if t >= 0 and tok_first[t] < 0:
                     tok_first[t] = inc
-                # the alarm feeds the incident (an open one, once)
+                # the alarm feeds the incident (an open one, once): look for it in the alarm's list of open
+                # incidents (short: the incidents this alarm feeds now), dropping closed ones on the way
                 if inc_resolved[inc] < 0:
-                    pair = inc * n_alarms + a
-                    if pair not in member:
-                        member[pair] = 1
+                    known = False
+                    if not created:
+                        previous = -1
+                        p = a_head[a]
+                        while p >= 0:
+                            following = p_next[p]
+                            if inc_resolved[p_inc[p]] >= 0:
+                                if previous < 0:
+                                    a_head[a] = following
+                                else:
+                                    p_next[previous] = following
+                            elif p_inc[p] == inc:
+                                known = True
+                                break
+                            else:
+                                previous = p
+                            p = following
+                    if not known:
                         p_inc[n_pairs] = inc
                         p_next[n_pairs] = a_head[a]
                         a_head[a] = n_pairs

@@ -120,8 +120,13 @@ def test_what_each_change_redoes():
     policy = policy.replace(resolve=ResolveStrategy("never"))
     assert tuning.update(policy) == "scan"
     assert tuning.update(policy) == "none"
-    assert tuning.update(policy.replace(client_token=ClientTokenStrategy("none"))) == "decide"
+    assert tuning.update(policy.replace(client_token=ClientTokenStrategy("none"))) == "decide"  # errors before: decided anew
     assert_matches_a_full_replay(tuning, policy.replace(client_token=ClientTokenStrategy("none")), (DAYS[0], DAYS[-1]))
+    policy = with_route(policy, search, title=None).replace(client_token=ClientTokenStrategy("none"))
+    assert tuning.update(policy) == "decide"
+    windows = ClientTokenStrategy("per_alarm_window", window=parse_duration("6h"), on_mismatch="conflict")
+    assert tuning.update(policy.replace(client_token=windows)) == "scan"  # tokens alone: the triggers keep their decisions
+    assert_matches_a_full_replay(tuning, policy.replace(client_token=windows), (DAYS[0], DAYS[-1]))
 
 
 def test_title_previews_count_what_the_result_holds():
