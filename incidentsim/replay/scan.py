@@ -25,13 +25,6 @@ _verdict = numba.njit(cache=True)(token_verdict)
 
 
 @numba.njit(cache=True)
-def _grown(values):  # pragma: no cover - compiled
-    bigger = np.empty(2 * values.shape[0] + 16, values.dtype)
-    bigger[: values.shape[0]] = values
-    return bigger
-
-
-@numba.njit(cache=True)
 def _before(h_time, h_seq, a, b):  # pragma: no cover - compiled
     """Entry a is due before entry b: earlier, or as early and scheduled first."""
     return h_time[a] < h_time[b] or (h_time[a] == h_time[b] and h_seq[a] < h_seq[b])
@@ -78,8 +71,19 @@ def _pop(h_time, h_seq, h_inc, size):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
+def _schedule(h_time, h_seq, h_inc, size, when, seq, inc, fifo):  # pragma: no cover - compiled
+    """Add a resolution: at the end of the queue when rows come in time order (a constant delay keeps it sorted), else to the heap."""
+    if not fifo:
+        return _push(h_time, h_seq, h_inc, size, when, seq, inc)
+    h_time[size] = when
+    h_seq[size] = seq
+    h_inc[size] = inc
+    return size + 1
+
+
+@numba.njit(cache=True)
 def _scan(times, kind, token, request, slot, alarm, alarming_row, n_tokens, n_slots, n_alarms,
-          ttl, conflict, strategy, delay, after, outcome, reason, incident):  # pragma: no cover - compiled
+          ttl, conflict, strategy, delay, after, fifo, capacity, outcome, reason, incident):  # pragma: no cover - compiled
     n = times.shape[0]
     # incidents, by number in order of creation
     inc_row = np.empty(n, np.int64)
@@ -103,20 +107,24 @@ def _scan(times, kind, token, request, slot, alarm, alarming_row, n_tokens, n_sl
     p_next = np.empty(n, np.int64)
     n_pairs = 0
     # scheduled resolutions
-    h_time = np.empty(n + 16, np.int64)
-    h_seq = np.empty(n + 16, np.int64)
-    h_inc = np.empty(n + 16, np.int64)
+    h_time = np.empty(capacity, np.int64)
+    h_seq = np.empty(capacity, np.int64)
+    h_inc = np.empty(capacity, np.int64)
     h_size = 0
+    h_head = 0  # in time order, the queue is first in, first out; else a heap from position 0
     seq = 0
     for i in range(n + 1):
         last = i == n
         when = times[i] if not last else 0
         # resolutions due at or before this row (all of them after the last)
-        while h_size > 0 and (last or h_time[0] <= when):
-            due = h_time[0]
-            s = h_seq[0]
-            inc = h_inc[0]
-            h_size = _pop(h_time, h_seq, h_inc, h_size)
+        while h_size > h_head and (last or h_time[h_head] <= when):
+            due = h_time[h_head]
+            s = h_seq[h_head]
+            inc = h_inc[h_head]
+            if fifo:
+                h_head += 1
+            else:
+                h_size = _pop(h_time, h_seq, h_inc, h_size)
             if inc_pending[inc] != s or inc_resolved[inc] >= 0:
                 continue  # cancelled, or superseded
             inc_pending[inc] = -1
@@ -158,9 +166,9 @@ def _scan(times, kind, token, request, slot, alarm, alarming_row, n_tokens, n_sl
                         if strategy == AFTER:
                             seq += 1
                             inc_pending[inc] = seq
-                            if h_size == h_time.shape[0]:
-                                h_time, h_seq, h_inc = _grown(h_time), _grown(h_seq), _grown(h_inc)
-                            h_size = _push(h_time, h_seq, h_inc, h_size, when + after, seq, inc)
+                            if h_size == capacity:
+                                return -1, inc_row[:0], inc_created[:0], inc_resolved[:0]  # full: the caller retries with more room
+                            h_size = _schedule(h_time, h_seq, h_inc, h_size, when + after, seq, inc, fifo)
                     if t >= 0:
                         tok_known[t] = True
                         tok_time[t] = when
@@ -229,9 +237,9 @@ def _scan(times, kind, token, request, slot, alarm, alarming_row, n_tokens, n_sl
                 elif inc_pending[inc] < 0 and inc_alarming[inc] == 0:
                     seq += 1
                     inc_pending[inc] = seq
-                    if h_size == h_time.shape[0]:
-                        h_time, h_seq, h_inc = _grown(h_time), _grown(h_seq), _grown(h_inc)
-                    h_size = _push(h_time, h_seq, h_inc, h_size, when + delay, seq, inc)
+                    if h_size == capacity:
+                        return -1, inc_row[:0], inc_created[:0], inc_resolved[:0]  # full: the caller retries with more room
+                    h_size = _schedule(h_time, h_seq, h_inc, h_size, when + delay, seq, inc, fifo)
                 previous = p
                 p = following
     return k, inc_row[:k].copy(), inc_created[:k].copy(), inc_resolved[:k].copy()
@@ -268,19 +276,26 @@ def scan(
 ) -> ScanResult:
     """Run the compiled loop; ``outcome`` comes in with the rows already settled (ignored, rejected) and is filled in."""
     n = len(times_ns)
-    reason = np.zeros(n, dtype=np.int8)
-    incident = np.full(n, -1, dtype=np.int64)
-    outcome = outcome.astype(np.int8, copy=True)
     n_tokens = int(token.max()) + 1 if n and token.max() >= 0 else 1
     n_slots = int(slot.max()) + 1 if n and slot.max() >= 0 else 1
     n_alarms = int(alarm.max()) + 1 if n else 1
     code = RESOLVE_CODES[strategy]
-    _, rows, created, resolved = _scan(
-        np.ascontiguousarray(times_ns, dtype=np.int64), np.ascontiguousarray(kind, dtype=np.int8),
-        np.ascontiguousarray(token, dtype=np.int64), np.ascontiguousarray(request, dtype=np.int64),
-        np.ascontiguousarray(slot, dtype=np.int64), np.ascontiguousarray(alarm, dtype=np.int64),
-        np.ascontiguousarray(in_alarm, dtype=np.bool_), n_tokens, n_slots, n_alarms,
-        float(ttl_ns) if ttl_ns is not None else -1.0, bool(conflict), code, int(delay_ns), int(after_ns),
-        outcome, reason, incident,
-    )
+    in_order = bool(n < 2 or np.all(times_ns[1:] >= times_ns[:-1]))
+    capacity = n + 16  # scheduled resolutions: one per incident, and a few more for alarms that flap; doubled when short
+    while True:
+        reason = np.zeros(n, dtype=np.int8)
+        incident = np.full(n, -1, dtype=np.int64)
+        filled = outcome.astype(np.int8, copy=True)
+        k, rows, created, resolved = _scan(
+            np.ascontiguousarray(times_ns, dtype=np.int64), np.ascontiguousarray(kind, dtype=np.int8),
+            np.ascontiguousarray(token, dtype=np.int64), np.ascontiguousarray(request, dtype=np.int64),
+            np.ascontiguousarray(slot, dtype=np.int64), np.ascontiguousarray(alarm, dtype=np.int64),
+            np.ascontiguousarray(in_alarm, dtype=np.bool_), n_tokens, n_slots, n_alarms,
+            float(ttl_ns) if ttl_ns is not None else -1.0, bool(conflict), code, int(delay_ns), int(after_ns),
+            in_order, capacity, filled, reason, incident,
+        )
+        if k >= 0:
+            break
+        capacity *= 2
+    outcome = filled
     return ScanResult(outcome, reason, incident, rows, created, resolved)

@@ -272,3 +272,30 @@ def test_a_steppable_replay_can_build_its_incidents_without_the_service():
     assert kept.incidents["trigger_count"].tolist() == [3]
     assert kept.incidents["status"].tolist() == ["UNKNOWN"] and served.incidents["status"].tolist() == ["OPEN"]
     assert kept.events["outcome"].tolist() == served.events["outcome"].tolist() == ["created", "deduplicated", "deduplicated", "ignored"]
+
+
+def test_an_alarm_flapping_under_many_open_incidents_resolves_them_as_the_emulator_does():
+    """Each trigger opens its own incident (no dedupe key) and every return to OK schedules all of them again:
+    more resolutions are scheduled than there are rows, which the fast engine's queue must hold."""
+    from incidentsim.datasets.schema import alarm_arn, validate_alarm_frame
+    from incidentsim.policy import Policy
+
+    from .equality import assert_same_result
+
+    start = pd.Timestamp("2024-05-01T00:00:00Z")
+    rows = []
+    for k in range(40):
+        state, previous = ("ALARM", "OK") if k % 2 == 0 else ("OK", "ALARM")
+        rows.append({"event_id": f"e{k}", "timestamp": start + pd.Timedelta(minutes=k), "account_id": "111111111111",
+                     "region": "us-east-1", "alarm_name": "flappy", "alarm_arn": alarm_arn("111111111111", "us-east-1", "flappy"),
+                     "state": state, "previous_state": previous, "reason": "", "source": "aws.cloudwatch", "raw": "{}", "origin": f"x:{k}"})
+    frame = validate_alarm_frame(pd.DataFrame(rows))
+    policy = Policy.from_dict({
+        "response_plans": [{"name": "p", "title": "t", "impact": 3}],
+        "routes": [{"name": "all", "match": {"alarm_name": "*"}, "plan": "p"}],
+        "resolve": {"strategy": "on_ok", "delay": "30m"},
+        "emulator": {"trigger_dedupe": False},
+    })
+    fast = replay(frame, policy, engine="fast")
+    assert fast.summary()["created"] == 20 and (fast.incidents["status"] == "RESOLVED").all()
+    assert_same_result(replay(frame, policy, progress=False), fast)
