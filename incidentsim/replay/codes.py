@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 #: outcome codes, in the order of :data:`incidentsim.replay.result.OUTCOMES`
 CREATED, DEDUPLICATED, IGNORED, REJECTED, FAILED = 0, 1, 2, 3, 4
 OUTCOME_CODES = {"created": CREATED, "deduplicated": DEDUPLICATED, "ignored": IGNORED, "rejected": REJECTED, "failed": FAILED}
@@ -13,3 +15,11 @@ NEVER, ON_OK, AFTER = 0, 1, 2
 RESOLVE_CODES = {"never": NEVER, "on_ok": ON_OK, "after": AFTER}
 #: what a row is to the scan: nothing, a StartIncident call, or a call the service's validation refuses
 QUIET, CALL, REFUSED = 0, 1, 2
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The sorted distinct values of an integer array (``np.unique`` without its hash table, several times faster here)."""
+    ordered = np.sort(values, kind="stable")
+    if len(ordered) < 2:
+        return ordered
+    return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]

@@ -37,6 +37,7 @@ from ..policy import (
     TemplateRenderError,
     template_context,
 )
+from .codes import distinct
 
 DECISION_COLUMNS = (
     "trigger",  # bool: this row calls StartIncident
@@ -329,7 +330,7 @@ class Decisions:
             remap = np.asarray([texts.setdefault(sentence(key), len(texts)) for key in distinct.tolist()], dtype=np.int64)
             codes[rows] = remap[inverse.ravel()]
 
-        for kind in np.unique(kinds).tolist():
+        for kind in np.flatnonzero(np.bincount(kinds.astype(np.int64), minlength=1)).tolist():
             rows = np.flatnonzero(kinds == kind)
             if kind == NOTE_NOT_ALARM:
                 state, states = self.columns.codes("state")
@@ -427,8 +428,8 @@ def _tokens(columns: _Columns, policy: Policy, rows: np.ndarray, plan: np.ndarra
 
         def texts() -> list[str]:
             starts = rows[first]
-            clean = {k: "".join(ch for ch in str(names[k]) if ch.isascii() and ch.isalnum())[:60] for k in np.unique(name_codes[starts]).tolist()}
-            digest = {k: short_hash(str(arns[k])) for k in np.unique(arn_codes[starts]).tolist()}
+            clean = {k: "".join(ch for ch in str(names[k]) if ch.isascii() and ch.isalnum())[:60] for k in distinct(name_codes[starts]).tolist()}
+            digest = {k: short_hash(str(arns[k])) for k in distinct(arn_codes[starts]).tolist()}
             return [f"{clean[a]}-{digest[b]}-{w}" for a, b, w in zip(name_codes[starts].tolist(), arn_codes[starts].tolist(), window_start[first].tolist())]
 
         return token, texts, {}
@@ -438,6 +439,9 @@ def _tokens(columns: _Columns, policy: Policy, rows: np.ndarray, plan: np.ndarra
     vocabulary: dict[str, int] = {}
     remap = np.asarray([vocabulary.setdefault(text, len(vocabulary)) for text in fitted], dtype=np.int64)
     codes = np.where(rendered.codes >= 0, remap[np.maximum(rendered.codes, 0)] if len(remap) else -1, -1)
+    if "" in vocabulary:  # an empty clientToken is no token: the request goes without one
+        empty = vocabulary.pop("")
+        codes = np.where(codes == empty, -1, np.where(codes > empty, codes - 1, codes))
     token[rows] = codes
     errors = {int(rows[position]): problem for position, problem in rendered.problems.items()}
     return token, list(vocabulary), errors

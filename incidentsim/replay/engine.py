@@ -26,10 +26,17 @@ from botocore.exceptions import ClientError
 
 from ..datasets.schema import validate_alarm_frame
 from ..policy import Policy, ResponsePlan
+from .codes import OUTCOME_CODES, REASON_CODES
 from .decisions import decide_codes
 from .result import EVENT_RESULT_COLUMNS, ReplayResult
-from .codes import OUTCOME_CODES, REASON_CODES
-from .simulation import Incident, Outcomes, Resolver, event_table, fed_by, incident_table
+from .simulation import (
+    Incident,
+    Outcomes,
+    Resolver,
+    event_table,
+    fed_by,
+    incident_table,
+)
 
 ENGINES = ("emulator", "fast")
 #: The columns of :meth:`EmulatorReplay.timeline`, one row per service call.

@@ -33,9 +33,9 @@ from ..emulator.core import DEFAULT_ACCOUNT_ID
 from ..emulator.models import EmulatorOptions, token_conflict_message
 from ..emulator.validation import validate_request
 from ..policy import Policy
+from .codes import CALL, IGNORED, QUIET, REFUSED, REJECTED
 from .decisions import Decisions, combine_codes, decide_codes
 from .result import ReplayResult
-from .codes import CALL, IGNORED, QUIET, REFUSED, REJECTED
 from .scan import ScanResult, scan
 from .simulation import Outcomes, creation_order, event_table, fed_by, incident_table
 
@@ -279,20 +279,22 @@ class Prepared:
         if own.any():
             dedupe[own] = hex_ids(event_ids[own], np.full(int(own.sum()), 0x5EED, dtype=np.uint64))
         titles, impacts = self.incident_fields(creators)
-        counts, alarm_names = fed_by(alarms, found.outcome, found.incident, k)
+        codes, texts = d.columns.codes("alarm_name")
+        counts, alarm_names = fed_by(alarms, found.outcome, found.incident, k, names=(codes[played.lo : played.hi], texts))
         ended = found.resolved_ns >= 0
+        text = lambda values: pd.Series(values, dtype=object)  # noqa: E731 - the table's documented text dtype, kept as it is
         table = pd.DataFrame(
             {
-                "incident_arn": arns,
-                "response_plan": names,
-                "title": titles,
+                "incident_arn": text(arns),
+                "response_plan": text(names),
+                "title": text(titles),
                 "impact": impacts,
-                "status": np.where(ended, "RESOLVED", "OPEN").astype(object),
+                "status": text(np.where(ended, "RESOLVED", "OPEN").astype(object)),
                 "creation_time": _wire_times(found.created_ns),
                 "resolved_time": _wire_times(found.resolved_ns, missing=~ended),
                 "trigger_count": counts,
-                "dedupe_string": dedupe,
-                "alarm_names": pd.Series(alarm_names, dtype=object),
+                "dedupe_string": text(dedupe),
+                "alarm_names": text(alarm_names),
             }
         )
         return incident_table(table, order=creation_order(found.created_ns // 10**6, arns)), arns, dedupe

@@ -22,9 +22,9 @@ import pandas as pd
 
 from ..analysis import interruptions, shift_summary
 from ..analysis._common import FREQS, IMPACTS, floor_to, period_index
-from ..policy import TITLE_LIMIT, Policy
-from .codes import CREATED, DEDUPLICATED, IGNORED
 from ..emulator.models import EmulatorOptions
+from ..policy import TITLE_LIMIT, Policy
+from .codes import CREATED, DEDUPLICATED, IGNORED, distinct
 from .decisions import NOTE_NONE, NOTE_TITLE_CUT, _tokens, render_codes
 from .fast import Played, Prepared, _wire_times
 from .result import OUTCOMES, ReplayResult
@@ -218,7 +218,7 @@ class TuningReplay:
     def _compact_titles(self) -> None:
         """Drop titles no row uses any more, so the vocabulary stays the titles in use."""
         d = self.prepared.d
-        used = np.unique(d.title[d.title >= 0])
+        used = distinct(d.title[d.title >= 0])
         if len(used) == len(d.titles):
             return
         remap = np.full(len(d.titles), -1, dtype=np.int64)
@@ -310,18 +310,18 @@ class TuningReplay:
         titles = np.where(d.title[part] >= 0, d.title[part], own)[sent]
         vocabulary = [*d.titles, *[plans[p].title for p in d.plan_names]]
         alarms = self.prepared.requests.alarm[part][sent]
-        distinct, first = np.unique(titles, return_index=True)
-        pairs = np.unique(titles * (int(alarms.max()) + 1 if len(alarms) else 1) + alarms)
+        seen, first = np.unique(titles, return_index=True)
+        pairs = distinct(titles * (int(alarms.max()) + 1 if len(alarms) else 1) + alarms)
         per_title = np.bincount(pairs // (int(alarms.max()) + 1 if len(alarms) else 1))
-        lengths = np.asarray([len(vocabulary[c]) for c in distinct.tolist()], dtype=np.int64)
-        counts = np.bincount(np.searchsorted(distinct, titles), minlength=len(distinct)) if len(titles) else np.zeros(0, np.int64)
+        lengths = np.asarray([len(vocabulary[c]) for c in seen.tolist()], dtype=np.int64)
+        counts = np.bincount(np.searchsorted(seen, titles), minlength=len(seen)) if len(titles) else np.zeros(0, np.int64)
         problems = [d.errors[p] for p in (np.flatnonzero(failed) + self.lo).tolist()[:1]]
         return {
             "triggers": int(mine.sum()),
-            "distinct": int(len(distinct)),
+            "distinct": int(len(seen)),
             "shared": int((per_title > 1).sum()),
             "at_limit": int(counts[lengths >= TITLE_LIMIT].sum()),
-            "first": [vocabulary[c] for c in distinct[np.argsort(first, kind="stable")][:shown].tolist()],
+            "first": [vocabulary[c] for c in seen[np.argsort(first, kind="stable")][:shown].tolist()],
             "not_sent": int(failed.sum()),
             "first_error": problems[0] if problems else "",
         }

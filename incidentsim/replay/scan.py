@@ -19,7 +19,18 @@ import numba
 import numpy as np
 
 from ..rules import TOKEN_CONFLICT, TOKEN_REPLAY, token_verdict
-from .codes import AFTER, BY_DEDUPE_STRING, BY_TOKEN, CALL, CREATED, DEDUPLICATED, ON_OK, REFUSED, REJECTED, RESOLVE_CODES
+from .codes import (
+    AFTER,
+    BY_DEDUPE_STRING,
+    BY_TOKEN,
+    CALL,
+    CREATED,
+    DEDUPLICATED,
+    ON_OK,
+    REFUSED,
+    REJECTED,
+    RESOLVE_CODES,
+)
 
 _verdict = numba.njit(cache=True)(token_verdict)
 
@@ -243,6 +254,27 @@ def _scan(times, kind, token, request, slot, alarm, alarming_row, n_tokens, n_sl
                 previous = p
                 p = following
     return k, inc_row[:k].copy(), inc_created[:k].copy(), inc_resolved[:k].copy()
+
+
+@numba.njit(cache=True)
+def _first_appearance(codes, size):  # pragma: no cover - compiled
+    remap = np.full(size, -1, np.int64)
+    out = np.empty(codes.shape[0], np.int64)
+    order = np.empty(size, np.int64)
+    k = 0
+    for i in range(codes.shape[0]):
+        c = codes[i]
+        if remap[c] < 0:
+            remap[c] = k
+            order[k] = c
+            k += 1
+        out[i] = remap[c]
+    return out, order[:k].copy()
+
+
+def first_appearance(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (0..size-1) renumbered in order of first appearance, and the old code of each new one."""
+    return _first_appearance(np.ascontiguousarray(codes, dtype=np.int64), int(size))
 
 
 @dataclass(frozen=True)

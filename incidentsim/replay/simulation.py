@@ -12,9 +12,18 @@ import numpy as np
 import pandas as pd
 
 from ..policy import Policy
+from .codes import (
+    BY_DEDUPE_STRING,
+    BY_TOKEN,
+    CREATED,
+    DEDUPLICATED,
+    FAILED,
+    IGNORED,
+    REJECTED,
+    distinct,
+)
 from .decisions import Decisions, column_codes
 from .result import INCIDENT_COLUMNS, OUTCOMES
-from .codes import BY_DEDUPE_STRING, BY_TOKEN, CREATED, DEDUPLICATED, FAILED, IGNORED, REJECTED
 
 
 @dataclass
@@ -95,14 +104,20 @@ def short_id(arn: str) -> str:
     return arn.rsplit("/", 1)[-1][:8]
 
 
-def text_column(vocabulary: Sequence[str] | np.ndarray, codes: np.ndarray, index: pd.Index) -> pd.Series:
-    """A categorical text column from codes into a vocabulary (-1: ""); repeated texts cost one string each."""
+def text_column(vocabulary: Sequence[str] | np.ndarray, codes: np.ndarray, index: pd.Index, distinct: bool = False) -> pd.Series:
+    """A categorical text column from codes into a vocabulary (-1: ""); repeated texts cost one string each.
+    ``distinct``: the vocabulary holds no text twice and no "" (it is not checked again)."""
+    from .scan import first_appearance
+
     texts = np.asarray([*list(vocabulary), ""], dtype=object)
-    remap, distinct = pd.factorize(texts)
+    if distinct:
+        remap, unique_texts = np.arange(len(texts)), texts
+    else:
+        remap, unique_texts = pd.factorize(texts)
     # categories in order of first appearance: the same rows give the same column, however it was computed
-    codes, used = pd.factorize(remap[np.where(codes < 0, len(texts) - 1, codes)])
-    categories = pd.Index(np.asarray(distinct, dtype=object)[used], dtype=object)
-    return pd.Series(pd.Categorical.from_codes(codes, categories=categories), index=index)
+    codes, used = first_appearance(remap[np.where(codes < 0, len(texts) - 1, codes)], len(unique_texts))
+    dtype = pd.CategoricalDtype(pd.Index(np.asarray(unique_texts, dtype=object)[used], dtype=object))
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype, validate=False), index=index)
 
 
 @dataclass
@@ -153,15 +168,15 @@ def event_table(alarms: pd.DataFrame, decisions: Decisions, done: Outcomes) -> t
         names = list(known)
     extra = pd.DataFrame(
         {
-            "response_plan": text_column(decisions.plan_names, plan, index),
-            "client_token": text_column(decisions.token_texts(), token, index),
+            "response_plan": text_column(decisions.plan_names, plan, index, distinct=True),
+            "client_token": text_column(decisions.token_texts(), token, index, distinct=True),
             "dedupe_string": text_column(done.dedupe_strings, done.incident, index),
             "impact": pd.Series(impact, index=index, dtype="Int64").mask(impact == 0),
             "title": title,
             "outcome": pd.Categorical.from_codes(done.outcome.astype(np.int64), categories=list(OUTCOMES)),
-            "dedup_reason": text_column(REASONS[1:], done.reason.astype(np.int64) - 1, index),
-            "incident_arn": text_column(done.incident_arns, done.incident, index),
-            "error_code": text_column(names[1:], codes - 1, index),
+            "dedup_reason": text_column(REASONS[1:], done.reason.astype(np.int64) - 1, index, distinct=True),
+            "incident_arn": text_column(done.incident_arns, done.incident, index, distinct=True),
+            "error_code": text_column(names[1:], codes - 1, index, distinct=True),
         },
         index=index,
     )
@@ -252,24 +267,32 @@ def creation_order(created: np.ndarray, arns: np.ndarray) -> np.ndarray:
     return order
 
 
-def fed_by(alarms: pd.DataFrame, outcome: np.ndarray, incident: np.ndarray, k: int) -> tuple[np.ndarray, list[tuple[str, ...]]]:
-    """Per incident number (0..k-1): how many triggers reached it, and the sorted names of the alarms that did."""
+def fed_by(
+    alarms: pd.DataFrame, outcome: np.ndarray, incident: np.ndarray, k: int, names: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per incident number (0..k-1): how many triggers reached it, and the sorted names of the alarms that did
+    (an object array of tuples).  ``names`` are the alarm names as codes, when already made."""
     reached = (outcome == CREATED) | (outcome == DEDUPLICATED)
     rows = np.flatnonzero(reached & (incident >= 0))
     counts = np.bincount(incident[rows], minlength=k).astype(np.int64)
-    name_codes, names = column_codes(alarms["alarm_name"])
-    order = np.argsort(names.astype(str), kind="stable")
-    rank = np.empty(len(names), dtype=np.int64)
-    rank[order] = np.arange(len(names))
-    pairs = np.unique(incident[rows] * max(len(names), 1) + rank[name_codes[rows]])
-    owner = pairs // max(len(names), 1)
-    sorted_names = names[order][pairs % max(len(names), 1)]
+    name_codes, texts = names if names is not None else column_codes(alarms["alarm_name"])
+    size = max(len(texts), 1)
+    order = np.argsort(texts.astype(str), kind="stable")
+    rank = np.empty(len(texts), dtype=np.int64)
+    rank[order] = np.arange(len(texts))
+    pairs = distinct(incident[rows] * size + rank[name_codes[rows]])
+    owner, ranks = pairs // size, pairs % size
     per = np.bincount(owner, minlength=k)
-    result: list[tuple[str, ...]] = [()] * k
+    nothing = np.empty(1, dtype=object)
+    nothing[0] = ()
+    result = np.repeat(nothing, k)
+    alone = np.empty(len(texts), dtype=object)  # one tuple per alarm name, shared by the incidents it alone fed
+    for position, name in enumerate(texts[order].tolist()):
+        alone[position] = (name,)
+    starts = np.concatenate([[0], np.cumsum(per)[:-1]]).astype(np.int64) if k else np.zeros(0, dtype=np.int64)
     single = per == 1
-    starts = np.concatenate([[0], np.cumsum(per)[:-1]]) if k else np.zeros(0, dtype=np.int64)
-    for number, name in zip(np.flatnonzero(single).tolist(), sorted_names[starts[single]].tolist()):
-        result[number] = (name,)
+    result[single] = alone[ranks[starts[single]]]
+    sorted_names = texts[order]
     for number in np.flatnonzero(per > 1).tolist():
-        result[number] = tuple(sorted_names[starts[number] : starts[number] + per[number]].tolist())
+        result[number] = tuple(sorted_names[ranks[starts[number] : starts[number] + per[number]]].tolist())
     return counts, result
