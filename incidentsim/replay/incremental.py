@@ -82,6 +82,7 @@ class TuningReplay:
         self.lo, self.hi = 0, len(alarms)
         self._decide(policy)
         self._periods: dict[str, tuple[pd.DatetimeIndex, np.ndarray]] = {}
+        self._people: tuple[Any, pd.Series, pd.DataFrame] | None = None
 
     # ------------------------------------------------------------------ changes
 
@@ -276,11 +277,13 @@ class TuningReplay:
         counts = np.bincount(outcome, minlength=len(OUTCOMES))
         created, deduplicated = int(counts[CREATED]), int(counts[DEDUPLICATED])
         creators, impacts = self._created()
-        incidents = pd.DataFrame({"creation_time": _wire_times(self.played.found.created_ns), "impact": impacts})
-        span = self.alarms["timestamp"].iloc[[self.lo, self.hi - 1]] if self.hi > self.lo else self.alarms["timestamp"].iloc[:0]
-        light = SimpleNamespace(events=pd.DataFrame({"timestamp": span.to_numpy()}), incidents=incidents)
-        away = interruptions(light, tz=tz).set_index("category")["incidents"]
-        shifts = shift_summary(light, tz=tz)
+        key = (self.scans, tz)  # when incidents are created depends on the scan alone, not on impacts or titles
+        if self._people is None or self._people[0] != key:
+            incidents = pd.DataFrame({"creation_time": _wire_times(self.played.found.created_ns)})
+            span = self.alarms["timestamp"].iloc[[self.lo, self.hi - 1]] if self.hi > self.lo else self.alarms["timestamp"].iloc[:0]
+            light = SimpleNamespace(events=pd.DataFrame({"timestamp": span.to_numpy()}), incidents=incidents)
+            self._people = (key, interruptions(light, tz=tz).set_index("category")["incidents"], shift_summary(light, tz=tz))
+        _, away, shifts = self._people
         mix = np.bincount(impacts - 1, minlength=5) if len(impacts) else np.zeros(5, dtype=np.int64)
         return {
             "events": int(self.hi - self.lo),
