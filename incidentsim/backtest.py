@@ -46,6 +46,7 @@ from .datasets.evaluation import AlarmDefinition, AlarmDefinitionError, evaluate
 from .policy import Policy, format_duration, parse_duration
 from .replay.engine import replay
 from .replay.result import ReplayResult
+from .rules import api_limits
 
 #: The sweep's own parameter besides the alarm definition's fields.
 RESOLVE_DELAY = "resolve_delay"
@@ -60,14 +61,14 @@ def backtest_policy(definition: AlarmDefinition, resolve_delay: timedelta | str 
     named after the alarm (impact 3, the alarm name as dedupe string, so a re-alarm while the
     incident is open is deduplicated into it), resolved ``resolve_delay`` after the alarm returns to
     OK (``None``: never resolved)."""
-    name = re.sub(r"[^a-zA-Z0-9_-]", "-", definition.alarm_name)[:200] or "backtest"
+    name = re.sub(r"[^a-zA-Z0-9_-]", "-", definition.alarm_name)[: api_limits().plan_name] or "backtest"
     resolve: dict[str, Any] = {"strategy": "never"} if resolve_delay is None else {
         "strategy": "on_ok", "delay": format_duration(parse_duration(resolve_delay, RESOLVE_DELAY))
     }
     return Policy.from_dict(
         {
             "name": "backtest",
-            "response_plans": [{"name": name, "title": definition.alarm_name[:200], "impact": 3, "dedupe_string": definition.alarm_name}],
+            "response_plans": [{"name": name, "title": definition.alarm_name[: api_limits().title], "impact": 3, "dedupe_string": definition.alarm_name}],
             "unmatched": name,
             "client_token": {"strategy": "per_event"},
             "resolve": resolve,

@@ -49,10 +49,10 @@ import jinja2.sandbox
 import pandas as pd
 import yaml
 
-from .rules import start_incident_limits
+from .rules import api_limits
 
-TITLE_LIMIT = start_incident_limits().title  # StartIncident.title, from botocore's model
-TOKEN_LIMIT = start_incident_limits().client_token  # StartIncident.clientToken
+TITLE_LIMIT = api_limits().title  # StartIncident.title, from botocore's model
+TOKEN_LIMIT = api_limits().client_token  # StartIncident.clientToken
 MATCH_FIELDS = ("alarm_name", "alarm_arn", "account_id", "region", "namespace", "metric_name")
 TOKEN_STRATEGIES = ("per_event", "per_alarm_window", "template", "none")
 RESOLVE_STRATEGIES = ("on_ok", "after", "never")
@@ -465,7 +465,7 @@ class _Reader:
         for required in ("name", "title", "impact"):
             if required not in data:
                 raise self.fail(path, f"a response plan needs '{required}'")
-        name = self.text(data["name"], f"{path}.name", 200)
+        name = self.text(data["name"], f"{path}.name", api_limits().plan_name)
         if not re.fullmatch(r"[a-zA-Z0-9_-]+", name):
             raise self.fail(f"{path}.name", f"{name!r}: a response plan name takes letters, digits, - and _ only")
         tags = data.get("tags") or {}
@@ -481,7 +481,7 @@ class _Reader:
             summary=self.text(summary, f"{path}.summary", 8000) if summary is not None else None,
             dedupe_string=self.text(dedupe, f"{path}.dedupe_string", 1000) if dedupe is not None else None,
             tags={str(k): str(v) for k, v in tags.items()},
-            display_name=self.text(display, f"{path}.display_name", 200) if display is not None else None,
+            display_name=self.text(display, f"{path}.display_name", api_limits().plan_display_name) if display is not None else None,
         )
 
     def route(self, value: Any, path: str, index: int, plans: Mapping[str, ResponsePlan]) -> Route:

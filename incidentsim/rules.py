@@ -1,6 +1,6 @@
 """The rules of StartIncident, in one place: the emulator's backend and the fast replay use them both.
 
-* **Limits** come from botocore's ssm-incidents model (:func:`start_incident_limits`);
+* **Limits** come from botocore's ssm-incidents model (:func:`api_limits`);
   none is typed here.
 * **The clientToken rule** (:func:`token_verdict`): a token seen before, within its
   time to live, answers the stored incident when the request is the same, and a
@@ -37,8 +37,8 @@ def botocore_model() -> ServiceModel:
 
 
 @dataclass(frozen=True)
-class StartIncidentLimits:
-    """The StartIncident members' limits, read off botocore's model."""
+class ApiLimits:
+    """The limits of the request members incidentsim fills in, read off botocore's model."""
 
     title: int
     client_token: int
@@ -48,22 +48,26 @@ class StartIncidentLimits:
     trigger_arn_pattern: str
     impact_min: int
     impact_max: int
+    plan_name: int  # CreateResponsePlan.name
+    plan_display_name: int  # CreateResponsePlan.displayName
 
 
 @functools.lru_cache(maxsize=1)
-def start_incident_limits() -> StartIncidentLimits:
-    """StartIncident's limits as botocore's model states them.
+def api_limits() -> ApiLimits:
+    """StartIncident's (and a response plan's name's) limits as botocore's model states them.
 
     Examples
     --------
-    >>> limits = start_incident_limits()
-    >>> limits.title, limits.client_token, limits.impact_max
-    (200, 128, 5)
+    >>> limits = api_limits()
+    >>> limits.title, limits.client_token, limits.raw_data, limits.impact_max, limits.plan_name
+    (200, 128, 10000, 5, 200)
     """
-    members = botocore_model().operation_model("StartIncident").input_shape.members
+    model = botocore_model()
+    members = model.operation_model("StartIncident").input_shape.members
+    plan = model.operation_model("CreateResponsePlan").input_shape.members
     trigger = members["triggerDetails"].members
     arn = trigger["triggerArn"]
-    return StartIncidentLimits(
+    return ApiLimits(
         title=int(members["title"].metadata["max"]),
         client_token=int(members["clientToken"].metadata["max"]),
         source=int(trigger["source"].metadata["max"]),
@@ -72,13 +76,15 @@ def start_incident_limits() -> StartIncidentLimits:
         trigger_arn_pattern=str(arn.metadata["pattern"]),
         impact_min=int(members["impact"].metadata["min"]),
         impact_max=int(members["impact"].metadata["max"]),
+        plan_name=int(plan["name"].metadata["max"]),
+        plan_display_name=int(plan["displayName"].metadata["max"]),
     )
 
 
 @functools.lru_cache(maxsize=1)
 def trigger_arn_regex() -> re.Pattern[str]:
     """The model's pattern for ``triggerDetails.triggerArn``, compiled."""
-    return re.compile(start_incident_limits().trigger_arn_pattern)
+    return re.compile(api_limits().trigger_arn_pattern)
 
 
 def token_verdict(known: bool, elapsed: float, ttl: float, same_request: bool, conflict_on_mismatch: bool) -> int:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..rules import api_limits
 from ._common import TRIGGER_OUTCOMES, ResultLike, text
 
 __all__ = ["title_cardinality"]
 
 #: StartIncident's title limit, from the service model.
-TITLE_LIMIT = 200
+TITLE_LIMIT = api_limits().title
 #: What a truncated title ends with (``title_overflow: truncate`` in the policy).
 ELLIPSIS = "\u2026"
 _COUNTS = ["triggers", "distinct_titles", "collisions", "undefined_variables", "cut_titles", "over_limit"]

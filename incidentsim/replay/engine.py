@@ -26,6 +26,7 @@ from botocore.exceptions import ClientError
 
 from ..datasets.schema import validate_alarm_frame
 from ..policy import Policy, ResponsePlan
+from ..rules import api_limits
 from .codes import OUTCOME_CODES, REASON_CODES
 from .decisions import decide_codes
 from .result import EVENT_RESULT_COLUMNS, ReplayResult
@@ -166,7 +167,7 @@ class EmulatorReplay:
         self.states = alarms["state"].astype(str).tolist()
         self.event_ids = alarms["event_id"].astype(str).tolist()
         self.sources = [str(s) or "aws.cloudwatch" for s in alarms["source"].tolist()]
-        self.raw = alarms["raw"].astype(str).str.slice(0, 10000).tolist()
+        self.raw = alarms["raw"].astype(str).str.slice(0, api_limits().raw_data).tolist()
         self.plans = self.decisions["response_plan"].tolist()
         self.triggers = self.decisions["trigger"].tolist()
         self.client_tokens = self.decisions["client_token"].tolist()

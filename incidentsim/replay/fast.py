@@ -103,7 +103,7 @@ class _Requests:
         self.alarms = alarms
         self.d = decisions
         self.options = options
-        self.limits = rules.start_incident_limits()
+        self.limits = rules.api_limits()
         self.alarm, self.arns = decisions.columns.codes("alarm_arn")
         source_codes, source_texts = decisions.columns.codes("source")
         self.source = source_codes
