@@ -152,3 +152,27 @@ def test_the_fast_engine_refuses_a_client():
     with pytest.raises(ValueError, match="the fast engine calls no service"):
         replay(frame, Policy.from_dict({"response_plans": [{"name": "p", "title": "t", "impact": 3}]}), engine="fast",
                endpoint_url="http://127.0.0.1:5000")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(frame=histories(), policy=policies())
+def test_decisions_by_codes_equal_the_row_by_row_reading(frame, policy):
+    """``decide`` works per distinct value and input; the reference reads every row with the policy's own methods."""
+    from incidentsim.replay.decisions import decide
+
+    from .reference import reference_decide
+
+    pd.testing.assert_frame_equal(decide(frame, policy), reference_decide(frame, policy))
+
+
+def test_decisions_on_the_bundled_sample_equal_the_row_by_row_reading():
+    from incidentsim.replay.decisions import decide
+
+    from .reference import reference_decide
+
+    alarms = load_alarms(DATA / "alarm-events.jsonl").alarms
+    base = Policy.from_yaml(DATA / "sample-policy.yaml")
+    for token in ({"strategy": "per_event"}, {"strategy": "per_alarm_window", "window": "30m"},
+                  {"strategy": "template", "template": "{{ alarm_name }}-{{ date }}"}, {"strategy": "none"}):
+        policy = Policy.from_dict({**base.to_dict(), "client_token": token})
+        pd.testing.assert_frame_equal(decide(alarms, policy), reference_decide(alarms, policy))
