@@ -33,6 +33,7 @@ from ..policy import (
     TOKEN_LIMIT,
     Pattern,
     Policy,
+    Route,
     Template,
     TemplateRenderError,
     template_context,
@@ -82,18 +83,15 @@ def column_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(values.dtype, pd.CategoricalDtype):
         codes = values.cat.codes.to_numpy().astype(np.int64)
         texts = np.asarray([str(v) for v in values.cat.categories], dtype=object)
-        if (codes < 0).any():
-            texts = np.append(texts, "")
-            codes = np.where(codes < 0, len(texts) - 1, codes)
-        return codes, texts
-    if not isinstance(values.dtype, pd.StringDtype):
-        values = values.fillna("").astype(str)
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    texts = np.asarray(uniques, dtype=object)
+    else:
+        if not isinstance(values.dtype, pd.StringDtype):
+            values = values.fillna("").astype(str)
+        found, uniques = pd.factorize(values, use_na_sentinel=True)
+        codes, texts = found.astype(np.int64), np.asarray(uniques, dtype=object)
     if (codes < 0).any():
         texts = np.append(texts, "")
         codes = np.where(codes < 0, len(texts) - 1, codes)
-    return codes.astype(np.int64), texts
+    return codes, texts
 
 
 def combine_codes(arrays: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -234,6 +232,29 @@ def _render_one(template: Template, values: dict[str, np.ndarray], plans: np.nda
         value = column_values[k]
         record[column] = pd.Timestamp(int(value), tz="UTC") if column == "timestamp" else value
     return template.render(template_context(record, str(plans[k])))
+
+
+def route_impacts(route: Route, mask: np.ndarray, columns: _Columns, impact: np.ndarray) -> None:
+    """Set the impact ``route`` sends on its rows (``mask``): the first of its rules that holds, else its own."""
+    impact[mask] = route.impact or 0
+    for rule in reversed(route.impact_rules):  # the first rule that holds wins
+        impact[mask & columns.mask(rule.when)] = rule.impact
+
+
+def place_titles(rendered: Rendered, rows: np.ndarray, titles: dict[str, int], overflow: str,
+                 title: np.ndarray, note: np.ndarray, cut_from: np.ndarray) -> None:
+    """Put one route's rendered titles (for ``rows``) into the title codes, adding new texts to ``titles``: a title
+    over the limit is cut when the policy truncates (and noted), an empty one leaves the plan's own (-1)."""
+    remap = np.empty(len(rendered.texts), dtype=np.int64)
+    for code, text in enumerate(rendered.texts):
+        if len(text) > TITLE_LIMIT and overflow == "truncate":
+            long_rows = rows[rendered.codes == code]
+            note[long_rows] = NOTE_TITLE_CUT
+            cut_from[long_rows] = len(text)
+            text = text[: TITLE_LIMIT - 1] + "\u2026"
+        remap[code] = -1 if text == "" else titles.setdefault(text, len(titles))
+    ok = rendered.codes >= 0
+    title[rows[ok]] = remap[rendered.codes[ok]]
 
 
 def short_hash(text: str) -> str:
@@ -486,9 +507,7 @@ def decide_codes(alarms: pd.DataFrame, policy: Policy) -> Decisions:
             continue
         trigger |= mask
         plan[mask] = plan_code[str(rule.plan)]
-        impact[mask] = rule.impact or 0
-        for impact_rule in reversed(rule.impact_rules):  # the first rule that holds wins
-            impact[mask & columns.mask(impact_rule.when)] = impact_rule.impact
+        route_impacts(rule, mask, columns, impact)
         if rule.title is not None:
             titled.append((rule.title, np.flatnonzero(mask)))
     if policy.unmatched == "ignore":
@@ -503,23 +522,9 @@ def decide_codes(alarms: pd.DataFrame, policy: Policy) -> Decisions:
     errors: dict[int, str] = {}
     for template, rows in titled:
         rendered = render_codes(template, columns, rows, plan, plan_names)
-        remap = np.empty(len(rendered.texts), dtype=np.int64)
-        for k, text in enumerate(rendered.texts):
-            if len(text) > TITLE_LIMIT and policy.title_overflow == "truncate":
-                long_rows = rows[rendered.codes == k]
-                note[long_rows] = NOTE_TITLE_CUT
-                cut_from[long_rows] = len(text)
-                text = text[: TITLE_LIMIT - 1] + "\u2026"
-            remap[k] = titles.setdefault(text, len(titles))
-        ok = rendered.codes >= 0
-        title[rows[ok]] = remap[rendered.codes[ok]]
+        place_titles(rendered, rows, titles, policy.title_overflow, title, note, cut_from)
         for position, problem in rendered.problems.items():
             errors[int(rows[position])] = problem
-    if "" in titles:  # an empty title is not sent: the plan's own is used
-        empty = titles[""]
-        title[title == empty] = -1
-        title[title > empty] -= 1
-        del titles[""]
     failed_title = np.zeros(n, dtype=bool)
     if errors:
         failed_title[list(errors)] = True

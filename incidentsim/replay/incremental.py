@@ -25,7 +25,7 @@ from ..analysis._common import FREQS, IMPACTS, floor_to, period_index
 from ..emulator.models import EmulatorOptions
 from ..policy import TITLE_LIMIT, Policy
 from .codes import CREATED, DEDUPLICATED, IGNORED, distinct
-from .decisions import NOTE_NONE, NOTE_TITLE_CUT, _tokens, render_codes
+from .decisions import NOTE_NONE, _tokens, place_titles, render_codes, route_impacts
 from .fast import Played, Prepared, _wire_times
 from .result import OUTCOMES, ReplayResult
 
@@ -185,9 +185,7 @@ class TuningReplay:
             return True
         mask = np.zeros(len(d), dtype=bool)
         mask[rows] = True
-        d.impact[rows] = route.impact or 0
-        for rule in reversed(route.impact_rules):  # the first rule that holds wins
-            d.impact[mask & d.columns.mask(rule.when)] = rule.impact
+        route_impacts(route, mask, d.columns, d.impact)
         had_errors = bool(d.failed[rows].any()) if d.errors else False
         if route.title is None:
             if had_errors:
@@ -201,18 +199,10 @@ class TuningReplay:
         if rendered.problems or had_errors:
             return False
         titles = {text: code for code, text in enumerate(d.titles)}
-        remap = np.empty(len(rendered.texts), dtype=np.int64)
         d.note[rows] = NOTE_NONE
         d.cut_from[rows] = 0
-        for code, text in enumerate(rendered.texts):
-            if len(text) > TITLE_LIMIT and policy.title_overflow == "truncate":
-                long_rows = rows[rendered.codes == code]
-                d.note[long_rows] = NOTE_TITLE_CUT
-                d.cut_from[long_rows] = len(text)
-                text = text[: TITLE_LIMIT - 1] + "\u2026"
-            remap[code] = -1 if text == "" else titles.setdefault(text, len(titles))
+        place_titles(rendered, rows, titles, policy.title_overflow, d.title, d.note, d.cut_from)
         d.titles = list(titles)
-        d.title[rows] = remap[rendered.codes]
         self._compact_titles()
         return True
 

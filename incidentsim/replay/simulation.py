@@ -104,13 +104,13 @@ def short_id(arn: str) -> str:
     return arn.rsplit("/", 1)[-1][:8]
 
 
-def text_column(vocabulary: Sequence[str] | np.ndarray, codes: np.ndarray, index: pd.Index, distinct: bool = False) -> pd.Series:
+def text_column(vocabulary: Sequence[str] | np.ndarray, codes: np.ndarray, index: pd.Index, unique: bool = False) -> pd.Series:
     """A categorical text column from codes into a vocabulary (-1: ""); repeated texts cost one string each.
-    ``distinct``: the vocabulary holds no text twice and no "" (it is not checked again)."""
+    ``unique``: the vocabulary holds no text twice and no "" (it is not checked again)."""
     from .scan import first_appearance
 
     texts = np.asarray([*list(vocabulary), ""], dtype=object)
-    if distinct:
+    if unique:
         remap, unique_texts = np.arange(len(texts)), texts
     else:
         remap, unique_texts = pd.factorize(texts)
@@ -168,15 +168,15 @@ def event_table(alarms: pd.DataFrame, decisions: Decisions, done: Outcomes) -> t
         names = list(known)
     extra = pd.DataFrame(
         {
-            "response_plan": text_column(decisions.plan_names, plan, index, distinct=True),
-            "client_token": text_column(decisions.token_texts(), token, index, distinct=True),
+            "response_plan": text_column(decisions.plan_names, plan, index, unique=True),
+            "client_token": text_column(decisions.token_texts(), token, index, unique=True),
             "dedupe_string": text_column(done.dedupe_strings, done.incident, index),
             "impact": pd.Series(impact, index=index, dtype="Int64").mask(impact == 0),
             "title": title,
             "outcome": pd.Categorical.from_codes(done.outcome.astype(np.int64), categories=list(OUTCOMES)),
-            "dedup_reason": text_column(REASONS[1:], done.reason.astype(np.int64) - 1, index, distinct=True),
-            "incident_arn": text_column(done.incident_arns, done.incident, index, distinct=True),
-            "error_code": text_column(names[1:], codes - 1, index, distinct=True),
+            "dedup_reason": text_column(REASONS[1:], done.reason.astype(np.int64) - 1, index, unique=True),
+            "incident_arn": text_column(done.incident_arns, done.incident, index, unique=True),
+            "error_code": text_column(names[1:], codes - 1, index, unique=True),
         },
         index=index,
     )
@@ -194,13 +194,11 @@ def _explanations(events: pd.DataFrame, decisions: Decisions, done: Outcomes) ->
     outcome = done.outcome
     out = np.full(n, "", dtype=object)
     note_codes, note_texts = decisions.note_codes()
-    notes = np.asarray(note_texts, dtype=object)
     failed = decisions.failed
     ignored = outcome == IGNORED
     said = np.asarray([(t[:1].upper() + t[1:] + ".") if t else "Started nothing." for t in note_texts], dtype=object)
     out[ignored] = said[note_codes[ignored]]
     out[failed] = np.asarray([f"Not sent: {t}." for t in note_texts], dtype=object)[note_codes[failed]]
-    del notes
     # "Entered ALARM; route 'r' sent it to p", per (route, plan)
     routes = [*[f"route '{name}'" for name in decisions.route_names], "the policy's default for unmatched alarms"]
     plans = [*decisions.plan_names, ""]
