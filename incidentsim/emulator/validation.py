@@ -246,8 +246,15 @@ def _from_text(text: str, shape: Shape) -> Any:
 
 
 def validate_request(operation: OperationModel, params: Mapping[str, Any]) -> str | None:
-    """Return the service's ValidationException message, or None when ``params`` are valid."""
-    if operation.input_shape is None:
+    """Return the service's ValidationException message, or None when ``params`` are valid.
+
+    Members are checked in the model's order, as :func:`wire_params` gathers them from a request, so the
+    message lists its errors in the same order whoever builds ``params``.
+    """
+    shape = operation.input_shape
+    if shape is None:
         return None
-    errors = _VALIDATOR.validate(params, operation.input_shape)
+    ordered = {member: params[member] for member in shape.members if member in params}
+    ordered.update((key, value) for key, value in params.items() if key not in ordered)
+    errors = _VALIDATOR.validate(ordered, shape)
     return errors.generate_report() if errors.has_errors() else None

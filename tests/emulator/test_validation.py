@@ -154,3 +154,19 @@ def test_validation_error_does_not_create_anything(client, make_plan):
     _rejected(lambda: client.start_incident(responsePlanArn=plan, impact=6, clientToken="t"))
     assert client.list_incident_records()["incidentRecordSummaries"] == []
     assert client.start_incident(responsePlanArn=plan, impact=5, clientToken="t")["incidentRecordArn"]
+
+
+def test_the_message_lists_errors_in_the_model_order_whoever_builds_the_request(client, make_plan):
+    """The fast engine validates its own request dict; the message must be the one the served request gets."""
+    from incidentsim.emulator.validation import validate_request
+    from incidentsim.rules import botocore_model
+
+    plan = make_plan()
+    details = {"source": "custom." + "x" * 50, "triggerArn": "arn:aws:cloudwatch:us-east-1:111111111111:alarm:a", "timestamp": T0}
+    served = _rejected(lambda: client.start_incident(responsePlanArn=plan, title="t" * 201, triggerDetails=details))
+    operation = botocore_model().operation_model("StartIncident")
+    for params in ({"responsePlanArn": plan, "triggerDetails": details, "title": "t" * 201},
+                   {"title": "t" * 201, "responsePlanArn": plan, "triggerDetails": details}):
+        message = validate_request(operation, params)
+        assert message is not None and message.index("'title'") < message.index("'triggerDetails.source'")
+        assert message in served
