@@ -18,10 +18,15 @@ class CommandError(Exception):
 def _serve(args: argparse.Namespace) -> int:
     from .emulator.server import EmulatorServer
 
-    server = EmulatorServer(args.host, args.port, allow_remote=args.allow_remote)
+    try:
+        server = EmulatorServer(args.host, args.port, allow_remote=args.allow_remote).bind()
+    except OSError as error:
+        raise CommandError(f"cannot serve on {args.host} port {args.port}: {error.strerror or error}") from None
+    except ValueError as error:
+        raise CommandError(str(error)) from None
     print(
-        f"incidentsim: serving ssm-incidents (and moto's other services) at http://{args.host}:{args.port}\n"
-        f"  try: aws ssm-incidents list-response-plans --endpoint-url http://{args.host}:{args.port} --region us-east-1\n"
+        f"incidentsim: serving ssm-incidents (and moto's other services) at {server.endpoint_url}\n"
+        f"  try: aws ssm-incidents list-response-plans --endpoint-url {server.endpoint_url} --region us-east-1\n"
         "  (any credentials will do, e.g. AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing)\n"
         "  stop with Ctrl-C",
         flush=True,

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 FAULT_KINDS = ("throttle", "server_error", "commit_then_fail")
+#: The longest delay a fault rule may add to an answer (SDKs time out after 60 s by default).
+MAX_LATENCY_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -33,8 +35,9 @@ class FaultRule:
                 raise ValueError(f"fault probability {name!r} must be a number from 0 to 1, got {value!r}")
         if sum(getattr(self, name) for name in FAULT_KINDS) > 1.0:
             raise ValueError("fault probabilities of one operation must add up to at most 1")
-        if not isinstance(self.latency_s, (int, float)) or self.latency_s < 0:
-            raise ValueError(f"latency_s must be a number of seconds >= 0, got {self.latency_s!r}")
+        latency = self.latency_s
+        if isinstance(latency, bool) or not isinstance(latency, (int, float)) or not 0 <= latency <= MAX_LATENCY_S:
+            raise ValueError(f"latency_s must be a number of seconds from 0 to {MAX_LATENCY_S:g}, got {latency!r}")
 
 
 @dataclass

@@ -109,7 +109,7 @@ class EmulatorOptions:
                 f"token_mismatch must be 'conflict' or 'return_existing', got {self.token_mismatch!r}"
             )
         ttl = self.client_token_ttl_s
-        if ttl is not None and (isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or ttl <= 0):
+        if ttl is not None and (isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not 0 < ttl < 1e12):
             raise ValueError(f"client_token_ttl_s must be a positive number of seconds or None, got {ttl!r}")
         for name in ("trigger_dedupe", "dedupe_timeline_event", "auto_timeline_events", "newest_first"):
             if not isinstance(getattr(self, name), bool):

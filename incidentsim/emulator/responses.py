@@ -7,7 +7,9 @@ validation, injected faults) and maps each operation onto the backend.
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 import time
 from typing import Any
 from urllib.parse import parse_qs, unquote
@@ -16,7 +18,12 @@ from botocore.model import ServiceModel
 from moto.core.responses import ActionResult, BaseResponse, EmptyResult
 from moto.core.utils import camelcase_to_underscores
 
-from .exceptions import IncidentsError, InternalServerException, ThrottlingException, ValidationException
+from .exceptions import (
+    IncidentsError,
+    InternalServerException,
+    ThrottlingException,
+    ValidationException,
+)
 from .models import SSMIncidentsBackend, ssmincidents_backends
 from ..rules import botocore_model
 from .validation import validate_request, wire_params
@@ -24,7 +31,76 @@ from .validation import validate_request, wire_params
 EMULATOR_HEADER = "x-incidentsim-emulator"
 OUTCOME_HEADER = "x-incidentsim-outcome"
 
+#: The largest request body accepted.  The largest request the model allows (a response plan with every
+#: list at its maximum) is a few tens of kilobytes.
+MAX_BODY_BYTES = 1 << 20
+#: The deepest JSON nesting accepted.  The model's deepest member path is under ten levels.
+MAX_DEPTH = 32
+#: Content types the service's parser cannot read as JSON (it is restJson1 only).
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+_FORM_REFUSED = "Content-Type {} is not accepted: send the request body as application/json"
 
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def read_json_body(raw: bytes | str, where: str = "The request body") -> Any:
+    """A request body as JSON, or ValueError with the service's kind of sentence.
+
+    Refuses what would otherwise crash a reader further on: bodies over
+    :data:`MAX_BODY_BYTES`, bytes that are not UTF-8, ``NaN`` and ``Infinity``,
+    and nesting deeper than :data:`MAX_DEPTH`.
+    """
+    if len(raw) > MAX_BODY_BYTES:
+        raise ValueError(f"{where} is {len(raw)} bytes; at most {MAX_BODY_BYTES} are accepted")
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise ValueError(f"{where} is not valid UTF-8 (byte {error.start})") from None
+    try:
+        data = json.loads(raw, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise ValueError(f"{where} nests deeper than {MAX_DEPTH} levels") from None
+    except ValueError as error:
+        raise ValueError(f"{where} is not valid JSON: {error}") from None
+    if _depth_over(data, MAX_DEPTH):
+        raise ValueError(f"{where} nests deeper than {MAX_DEPTH} levels")
+    return data
+
+
+@functools.lru_cache(maxsize=1)
+def _routes() -> tuple[tuple[str, re.Pattern[str], str], ...]:
+    """(method, path pattern, operation) for every operation of the model."""
+    routes = []
+    for name in botocore_model().operation_names:
+        http = botocore_model().operation_model(name).http
+        path = http["requestUri"].split("?")[0]
+        pattern = ".+".join(re.escape(part) for part in re.split(r"\{[^}]+\}", path))
+        routes.append((http["method"], re.compile(pattern + "$", re.DOTALL), name))
+    return tuple(routes)
+
+
+def _operation_by_path(method: str, path: str) -> str | None:
+    for route_method, pattern, name in _routes():
+        if route_method == method and pattern.match(path):
+            return name
+    return None
+
+
+def _depth_over(data: Any, limit: int) -> bool:
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            value = list(value.values())
+        elif not isinstance(value, list):
+            continue
+        if depth > limit:
+            return True
+        stack.extend((item, depth + 1) for item in value if isinstance(item, (dict, list)))
+    return False
 
 
 class SSMIncidentsResponse(BaseResponse):
@@ -36,6 +112,25 @@ class SSMIncidentsResponse(BaseResponse):
         # request is answered with ValidationException rather than a crash.
         self.automated_parameter_parsing = False
 
+    def setup_class(self, request: Any, full_url: str | None = None, headers: Any = None, use_raw_body: bool | None = None) -> None:
+        # The body is kept as bytes and decoded in _validate, so bytes that are not UTF-8 are
+        # a ValidationException instead of an error inside moto's request setup.
+        super().setup_class(request, full_url, headers, use_raw_body=True)
+
+    def _get_action(self) -> str:
+        # The operation is the one the method and path route to; an ``Action`` in the query string or in
+        # a form body (what moto's query-protocol services read) does not choose it.
+        operation = self._get_action_from_method_and_request_uri(self.normalized_request)
+        if operation:
+            return operation
+        # moto's router also wants an operation's required query-string members; an operation whose
+        # method and path match is still that operation (validation then names what is missing)
+        return _operation_by_path(self.normalized_request.method, self.parsed_url.path) or ""
+
+    def determine_response_protocol(self, service_model: ServiceModel) -> str:
+        # ssm-incidents speaks restJson1 only; answer in it whatever Content-Type the request claimed.
+        return "rest-json"
+
     @property
     def backend(self) -> SSMIncidentsBackend:
         return ssmincidents_backends[self.current_account][self.partition]
@@ -44,7 +139,9 @@ class SSMIncidentsResponse(BaseResponse):
         self.response_headers[EMULATOR_HEADER] = "ssm-incidents"
         operation = self._get_action()
         if not operation:
-            return super().call_action()
+            if self._content_type() in _FORM_TYPES:
+                return self._error(ValidationException(_FORM_REFUSED.format(self._content_type())))
+            return self._unknown_operation()
         backend = self.backend
         fault = backend.faults.draw(operation)
         rule = backend.faults.rule_for(operation)
@@ -59,7 +156,12 @@ class SSMIncidentsResponse(BaseResponse):
         except IncidentsError as error:
             return self._error(error)
         self.automated_parameter_parsing = True
-        self.parse_parameters(self.normalized_request)
+        try:
+            self.parse_parameters(self.normalized_request)
+        except (ValueError, TypeError, OverflowError, RuntimeError) as error:
+            # validation passed but moto's parser still could not read a member (a safety net: the
+            # validator's checks are meant to catch these first)
+            return self._error(ValidationException(f"The request could not be read: {error}"))
         status, headers, body = super().call_action()
         if fault == "commit_then_fail" and int(status) < 300:
             return self._error(InternalServerException(f"Internal error after {operation} committed (injected fault)"))
@@ -68,19 +170,42 @@ class SSMIncidentsResponse(BaseResponse):
     def _validate(self, operation: str) -> None:
         operation_model = self._service_model().operation_model(operation)
         raw = self.body
+        if self._content_type() in _FORM_TYPES:
+            raise ValidationException(_FORM_REFUSED.format(self._content_type()))
         body: Any = {}
         if raw:
             try:
-                body = json.loads(raw)
-            except ValueError:
-                raise ValidationException("The request body is not valid JSON") from None
+                body = read_json_body(raw)
+            except ValueError as error:
+                raise ValidationException(str(error)) from None
             if not isinstance(body, dict):
                 raise ValidationException("The request body must be a JSON object")
+        shape = operation_model.input_shape
+        for name in body:
+            member = shape.members.get(name) if shape is not None else None
+            location = member.serialization.get("location") if member is not None else None
+            if location is not None:
+                raise ValidationException(f"Member '{name}' belongs in the request's {location}, not in its body")
         query = parse_qs(self.parsed_url.query, keep_blank_values=True)
         uri = {k: unquote(str(v)) for k, v in (self.uri_match or {}).items()}
         message = validate_request(operation_model, wire_params(operation_model, body, query, uri))
         if message:
             raise ValidationException(message)
+
+    def _unknown_operation(self) -> Any:
+        """The JSON 404 restJson1 services answer for a method and path no operation has."""
+        message = f"No ssm-incidents operation is {self.normalized_request.method} {self.parsed_url.path}"
+        body = json.dumps({"__type": "UnknownOperationException", "message": message})
+        headers = {
+            **self.response_headers,
+            "Content-Type": "application/json",
+            "x-amzn-ErrorType": "UnknownOperationException",
+            "status": "404",
+        }
+        return 404, headers, body
+
+    def _content_type(self) -> str:
+        return str(self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
 
     def _service_model(self) -> ServiceModel:
         return botocore_model()

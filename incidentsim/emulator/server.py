@@ -16,17 +16,27 @@ path                  method  body (JSON; every one takes an optional account_id
 /_incidentsim/reset   POST    forget every resource of every service, or ``{"service": "ssm-incidents"}``:
                               every Incident Manager resource of every account only
 ====================  ======  ====================================================
+
+Bad control input is a 400 naming it; requests a web page could make (a foreign ``Host`` or
+``Origin``, a POST that is not ``application/json``) are refused: see :class:`ControlMiddleware`.
 """
 
 from __future__ import annotations
 
+import io
+import ipaddress
 import json
+import math
+import re
+import socket
 import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from http import HTTPStatus
 from typing import Any
+from urllib.parse import parse_qs
 
 from .core import DEFAULT_ACCOUNT_ID, UnsafeEndpointError, check_endpoint, get_backend, is_loopback
 from .registration import check_registration, register
@@ -36,98 +46,252 @@ CONTROL_PREFIX = "/_incidentsim/"
 StartResponse = Callable[..., Any]
 
 
-def _parse_time(text: str) -> datetime:
+#: How far one ``advance_s`` may move the clock (a hundred years, in seconds).
+MAX_ADVANCE_S = 100 * 366 * 86400.0
+#: What moto's own API on the served endpoint is reached under.
+MOTO_API_PREFIX = "/moto-api/"
+#: Content types a web page can send across origins without asking first (a "simple" request).
+_SIMPLE_TYPES = ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class ControlError(ValueError):
+    """A control request that cannot be used; ``status`` is the HTTP status it is answered with."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+def _parse_time(value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise ControlError(f"'time' must be an ISO 8601 time such as 2024-05-01T12:00:00Z or null, got {value!r}")
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except (TypeError, ValueError):
-        raise ValueError(f"'time' must be an ISO 8601 time such as 2024-05-01T12:00:00Z, got {text!r}") from None
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ControlError(f"'time' must be an ISO 8601 time such as 2024-05-01T12:00:00Z, got {value!r}") from None
+    return parsed
+
+
+def _seconds(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ControlError(f"'advance_s' must be a number of seconds, got {value!r}")
+    if abs(value) > MAX_ADVANCE_S:
+        raise ControlError(f"'advance_s' moves the clock at most {MAX_ADVANCE_S:.0f} s (a hundred years) at a time, got {value!r}")
+    return float(value)
+
+
+def _host_name(host: str) -> str:
+    """The name part of a ``Host`` or ``Origin`` authority: ``[::1]:5000`` -> ``::1``."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1 : host.find("]")] if "]" in host else host
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
 
 
 class ControlMiddleware:
-    """Answers ``/_incidentsim/*`` itself and passes everything else to moto."""
+    """Answers ``/_incidentsim/*`` itself and passes everything else to moto.
 
-    def __init__(self, app: Callable[..., Iterable[bytes]]):
+    The control API and moto's ``/moto-api/`` reset and reconfigure the whole endpoint, so both
+    answer only requests a web page in the user's browser cannot make: the ``Host`` must be the
+    server's own address (a loopback address or ``localhost``; any IP address when the server was
+    started with ``allow_remote``), which defeats DNS rebinding; an ``Origin``, which browsers
+    send with every cross-origin request, must name the same host; and a control POST must be
+    ``application/json`` (a page can send ``text/plain`` or a form to another origin without
+    asking; moto's API refuses those types too).  Requests to ssm-incidents larger than
+    :data:`~incidentsim.emulator.responses.MAX_BODY_BYTES` are refused before they are read.
+    """
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], *, allow_remote: bool = False, hosts: Iterable[str] = ()):
         self.app = app
+        self.allow_remote = allow_remote
+        self.hosts = {h.strip("[]").lower() for h in hosts}
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        if not path.startswith(CONTROL_PREFIX):
+        control = path.startswith(CONTROL_PREFIX)
+        if not control and not path.startswith(MOTO_API_PREFIX):
+            too_large = self._too_large(environ)
+            if too_large:
+                return _answer(start_response, 400, {"__type": "ValidationException", "message": too_large},
+                               [("x-amzn-ErrorType", "ValidationException")])
             return self.app(environ, start_response)
         try:
+            self._check_caller(environ, json_post=control)
+            if not control:
+                return self.app(environ, start_response)
             status, payload = self._handle(path[len(CONTROL_PREFIX) :], environ)
+        except ControlError as error:
+            status, payload = error.status, {"message": str(error)}
         except (ValueError, TypeError) as error:
             status, payload = 400, {"message": str(error)}
-        body = json.dumps(payload, default=str).encode()
-        reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed"}[status]
-        start_response(
-            f"{status} {reason}",
-            [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
-        )
-        return [body]
+        return _answer(start_response, status, payload)
+
+    def _allowed_host(self, name: str) -> bool:
+        if name in ("localhost", "localhost.localdomain") or name in self.hosts:
+            return True
+        if not _is_ip(name):
+            return False
+        return self.allow_remote or ipaddress.ip_address(name).is_loopback
+
+    def _check_caller(self, environ: dict[str, Any], json_post: bool) -> None:
+        host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
+        if not self._allowed_host(_host_name(host)):
+            raise ControlError(f"Host {host!r} is not this server's address; the control API answers only its own", 403)
+        origin = environ.get("HTTP_ORIGIN")
+        if origin is not None:
+            authority = origin.split("://", 1)[-1]
+            if origin == "null" or not self._allowed_host(_host_name(authority)):
+                raise ControlError(f"requests from the web page at {origin!r} are refused", 403)
+        if environ.get("REQUEST_METHOD", "GET") in ("GET", "HEAD", "OPTIONS"):
+            return
+        content_type = str(environ.get("CONTENT_TYPE") or "").split(";")[0].strip().lower()
+        if json_post and content_type != "application/json":
+            raise ControlError(f"control requests must be sent as Content-Type application/json, not {content_type or 'none'!r}", 415)
+        if content_type in _SIMPLE_TYPES:
+            raise ControlError(f"moto's API does not take Content-Type {content_type} on this endpoint", 415)
+
+    @staticmethod
+    def _too_large(environ: dict[str, Any]) -> str | None:
+        """Why an ssm-incidents request is too large to read, or None."""
+        credential = str(environ.get("HTTP_AUTHORIZATION", ""))
+        if "/ssm-incidents/" not in credential and not str(environ.get("HTTP_HOST", "")).startswith("ssm-incidents."):
+            return None
+        from .responses import MAX_BODY_BYTES
+
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return "The request's Content-Length is not a number"
+        if length > MAX_BODY_BYTES:
+            return f"The request body is {length} bytes; at most {MAX_BODY_BYTES} are accepted"
+        if not length and "chunked" in str(environ.get("HTTP_TRANSFER_ENCODING", "")).lower():
+            body = environ["wsgi.input"].read(MAX_BODY_BYTES + 1)
+            if len(body) > MAX_BODY_BYTES:
+                return f"The request body is more than {MAX_BODY_BYTES} bytes; at most {MAX_BODY_BYTES} are accepted"
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
+        return None
 
     @staticmethod
     def _read_json(environ: dict[str, Any]) -> dict[str, Any]:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
+        from .responses import MAX_BODY_BYTES, read_json_body
+
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            raise ControlError("the request's Content-Length is not a number") from None
+        if length > MAX_BODY_BYTES:
+            raise ControlError(f"the request body is {length} bytes; at most {MAX_BODY_BYTES} are accepted")
         raw = environ["wsgi.input"].read(length) if length else b""
         if not raw:
             return {}
         try:
-            data = json.loads(raw)
-        except ValueError:
-            raise ValueError("the request body is not valid JSON") from None
+            data = read_json_body(raw, "the request body")
+        except ValueError as error:
+            raise ControlError(str(error)) from None
         if not isinstance(data, dict):
-            raise ValueError("the request body must be a JSON object")
+            raise ControlError("the request body must be a JSON object")
         return data
 
     def _handle(self, action: str, environ: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         method = environ.get("REQUEST_METHOD", "GET")
         if action == "state":
-            from urllib.parse import parse_qs
-
             query = parse_qs(environ.get("QUERY_STRING", ""))
-            account = query.get("account_id", [DEFAULT_ACCOUNT_ID])[0]
+            account = _account(query.get("account_id", [DEFAULT_ACCOUNT_ID])[0])
             return 200, describe_backend(account)
+        if action not in ("clock", "options", "faults", "reset"):
+            return 404, {"message": f"unknown control path {CONTROL_PREFIX}{action}"}
         if method != "POST":
             return 405, {"message": f"{CONTROL_PREFIX}{action} takes POST"}
         data = self._read_json(environ)
-        account = str(data.pop("account_id", DEFAULT_ACCOUNT_ID))
+        account = _account(data.pop("account_id", DEFAULT_ACCOUNT_ID))
+        if action == "reset":
+            return 200, _reset(data)
         backend = get_backend(account)
         if action == "clock":
+            if set(data) - {"time", "advance_s"} or len(data) != 1:
+                raise ControlError(f"clock takes one of 'time' (ISO 8601 or null) and 'advance_s', got {sorted(data)}")
             if "advance_s" in data:
-                backend.clock.advance(float(data["advance_s"]))
-            elif "time" in data:
-                if data["time"] is None:
-                    backend.clock.use_wall_clock()
-                else:
-                    backend.clock.set(_parse_time(data["time"]))
+                seconds = _seconds(data["advance_s"])
+                try:
+                    backend.clock.advance(seconds)
+                except OverflowError:
+                    raise ControlError(f"advancing the clock by {seconds} s leaves the years 1-9999") from None
+            elif data["time"] is None:
+                backend.clock.use_wall_clock()
             else:
-                raise ValueError("clock takes 'time' (ISO 8601 or null) or 'advance_s'")
+                backend.clock.set(_parse_time(data["time"]))
         elif action == "options":
             backend.configure(**data)
-        elif action == "faults":
+        else:
             unknown = set(data) - {"rules", "seed"}
             if unknown:
-                raise ValueError(f"faults takes 'rules' and 'seed', not {sorted(unknown)}")
-            backend.faults.configure(data.get("rules"), seed=data.get("seed"))
-        elif action == "reset":
-            service = data.pop("service", None)
-            if data:
-                raise ValueError(f"reset takes 'service' (optional), not {sorted(data)}")
-            if service is None:
-                from moto.core.base_backend import BackendDict
-
-                BackendDict.reset()
-            elif service == "ssm-incidents":
-                from .models import ssmincidents_backends
-
-                for account_backends in list(ssmincidents_backends.values()):
-                    account_backends.reset()
-            else:
-                raise ValueError(f"reset takes service 'ssm-incidents' (or none: every service), not {service!r}")
-            return 200, {"reset": service or "every service"}
-        else:
-            return 404, {"message": f"unknown control path {CONTROL_PREFIX}{action}"}
+                raise ControlError(f"faults takes 'rules' and 'seed', not {sorted(unknown)}")
+            backend.faults.configure(_fault_rules(data.get("rules")), seed=_seed(data.get("seed")))
         return 200, describe_backend(account)
+
+
+def _answer(start_response: StartResponse, status: int, payload: dict[str, Any], headers: Iterable[tuple[str, str]] = ()) -> list[bytes]:
+    body = json.dumps(payload, default=str).encode()
+    start_response(
+        f"{status} {HTTPStatus(status).phrase}",
+        [("Content-Type", "application/json"), ("Content-Length", str(len(body))), *headers],
+    )
+    return [body]
+
+
+def _account(value: Any) -> str:
+    text = str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+    if not re.fullmatch(r"\d{12}", text):
+        raise ControlError(f"'account_id' must be twelve digits, got {value!r}")
+    return text
+
+
+def _seed(value: Any) -> int | None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ControlError(f"'seed' must be a whole number or null, got {value!r}")
+    return value
+
+
+def _fault_rules(rules: Any) -> dict[str, Any]:
+    """Fault rules checked against the service's operation names (``"*"``: every operation)."""
+    if rules is None:
+        return {}
+    if not isinstance(rules, dict):
+        raise ControlError(f"'rules' must map operation names to fault settings, got {type(rules).__name__}")
+    from ..rules import botocore_model
+
+    operations = set(botocore_model().operation_names)
+    unknown = sorted(str(name) for name in rules if name != "*" and name not in operations)
+    if unknown:
+        raise ControlError(f"no ssm-incidents operation is called {', '.join(unknown)}; fault rules name operations such as StartIncident, or '*'")
+    return rules
+
+
+def _reset(data: dict[str, Any]) -> dict[str, Any]:
+    service = data.pop("service", None)
+    if data:
+        raise ControlError(f"reset takes 'service' (optional), not {sorted(data)}")
+    if service is None:
+        from moto.core.base_backend import BackendDict
+
+        BackendDict.reset()
+    elif service == "ssm-incidents":
+        from .models import ssmincidents_backends
+
+        for account_backends in list(ssmincidents_backends.values()):
+            account_backends.reset()
+    else:
+        raise ControlError(f"reset takes service 'ssm-incidents' (or none: every service), not {service!r}")
+    return {"reset": service or "every service"}
 
 
 def describe_backend(account_id: str = DEFAULT_ACCOUNT_ID) -> dict[str, Any]:
@@ -143,13 +307,17 @@ def describe_backend(account_id: str = DEFAULT_ACCOUNT_ID) -> dict[str, Any]:
     }
 
 
-def create_app() -> ControlMiddleware:
-    """moto's WSGI application with ssm-incidents registered and the control API in front."""
+def create_app(*, allow_remote: bool = False, hosts: Iterable[str] = ()) -> ControlMiddleware:
+    """moto's WSGI application with ssm-incidents registered and the control API in front.
+
+    ``hosts`` are host names, besides loopback addresses and ``localhost``, that the control API
+    answers to (the name a server bound with ``allow_remote`` is reached by).
+    """
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     register()
     check_registration()
-    return ControlMiddleware(DomainDispatcherApplication(create_backend_app))
+    return ControlMiddleware(DomainDispatcherApplication(create_backend_app), allow_remote=allow_remote, hosts=hosts)
 
 
 class EmulatorServer:
@@ -164,13 +332,19 @@ class EmulatorServer:
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 5000, *, allow_remote: bool = False, quiet: bool = False):
+        host = host.strip()
+        if host.startswith("[") and host.endswith("]"):
+            host = host[1:-1]  # "[::1]", as written in a URL
         if not is_loopback(host) and not allow_remote:
             raise UnsafeEndpointError(
                 f"refusing to serve on {host!r}: it is not a loopback address. "
                 "Pass allow_remote=True (--allow-remote) to serve beyond this machine."
             )
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+            raise ValueError(f"port must be a whole number from 0 to 65535 (0: any free port), got {port!r}")
         self.host = host
         self.port = port
+        self.allow_remote = allow_remote
         self.quiet = quiet  # no request log lines (a game day's own server)
         self._server: Any = None
         self._thread: threading.Thread | None = None
@@ -180,31 +354,44 @@ class EmulatorServer:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
 
-    def _make_server(self) -> Any:
-        from werkzeug.serving import WSGIRequestHandler, make_server
+    def bind(self) -> EmulatorServer:
+        """Bind the address (``port=0`` picks a free port, then :attr:`port` is the one picked).
 
-        class QuietHandler(WSGIRequestHandler):
-            def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-                pass
+        Raises OSError (the address is in use, or not one of this machine's) before anything is served.
+        """
+        if self._server is None:
+            from werkzeug.serving import WSGIRequestHandler, make_server
 
-        handler = QuietHandler if self.quiet else None
-        server = make_server(self.host, self.port, create_app(), threaded=True, request_handler=handler)
-        self.port = server.server_port
-        return server
+            class QuietHandler(WSGIRequestHandler):
+                def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+                    pass
+
+            handler = QuietHandler if self.quiet else None
+            app = create_app(allow_remote=self.allow_remote, hosts=[self.host])
+            # bind here, so an address in use is an OSError to the caller (werkzeug would exit the process)
+            family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+            with socket.socket(family, socket.SOCK_STREAM) as listener:
+                listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                listener.bind((self.host, self.port))
+                listener.listen(128)
+                self._server = make_server(self.host, self.port, app, threaded=True, request_handler=handler, fd=listener.fileno())
+            self.port = int(self._server.port)
+        return self
 
     def start(self) -> EmulatorServer:
-        self._server = self._make_server()
+        self.bind()
         self._thread = threading.Thread(target=self._server.serve_forever, name="incidentsim-serve", daemon=True)
         self._thread.start()
         return self
 
     def serve_forever(self) -> None:
         """Serve on this thread until interrupted."""
-        self._server = self._make_server()
+        self.bind()
         try:
             self._server.serve_forever()
         finally:
             self._server.server_close()
+            self._server = None
 
     def stop(self) -> None:
         if self._server is not None:

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from botocore.model import OperationModel, Shape
+from botocore.utils import parse_to_aware_datetime
 from botocore.validate import ParamValidator, ValidationErrors
 
 __all__ = ["ServerParamValidator", "validate_request", "wire_params"]
@@ -123,6 +125,11 @@ def _sentence(path: str, reason: str, kw: Mapping[str, Any]) -> str:
     if reason in ("empty input", "more than one input"):
         members = ", ".join(kw.get("members", {}))
         return f"Value at '{at}' failed to satisfy constraint: Member must have exactly one of [{members}] set"
+    if reason == "timestamp range":
+        return (
+            f"Value '{_shown(kw['param'])}' at '{at}' failed to satisfy constraint: "
+            "Member must be a time between 0001-01-01 and 9999-12-31 (epoch seconds)"
+        )
     if reason == "not json":
         return f"Value '{_shown(kw['param'])}' at '{at}' failed to satisfy constraint: Member must be valid JSON"
     return f"Value at '{at}' failed to satisfy constraint: {reason}"
@@ -192,8 +199,22 @@ class ServerParamValidator(ParamValidator):
         if isinstance(param, bool) or not isinstance(param, (int, float, str, datetime)):
             errors.report(name, "invalid type", param=param, valid_types=["timestamp"])
             return
+        if isinstance(param, (int, float)):
+            if not (isinstance(param, int) or math.isfinite(param)) or not _EARLIEST <= param <= _LATEST:
+                errors.report(name, "timestamp range", param=param)
+            return
+        if isinstance(param, str):
+            try:
+                parse_to_aware_datetime(param)
+            except (TypeError, ValueError, AttributeError, OverflowError, RuntimeError):
+                errors.report(name, "invalid type", param=param, valid_types=["timestamp"])
+            return
         super()._validate_timestamp(param, shape, errors, name)
 
+
+#: The epoch seconds of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z, the times a timestamp member can hold.
+_EARLIEST = -62135596800
+_LATEST = 253402300799
 
 _VALIDATOR = ServerParamValidator()
 

@@ -182,3 +182,41 @@ def test_reset_can_forget_incident_manager_alone(server, remote):
     assert remote.list_response_plans()["responsePlanSummaries"] == []
     with pytest.raises(ValueError, match="reset takes service 'ssm-incidents'"):
         control.reset(service="s3")
+
+
+def _serve_and_read_banner(*args: str) -> tuple[str, subprocess.Popen[str]]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "incidentsim.cli", "serve", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    assert process.stdout is not None
+    return process.stdout.readline(), process
+
+
+@pytest.mark.parametrize("host, url_host", [("127.0.0.1", "127.0.0.1"), ("[::1]", "[::1]"), ("::1", "[::1]")])
+def test_serve_on_port_0_prints_the_port_it_picked_and_answers_there(host, url_host):
+    if url_host == "[::1]" and not socket.has_ipv6:
+        pytest.skip("this machine has no IPv6 loopback")
+    banner, process = _serve_and_read_banner("--host", host, "--port", "0")
+    try:
+        if "cannot serve" in banner:
+            pytest.skip(f"this machine cannot bind {host}: {banner.strip()}")
+        url = banner.split(" at ", 1)[1].strip()
+        assert url.startswith(f"http://{url_host}:") and not url.endswith(":0")
+        assert make_client(endpoint_url=url).list_response_plans()["responsePlanSummaries"] == []
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
+
+
+def test_serve_on_a_port_in_use_says_so_in_one_line():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "incidentsim.cli", "serve", "--port", str(port)], capture_output=True, text=True, timeout=60
+        )
+    assert result.returncode == 2
+    assert f"incidentsim serve: cannot serve on 127.0.0.1 port {port}:" in result.stderr
+    assert "Traceback" not in result.stderr and "serving" not in result.stdout
