@@ -45,11 +45,11 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import jinja2.sandbox
 import pandas as pd
 import yaml
 
 from .rules import api_limits
+from .templating import BoundedEnvironment, TemplateLimitError, render_bounded
 
 TITLE_LIMIT = api_limits().title  # StartIncident.title, from botocore's model
 TOKEN_LIMIT = api_limits().client_token  # StartIncident.clientToken
@@ -92,7 +92,7 @@ def format_duration(delta: timedelta) -> str:
 
 # --------------------------------------------------------------------------- templates
 
-_ENVIRONMENT = jinja2.sandbox.ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
+_ENVIRONMENT = BoundedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ class Template:
 
     def __post_init__(self) -> None:
         try:
-            compiled = _ENVIRONMENT.from_string(self.source)
+            compiled = _ENVIRONMENT.compile_bounded(self.source)
         except jinja2.TemplateSyntaxError as error:
             raise PolicyError(f"{self.where}: template error on its line {error.lineno}: {error.message}") from None
         object.__setattr__(self, "_compiled", compiled)
@@ -112,7 +112,9 @@ class Template:
     def render(self, context: Mapping[str, Any]) -> str:
         """The rendered text; raises :class:`TemplateRenderError` naming the template's place."""
         try:
-            return str(self._compiled.render(context))  # type: ignore[attr-defined]
+            return render_bounded(self._compiled, context)  # type: ignore[attr-defined]
+        except TemplateLimitError as error:
+            raise TemplateRenderError(self.where, f"the template {error}") from None
         except jinja2.UndefinedError as error:
             raise TemplateRenderError(self.where, f"undefined variable: {error.message}") from None
         except jinja2.exceptions.SecurityError as error:

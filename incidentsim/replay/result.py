@@ -134,6 +134,7 @@ class ReplayResult:
             if s[kind]:
                 events = self.event_table(explanations=False)
                 codes = events.loc[events["outcome"] == kind, "error_code"].value_counts()
+                codes = codes[codes > 0]  # a categorical column counts its unused codes too
                 lines.append(f"  {kind}: " + ", ".join(f"{count:,} x {code}" for code, count in codes.items()))
         if len(self.incidents):
             by_plan = self.incidents.groupby("response_plan").size().sort_values(ascending=False)

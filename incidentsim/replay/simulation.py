@@ -188,6 +188,11 @@ def event_table(alarms: pd.DataFrame, decisions: Decisions, done: Outcomes) -> t
     return events, explain
 
 
+def _sentence(text: str) -> str:
+    """``text`` ending in exactly one full stop (a message quoted in it may bring its own)."""
+    return text.rstrip().rstrip(".") + "."
+
+
 def _explanations(events: pd.DataFrame, decisions: Decisions, done: Outcomes) -> pd.Series:
     """One sentence per row: why it had its outcome (built per distinct input where rows share one)."""
     n = len(events)
@@ -196,9 +201,9 @@ def _explanations(events: pd.DataFrame, decisions: Decisions, done: Outcomes) ->
     note_codes, note_texts = decisions.note_codes()
     failed = decisions.failed
     ignored = outcome == IGNORED
-    said = np.asarray([(t[:1].upper() + t[1:] + ".") if t else "Started nothing." for t in note_texts], dtype=object)
+    said = np.asarray([_sentence(t[:1].upper() + t[1:]) if t else "Started nothing." for t in note_texts], dtype=object)
     out[ignored] = said[note_codes[ignored]]
-    out[failed] = np.asarray([f"Not sent: {t}." for t in note_texts], dtype=object)[note_codes[failed]]
+    out[failed] = np.asarray([_sentence(f"Not sent: {t}") for t in note_texts], dtype=object)[note_codes[failed]]
     # "Entered ALARM; route 'r' sent it to p", per (route, plan)
     routes = [*[f"route '{name}'" for name in decisions.route_names], "the policy's default for unmatched alarms"]
     plans = [*decisions.plan_names, ""]
