@@ -70,6 +70,16 @@ class FaultInjector:
     def configure(self, rules: dict[str, Any] | None, seed: int | None = None) -> None:
         """Replace the rules; ``rules`` maps an operation name (or ``"*"``) to a
         :class:`FaultRule` or a dict of its fields.  ``None`` or ``{}`` turns faults off."""
+        if rules is not None and not isinstance(rules, dict):
+            raise ValueError(f"fault rules must map operation names to fault settings, got {type(rules).__name__}")
+        from ..rules import botocore_model
+
+        operations = set(botocore_model().operation_names)
+        unknown = sorted(str(name) for name in rules or {} if name != "*" and name not in operations)
+        if unknown:
+            raise ValueError(
+                f"no ssm-incidents operation is called {', '.join(unknown)}; fault rules name operations such as StartIncident, or '*'"
+            )
         parsed: dict[str, FaultRule] = {}
         for operation, rule in (rules or {}).items():
             if isinstance(rule, FaultRule):

@@ -235,7 +235,7 @@ class ControlMiddleware:
             unknown = set(data) - {"rules", "seed"}
             if unknown:
                 raise ControlError(f"faults takes 'rules' and 'seed', not {sorted(unknown)}")
-            backend.faults.configure(_fault_rules(data.get("rules")), seed=_seed(data.get("seed")))
+            backend.faults.configure(data.get("rules"), seed=_seed(data.get("seed")))
         return 200, describe_backend(account)
 
 
@@ -259,21 +259,6 @@ def _seed(value: Any) -> int | None:
     if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
         raise ControlError(f"'seed' must be a whole number or null, got {value!r}")
     return value
-
-
-def _fault_rules(rules: Any) -> dict[str, Any]:
-    """Fault rules checked against the service's operation names (``"*"``: every operation)."""
-    if rules is None:
-        return {}
-    if not isinstance(rules, dict):
-        raise ControlError(f"'rules' must map operation names to fault settings, got {type(rules).__name__}")
-    from ..rules import botocore_model
-
-    operations = set(botocore_model().operation_names)
-    unknown = sorted(str(name) for name in rules if name != "*" and name not in operations)
-    if unknown:
-        raise ControlError(f"no ssm-incidents operation is called {', '.join(unknown)}; fault rules name operations such as StartIncident, or '*'")
-    return rules
 
 
 def _reset(data: dict[str, Any]) -> dict[str, Any]:

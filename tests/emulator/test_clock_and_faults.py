@@ -161,3 +161,17 @@ def test_faults_do_not_touch_a_dedupe(mock, backend, make_plan):
         _no_retry_client().start_incident(responsePlanArn=plan, triggerDetails=alarm_trigger())
     assert list(backend.incident_records) == [first]
     assert backend.incident_records[first].trigger_count == 2
+
+
+@pytest.mark.parametrize(
+    "rules, message",
+    [
+        ({"StartIncidnet": {"throttle": 0.5}}, "no ssm-incidents operation is called StartIncidnet"),
+        ("StartIncident", "must map operation names to fault settings, got str"),
+        ({"StartIncident": {"latency_s": 3600}}, "latency_s must be a number of seconds from 0 to 60"),
+    ],
+)
+def test_fault_rules_are_checked_against_the_model(backend, rules, message):
+    with pytest.raises(ValueError, match=message):
+        backend.faults.configure(rules, seed=1)
+    assert backend.faults.rules == {}

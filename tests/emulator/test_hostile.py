@@ -136,7 +136,7 @@ def _control(server, path: str, body: bytes | str, content_type: str = "applicat
         ("clock", '{"advance_s": "60"}', 400, "'advance_s' must be a number of seconds, got '60'"),
         ("clock", '{"time": 5}', 400, "'time' must be an ISO 8601 time"),
         ("clock", '{"time": "2024-01-01T00:00:00Z", "advance_s": 5}', 400, "clock takes one of"),
-        ("faults", '{"rules": "x"}', 400, "'rules' must map operation names to fault settings, got str"),
+        ("faults", '{"rules": "x"}', 400, "fault rules must map operation names to fault settings, got str"),
         ("faults", '{"rules": {"StartIncidnet": {"throttle": 0.5}}}', 400, "no ssm-incidents operation is called StartIncidnet"),
         ("faults", '{"rules": {"StartIncident": {"latency_s": 1e9}}}', 400, "latency_s must be a number of seconds from 0 to 60"),
         ("faults", '{"rules": {}, "seed": 1.5}', 400, "'seed' must be a whole number"),
