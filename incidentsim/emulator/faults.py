@@ -75,10 +75,10 @@ class FaultInjector:
         from ..rules import botocore_model
 
         operations = set(botocore_model().operation_names)
-        unknown = sorted(str(name) for name in rules or {} if name != "*" and name not in operations)
-        if unknown:
+        misnamed = sorted(str(name) for name in rules or {} if name != "*" and name not in operations)
+        if misnamed:
             raise ValueError(
-                f"no ssm-incidents operation is called {', '.join(unknown)}; fault rules name operations such as StartIncident, or '*'"
+                f"no ssm-incidents operation is called {', '.join(misnamed)}; fault rules name operations such as StartIncident, or '*'"
             )
         parsed: dict[str, FaultRule] = {}
         for operation, rule in (rules or {}).items():
