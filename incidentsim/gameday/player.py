@@ -10,12 +10,17 @@ session, so people can watch with the AWS CLI while it plays.
 Everything played is appended to a journal (``journal.jsonl`` in ``out``) as it
 happens; stopping, Ctrl-C or a crash writes the partial record, and a new
 :class:`GameDay` with ``resume=True`` carries on from the last event played.
+A crash (a killed process, a power cut) can cut the journal's last line short at
+any byte: that line is ignored when the journal is read and cut off before a
+resumed game day appends to it, so a game day can be crashed and resumed any
+number of times.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import threading
 import time
 from collections import Counter
@@ -193,69 +198,142 @@ class _Pacer:
         return self.sim_origin + pd.Timedelta(seconds=(wall - self.wall_origin) * self.speed)
 
 
+#: how often (at most) the journal is forced to disk; every event is flushed to the operating system
+SYNC_EVERY_S = 1.0
+#: how every journal's first line begins
+_HEADER_START = b'{"kind": "header"'
+
+
+class _HeaderCutShort(GameDayError):
+    """A journal whose header line was cut short: the game day stopped before it played anything."""
+
+
+def _scan_journal(path: Path) -> tuple[dict[str, Any], int]:
+    """A journal's records (as :func:`read_journal` returns them) and the length in bytes of its complete part.
+
+    The journal is read as bytes, line by line: a crash can cut the last line anywhere, even
+    inside a multi-byte character, so a last line that is not UTF-8 JSON is taken as cut short
+    and left out of the complete part, while such a line followed by more is damage.  Calls
+    journaled ahead of an event line that never made it belong to an event that will be played
+    again; they are left out too.
+    """
+    data = path.read_bytes()
+    header: dict[str, Any] = {}
+    answers: dict[int, dict[str, Any]] = {}
+    calls: list[dict[str, Any]] = []
+    pending: list[dict[str, Any]] = []  # calls of the event being journaled
+    injected: Counter[str] = Counter()
+    lines = data.split(b"\n")  # the last item is whatever follows the last newline
+    complete = start = 0
+    for number, raw in enumerate(lines, 1):
+        end = start + len(raw)
+        ended = number < len(lines)  # the line has its newline
+        if not raw.strip():
+            if ended:
+                complete = end + 1
+            start = end + 1
+            continue
+        try:
+            item = json.loads(raw.decode("utf-8"))
+        except ValueError:  # JSONDecodeError and UnicodeDecodeError both are
+            item = None
+        if not isinstance(item, dict):
+            if any(rest.strip() for rest in lines[number:]):
+                raise GameDayError(f"{path}:{number}: not a JSON line, and more follows: the journal is damaged") from None
+            break  # a line cut short by a crash can only be the last one
+        complete = end + 1 if ended else end
+        start = end + 1
+        kind = item.pop("kind", "")
+        if kind in ("header", "resume"):
+            pending.clear()
+            if kind == "header":
+                header = item
+        elif kind == "event":
+            answers[int(item["i"])] = item
+            calls.extend(pending)
+            pending.clear()
+        elif kind == "call":
+            pending.append(item)
+        elif kind == "faults":
+            injected.update(item.get("injected", {}))
+    if not header:
+        if b"\n" not in data and (_HEADER_START.startswith(data) or data.startswith(_HEADER_START)):
+            raise _HeaderCutShort(f"{path}:1: the header line is cut short: the game day stopped before it played anything")
+        raise GameDayError(f"{path}: no header line; this is not a game-day journal")
+    positions = sorted(answers)
+    if positions != list(range(len(positions))):
+        raise GameDayError(f"{path}: events played are not a run from the first ({positions[:3]}...)")
+    return {"header": header, "answers": answers, "calls": calls, "injected": dict(injected)}, complete
+
+
 @dataclass
 class _Journal:
-    """An append-only JSON Lines record of what was played, flushed after every event."""
+    """An append-only JSON Lines record of what was played, flushed after every event.
+
+    Every record is one line, written whole and flushed to the operating system after each
+    event (so a killed process loses at most the event in flight) and forced to disk at most
+    every :data:`SYNC_EVERY_S` seconds and on close.  Opened to carry on (``fresh=False``), it
+    first cuts off a last line left incomplete by a crash, so what is appended starts on a
+    line of its own.
+    """
 
     path: Path | None
     handle: Any = None
     written_calls: int = 0
+    synced_at: float = 0.0
 
     def open(self, header: dict[str, Any], fresh: bool) -> None:
         if self.path is None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.handle = self.path.open("w" if fresh else "a", encoding="utf-8")
+        if not fresh:
+            self._cut_torn_tail()
+        self.handle = self.path.open("wb" if fresh else "ab")
         self.write({"kind": "header" if fresh else "resume", **header})
+        self.flush(sync=True)
+
+    def _cut_torn_tail(self) -> None:
+        """Keep only the complete lines (and end the last one with its newline if the crash took just that)."""
+        assert self.path is not None
+        _, complete = _scan_journal(self.path)
+        with self.path.open("r+b") as handle:
+            handle.seek(complete)
+            handle.truncate()
+            if complete:
+                handle.seek(complete - 1)
+                if handle.read(1) != b"\n":
+                    handle.write(b"\n")
+            handle.flush()
+            os.fsync(handle.fileno())
 
     def write(self, item: dict[str, Any]) -> None:
         if self.handle is not None:
-            self.handle.write(json.dumps(item, default=str) + "\n")
+            self.handle.write(json.dumps(item, default=str).encode("utf-8") + b"\n")
 
-    def flush(self) -> None:
-        if self.handle is not None:
-            self.handle.flush()
+    def flush(self, sync: bool = False) -> None:
+        if self.handle is None:
+            return
+        self.handle.flush()
+        now = time.monotonic()
+        if sync or now - self.synced_at >= SYNC_EVERY_S:
+            os.fsync(self.handle.fileno())
+            self.synced_at = now
 
     def close(self) -> None:
         if self.handle is not None:
+            self.flush(sync=True)
             self.handle.close()
             self.handle = None
 
 
 def read_journal(path: str | Path) -> dict[str, Any]:
-    """A journal's header, the answers of the events played (by row) and the calls made."""
-    path = Path(path)
-    header: dict[str, Any] = {}
-    answers: dict[int, dict[str, Any]] = {}
-    calls: list[dict[str, Any]] = []
-    injected: Counter[str] = Counter()
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-            except json.JSONDecodeError:
-                # a line cut short by a crash can only be the last one
-                rest = handle.read()
-                if rest.strip():
-                    raise GameDayError(f"{path}:{number}: not a JSON line, and more follows: the journal is damaged") from None
-                break
-            kind = item.pop("kind", "")
-            if kind == "header":
-                header = item
-            elif kind == "event":
-                answers[int(item["i"])] = item
-            elif kind == "call":
-                calls.append(item)
-            elif kind == "faults":
-                injected.update(item.get("injected", {}))
-    if not header:
-        raise GameDayError(f"{path}: no header line; this is not a game-day journal")
-    positions = sorted(answers)
-    if positions != list(range(len(positions))):
-        raise GameDayError(f"{path}: events played are not a run from the first ({positions[:3]}...)")
-    return {"header": header, "answers": answers, "calls": calls, "injected": dict(injected)}
+    """A journal's header, the answers of the events played (by row) and the calls made.
+
+    A last line cut short by a crash is left out, with the calls of its event; a line that is
+    not JSON followed by more lines raises :class:`GameDayError` (the journal is damaged), as
+    does a journal without a header line.
+    """
+    return _scan_journal(Path(path))[0]
 
 
 class GameDay:
@@ -281,7 +359,9 @@ class GameDay:
         Carry on from the journal in ``out``: the events already played are not sent again
         when the endpoint still holds their incidents; against a fresh endpoint they are
         re-sent without faults (the emulator's ids are seeded, so the same incidents come back,
-        which is checked) and play continues from the next event.
+        which is checked) and play continues from the next event.  A last journal line cut
+        short by a crash is dropped (its event is played again); a journal whose header line
+        was cut short (nothing was played) starts the game day afresh.
     reset : bool
         Forget every Incident Manager resource on ``endpoint_url`` first.  Without it, an endpoint that already
         holds incident records is refused (they would deduplicate this game day's triggers).
@@ -317,8 +397,11 @@ class GameDay:
             journal = self.out / JOURNAL
             if not journal.is_file():
                 raise GameDayError(f"nothing to resume: {journal} does not exist")
-            self.resume_from = read_journal(journal)
-            if self.resume_from["header"].get("fingerprint") != self.scenario.fingerprint():
+            try:
+                self.resume_from = read_journal(journal)
+            except _HeaderCutShort:
+                self.resume_from = None  # nothing was played: the game day starts afresh
+            if self.resume_from is not None and self.resume_from["header"].get("fingerprint") != self.scenario.fingerprint():
                 raise GameDayError(f"{journal} is the journal of another scenario or policy; it cannot be resumed with '{self.scenario.name}'")
         self._endpoint_url = endpoint_url
         self.allow_remote = allow_remote
