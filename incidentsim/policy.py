@@ -377,36 +377,19 @@ class Policy:
 
 
 def read_yaml(text: str, label: str, error: type[ValueError]) -> tuple[Any, dict[str, int]]:
-    """YAML text as plain data, and the line of every path in it (``"routes[0].impact"`` -> 12);
-    invalid YAML raises ``error`` naming ``label`` and the line."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as problem:
-        mark = getattr(problem, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise error(f"{label}{line}: not valid YAML ({getattr(problem, 'problem', problem)})") from None
-    lines: dict[str, int] = {}
-    data = _to_python(node, "", lines) if node is not None else {}
-    return data, lines
+    """YAML text as plain data, and the line of every path in it (``"routes[0].impact"`` -> 12).
 
+    An empty document is an empty mapping.  Text that is not valid YAML, aliases that expand
+    too far, a recursive alias or nesting too deep (see :mod:`incidentsim.yamlfile`) raise
+    ``error`` naming ``label`` and the line, e.g. ``policy.yaml:2: not valid YAML (...)``.
+    """
+    from .yamlfile import YamlFileError, read_document
 
-def _to_python(node: yaml.Node, path: str, lines: dict[str, int]) -> Any:
-    """A composed YAML node as plain data, remembering the line of every path."""
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        out: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = key_node.value
-            child = f"{path}.{key}" if path else str(key)
-            out[key] = _to_python(value_node, child, lines)
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_to_python(item, f"{path}[{i}]", lines) for i, item in enumerate(node.value)]
-    loader = yaml.SafeLoader("")
     try:
-        return loader.construct_object(node, deep=True)
-    finally:
-        loader.dispose()
+        document = read_document(text, label)
+    except YamlFileError as problem:
+        raise error(str(problem)) from None
+    return ({} if document.empty else document.data), document.lines
 
 
 class _Reader:

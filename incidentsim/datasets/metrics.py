@@ -19,7 +19,6 @@ from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from .evaluation import AlarmDefinition, AlarmDefinitionError, UnsupportedAlarmError, standard_statistics
 from .records import EARLIEST, LATEST, BadRecord, parse_time
@@ -433,38 +432,18 @@ class DefinitionLoad:
         return f"DefinitionLoad({self.summary()})"
 
 
-def _node_lines(node: yaml.Node, path: str, lines: dict[str, int]) -> None:
-    """Line (1-based) of every member path of a composed YAML document, e.g. ``MetricAlarms[0].Period``."""
-    lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            if isinstance(key, yaml.ScalarNode):
-                child = f"{path}.{key.value}" if path else str(key.value)
-                lines[child] = key.start_mark.line + 1
-                _node_lines(value, child, lines)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _node_lines(item, f"{path}[{index}]", lines)
-
-
 def _load_yaml(text: str, name: str) -> tuple[Any, dict[str, int]]:
-    loader = yaml.SafeLoader(text)
+    """A YAML alarm file as plain data (None when empty) and the line of every member path,
+    e.g. ``MetricAlarms[0].Period`` -> 9; see :mod:`incidentsim.yamlfile` for the limits on
+    aliases and nesting."""
+    from ..yamlfile import YamlFileError, read_document
+
     try:
-        node = loader.get_single_node()
-        if node is None:
-            return None, {}
-        data = loader.construct_document(node)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        where = f"{name}:{mark.line + 1}" if mark is not None else name
-        raise AlarmDefinitionError(where, "", f"invalid YAML ({error.problem or error.context})") from None
-    except yaml.YAMLError as error:
-        raise AlarmDefinitionError(name, "", f"invalid YAML ({error})") from None
-    finally:
-        loader.dispose()
-    lines: dict[str, int] = {}
-    _node_lines(node, "", lines)
-    return data, lines
+        document = read_document(text, name)
+    except YamlFileError as error:
+        problem = f"invalid YAML ({error.reason})" if error.reason is not None else error.problem
+        raise AlarmDefinitionError(error.where, "", problem) from None
+    return document.data, document.lines
 
 
 def _line_of(lines: Mapping[str, int], member: str) -> int | None:
