@@ -232,7 +232,7 @@ def _classify(result: ResultLike, limits: NoiseThresholds) -> pd.DataFrame:
         }
     )
     # one code per alarm, rows in time order within each alarm (ties keep the table's order)
-    frame["alarm"] = frame.groupby(_KEYS, sort=True).ngroup()
+    frame["alarm"] = frame.groupby(_KEYS, sort=True, observed=True).ngroup()
     frame = frame.sort_values(["alarm", "time"], kind="stable").reset_index(drop=True)
     alarms = frame.drop_duplicates("alarm")[["alarm", *_KEYS]].set_index("alarm")
 

@@ -76,7 +76,7 @@ def title_cardinality(result: ResultLike) -> pd.DataFrame:
         }
     )
     table = pd.DataFrame(
-        [_counts(group).rename(name) for name, group in rows.groupby("response_plan", sort=True)],
+        [_counts(group).rename(name) for name, group in rows.groupby("response_plan", sort=True, observed=True)],
         columns=_COUNTS,
     )
     table = table.sort_values("triggers", ascending=False, kind="stable")
@@ -87,7 +87,7 @@ def title_cardinality(result: ResultLike) -> pd.DataFrame:
 
 def _counts(rows: pd.DataFrame) -> pd.Series:
     sent = rows[~rows["template_failed"] & (rows["title"] != "")]
-    alarms_per_title = sent.groupby("title")["alarm_arn"].nunique()
+    alarms_per_title = sent.groupby("title", observed=True)["alarm_arn"].nunique()
     return pd.Series(
         {
             "triggers": len(rows),

@@ -144,7 +144,7 @@ def outcomes_by(result: ResultLike, by: str = "plan") -> pd.DataFrame:
     if by == "plan":
         frame = frame[frame["response_plan"] != ""]
     counts = [column for column in frame.columns if column not in keys]
-    table = frame.groupby(keys, sort=True)[counts].sum().astype("int64").reset_index()
+    table = frame.groupby(keys, sort=True, observed=True)[counts].sum().astype("int64").reset_index()
     accepted = table["created"] + table["deduplicated"]
     table["dedup_ratio"] = (table["deduplicated"] / accepted.where(accepted > 0)).fillna(0.0).astype("float64")
     table = table.sort_values(["created", "triggers", *keys], ascending=[False, False, *[True] * len(keys)], kind="stable")
@@ -191,7 +191,7 @@ def impact_mix(result: ResultLike) -> pd.DataFrame:
 def _count(periods: pd.Series, labels: pd.Series, index: pd.DatetimeIndex, columns: pd.Index) -> pd.DataFrame:
     """Rows per (period, label) as a period x label table over ``index`` and ``columns``, zeros filled."""
     pairs = pd.DataFrame({"period": periods.to_numpy(), "label": labels.to_numpy()})
-    counts = pairs.groupby(["period", "label"]).size()
+    counts = pairs.groupby(["period", "label"], observed=True).size()
     table = counts.unstack("label", fill_value=0) if len(counts) else pd.DataFrame(index=index)
     table = table.reindex(index=index, columns=columns, fill_value=0).fillna(0).astype("int64")
     table.index = index

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .loaders import AlarmLoad, _Collector
 from .records import ParseContext, compact, dimensions_json, metric_of, parse_time
-from .schema import parse_alarm_arn
+from .schema import as_category, parse_alarm_arn
 
 ALARM_TYPES = ("MetricAlarm", "CompositeAlarm")
 
@@ -118,8 +118,8 @@ def capture_alarm_history(
     frame = load.alarms
     if len(frame) and facts:
         for column in ("namespace", "metric_name", "dimensions"):
-            mapped = frame["alarm_name"].map({name: f[column] for name, f in facts.items()})
-            frame[column] = mapped.fillna(frame[column]).astype("string")
+            mapped = frame["alarm_name"].astype(str).map({name: f[column] for name, f in facts.items()})
+            frame[column] = as_category(mapped.fillna(frame[column].astype(str)))
     return load
 
 

@@ -3,29 +3,38 @@
 ==========================  =========================  =====================================================
 column                      dtype                      meaning
 ==========================  =========================  =====================================================
-``event_id``                string                     stable id: a hash of the record, the same on every
+``event_id``                string (Arrow)             stable id: a hash of the record, the same on every
                                                        reload; an exact duplicate gets ``#2``, ``#3`` ...
 ``timestamp``               datetime64[ns, UTC]        when the state changed
-``account_id``              string                     12-digit AWS account
-``region``                  string                     AWS Region code, e.g. ``us-east-1``
-``alarm_name``              string                     the alarm's name (its identity)
-``alarm_arn``               string                     ``arn:aws:cloudwatch:<region>:<account>:alarm:<name>``
+``account_id``              category                   12-digit AWS account
+``region``                  category                   AWS Region code, e.g. ``us-east-1``
+``alarm_name``              category                   the alarm's name (its identity)
+``alarm_arn``               category                   ``arn:aws:cloudwatch:<region>:<account>:alarm:<name>``
 ``state``                   category (STATES)          the new state
 ``previous_state``          category (STATES)          the state before
-``reason``                  string                     CloudWatch's state reason ("" when none)
-``source``                  string                     event source for ``triggerDetails``: ``aws.cloudwatch``
-``namespace``               string, optional           metric namespace ("" for composite alarms)
-``metric_name``             string, optional           metric name ("" for composite and metric math)
-``dimensions``              string, optional           metric dimensions as JSON text (``{}`` when none)
-``actions_suppressed_by``   string, optional           composite alarms: ``Alarm``, ``ExtensionPeriod`` or
+``reason``                  string (Arrow)             CloudWatch's state reason ("" when none)
+``source``                  category                   event source for ``triggerDetails``: ``aws.cloudwatch``
+``namespace``               category, optional         metric namespace ("" for composite alarms)
+``metric_name``             category, optional         metric name ("" for composite and metric math)
+``dimensions``              category, optional         metric dimensions as JSON text (``{}`` when none)
+``actions_suppressed_by``   category, optional         composite alarms: ``Alarm``, ``ExtensionPeriod`` or
                                                        ``WaitPeriod`` when actions were suppressed, else ""
 ``duplicate``               bool                       True for the 2nd, 3rd ... copy of an identical record
-``raw``                     string                     the original record as JSON text
-``origin``                  string                     file and line or record index, e.g. ``events.jsonl:12``
+``raw``                     string (Arrow)             the original record as JSON text ("" when not kept)
+``origin``                  string (Arrow)             file and line or record index, e.g. ``events.jsonl:12``
 ==========================  =========================  =====================================================
 
 Rows are sorted by ``timestamp``; ties keep the order the records were read in.
 Timestamps without a zone are taken as UTC.
+
+The frame is compact: a million state changes take well under 300 MB without ``raw``.  The text
+that repeats from row to row (the alarm's identity, account, Region, source, metric) is held as
+categoricals whose categories are sorted, so each row stores a small integer; the text that does
+not repeat (ids, reasons, records, origins) is held as Arrow strings.  Categoricals compare,
+filter, group (``observed=True``) and sort like text; code that builds new text from a column
+converts it first (``frame["alarm_name"].astype(str) + "-x"``).  :func:`validate_alarm_frame`
+accepts any text dtype (object, string, categorical) and returns these dtypes;
+:func:`concat_alarm_frames` joins AlarmFrames without losing them.
 """
 
 from __future__ import annotations
@@ -33,9 +42,12 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
+import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 STATES = ("OK", "ALARM", "INSUFFICIENT_DATA")
 STATE_DTYPE = pd.CategoricalDtype(list(STATES))
@@ -57,21 +69,22 @@ REQUIRED_COLUMNS = (
 )
 OPTIONAL_COLUMNS = ("namespace", "metric_name", "dimensions", "actions_suppressed_by", "duplicate")
 COLUMNS = (*REQUIRED_COLUMNS[:10], *OPTIONAL_COLUMNS, "raw", "origin")
-TEXT_COLUMNS = (
-    "event_id",
+#: Text that repeats from row to row, held as categoricals (sorted categories).
+CATEGORY_COLUMNS = (
     "account_id",
     "region",
     "alarm_name",
     "alarm_arn",
-    "reason",
     "source",
     "namespace",
     "metric_name",
     "dimensions",
     "actions_suppressed_by",
-    "raw",
-    "origin",
 )
+#: Text that differs from row to row, held as Arrow strings.
+STRING_COLUMNS = ("event_id", "reason", "raw", "origin")
+TEXT_COLUMNS = tuple(c for c in COLUMNS if c in CATEGORY_COLUMNS or c in STRING_COLUMNS)
+STRING_DTYPE = "string[pyarrow]"
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -142,8 +155,13 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
     for column in OPTIONAL_COLUMNS:
         if column not in frame.columns:
             frame[column] = False if column == "duplicate" else ""
-    for column in TEXT_COLUMNS:
-        frame[column] = frame[column].fillna("").astype("string")
+    for column in STRING_COLUMNS:
+        if frame[column].dtype != STRING_DTYPE:
+            frame[column] = frame[column].fillna("").astype(STRING_DTYPE)
+        elif frame[column].hasnans:
+            frame[column] = frame[column].fillna("")
+    for column in CATEGORY_COLUMNS:
+        frame[column] = as_category(frame[column])
     frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True).astype(TIMESTAMP_DTYPE)
     for column in ("state", "previous_state"):
         frame[column] = frame[column].astype(STATE_DTYPE)
@@ -152,11 +170,59 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[[*COLUMNS, *extra]]
 
 
+def as_category(values: pd.Series) -> pd.Series:
+    """A text column as a categorical of Arrow strings with sorted categories; missing values become ""."""
+    if isinstance(values.dtype, pd.CategoricalDtype) and all(isinstance(c, str) for c in values.cat.categories):
+        texts = list(values.cat.categories)
+        codes = values.cat.codes.to_numpy().astype(np.int64)
+        if (codes < 0).any():
+            if "" not in texts:
+                texts.append("")
+            codes = np.where(codes < 0, texts.index(""), codes)
+        order = sorted(range(len(texts)), key=texts.__getitem__)
+        if order != list(range(len(texts))):
+            position = np.empty(len(texts), dtype=np.int64)
+            position[order] = np.arange(len(texts))
+            codes, texts = position[codes], [texts[i] for i in order]
+        dtype = pd.CategoricalDtype(pd.Index(texts, dtype=STRING_DTYPE))
+        return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype), index=values.index, name=values.name)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype(object)
+    text = values.fillna("").astype(STRING_DTYPE)
+    return text.astype(pd.CategoricalDtype(pd.Index(sorted(pd.unique(text.to_numpy())), dtype=STRING_DTYPE)))
+
+
+def concat_alarm_frames(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """AlarmFrames (conformed) end to end, keeping every dtype: categoricals get the union of categories."""
+    frames = [f for f in frames if len(f.columns)]
+    if len(frames) == 1:
+        return frames[0].reset_index(drop=True)
+    columns: dict[str, Any] = {}
+    for column in frames[0].columns:
+        parts = [f[column] for f in frames]
+        if all(isinstance(p.dtype, pd.CategoricalDtype) for p in parts) and column not in ("state", "previous_state"):
+            joined = union_categoricals([p.array for p in parts], sort_categories=True, ignore_order=True)
+            columns[column] = pd.Series(joined, name=column)
+        else:
+            columns[column] = pd.concat(parts, ignore_index=True)
+    return pd.DataFrame(columns)
+
+
 def _rows(mask: pd.Series) -> str:
     positions = [i for i, bad in enumerate(mask.to_numpy()) if bad]
     shown = ", ".join(str(p) for p in positions[:5])
     more = f" and {len(positions) - 5} more" if len(positions) > 5 else ""
     return f"row {shown}{more}" if len(positions) == 1 else f"rows {shown}{more}"
+
+
+def _blank(values: pd.Series) -> pd.Series:
+    """Rows whose text is missing or only spaces (a categorical's distinct values are tested once)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categories = values.cat.categories
+        blank_codes = np.flatnonzero(pd.Series(categories.astype(str)).str.strip().to_numpy() == "")
+        codes = values.cat.codes.to_numpy()
+        return pd.Series((codes < 0) | np.isin(codes, blank_codes), index=values.index)
+    return values.isna() | (values.astype(STRING_DTYPE).str.strip() == "")
 
 
 def validate_alarm_frame(frame: pd.DataFrame, *, sort: bool = True) -> pd.DataFrame:
@@ -203,7 +269,7 @@ def validate_alarm_frame(frame: pd.DataFrame, *, sort: bool = True) -> pd.DataFr
                 f"column {column} must be one of {', '.join(STATES)}; {value!r} at {_rows(bad)}"
             )
     for column in ("event_id", "alarm_name", "alarm_arn", "account_id", "region", "source"):
-        blank = frame[column].isna() | (frame[column].astype("string").str.strip() == "")
+        blank = _blank(frame[column])
         if blank.any():
             raise AlarmFrameError(f"column {column} is empty at {_rows(blank)}")
     repeated = frame["event_id"].duplicated(keep=False)

@@ -137,7 +137,7 @@ class ReplayResult:
                 codes = codes[codes > 0]  # a categorical column counts its unused codes too
                 lines.append(f"  {kind}: " + ", ".join(f"{count:,} x {code}" for code, count in codes.items()))
         if len(self.incidents):
-            by_plan = self.incidents.groupby("response_plan").size().sort_values(ascending=False)
+            by_plan = self.incidents.groupby("response_plan", observed=True).size().sort_values(ascending=False)
             lines.append("  incidents per plan: " + ", ".join(f"{plan} {count:,}" for plan, count in by_plan.items()))
         return "\n".join(lines)
 
