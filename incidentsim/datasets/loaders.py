@@ -2,42 +2,89 @@
 
 :func:`load_alarms` reads any mix of the supported formats into one AlarmFrame
 and accounts for every record: ``loaded + rejected + skipped == read``.
+
+Whatever the bytes, a load either raises :class:`LoadError` naming the file, the line or
+record and the problem (``errors="raise"``), or keeps every readable record and returns each
+unreadable one in ``rejected`` with that same message (``errors="quarantine"``).  A line that
+is not UTF-8, is not JSON, is nested more than :data:`~.textfiles.MAX_DEPTH` levels deep or is
+longer than :data:`~.textfiles.MAX_LINE_BYTES` is one rejected record; so is a CSV row with
+too many or too few fields, the cut end of a truncated gzip file, and a Parquet file (or the
+rest of one) that cannot be read.  An empty file has no records and says so in ``notes``.
+
+JSON Lines of EventBridge events are read a block at a time, column by column
+(:mod:`.columnar`); every other record, and every line with anything unusual, is read record
+by record (:mod:`.records`).  Both give the same rows.
 """
 
 from __future__ import annotations
 
-import gzip
-import io
-import json
+import csv
+import functools
 import re
-from collections import Counter
+import string
+from collections import Counter, deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from .records import BadRecord, ParseContext, Row, Skip, compact, parse_record, parse_time, region_code
+from .columnar import TEXT, FastRows, eventbridge_block, line_ids
+from .linescan import BLANK, QUOTE, WHOLE, Lines, scan_lines
+from .recordids import text_hashes, text_ids
+from .records import (
+    EARLIEST,
+    EPOCH_MS_THRESHOLD,
+    LATEST,
+    BadRecord,
+    ParseContext,
+    Row,
+    Skip,
+    compact,
+    parse_record,
+    parse_time,
+    region_code,
+    shorten,
+)
 from .schema import (
     COLUMNS,
     REQUIRED_COLUMNS,
     STATES,
     AlarmFrameError,
     alarm_arn,
+    concat_alarm_frames,
     conform,
     empty_alarm_frame,
     is_account_id,
-    number_duplicates,
     record_id,
     validate_alarm_frame,
+)
+from . import textfiles
+from .textfiles import (
+    MAX_DEPTH,
+    JSONTextError,
+    LineBlock,
+    StreamFault,
+    decode_json,
+    is_gzip,
+    line_blocks,
+    not_utf8,
+    read_document,
+    shown,
 )
 
 FORMATS = ("auto", "eventbridge", "alarm_history", "sns", "lambda", "intervals", "table", "alarm_frame")
 Errors = Literal["raise", "quarantine"]
 REJECTED_COLUMNS = ("origin", "field", "problem", "raw")
 SKIPPED_COLUMNS = ("origin", "kind", "raw")
+_ROW_COLUMNS = [c for c in COLUMNS if c != "duplicate"]
+_SEQ = "_seq"  # the read position of a row, to merge the two readers' rows in read order
+_COLUMNWISE = True  # read EventBridge JSON Lines column-wise (the tests turn it off to compare)
 
 
 class LoadError(ValueError):
@@ -129,16 +176,23 @@ class _Collector:
         self.chunk_size = chunk_size
         self.rows: list[Row] = []
         self.chunks: list[pd.DataFrame] = []
+        self.numbered: list[bool] = []  # per chunk: are its event ids this load's (to number duplicates)?
         self.rejected: list[tuple[str, str, str, str]] = []
         self.skipped: list[tuple[str, str, str]] = []
         self.read = 0
         self.loaded = 0
-        self.ids: Counter[str] = Counter()
+        self.seq = 0
+        self.holding = False  # rows of a block are merged with its column-wise rows at the block's end
 
     def reject(self, origin: str, field: str, problem: str, raw: str) -> None:
         if self.errors == "raise":
             raise LoadError(origin, field, problem)
         self.rejected.append((origin, field, problem, raw))
+
+    def fault(self, origin: str, field: str, problem: str, raw: str) -> None:
+        """Something unreadable that stands for one record: a broken line, the cut end of a file."""
+        self.read += 1
+        self.reject(origin, field, problem, raw)
 
     def record(self, record: Any, raw: str, origin: str, expected: str | None) -> None:
         self.read += 1
@@ -156,27 +210,44 @@ class _Collector:
             row["event_id"] = base
             row["raw"] = raw if self.keep_raw else ""
             row["origin"] = origin
+            row[_SEQ] = self.seq
             self.rows.append(row)
-        if len(self.rows) >= self.chunk_size:
+        if not self.holding and len(self.rows) >= self.chunk_size:
             self.flush()
 
-    def flush(self) -> None:
+    def flush(self, columnwise: pd.DataFrame | None = None) -> None:
+        """Turn the rows read so far (and a block's column-wise rows) into a chunk, in read order."""
+        parts = [columnwise] if columnwise is not None and len(columnwise) else []
         if self.rows:
-            self.add_frame(pd.DataFrame.from_records(self.rows, columns=[c for c in COLUMNS if c != "duplicate"]))
+            parts.append(pd.DataFrame.from_records(self.rows, columns=[*_ROW_COLUMNS, _SEQ]))
             self.rows = []
+        if not parts:
+            return
+        if len(parts) == 1:
+            frame = parts[0]
+        else:
+            frame = pd.concat([_plain_text(part) for part in parts], ignore_index=True)
+            frame = frame.iloc[np.argsort(frame[_SEQ].to_numpy(), kind="stable")].reset_index(drop=True)
+        self.add_frame(frame.drop(columns=_SEQ))
 
-    def add_frame(self, frame: pd.DataFrame) -> None:
-        ids, duplicates = number_duplicates(frame["event_id"].tolist(), self.ids)
-        frame["event_id"] = ids
-        frame["duplicate"] = duplicates
-        self.chunks.append(conform(frame))
+    def add_frame(self, frame: pd.DataFrame, numbered: bool = True) -> None:
+        """A chunk of rows in read order; ``numbered=False`` for rows whose ids are already final."""
+        if "duplicate" not in frame.columns:
+            frame = frame.assign(duplicate=False)
+        self.chunks.append(frame if _conformed(frame) else conform(frame))
+        self.numbered.append(numbered)
 
     def result(self) -> AlarmLoad:
         self.flush()
         if self.chunks:
-            alarms = pd.concat(self.chunks, ignore_index=True) if len(self.chunks) > 1 else self.chunks[0]
+            alarms = concat_alarm_frames(self.chunks) if len(self.chunks) > 1 else self.chunks[0].reset_index(drop=True)
+            numbered = np.repeat(np.array(self.numbered, dtype=bool), [len(c) for c in self.chunks])
             self.chunks = []
-            alarms = validate_alarm_frame(alarms)
+            alarms = self._unique_ids(alarms, numbered)
+            try:
+                alarms = validate_alarm_frame(alarms)
+            except AlarmFrameError as error:  # pragma: no cover - every row was checked on the way in
+                raise LoadError("the loaded rows", "<table>", str(error)) from None
         else:
             alarms = empty_alarm_frame()
         return AlarmLoad(
@@ -188,16 +259,97 @@ class _Collector:
             notes=dict(self.ctx.notes),
         )
 
+    def _unique_ids(self, alarms: pd.DataFrame, numbered: np.ndarray) -> pd.DataFrame:
+        """The 2nd, 3rd ... copy of a record gets ``#2``, ``#3`` ... and ``duplicate``; a row of an
+        AlarmFrame table whose id another row already has is rejected."""
+        ids_array = pa.array(alarms["event_id"].array)
+        if isinstance(ids_array, pa.ChunkedArray):
+            ids_array = ids_array.combine_chunks()
+        if _surely_distinct(ids_array):  # every id differs: nothing to do
+            return alarms
+        encoded = pc.dictionary_encode(ids_array)
+        codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        ids = alarms["event_id"].astype(object).to_numpy()
+        if numbered.any():
+            mine = np.flatnonzero(numbered)
+            occurrence = _occurrence(codes[mine])
+            repeats = np.flatnonzero(occurrence > 0)
+            if len(repeats):
+                ids = ids.copy()
+                flags = alarms["duplicate"].to_numpy(copy=True)
+                rows = mine[repeats]
+                ids[rows] = [f"{base}#{n + 1}" for base, n in zip(ids[rows].tolist(), occurrence[repeats].tolist())]
+                flags[rows] = True
+                alarms = alarms.assign(event_id=pd.array(ids, dtype=alarms["event_id"].dtype), duplicate=flags)
+        given = ~numbered
+        if given.any():
+            series = pd.Series(ids, dtype=object)
+            clash = np.zeros(len(ids), dtype=bool)
+            if numbered.any():
+                clash |= given & series.isin(pd.unique(ids[numbered])).to_numpy()
+            rows_given = np.flatnonzero(given)
+            clash[rows_given] |= series.iloc[rows_given].duplicated().to_numpy()
+            if clash.any():
+                origins = alarms["origin"].astype(object).to_numpy()
+                first = dict(zip(ids[~clash].tolist(), origins[~clash].tolist()))
+                for row in np.flatnonzero(clash).tolist():
+                    self.loaded -= 1
+                    self.read -= 1  # counted again as the rejected record it becomes
+                    self.fault(str(origins[row]), "event_id", f"repeats the event_id {ids[row]!r} of {first.get(ids[row], 'an earlier row')}", "")
+                alarms = alarms[~clash].reset_index(drop=True)
+        return alarms
+
+
+def _surely_distinct(ids: pa.Array) -> bool:
+    """True when no two ids are equal, decided from a 64-bit hash of each without building the
+    set of ids; False means "maybe not"."""
+    if ids.null_count:
+        return False
+    keys = np.sort(text_hashes(ids))
+    return not bool((keys[1:] == keys[:-1]).any())
+
+
+def _occurrence(codes: np.ndarray) -> np.ndarray:
+    """For each position, how many earlier positions have the same code (0 for the first)."""
+    order = np.argsort(codes, kind="stable")
+    ordered = codes[order]
+    starts = np.ones(len(codes), dtype=bool)
+    starts[1:] = ordered[1:] != ordered[:-1]
+    first_of_group = np.maximum.accumulate(np.where(starts, np.arange(len(codes)), 0))
+    out = np.empty(len(codes), dtype=np.int64)
+    out[order] = np.arange(len(codes)) - first_of_group
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _frame_dtypes() -> dict[str, Any]:
+    return dict(empty_alarm_frame().dtypes)
+
+
+def _conformed(frame: pd.DataFrame) -> bool:
+    """Whether a frame already has the AlarmFrame's columns and dtypes exactly (conform would keep it)."""
+    wanted = _frame_dtypes()
+    if list(frame.columns) != list(wanted):
+        return False
+    for column, dtype in wanted.items():
+        have = frame[column].dtype
+        if isinstance(dtype, pd.CategoricalDtype) and column not in ("state", "previous_state"):
+            if not isinstance(have, pd.CategoricalDtype) or have.categories.dtype != dtype.categories.dtype:
+                return False
+            if not have.categories.is_monotonic_increasing or frame[column].hasnans:
+                return False
+        elif have != dtype or (isinstance(dtype, pd.StringDtype) and frame[column].hasnans):
+            return False
+    return True
+
+
+def _plain_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Categorical columns as text, so frames with different categories join without surprises."""
+    changed = {c: frame[c].astype(object) for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)}
+    return frame.assign(**changed) if changed else frame
+
 
 # ----------------------------------------------------------------------------- files
-
-
-def _open_text(path: Path) -> IO[str]:
-    with open(path, "rb") as probe:
-        magic = probe.read(2)
-    if magic == b"\x1f\x8b":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8")
-    return open(path, encoding="utf-8")
 
 
 def _stem(path: Path) -> str:
@@ -205,69 +357,258 @@ def _stem(path: Path) -> str:
     return name[:-3] if name.endswith(".gz") else name
 
 
+def _is_parquet(path: Path) -> bool:
+    return _stem(path).endswith((".parquet", ".pq"))
+
+
 def _is_json_lines(path: Path) -> bool:
-    """JSON Lines when the first non-blank line is a whole JSON value and another value follows."""
+    """JSON Lines when named so, or when the first non-blank line is a whole JSON value and another line follows."""
     if _stem(path).endswith((".jsonl", ".ndjson")):
         return True
-    with _open_text(path) as handle:
-        first = ""
-        for line in handle:
-            if line.strip():
-                first = line
-                break
-        try:
-            json.loads(first)
-        except ValueError:
-            return False
-        return any(line.strip() for line in handle)
+    first: bytes | None = None
+    for item in line_blocks(path):
+        if isinstance(item, StreamFault):
+            return first is not None
+        for line in item.lines:
+            if not line.strip():
+                continue
+            if first is not None:
+                return True
+            first = line.strip()
+            try:
+                decode_json(first)
+            except JSONTextError:
+                return False
+    return False
 
 
 def _read_json_file(path: Path, collector: _Collector, expected: str | None) -> None:
-    name = path.name
     if _is_json_lines(path):
-        with _open_text(path) as handle:
-            for number, line in enumerate(handle, start=1):
-                text = line.strip()
-                if not text:
-                    continue
-                origin = f"{name}:{number}"
-                try:
-                    record = json.loads(text)
-                except ValueError as error:
-                    collector.read += 1
-                    collector.reject(origin, "<json>", f"invalid JSON ({error})", text)
-                    continue
-                for sub_origin, sub in _expand(record, origin, ":"):
-                    collector.record(sub, text if sub is record else compact(sub), sub_origin, expected)
+        _read_json_lines(path, collector, expected)
+    else:
+        _read_json_document(path, collector, expected)
+
+
+def _read_json_document(path: Path, collector: _Collector, expected: str | None) -> None:
+    name = path.name
+    data, problem = read_document(path)
+    if problem is not None:
+        collector.fault(name, "<gzip>" if is_gzip(path) and "gzip" in problem else "<file>", problem, shown(data))
         return
-    with _open_text(path) as handle:
-        content = handle.read()
+    if not data.strip():
+        collector.ctx.note(f"{name} is empty: it has no records", 0)
+        return
+    if not _is_utf8_text(data):
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            line = data.count(b"\n", 0, error.start) + 1
+            collector.fault(f"{name}:{line}", "<text>", not_utf8(error, data.rfind(b"\n", 0, error.start) + 1), shown(data))
+            return
     try:
-        document = json.loads(content)
-    except ValueError as error:
-        collector.read += 1
-        line = getattr(error, "lineno", "?")
-        collector.reject(f"{name}:{line}", "<json>", f"invalid JSON ({error})", content[:10000])
+        document = decode_json(data)
+    except JSONTextError as error:
+        collector.fault(f"{name}:{error.line or 1}", "<json>", error.problem, shown(data, 10000))
         return
     for origin, record in _expand(document, name, "#"):
+        collector.seq += 1
         collector.record(record, compact(record), origin, expected)
 
 
+_LOOKAHEAD = 3  # blocks read column-wise ahead of the one being finished
+_WORKERS = 2  # threads preparing blocks (their compiled and pyarrow parts run without the GIL)
+
+
+def _read_json_lines(path: Path, collector: _Collector, expected: str | None) -> None:
+    """JSON Lines a block at a time.  A worker thread scans and parses the next blocks (the compiled
+    scan, pyarrow's parser and the record ids run without the GIL) while this thread finishes the
+    current one, reading its unusual lines record by record, in line order."""
+    name = path.name
+    columnwise = _COLUMNWISE and expected in (None, "eventbridge")
+    options = (name, collector.ctx.source, collector.keep_raw, collector.chunk_size, columnwise)
+    pending: deque[Future[list[_Prepared]] | StreamFault] = deque()
+    empty = True
+    with ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="incidentsim-lines") as worker:
+        try:
+            for item in line_blocks(path):
+                pending.append(item if isinstance(item, StreamFault) else worker.submit(_prepare_block, item, *options))
+                while len(pending) > _LOOKAHEAD:
+                    empty = _finish(pending.popleft(), name, collector, expected) and empty
+            while pending:
+                empty = _finish(pending.popleft(), name, collector, expected) and empty
+        finally:
+            for job in pending:
+                if isinstance(job, Future):
+                    job.cancel()
+    if empty:
+        collector.ctx.note(f"{name} is empty: it has no records", 0)
+
+
+@dataclass
+class _Prepared:
+    """Some lines of a block, made ready off the main thread: the rows read column-wise, and
+    the lines left to read record by record."""
+
+    scan: Lines
+    first: int
+    frame: pd.DataFrame | None
+    slow: np.ndarray
+
+
+def _prepare_block(block: LineBlock, name: str, source: str, keep_raw: bool, chunk_size: int, columnwise: bool) -> list[_Prepared]:
+    scan = scan_lines(block.data, MAX_DEPTH)
+    return [
+        _prepare_lines(scan, np.arange(start, min(start + chunk_size, scan.count)), block.first, name, source, keep_raw, columnwise)
+        for start in range(0, scan.count, chunk_size)
+    ]
+
+
+def _prepare_lines(scan: Lines, lines: np.ndarray, first: int, name: str, source: str, keep_raw: bool, columnwise: bool) -> _Prepared:
+    """Read the plain EventBridge events among some scanned lines column-wise (``first`` is the
+    number of the scan's line 0); the others are left, in order, for the record-by-record reader."""
+    flags = scan.flags[lines]
+    whole = lines[(flags & WHOLE) > 0] if columnwise else lines[:0]
+    frame = None
+    taken = lines[:0]
+    if len(whole):
+        text: memoryview | None = None
+        if len(whole) == int(np.count_nonzero(flags != BLANK)):  # every line is a candidate: read the text as it is
+            text = memoryview(scan.data)[scan.starts[whole[0]] : scan.ends[whole[-1]]]
+        if not _is_utf8_text(text if text is not None else scan.gather(whole)[0]):
+            # some lines are not UTF-8: they are rejected record by record
+            whole = whole[[_is_utf8(scan.text(i)) for i in whole.tolist()]]
+            text = None
+        if len(whole):
+            fast, _ = eventbridge_block(scan, whole, source, text)
+            if len(fast.positions):
+                frame = _columnwise_frame(fast, scan, first, name, keep_raw)
+                taken = fast.positions
+    slow = np.setdiff1d(lines[flags != BLANK], taken, assume_unique=True) if len(taken) else lines[flags != BLANK]
+    return _Prepared(scan, first, frame, slow)
+
+
+def _finish(job: Future[list[_Prepared]] | StreamFault, name: str, collector: _Collector, expected: str | None) -> bool:
+    """Account for a prepared block (or a line that could not be read); True when it was all blank."""
+    if isinstance(job, StreamFault):
+        collector.seq = job.line
+        collector.fault(f"{name}:{job.line}", job.field, job.problem, job.raw)
+        return False
+    empty = True
+    for part in job.result():
+        if not len(part.slow) and part.frame is None:
+            continue
+        empty = False
+        collector.holding = True
+        try:
+            for i in part.slow.tolist():
+                collector.seq = part.first + i
+                _read_line(part.scan.text(i), f"{name}:{part.first + i}", collector, expected)
+            if part.frame is not None:
+                collector.read += len(part.frame)
+                collector.loaded += len(part.frame)
+            collector.flush(part.frame)
+        finally:
+            collector.holding = False
+    return empty
+
+
+def _is_utf8_text(data: Any) -> bool:
+    """Whether bytes are UTF-8 text (checked by Arrow, without decoding them into Python)."""
+    size = len(data) if not isinstance(data, np.ndarray) else data.nbytes
+    offsets = pa.py_buffer(np.array([0, size], dtype=np.int64))
+    try:
+        pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(data)]).cast(pa.large_string())
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def _is_utf8(text: bytes) -> bool:
+    try:
+        text.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _read_line(data: bytes, origin: str, collector: _Collector, expected: str | None) -> None:
+    """One line of JSON Lines, record by record: it is rejected whole, or its records are read."""
+    try:
+        text = data.decode("utf-8").strip()
+    except UnicodeDecodeError as error:
+        collector.fault(origin, "<text>", not_utf8(error), shown(data))
+        return
+    if not text:  # a line of other Unicode white space
+        return
+    try:
+        record = decode_json(text)
+    except JSONTextError as error:
+        collector.fault(origin, "<json>", error.problem, text)
+        return
+    for sub_origin, sub in _expand(record, origin, ":"):
+        collector.record(sub, text if sub is record else compact(sub), sub_origin, expected)
+
+
+def _columnwise_frame(rows: FastRows, scan: Lines, first: int, name: str, keep_raw: bool) -> pd.DataFrame:
+    """The AlarmFrame rows of the lines read column-wise, with their ids, records and origins."""
+    positions = rows.positions
+    frame = pd.DataFrame(rows.columns)
+    frame["event_id"] = _strings(line_ids(scan, positions))
+    if keep_raw:
+        buffer, offsets = scan.gather(positions)
+        frame["raw"] = _strings(pa.Array.from_buffers(pa.large_string(), len(positions), [None, pa.py_buffer(offsets), pa.py_buffer(buffer)]))
+    else:
+        frame["raw"] = _blank_strings(len(positions))
+    numbers = positions + first
+    frame["origin"] = _strings(_numbered(f"{name}:", numbers))
+    frame[_SEQ] = numbers
+    return frame
+
+
+def _strings(values: pa.Array | pa.ChunkedArray) -> pd.Series:
+    """Arrow text as a pandas string column (large_string, as pandas keeps its own)."""
+    if values.type != pa.large_string():
+        values = values.cast(pa.large_string())
+    if isinstance(values, pa.Array):
+        values = pa.chunked_array([values], type=values.type)
+    return pd.Series(pd.arrays.ArrowStringArray(values))
+
+
+def _blank_strings(count: int) -> pd.Series:
+    offsets = pa.py_buffer(np.zeros(count + 1, dtype=np.int32).tobytes())
+    return _strings(pa.Array.from_buffers(pa.string(), count, [None, offsets, pa.py_buffer(b"")]))
+
+
+def _numbered(prefix: str, numbers: np.ndarray) -> pa.Array:
+    """``prefix`` followed by each number, as Arrow text."""
+    text = pc.cast(pa.array(np.asarray(numbers, dtype=np.int64)), pa.string())
+    return pc.binary_join_element_wise(prefix, text, "")
+
+
 def _expand(document: Any, origin: str, sep: str) -> Iterator[tuple[str, Any]]:
-    """The records inside a JSON document: arrays, history pages, Lambda SNS events."""
-    if isinstance(document, list):
-        for index, item in enumerate(document):
-            yield from _expand(item, f"{origin}{sep}{index}" if sep == "#" else f"{origin}[{index}]", "[")
-        return
-    if isinstance(document, dict) and isinstance(document.get("AlarmHistoryItems"), list):
-        for index, item in enumerate(document["AlarmHistoryItems"]):
-            yield f"{origin}:AlarmHistoryItems[{index}]", item
-        return
-    if isinstance(document, dict) and isinstance(document.get("Records"), list):
-        for index, item in enumerate(document["Records"]):
-            yield f"{origin}:Records[{index}]", item
-        return
-    yield origin, document
+    """The records inside a JSON document: arrays (at any depth), history pages, Lambda SNS events."""
+    stack: list[Iterator[tuple[str, Any, str]]] = [iter([(origin, document, sep)])]
+    while stack:
+        try:
+            where, value, separator = next(stack[-1])
+        except StopIteration:
+            stack.pop()
+            continue
+        if isinstance(value, list):
+            stack.append(_items(value, where, separator))
+        elif isinstance(value, dict) and isinstance(value.get("AlarmHistoryItems"), list):
+            for index, item in enumerate(value["AlarmHistoryItems"]):
+                yield f"{where}:AlarmHistoryItems[{index}]", item
+        elif isinstance(value, dict) and isinstance(value.get("Records"), list):
+            for index, item in enumerate(value["Records"]):
+                yield f"{where}:Records[{index}]", item
+        else:
+            yield where, value
+
+
+def _items(values: list[Any], where: str, separator: str) -> Iterator[tuple[str, Any, str]]:
+    for index, item in enumerate(values):
+        yield (f"{where}{separator}{index}" if separator == "#" else f"{where}[{index}]"), item, "["
 
 
 def _is_table(path: Path) -> bool:
@@ -277,41 +618,311 @@ def _is_table(path: Path) -> bool:
 # ----------------------------------------------------------------------------- tables
 
 
-def _read_table(path: Path, chunk_size: int) -> Iterator[tuple[int, pd.DataFrame]]:
-    """(first data line number, chunk) of a CSV or Parquet file."""
-    if _stem(path).endswith((".parquet", ".pq")):
-        import pyarrow.parquet as pq
+@dataclass
+class _Chunk:
+    """Rows of a table: the values (text for CSV, typed for Parquet) and each row's origin."""
 
-        parquet = pq.ParquetFile(path)
-        start = 0
-        for batch in parquet.iter_batches(batch_size=chunk_size):
-            frame = batch.to_pandas()
-            yield start, frame
-            start += len(frame)
-        return
+    frame: pd.DataFrame
+    origins: pd.Series
+
+
+class _Table:
+    """A table file or DataFrame read in chunks; problems with the file itself go to the collector.
+
+    ``header`` is None when the table is empty or its header could not be read.
+    """
+
+    def __init__(self, header: list[str] | None, chunks: Iterator[_Chunk], label: str):
+        self.header = header
+        self.chunks = chunks
+        self.label = label
+
+
+def _open_table(path: Path, collector: _Collector) -> _Table:
+    if _is_parquet(path):
+        return _parquet_table(path, collector)
     separator = "\t" if _stem(path).endswith(".tsv") else ","
-    line = 2
-    for chunk in pd.read_csv(path, sep=separator, chunksize=chunk_size, dtype=str, keep_default_na=False):
-        yield line, chunk
-        line += len(chunk)
+    reader = _csv_rows(path, separator, collector)
+    header = next(reader)
+    return _Table(header, reader, path.name)  # type: ignore[arg-type]
 
 
-def _table_origin(label: str, first: int, count: int, parquet: bool) -> list[str]:
-    """``file.csv:<line>`` for CSV rows, ``file.parquet#<row>`` for Parquet rows and DataFrames."""
-    if parquet:
-        return [f"{label}#{first + i}" for i in range(count)]
-    return [f"{label}:{first + i}" for i in range(count)]
+def _dataframe_table(frame: pd.DataFrame) -> _Table:
+    frame = frame.reset_index(drop=True)
+    frame.columns = _unique_names([str(c) for c in frame.columns])
+    origins = _strings(_numbered("dataframe#", np.arange(len(frame))))
+    return _Table(list(frame.columns), iter([_Chunk(frame, origins)] if len(frame) else []), "dataframe")
 
 
-def _row_json(frame: pd.DataFrame) -> pd.Series:
+def _unique_names(names: list[str]) -> list[str]:
+    """Column names made unique as pandas makes them (``a``, ``a.1``); blank ones ``Unnamed: <i>``."""
+    seen: Counter[str] = Counter()
+    out = []
+    for index, name in enumerate(names):
+        name = name if name.strip() else f"Unnamed: {index}"
+        candidate = name
+        while candidate in seen:
+            candidate = f"{name}.{seen[name]}"
+            seen[name] += 1
+        seen[candidate] += 1
+        out.append(candidate)
+    return out
+
+
+def _parquet_table(path: Path, collector: _Collector) -> _Table:
+    import pyarrow.parquet as pq
+
+    label = path.name
+    source: Any = path
+    if is_gzip(path):
+        data, problem = read_document(path)
+        if problem is not None:
+            collector.fault(label, "<gzip>" if "gzip" in problem else "<file>", problem, "")
+            return _Table(None, iter([]), label)
+        source = pa.BufferReader(data)
+    if path.stat().st_size == 0 or (source is not path and source.size() == 0):
+        collector.ctx.note(f"{label} is empty: it has no records", 0)
+        return _Table(None, iter([]), label)
+    try:
+        parquet = pq.ParquetFile(source)
+        header = list(parquet.schema_arrow.names)
+    except (pa.ArrowException, OSError, ValueError) as error:
+        collector.fault(label, "<parquet>", f"is not a readable Parquet file ({_one_line(error)})", "")
+        return _Table(None, iter([]), label)
+    names = _unique_names(header)
+
+    def chunks() -> Iterator[_Chunk]:
+        start = 0
+        batches = parquet.iter_batches(batch_size=collector.chunk_size)
+        while True:
+            try:
+                batch = next(batches, None)
+                if batch is None:
+                    return
+                frame = batch.to_pandas()
+            except (pa.ArrowException, OSError, ValueError) as error:
+                collector.fault(f"{label}#{start}", "<parquet>",
+                                f"the rows from #{start} on could not be read ({_one_line(error)})", "")
+                return
+            frame.columns = names
+            yield _Chunk(frame, _strings(_numbered(f"{label}#", np.arange(start, start + len(frame)))))
+            start += len(frame)
+
+    return _Table(names, chunks(), label)
+
+
+def _one_line(error: BaseException) -> str:
+    return shorten(" ".join(str(error).split()), 300)
+
+
+def _csv_rows(path: Path, separator: str, collector: _Collector) -> Iterator[list[str] | None | _Chunk]:
+    """First the header (None for an empty file or an unreadable header), then chunks of rows.
+
+    Rows are split at line ends outside quotes; a row that is not UTF-8, has another number
+    of fields than the header, or opens a quote it never closes, is rejected at its line.
+    """
+    label = path.name
+    header: list[str] | None = None
+    opened: tuple[int, list[bytes]] | None = None  # a quoted field running over lines: (first line, lines)
+    started = False
+    quote = b'"'
+    for item in line_blocks(path):
+        if isinstance(item, StreamFault):
+            if opened is not None:
+                collector.fault(f"{label}:{opened[0]}", "<row>", "a quoted field here runs into a line that could not be read", shown(b"\n".join(opened[1])))
+                opened = None
+            if header is None and not started:
+                yield None
+                started = True
+            collector.fault(f"{label}:{item.line}", item.field, item.problem, item.raw)
+            continue
+        scan = scan_lines(item.data, MAX_DEPTH)
+        item.count = scan.count
+        for start in range(0, scan.count, collector.chunk_size):
+            lines = np.arange(start, min(start + collector.chunk_size, scan.count))
+            flags = scan.flags[lines]
+            numbers: list[int] | np.ndarray
+            records: list[bytes] | pa.Array
+            if opened is None and not (flags & QUOTE).any():
+                # no quotes: a line is a row, split column-wise
+                rows = lines[flags != BLANK]
+                numbers = rows + item.first
+                buffer, offsets = scan.gather(rows, stripped=False)
+                records = pa.Array.from_buffers(pa.large_binary(), len(rows), [None, pa.py_buffer(offsets), pa.py_buffer(buffer)])
+            else:
+                numbers, records = [], []
+                for index in lines.tolist():
+                    line = bytes(scan.data[scan.raw_starts[index] : scan.raw_ends[index]])
+                    if opened is not None:
+                        opened[1].append(line)
+                        if line.count(quote) % 2:
+                            numbers.append(opened[0])
+                            records.append(b"\n".join(opened[1]))
+                            opened = None
+                        elif sum(map(len, opened[1])) > textfiles.MAX_LINE_BYTES:
+                            collector.fault(f"{label}:{opened[0]}", "<row>", "a quoted field opened here is not closed", shown(b"\n".join(opened[1])))
+                            opened = None
+                    elif line.count(quote) % 2:
+                        opened = (item.first + index, [line])
+                    elif scan.flags[index] != BLANK:
+                        numbers.append(item.first + index)
+                        records.append(line)
+            if header is None and len(records):
+                header_text = records[0].as_py() if isinstance(records, pa.Array) else records[0]
+                header_line = int(numbers[0])
+                records, numbers = records[1:], numbers[1:]
+                try:
+                    header = _unique_names(_split_quoted(header_text.decode("utf-8"), separator))
+                except UnicodeDecodeError as error:
+                    collector.fault(f"{label}:{header_line}", "<header>", f"the header {not_utf8(error)}; no row can be read", shown(header_text))
+                    if not started:
+                        yield None
+                    return
+                except csv.Error as error:
+                    collector.fault(f"{label}:{header_line}", "<header>", f"the header cannot be read ({error}); no row can be read", shown(header_text))
+                    if not started:
+                        yield None
+                    return
+                yield header
+                started = True
+            if header is not None and len(records):
+                chunk = _csv_chunk(records, np.asarray(numbers, dtype=np.int64), header, separator, label, collector)
+                if chunk is not None:
+                    yield chunk
+    if opened is not None:
+        collector.fault(f"{label}:{opened[0]}", "<row>", "a quoted field opened here is not closed before the end of the file",
+                        shown(b"\n".join(opened[1])))
+        if header is None and not started:
+            yield None
+            return
+    if header is None and not started:
+        collector.ctx.note(f"{label} is empty: it has no records", 0)
+        yield None
+
+
+def _split_quoted(text: str, separator: str) -> list[str]:
+    return next(csv.reader([text], delimiter=separator, strict=True), [])
+
+
+def _csv_chunk(records: list[bytes] | pa.Array, numbers: np.ndarray, header: list[str], separator: str, label: str,
+               collector: _Collector) -> _Chunk | None:
+    """Split rows into fields; reject the rows that are not UTF-8 or have the wrong number of fields."""
+    width = len(header)
+    problems: dict[int, tuple[str, str, str]] = {}  # row -> (field, problem, raw), reported in row order
+    binary = records if isinstance(records, pa.Array) else pa.array(records, type=pa.large_binary())
+    try:
+        text = binary.cast(pa.large_string())
+    except pa.ArrowInvalid:
+        decodable = []
+        for index, record in enumerate(binary.to_pylist()):
+            try:
+                record.decode("utf-8")
+            except UnicodeDecodeError as error:
+                problems[index] = ("<text>", not_utf8(error), shown(record))
+                decodable.append(b"")
+            else:
+                decodable.append(record)
+        text = pa.array(decodable, type=pa.large_binary()).cast(pa.large_string())
+    good = np.ones(len(records), dtype=bool)
+    good[list(problems)] = False
+    if _fill_false(pc.match_substring(text, '"')).any():
+        fields: list[list[str]] = []
+        for index, value in enumerate(text.to_pylist()):
+            try:
+                fields.append(_split_quoted(value, separator) if '"' in value else value.split(separator))
+            except csv.Error as error:
+                fields.append([])
+                problems.setdefault(index, ("<row>", f"cannot be read as CSV ({error})", shorten(value, 10000)))
+        counts = np.array([len(f) for f in fields], dtype=np.int64)
+        good &= counts == width
+        kept = [f for f, g in zip(fields, good) if g]
+        columns = {name: _strings(pa.array([f[j] for f in kept], type=pa.large_string())) for j, name in enumerate(header)}
+    else:
+        parts = pc.split_pattern(text, separator)
+        counts = pc.list_value_length(parts).to_numpy(zero_copy_only=False).astype(np.int64)
+        good &= counts == width
+        flat = pc.list_flatten(parts.filter(pa.array(good)))
+        columns = {name: _strings(flat.take(pa.array(np.arange(j, len(flat), width)))) for j, name in enumerate(header)}
+    for index in np.flatnonzero(~good).tolist():
+        if index not in problems:
+            problems[index] = ("<row>", f"has {counts[index]} fields; the header has {width}", shorten(text[index].as_py(), 10000))
+    for index in sorted(problems):
+        field, problem, raw = problems[index]
+        collector.fault(f"{label}:{numbers[index]}", field, problem, raw)
+    if not good.any():
+        return None
+    return _Chunk(pd.DataFrame(columns), _strings(_numbered(f"{label}:", numbers[good])))
+
+
+def _fill_false(mask: pa.Array) -> np.ndarray:
+    return np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+_PLAIN_JSON_TEXT = r"^[ !#-\[\]-~]*$"  # printable ASCII without quote or backslash: JSON text as it is
+
+
+def _json_texts(values: pd.Series) -> pa.Array:
+    """Each value as JSON text, as ``json.dumps`` writes it (numbers, text, null)."""
+    array = _arrow_text(values)
+    if array is not None:
+        plain = _fill_false(pc.match_substring_regex(array, _PLAIN_JSON_TEXT))
+        out = pc.binary_join_element_wise('"', array, '"', "")
+        if plain.all():
+            return out
+        others = np.flatnonzero(~plain)
+        texts = out.to_numpy(zero_copy_only=False).astype(object)
+        texts[others] = [compact(v) for v in array.take(pa.array(others)).to_pylist()]
+        return pa.array(texts, type=pa.string())
+    return pa.array([compact(_plain_value(v)) for v in values.tolist()], type=pa.string())
+
+
+def _arrow_text(values: pd.Series) -> pa.Array | None:
+    """A column of text without missing values as one Arrow array, or None."""
+    if not isinstance(values.dtype, pd.StringDtype) or values.hasnans:
+        return None
+    array = pa.array(values.array)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array.cast(pa.string())
+
+
+def _plain_value(value: Any) -> Any:
+    """A cell as a JSON-ready Python value (numpy scalars and arrays, missing values)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return [_plain_value(v) for v in value.tolist()]
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="backslashreplace")
+    return value
+
+
+def _row_json(frame: pd.DataFrame) -> pa.Array:
     """Each row as compact JSON with sorted keys (what ``compact(row_dict)`` gives), built column-wise."""
-    if frame.empty:
-        return pd.Series([], dtype=object)
-    parts = [json.dumps(str(column)) + ":" + frame[column].map(json.dumps) for column in sorted(frame.columns, key=str)]
-    joined = parts[0]
-    for part in parts[1:]:
-        joined = joined + "," + part
-    return "{" + joined + "}"
+    if not len(frame):
+        return pa.array([], type=pa.string())
+    names = sorted(frame.columns, key=str)
+    parts: list[Any] = ["{"]
+    for index, name in enumerate(names):
+        parts.append(("," if index else "") + compact(str(name)) + ":")
+        parts.append(_json_texts(frame[name]))
+    parts.append("}")
+    return pc.binary_join_element_wise(*parts, "")
+
+
+def _sorted_codes(values: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
+    """Integer codes of text values, numbered in sorted order of the distinct values, and those values."""
+    encoded = pc.dictionary_encode(values).combine_chunks() if values.num_chunks > 1 else pc.dictionary_encode(values.chunk(0))
+    if isinstance(encoded, pa.ChunkedArray):  # pragma: no cover - depends on the pyarrow version
+        encoded = encoded.combine_chunks()
+    dictionary = encoded.dictionary.to_pylist()
+    order = np.argsort(np.array(dictionary, dtype=object), kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    codes = rank[encoded.indices.to_numpy(zero_copy_only=False)]
+    return codes, [dictionary[i] for i in order]
 
 
 def _column(frame: pd.DataFrame, name: str, where: str) -> pd.Series:
@@ -320,28 +931,70 @@ def _column(frame: pd.DataFrame, name: str, where: str) -> pd.Series:
     return frame[name]
 
 
-def _times(values: pd.Series, field: str, time_origin: pd.Timestamp | None, problems: dict[int, tuple[str, str]]) -> pd.Series:
-    """Parse a column of timestamps, column-wise where it can; a bad cell leaves NaT and a
-    problem for its row (the first problem of a row is kept)."""
-    numbers = pd.to_numeric(values, errors="coerce")
+def _text(values: pd.Series) -> pd.Series:
+    """A column as Arrow text (missing values as "")."""
+    if isinstance(values.dtype, pd.StringDtype) and not values.hasnans:
+        return values.astype("string[pyarrow]")
+    return pd.Series([("" if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else str(_plain_value(v)))
+                      for v in values.tolist()], dtype="string[pyarrow]", index=values.index)
+
+
+def _times(values: pd.Series, field: str, time_origin: pd.Timestamp | None, problems: dict[int, tuple[str, str]]) -> np.ndarray:
+    """Parse a column of timestamps to int64 nanoseconds since the epoch, column-wise where it can;
+    a bad cell leaves NaT and a problem for its row (the first problem of a row is kept)."""
+    text = _text(values)
+    numbers = _numbers(text)
+    nat = np.iinfo(np.int64).min
+    out = np.full(len(numbers), nat, dtype=np.int64)
     if time_origin is not None:
-        seconds = numbers.where(numbers.abs() < 1e10)  # about 300 years either side
-        out = time_origin + pd.to_timedelta(seconds, unit="s")
-        for position in np.flatnonzero(out.isna().to_numpy()).tolist():
-            problems.setdefault(position, (field, f"expected seconds after the time origin, got {values.iloc[position]!r}"))
-        return pd.Series(pd.to_datetime(out, utc=True), index=values.index)
-    parsed: list[Any] = []
-    for position, value in enumerate(values.tolist()):
+        nanos = np.round(np.where(np.isfinite(numbers) & (np.abs(numbers) < 1e10), numbers, 0.0) * 1e9)
+        stamps = time_origin.value + nanos
+        usable = np.isfinite(numbers) & (np.abs(numbers) < 1e10) & (stamps >= _EARLIEST_NS) & (stamps <= _LATEST_NS)
+        out[usable] = time_origin.value + nanos[usable].astype(np.int64)
+        for position in np.flatnonzero(~usable).tolist():
+            value = shorten(text.iloc[position])
+            problem = "is out of range" if np.isfinite(numbers[position]) else "expected seconds after the time origin"
+            problems.setdefault(position, (field, f"{problem}, got {value!r}"))
+        return out
+    # whole epoch seconds or milliseconds, as parse_time reads them, without a Python call each
+    size = np.abs(np.where(np.isfinite(numbers), numbers, 0.0))
+    whole = np.isfinite(numbers) & (numbers == np.floor(numbers))
+    # in nanoseconds these fit in 64 bits; larger numbers are read one by one (and refused)
+    seconds = whole & (size <= EPOCH_MS_THRESHOLD) & (size < 9.2e9)
+    milliseconds = whole & (size > EPOCH_MS_THRESHOLD) & (size < 9.2e12)
+    nanos = np.zeros(len(numbers), dtype=np.int64)
+    nanos[seconds] = numbers[seconds].astype(np.int64) * 1_000_000_000
+    nanos[milliseconds] = numbers[milliseconds].astype(np.int64) * 1_000_000
+    exact = (seconds | milliseconds) & (nanos >= _EARLIEST_NS) & (nanos <= _LATEST_NS)
+    out[exact] = nanos[exact]
+    values_list = text.tolist()
+    for position in np.flatnonzero(~exact).tolist():
         try:
-            parsed.append(parse_time(value, field))
+            out[position] = pd.Timestamp(parse_time(values_list[position], field)).value
         except BadRecord as error:
             problems.setdefault(position, (field, error.problem))
-            parsed.append(pd.NaT)
-    return pd.Series(pd.to_datetime(parsed, utc=True), index=values.index)
+    return out
+
+
+def _numbers(text: pd.Series) -> np.ndarray:
+    """Each text as a number (NaN where it is none), as ``pandas.to_numeric`` reads it."""
+    array = _arrow_text(text)
+    if array is not None:
+        try:  # plain decimal numbers, read by Arrow without a Python call each
+            if not _fill_false(pc.match_substring_regex(array, r"^-?\d+(\.\d*)?$")).all():
+                raise ValueError("not every value is a plain decimal number")
+            return np.asarray(pc.cast(array, pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+        except (pa.ArrowInvalid, ValueError):
+            pass
+    return pd.to_numeric(text.where(text.str.strip() != ""), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+_EARLIEST_NS = pd.Timestamp(EARLIEST).value
+_LATEST_NS = pd.Timestamp(LATEST).value
 
 
 def _read_intervals(
-    path: Path,
+    table: _Table,
     collector: _Collector,
     *,
     id_columns: Sequence[str],
@@ -356,95 +1009,141 @@ def _read_intervals(
     overlapping occurrences keep it in ALARM until the last one ends.
     """
     if name_template:
-        import string
-
         fields = {name for _, name, _, _ in string.Formatter().parse(name_template) if name}
         if not fields <= set(id_columns):
             raise ValueError(
                 f"name_template {name_template!r} uses {sorted(fields - set(id_columns))}, "
                 f"which are not among id_columns {list(id_columns)}"
             )
-    parts: list[pd.DataFrame] = []
-    rows_seen = 0
-    parquet = _stem(path).endswith((".parquet", ".pq"))
-    for first, chunk in _read_table(path, collector.chunk_size):
-        origins = _table_origin(path.name, first, len(chunk), parquet)
-        collector.read += len(chunk)
-        raws = _row_json(chunk)
-        ids = [_column(chunk, c, f"{path.name}:1").astype(str) for c in id_columns]
+    label = table.label
+    names_parts: list[pd.Series] = []
+    starts_parts: list[np.ndarray] = []
+    ends_parts: list[np.ndarray] = []
+    raws_parts: list[pa.Array] = []
+    ids_parts: list[pa.Array] = []
+    origins_parts: list[pd.Series] = []
+    for chunk in table.chunks:
+        frame = chunk.frame
+        collector.read += len(frame)
+        for column in (*id_columns, start_column, end_column):
+            if column not in frame.columns:
+                collector.read -= len(frame)
+                for origin in chunk.origins.tolist():
+                    collector.fault(origin, column, f"no such column; the table has {', '.join(map(str, frame.columns))}", "")
+                frame = frame.iloc[:0]
+                break
+        if not len(frame):
+            continue
+        raws = _row_json(frame)
+        ids = [_text(frame[c]) for c in id_columns]
         problems: dict[int, tuple[str, str]] = {}
         for column, series in zip(id_columns, ids):
             for blank in np.flatnonzero((series.str.strip() == "").to_numpy()).tolist():
                 problems.setdefault(blank, (column, "is empty; it names the alarm"))
-        starts = _times(_column(chunk, start_column, f"{path.name}:1"), start_column, time_origin, problems)
-        ends = _times(_column(chunk, end_column, f"{path.name}:1"), end_column, time_origin, problems)
-        for backwards in np.flatnonzero((ends < starts).to_numpy()).tolist():
+        starts = _times(frame[start_column], start_column, time_origin, problems)
+        ends = _times(frame[end_column], end_column, time_origin, problems)
+        nat = np.iinfo(np.int64).min
+        for backwards in np.flatnonzero((ends < starts) & (ends != nat) & (starts != nat)).tolist():
             problems.setdefault(
-                backwards, (end_column, f"ends before it starts ({ends.iloc[backwards]} < {starts.iloc[backwards]})")
+                backwards, (end_column, f"ends before it starts ({pd.Timestamp(ends[backwards], tz='UTC')} < {pd.Timestamp(starts[backwards], tz='UTC')})")
             )
-        for row_number, (column, problem) in sorted(problems.items()):
-            collector.reject(origins[row_number], column, problem, raws.iloc[row_number])
-        good = np.ones(len(chunk), dtype=bool)
+        if problems:
+            raw_texts = raws.take(pa.array(sorted(problems))).to_pylist()
+            origins = chunk.origins.tolist()
+            for (row_number, (column, problem)), raw in zip(sorted(problems.items()), raw_texts):
+                collector.reject(origins[row_number], column, problem, raw)
+        good = np.ones(len(frame), dtype=bool)
         good[list(problems)] = False
         if name_template:
             names = pd.Series(
                 [name_template.format(**dict(zip(id_columns, values))) for values in zip(*(i.tolist() for i in ids))],
-                index=chunk.index,
+                dtype="string[pyarrow]",
             )
         else:
-            names = f"{id_columns[0]}-" + ids[0]
+            names = f"{id_columns[0]}-" + ids[0].reset_index(drop=True)
             for column, series in zip(id_columns[1:], ids[1:]):
-                names = names + f"_{column}-" + series
-        part = pd.DataFrame(
-            {
-                "alarm_name": names,
-                "start": starts,
-                "end": ends,
-                "raw": raws if collector.keep_raw else "",
-                "base": [record_id(raw) for raw in raws.tolist()],
-                "origin": origins,
-                "order": np.arange(rows_seen, rows_seen + len(chunk), dtype=np.int64),
-            },
-            index=chunk.index,
-        )[good]
-        rows_seen += len(chunk)
+                names = names + f"_{column}-" + series.reset_index(drop=True)
+        kept = pa.array(np.flatnonzero(good))
+        raws = raws.take(kept)
+        names_parts.append(names[good].reset_index(drop=True))
+        starts_parts.append(starts[good])
+        ends_parts.append(ends[good])
+        ids_parts.append(text_ids(raws))
+        raws_parts.append(raws.cast(pa.large_string()) if collector.keep_raw else pa.array([], type=pa.large_string()))
+        origins_parts.append(chunk.origins[good].reset_index(drop=True))
         collector.loaded += int(good.sum())
-        parts.append(part)
-    if not parts:
+    total = sum(len(s) for s in starts_parts)
+    if not total:
         return
-    occurrences = pd.concat(parts, ignore_index=True)
-    del parts
-    account_id = collector.ctx.default_account("interval tables carry no account", len(occurrences))
-    region = collector.ctx.default_region("interval tables carry no Region", len(occurrences))
-    if time_origin is not None and len(occurrences):
-        collector.ctx.notes[f"{path.name}: times are seconds after {time_origin.isoformat()} (time_origin)"] += len(occurrences)
-    starts = occurrences.assign(timestamp=occurrences["start"], step=1, kind=0, suffix=":start")
-    ends = occurrences.assign(timestamp=occurrences["end"], step=-1, kind=1, suffix=":end")
-    del occurrences
-    events = pd.concat([starts, ends], ignore_index=True).drop(columns=["start", "end"])
-    del starts, ends
-    events = events.sort_values(["alarm_name", "timestamp", "kind", "order"], kind="stable", ignore_index=True)
-    open_count = events.groupby("alarm_name", sort=False)["step"].cumsum()
-    state = np.where(open_count > 0, "ALARM", "OK")
-    previous = pd.Series(state).groupby(events["alarm_name"].to_numpy(), sort=False).shift(1).fillna("OK").to_numpy()
+    account_id = collector.ctx.default_account("interval tables carry no account", total)
+    region = collector.ctx.default_region("interval tables carry no Region", total)
+    if time_origin is not None:
+        collector.ctx.notes[f"{label}: times are seconds after {time_origin.isoformat()} (time_origin)"] += total
+    name_codes, name_values = _sorted_codes(pa.chunked_array([pa.array(part.array) for part in names_parts], type=pa.large_string()))
+    del names_parts
+    starts = np.concatenate(starts_parts)
+    ends = np.concatenate(ends_parts)
+    del starts_parts, ends_parts
+    # two events per occurrence, ordered by alarm, time, start before end, read order
+    count = len(starts)
+    order = np.arange(count, dtype=np.int64)
+    kind = np.repeat(np.array([0, 1], dtype=np.int8), count)
+    times = np.concatenate([starts, ends])
+    codes = np.concatenate([name_codes, name_codes])
+    occurrence = np.concatenate([order, order])
+    del starts, ends, order
+    sort = np.lexsort((occurrence, kind, times, codes))
+    codes, times, kind, occurrence = codes[sort], times[sort], kind[sort], occurrence[sort]
+    del sort
+    step = np.where(kind == 0, 1, -1)
+    running = np.cumsum(step)
+    new_group = np.ones(len(codes), dtype=bool)
+    new_group[1:] = codes[1:] != codes[:-1]
+    group_start = np.maximum.accumulate(np.where(new_group, np.arange(len(codes)), 0))
+    open_count = running - np.where(group_start > 0, running[group_start - 1], 0)
+    state = np.where(open_count > 0, 1, 0).astype(np.int8)  # ALARM or OK, codes of STATES
+    previous = np.zeros(len(state), dtype=np.int8)
+    previous[1:] = state[:-1]
+    previous[new_group] = 0
+    # the rows in the AlarmFrame's order (by time; ties in the order above), before any text is taken
+    by_time = np.argsort(times, kind="stable")
+    codes, times, kind, occurrence, state, previous = (a[by_time] for a in (codes, times, kind, occurrence, state, previous))
+    del by_time, step, running, new_group, group_start, open_count
+    taken = pa.array(occurrence)
+    ids_all = pa.chunked_array(ids_parts, type=pa.large_string()).take(taken)
+    del ids_parts
+    suffix = pa.array([":start", ":end"], type=pa.large_string()).take(pa.array(kind))
+    origins_all = pa.chunked_array([pa.array(part.array) for part in origins_parts], type=pa.large_string()).take(taken)
+    del origins_parts
+    arn_prefix = alarm_arn(account_id, region, "")
+    categories = pd.Index(name_values, dtype=TEXT)
+    reasons = pa.array(["Alarm occurrence started", "Alarm occurrence ended"], type=pa.large_string()).take(pa.array(kind))
     frame = pd.DataFrame(
         {
-            "event_id": events["base"] + events["suffix"],
-            "timestamp": events["timestamp"],
-            "account_id": account_id,
-            "region": region,
-            "alarm_name": events["alarm_name"],
-            "alarm_arn": alarm_arn(account_id, region, "") + events["alarm_name"],
-            "state": state,
-            "previous_state": previous,
-            "reason": np.where(events["kind"] == 0, "Alarm occurrence started", "Alarm occurrence ended"),
-            "source": collector.ctx.source,
-            "raw": events["raw"],
-            "origin": events["origin"],
+            "event_id": _strings(pc.binary_join_element_wise(ids_all, suffix, pa.scalar("", pa.large_string()))),
+            "timestamp": pd.DatetimeIndex(times.view("datetime64[ns]")).tz_localize("UTC"),
+            "account_id": _constant(account_id, len(codes)),
+            "region": _constant(region, len(codes)),
+            "alarm_name": pd.Categorical.from_codes(codes, categories=categories),
+            "alarm_arn": pd.Categorical.from_codes(codes, categories=pd.Index([arn_prefix + n for n in name_values], dtype=TEXT)),
+            "state": pd.Categorical.from_codes(state, categories=list(STATES)),
+            "previous_state": pd.Categorical.from_codes(previous, categories=list(STATES)),
+            "reason": _strings(reasons),
+            "source": _constant(collector.ctx.source, len(codes)),
+            "namespace": _constant("", len(codes)),
+            "metric_name": _constant("", len(codes)),
+            "dimensions": _constant("{}", len(codes)),
+            "actions_suppressed_by": _constant("", len(codes)),
+            "duplicate": np.zeros(len(codes), dtype=bool),
+            "raw": _strings(pa.chunked_array(raws_parts, type=pa.large_string()).take(taken)) if collector.keep_raw else _blank_strings(len(codes)),
+            "origin": _strings(origins_all),
         }
     )
-    del events
     collector.add_frame(frame)
+
+
+def _constant(value: str, count: int) -> pd.Categorical:
+    return pd.Categorical.from_codes(np.zeros(count, dtype=np.int8), categories=pd.Index([value], dtype=TEXT), validate=False)
 
 
 TABLE_FIELDS = ("timestamp", "alarm_name", "state", "previous_state", "account_id", "region", "alarm_arn", "reason",
@@ -452,9 +1151,7 @@ TABLE_FIELDS = ("timestamp", "alarm_name", "state", "previous_state", "account_i
 
 
 def _read_generic_table(
-    chunks: Iterable[tuple[int, pd.DataFrame]],
-    label: str,
-    parquet: bool,
+    table: _Table,
     collector: _Collector,
     *,
     columns: Mapping[str, str],
@@ -466,12 +1163,13 @@ def _read_generic_table(
         raise ValueError(f"columns= maps unknown field(s) {sorted(unknown)}; fields are {', '.join(TABLE_FIELDS)}")
     states = {str(k).upper(): v for k, v in state_map.items()}
     last_state: dict[str, str] = {}
-    for first, chunk in chunks:
-        origins = _table_origin(label, first, len(chunk), parquet)
-        collector.read += len(chunk)
-        raws = _row_json(chunk).tolist()
+    for chunk in table.chunks:
+        frame = chunk.frame
+        origins = chunk.origins.tolist()
+        collector.read += len(frame)
+        raws = _row_json(frame).to_pylist()
         rows: list[Row] = []
-        for position, record in enumerate(chunk.to_dict(orient="records")):
+        for position, record in enumerate(frame.to_dict(orient="records")):
             origin = origins[position]
             try:
                 rows.append(_table_row(record, columns, states, collector.ctx, last_state))
@@ -481,7 +1179,7 @@ def _read_generic_table(
             rows[-1].update(event_id=record_id(raws[position]), raw=raws[position] if collector.keep_raw else "", origin=origin)
             collector.loaded += 1
         if rows:
-            collector.add_frame(pd.DataFrame.from_records(rows, columns=[c for c in COLUMNS if c != "duplicate"]))
+            collector.add_frame(pd.DataFrame.from_records(rows, columns=_ROW_COLUMNS))
 
 
 def _table_row(
@@ -497,14 +1195,14 @@ def _table_row(
             if required:
                 raise BadRecord(source, f"no such column (map it with columns={{'{name}': ...}})")
             return ""
-        value = record[source]
+        value = _plain_value(record[source])
         return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
 
     def state_of(name: str, value: str) -> str:
         mapped = states.get(value.upper(), value.upper())
         if mapped not in STATES:
             known = ", ".join(sorted({*STATES, *states}))
-            raise BadRecord(columns.get(name, name), f"expected one of {known} (see state_map=), got {value!r}")
+            raise BadRecord(columns.get(name, name), f"expected one of {known} (see state_map=), got {shorten(value)!r}")
         return mapped
 
     name = cell("alarm_name", required=True)
@@ -514,11 +1212,11 @@ def _table_row(
     previous_text = cell("previous_state")
     account = cell("account_id") or ctx.default_account("the table has no account column")
     if not is_account_id(account):
-        raise BadRecord(columns.get("account_id", "account_id"), f"expected a 12-digit account, got {account!r}")
+        raise BadRecord(columns.get("account_id", "account_id"), f"expected a 12-digit account, got {shorten(account)!r}")
     reg = cell("region") or ctx.default_region("the table has no Region column")
     code = region_code(reg)
     if code is None:
-        raise BadRecord(columns.get("region", "region"), f"expected an AWS Region such as us-east-1, got {reg!r}")
+        raise BadRecord(columns.get("region", "region"), f"expected an AWS Region such as us-east-1, got {shorten(reg)!r}")
     arn = cell("alarm_arn") or alarm_arn(account, code, name)
     key = arn
     previous = state_of("previous_state", previous_text) if previous_text else last_state.get(key, "OK")
@@ -538,6 +1236,82 @@ def _table_row(
         "dimensions": cell("dimensions") or "{}",
         "actions_suppressed_by": "",
     }
+
+
+def _read_alarm_frame_table(table: _Table, collector: _Collector) -> None:
+    """A table already in the canonical schema: each row is checked, and the bad ones rejected."""
+    seen: dict[str, str] = {}
+    for chunk in table.chunks:
+        frame = chunk.frame.reset_index(drop=True)
+        origins = chunk.origins.tolist()
+        collector.read += len(frame)
+        problems = _alarm_frame_problems(frame, seen, origins)
+        if problems:
+            raws = _row_json(frame.iloc[sorted(problems)]).to_pylist()
+            for (row, (column, problem)), raw in zip(sorted(problems.items()), raws):
+                collector.reject(origins[row], column, problem, raw)
+        good = np.ones(len(frame), dtype=bool)
+        good[list(problems)] = False
+        frame = frame[good]
+        if "duplicate" in frame.columns:
+            frame = frame.assign(duplicate=_flags(frame["duplicate"]))
+        if not len(frame):
+            continue
+        try:
+            frame = validate_alarm_frame(frame, sort=False)
+        except AlarmFrameError as error:  # pragma: no cover - the checks above are validate_alarm_frame's
+            for origin in chunk.origins[good].tolist():
+                collector.reject(origin, "<table>", str(error), "")
+            continue
+        collector.loaded += len(frame)
+        collector.add_frame(frame, numbered=False)
+
+
+_TRUE = {"true": True, "1": True, "false": False, "0": False, "": False}
+
+
+def _flags(values: pd.Series) -> pd.Series:
+    if values.dtype == bool:
+        return values
+    return values.map(lambda v: v if isinstance(v, (bool, np.bool_)) else _TRUE.get(str(v).strip().lower(), False)).astype(bool)
+
+
+def _alarm_frame_problems(frame: pd.DataFrame, seen: dict[str, str], origins: list[str]) -> dict[int, tuple[str, str]]:
+    """The rows ``validate_alarm_frame`` would refuse, each with its first problem."""
+    problems: dict[int, tuple[str, str]] = {}
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    if missing:
+        problem = f"the table has no column(s) {', '.join(missing)}; an AlarmFrame needs {', '.join(REQUIRED_COLUMNS)}"
+        return {row: ("<table>", problem) for row in range(len(frame))}
+    stamps = frame["timestamp"]
+    if not isinstance(stamps.dtype, pd.DatetimeTZDtype) and not pd.api.types.is_datetime64_dtype(stamps.dtype):
+        text = _text(stamps)
+        parsed = pd.to_datetime(text.where(text.str.strip() != ""), utc=True, format="mixed", errors="coerce")
+        for row in np.flatnonzero(parsed.isna().to_numpy()).tolist():
+            problems.setdefault(row, ("timestamp", f"expected a timestamp, got {shorten(text.iloc[row])!r}"))
+    else:
+        parsed = pd.to_datetime(stamps, utc=True)
+        for row in np.flatnonzero(stamps.isna().to_numpy()).tolist():
+            problems.setdefault(row, ("timestamp", "is empty"))
+    outside = parsed.notna() & ((parsed < EARLIEST) | (parsed > LATEST))
+    for row in np.flatnonzero(outside.to_numpy()).tolist():
+        problems.setdefault(row, ("timestamp", f"timestamp {parsed.iloc[row]} is outside 1677-09-22 .. 2262-04-11"))
+    for column in ("state", "previous_state"):
+        values = frame[column].astype(object)
+        for row in np.flatnonzero(~values.isin(STATES).to_numpy()).tolist():
+            problems.setdefault(row, (column, f"expected one of {', '.join(STATES)}, got {shorten(str(values.iloc[row]))!r}"))
+    for column in ("event_id", "alarm_name", "alarm_arn", "account_id", "region", "source"):
+        text = _text(frame[column])
+        for row in np.flatnonzero((text.str.strip() == "").to_numpy()).tolist():
+            problems.setdefault(row, (column, "is empty"))
+    for row, value in enumerate(_text(frame["event_id"]).tolist()):
+        if row in problems:
+            continue
+        if value in seen:
+            problems[row] = ("event_id", f"repeats the event_id of {seen[value]}")
+        else:
+            seen[value] = origins[row]
+    return problems
 
 
 def _looks_like_alarm_frame(columns: Iterable[str]) -> bool:
@@ -591,7 +1365,11 @@ def load_alarms(
         ``"raise"`` stops at the first unreadable record with a :class:`LoadError`
         naming the file, the line or record, the field and what was expected;
         ``"quarantine"`` loads the good records and returns the bad ones in
-        ``AlarmLoad.rejected`` with the same detail.
+        ``AlarmLoad.rejected`` with the same detail.  Either way nothing else is
+        raised for anything a file holds: lines that are not UTF-8 or not JSON,
+        JSON nested more than 128 levels deep, lines over 16 MiB, CSV rows with
+        the wrong number of fields, truncated gzip and unreadable Parquet are
+        each one rejected record, and an empty file has no records.
     account_id, region : str, optional
         Used where the format carries no account or Region (describe-alarm-history,
         interval tables).  Without them, a file named ``<account>_<region>.json``
@@ -652,15 +1430,22 @@ def load_alarms(
     if isinstance(origin_time, pd.Timestamp) and origin_time.tzinfo is None:
         origin_time = origin_time.tz_localize("UTC")
     table_options: dict[str, Any] = {"columns": dict(columns or {}), "state_map": dict(state_map or {})}
+    interval_options: dict[str, Any] = {
+        "id_columns": id_columns, "start_column": start_column, "end_column": end_column,
+        "name_template": name_template, "time_origin": origin_time,
+    }
 
     if isinstance(source, pd.DataFrame):
         if format in ("auto", "alarm_frame") and _looks_like_alarm_frame(source.columns):
-            frame = validate_alarm_frame(source)
+            try:
+                frame = validate_alarm_frame(source)
+            except AlarmFrameError as error:
+                raise LoadError("dataframe", "<table>", str(error)) from None
             return AlarmLoad(frame, pd.DataFrame(columns=list(REJECTED_COLUMNS)), pd.DataFrame(columns=list(SKIPPED_COLUMNS)),
                              read=len(frame), loaded=len(frame))
         if format not in ("auto", "table"):
             raise ValueError(f"a DataFrame can be read as format 'alarm_frame' or 'table', not {format!r}")
-        _read_generic_table([(0, source.reset_index(drop=True))], "dataframe", True, collector, **table_options)
+        _read_generic_table(_dataframe_table(source), collector, **table_options)
         return collector.result()
 
     paths = [Path(source)] if isinstance(source, (str, Path)) else [Path(p) for p in source]
@@ -674,7 +1459,7 @@ def load_alarms(
         if named and account_id is None and region is None:
             ctx.account_id, ctx.region, ctx.defaults_from = named["account"], named["region"], f"from the file name {path.name}"
         if format in ("intervals", "table", "alarm_frame") or (format == "auto" and _is_table(path)):
-            _read_table_file(path, format, collector, table_options, id_columns, start_column, end_column, name_template, origin_time)
+            _read_table_file(path, format, collector, table_options, interval_options)
         else:
             expected = None if format == "auto" else format
             _read_json_file(path, collector, expected)
@@ -692,34 +1477,18 @@ def _read_table_file(
     format: str,  # noqa: A002
     collector: _Collector,
     table_options: dict[str, Any],
-    id_columns: Sequence[str],
-    start_column: str,
-    end_column: str,
-    name_template: str | None,
-    origin_time: pd.Timestamp | None,
+    interval_options: dict[str, Any],
 ) -> None:
-    parquet = _stem(path).endswith((".parquet", ".pq"))
-    first_chunk = next(_read_table(path, 1), None)
-    header = list(first_chunk[1].columns) if first_chunk is not None else []
+    table = _open_table(path, collector)
+    if table.header is None:
+        for _ in table.chunks:  # an unreadable header: the reader has said why
+            pass
+        return
+    header = table.header
     if format == "alarm_frame" or (format == "auto" and _looks_like_alarm_frame(header)):
-        frame = pd.read_parquet(path) if parquet else pd.read_csv(path, dtype=str, keep_default_na=False)
-        try:
-            frame = validate_alarm_frame(frame)
-        except AlarmFrameError as error:
-            raise LoadError(path.name, "<table>", str(error)) from None
-        collector.read += len(frame)
-        collector.loaded += len(frame)
-        collector.chunks.append(frame)
-        return
-    if format == "intervals" or (format == "auto" and _looks_like_intervals(header, start_column, end_column)):
-        _read_intervals(
-            path,
-            collector,
-            id_columns=id_columns,
-            start_column=start_column,
-            end_column=end_column,
-            name_template=name_template,
-            time_origin=origin_time,
-        )
-        return
-    _read_generic_table(_read_table(path, collector.chunk_size), path.name, parquet, collector, **table_options)
+        _read_alarm_frame_table(table, collector)
+    elif format == "intervals" or (format == "auto" and _looks_like_intervals(header, interval_options["start_column"], interval_options["end_column"])):
+        _read_intervals(table, collector, **interval_options)
+    else:
+        _read_generic_table(table, collector, **table_options)
+

@@ -27,6 +27,7 @@ from .schema import (
     is_region,
     parse_alarm_arn,
 )
+from .textfiles import JSONTextError, decode_json
 
 Row = dict[str, Any]
 
@@ -102,18 +103,32 @@ def parse_time(value: Any, where: str) -> datetime:
     if isinstance(value, bool) or value is None:
         raise BadRecord(where, f"expected a timestamp, got {value!r}")
     if isinstance(value, (int, float)) or (isinstance(value, str) and _is_number(value)):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond any float
+            raise BadRecord(where, f"timestamp {shorten(str(value))} is out of range") from None
         if not math.isfinite(number):
-            raise BadRecord(where, f"expected a timestamp, got {value!r}")
+            raise BadRecord(where, f"expected a timestamp, got {shorten(repr(value))}")
         if abs(number) > EPOCH_MS_THRESHOLD:
             number /= 1000.0
         try:
             return _in_range(datetime.fromtimestamp(number, tz=timezone.utc), value, where)
         except (OverflowError, OSError, ValueError):
-            raise BadRecord(where, f"timestamp {value!r} is out of range") from None
+            raise BadRecord(where, f"timestamp {shorten(repr(value))} is out of range") from None
     if not isinstance(value, str):
         raise BadRecord(where, f"expected a timestamp, got {type(value).__name__}")
-    return _in_range(_parse_iso(value.strip(), where), value, where)
+    stripped = value.strip()
+    if len(stripped) > _LONGEST_TIMESTAMP:
+        raise BadRecord(where, f"expected a timestamp, got {shorten(repr(value))}")
+    return _in_range(_parse_iso(stripped, where), value, where)
+
+
+_LONGEST_TIMESTAMP = 64  # longer text is not a timestamp (and is not cached as one)
+
+
+def shorten(text: str, limit: int = 120) -> str:
+    """Text for a message: at most ``limit`` characters, with "..." where it was cut."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 # pandas keeps nanosecond times, which span 1677-09-21 to 2262-04-11
@@ -123,7 +138,7 @@ LATEST = datetime(2262, 4, 11, tzinfo=timezone.utc)
 
 def _in_range(parsed: datetime, value: Any, where: str) -> datetime:
     if not EARLIEST <= parsed <= LATEST:
-        raise BadRecord(where, f"timestamp {value!r} is outside 1677-09-22 .. 2262-04-11")
+        raise BadRecord(where, f"timestamp {shorten(repr(value))} is outside 1677-09-22 .. 2262-04-11")
     return parsed
 
 
@@ -135,7 +150,10 @@ def _parse_iso(text: str, where: str) -> datetime:
         parsed = _parse_iso_normalised(text, where)
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+    try:
+        return parsed.astimezone(timezone.utc)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00
+        raise BadRecord(where, f"timestamp {text!r} is out of range") from None
 
 
 def _parse_iso_normalised(text: str, where: str) -> datetime:
@@ -149,7 +167,7 @@ def _parse_iso_normalised(text: str, where: str) -> datetime:
     try:
         return datetime.fromisoformat(normalised)
     except ValueError:
-        raise BadRecord(where, f"expected an ISO 8601 timestamp, got {text!r}") from None
+        raise BadRecord(where, f"expected an ISO 8601 timestamp, got {shorten(repr(text))}") from None
 
 
 def _is_number(text: str) -> bool:
@@ -186,7 +204,7 @@ def text(record: Any, path: str, required: bool = True) -> str:
 def state(record: Any, path: str) -> str:
     value = get(record, path)
     if value not in STATES:
-        raise BadRecord(path, f"expected one of {', '.join(STATES)}, got {value!r}")
+        raise BadRecord(path, f"expected one of {', '.join(STATES)}, got {shorten(repr(value))}")
     return str(value)
 
 
@@ -194,9 +212,9 @@ def json_object(value: Any, where: str) -> dict[str, Any]:
     """An object given either as itself or as JSON text (``HistoryData``, ``Sns.Message``)."""
     if isinstance(value, str):
         try:
-            value = json.loads(value)
-        except ValueError as error:
-            raise BadRecord(where, f"expected JSON text of an object ({error})") from None
+            value = decode_json(value)
+        except JSONTextError as error:
+            raise BadRecord(where, f"expected JSON text of an object ({error.problem})") from None
     if not isinstance(value, dict):
         raise BadRecord(where, f"expected an object, got {type(value).__name__}")
     return value
@@ -220,7 +238,7 @@ def identity(ctx: ParseContext, arn: str, name: str, account: str, region: str) 
         arn_account, arn_region, arn_name = parsed
         if name and name != arn_name:
             ctx.note(
-                f"alarm name {name!r} differs from the name in its ARN ({arn_name!r}); the ARN's name is the identity"
+                f"alarm name {shorten(repr(name))} differs from the name in its ARN ({shorten(repr(arn_name))}); the ARN's name is the identity"
             )
         return arn, arn_name, arn_account, arn_region
     if not name:
@@ -276,10 +294,18 @@ def metric_of(metrics: Any, style: str) -> tuple[str, str, str]:
     returned = [m for m in stats if m.get(id_key, True)]
     chosen = returned[0] if returned else None
     if chosen is None:
-        namespaces = {str((m[stat_key].get(metric_key) or {}).get(ns_key, "")) for m in stats}
+        namespaces = {_text_of(m[stat_key][metric_key].get(ns_key)) if isinstance(m[stat_key].get(metric_key), dict) else ""
+                      for m in stats}
         return (namespaces.pop() if len(namespaces) == 1 else ""), "", "{}"
-    metric = chosen[stat_key].get(metric_key) or {}
-    return str(metric.get(ns_key, "")), str(metric.get(name_key, "")), dimensions_json(metric.get(dims_key))
+    metric = chosen[stat_key].get(metric_key)
+    if not isinstance(metric, dict):  # absent, null, or not an object: no metric to name
+        return "", "", "{}"
+    return _text_of(metric.get(ns_key)), _text_of(metric.get(name_key)), dimensions_json(metric.get(dims_key))
+
+
+def _text_of(value: Any) -> str:
+    """A member read as text: absent or null is ""; numbers and the like as written."""
+    return "" if value is None else str(value)
 
 
 def dimensions_json(value: Any) -> str:
@@ -370,7 +396,9 @@ def _from_alarm_data(data: Any, where: str, ctx: ParseContext, arn: str, account
     if not isinstance(data, dict):
         raise BadRecord(where, f"expected an object, got {type(data).__name__}")
     arn, name, account, region = identity(ctx, arn, text(data, "alarmName", required=False), account, region)
-    namespace, metric_name, dimensions = metric_of((data.get("configuration") or {}).get("metrics"), "lower")
+    configuration = data.get("configuration")
+    metrics = configuration.get("metrics") if isinstance(configuration, dict) else None
+    namespace, metric_name, dimensions = metric_of(metrics, "lower")
     return [
         row(
             timestamp=parse_time(get(data, "state.timestamp", required=False) or fallback_time, f"{where}.state.timestamp"),
@@ -403,8 +431,8 @@ def from_sns_message(message: dict[str, Any], ctx: ParseContext) -> list[Row]:
     if isinstance(trigger, dict) and "Metrics" in trigger:
         namespace, metric_name, dimensions = metric_of(trigger.get("Metrics"), "upper")
     elif isinstance(trigger, dict):
-        namespace = str(trigger.get("Namespace", ""))
-        metric_name = str(trigger.get("MetricName", ""))
+        namespace = _text_of(trigger.get("Namespace"))
+        metric_name = _text_of(trigger.get("MetricName"))
         dimensions = dimensions_json(trigger.get("Dimensions"))
     else:
         namespace, metric_name, dimensions = "", "", "{}"
@@ -521,6 +549,6 @@ def _describe(record: Any, kind: str) -> str:
     if kind != "unknown":
         return f"a {kind} record"
     if isinstance(record, dict):
-        keys = ", ".join(list(record)[:6])
+        keys = ", ".join(shorten(str(key), 40) for key in list(record)[:6])
         return f"an object with keys {keys}" if keys else "an empty object"
     return f"a JSON {type(record).__name__}"
