@@ -22,8 +22,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
-from .records import EARLIEST, LATEST, STATE_CHANGE
-from .schema import STATE_DTYPE, STATES, parse_alarm_arn
+from .records import EARLIEST, LATEST, STATE_CHANGE, alarm_of
+from .schema import STATE_DTYPE, STATES
 from .linescan import Lines
 from .recordids import span_ids
 from .textfiles import JSONTextError, decode_json
@@ -175,7 +175,7 @@ def _columns(table: pa.Table, scan: Lines, positions: np.ndarray, source: str) -
     # the alarm's identity, from its ARN, once per distinct ARN
     safe = resources if ok.all() else pc.if_else(pa.array(ok), resources, pa.scalar([""], resources.type))
     arn_codes, arns = _codes(pc.list_element(safe, 0))
-    parsed = [parse_alarm_arn(arn) if arn else None for arn in arns]
+    parsed = [alarm_of(arn) for arn in arns]
     arn_ok = np.array([p is not None for p in parsed] + [False], dtype=bool)
     ok &= arn_ok[arn_codes]
     by_arn = {

@@ -699,7 +699,7 @@ def _parquet_table(path: Path, collector: _Collector) -> _Table:
                 batch = next(batches, None)
                 if batch is None:
                     return
-                frame = batch.to_pandas()
+                frame = _batch_frame(batch)
             except (pa.ArrowException, OSError, ValueError) as error:
                 collector.fault(f"{label}#{start}", "<parquet>",
                                 f"the rows from #{start} on could not be read ({_one_line(error)})", "")
@@ -709,6 +709,15 @@ def _parquet_table(path: Path, collector: _Collector) -> _Table:
             start += len(frame)
 
     return _Table(names, chunks(), label)
+
+
+def _batch_frame(batch: pa.RecordBatch) -> pd.DataFrame:
+    """A Parquet batch as a DataFrame; pandas' own description of the columns, kept in the file, is
+    used when it can be, and ignored when it is damaged (the columns are read from Arrow's types)."""
+    try:
+        return batch.to_pandas()
+    except Exception:  # noqa: BLE001 - any failure of the stored pandas description, whatever it raises
+        return batch.to_pandas(ignore_metadata=True)
 
 
 def _one_line(error: BaseException) -> str:
@@ -923,12 +932,6 @@ def _sorted_codes(values: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
     rank[order] = np.arange(len(order))
     codes = rank[encoded.indices.to_numpy(zero_copy_only=False)]
     return codes, [dictionary[i] for i in order]
-
-
-def _column(frame: pd.DataFrame, name: str, where: str) -> pd.Series:
-    if name not in frame.columns:
-        raise LoadError(where, name, f"no such column; the table has {', '.join(map(str, frame.columns))}")
-    return frame[name]
 
 
 def _text(values: pd.Series) -> pd.Series:
@@ -1217,7 +1220,8 @@ def _table_row(
     code = region_code(reg)
     if code is None:
         raise BadRecord(columns.get("region", "region"), f"expected an AWS Region such as us-east-1, got {shorten(reg)!r}")
-    arn = cell("alarm_arn") or alarm_arn(account, code, name)
+    given_arn = cell("alarm_arn")
+    arn = given_arn if given_arn.strip() else alarm_arn(account, code, name)
     key = arn
     previous = state_of("previous_state", previous_text) if previous_text else last_state.get(key, "OK")
     last_state[key] = new
@@ -1423,6 +1427,8 @@ def load_alarms(
         raise ValueError(f"The 'account_id' parameter of load_alarms must be 12 digits. Got {account_id!r} instead.")
     if region is not None and region_code(region) is None:
         raise ValueError(f"The 'region' parameter of load_alarms must be an AWS Region such as us-east-1. Got {region!r} instead.")
+    if not isinstance(event_source, str) or not event_source.strip():
+        raise ValueError(f"The 'event_source' parameter of load_alarms must be a non-empty string. Got {event_source!r} instead.")
     region = region_code(region) if region is not None else None
     ctx = ParseContext(account_id=account_id, region=region, source=event_source)
     collector = _Collector(ctx, errors, keep_raw, chunk_size)

@@ -13,7 +13,6 @@ import ctypes
 import functools
 import hashlib
 import os
-from collections.abc import Sequence
 from typing import Any
 
 import numba
@@ -105,12 +104,6 @@ def text_ids(texts: pa.Array, compiled: bool | None = None) -> pa.Array:
     data_buffer = texts.buffers()[2]
     data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, dtype=np.uint8)
     return span_ids(data, offsets[:-1], offsets[1:], compiled)
-
-
-def bytes_ids(texts: Sequence[bytes]) -> list[str]:
-    """:func:`.schema.record_id` of each record's UTF-8 text."""
-    sha1 = hashlib.sha1
-    return [sha1(text).hexdigest()[:ID_DIGITS] for text in texts]
 
 
 @numba.njit(cache=True, nogil=True)

@@ -227,13 +227,19 @@ def compact(value: Any) -> str:
 # ----------------------------------------------------------------------------- identity
 
 
+def alarm_of(arn: str) -> tuple[str, str, str] | None:
+    """(account_id, region, alarm_name) of a well-formed alarm ARN whose name is not blank, else None."""
+    parsed = parse_alarm_arn(arn) if arn else None
+    return parsed if parsed is not None and parsed[2].strip() else None
+
+
 def identity(ctx: ParseContext, arn: str, name: str, account: str, region: str) -> tuple[str, str, str, str]:
     """(alarm_arn, alarm_name, account_id, region) from whatever a record carries.
 
     A well-formed ARN wins; otherwise the ARN is built from the name, the
     record's account and region (or the defaults), and a note says so.
     """
-    parsed = parse_alarm_arn(arn) if arn else None
+    parsed = alarm_of(arn)
     if parsed is not None:
         arn_account, arn_region, arn_name = parsed
         if name and name != arn_name:
@@ -241,8 +247,8 @@ def identity(ctx: ParseContext, arn: str, name: str, account: str, region: str) 
                 f"alarm name {shorten(repr(name))} differs from the name in its ARN ({shorten(repr(arn_name))}); the ARN's name is the identity"
             )
         return arn, arn_name, arn_account, arn_region
-    if not name:
-        raise BadRecord("alarm name", "is missing and there is no well-formed alarm ARN")
+    if not name.strip():
+        raise BadRecord("alarm name", ("is blank" if name else "is missing") + " and there is no well-formed alarm ARN")
     if not is_account_id(account):
         account = ctx.default_account("the record has no 12-digit account")
     if not is_region(region):
@@ -476,7 +482,7 @@ def from_history_item(item: dict[str, Any], ctx: ParseContext) -> list[Row]:
     name = text(item, "AlarmName")
     # the export has no ARN, account or Region; incidentsim capture adds the ARN from describe_alarms
     arn = text(item, "AlarmArn", required=False)
-    if parse_alarm_arn(arn) is None:
+    if alarm_of(arn) is None:
         account = ctx.default_account("describe-alarm-history records carry no account")
         region = ctx.default_region("describe-alarm-history records carry no Region")
     else:

@@ -404,3 +404,29 @@ def test_the_command_line_says_what_is_wrong_in_one_line(tmp_path, capsys, name,
     assert main(["load", str(path), "--errors", "quarantine"]) == 0
     out = capsys.readouterr().out
     assert "rejected" in out and "Traceback" not in out
+
+
+def test_a_blank_alarm_name_is_a_rejected_record_not_a_broken_frame(tmp_path):
+    history = {"AlarmHistoryItems": [
+        {"Timestamp": "2024-05-01T09:00:00.000Z", "HistoryItemType": "StateUpdate", "AlarmName": name,
+         "HistoryData": json.dumps({"oldState": {"stateValue": "OK"}, "newState": {"stateValue": "ALARM"}})}
+        for name in (" ", "disk")
+    ]}
+    path = tmp_path / "history.json"
+    path.write_text(json.dumps(history))
+    load = quarantined(path)
+    assert load.counts["loaded"] == 1
+    assert load.rejected[["origin", "field", "problem"]].values.tolist() == [
+        ["history.json:AlarmHistoryItems[0]", "alarm name", "is blank and there is no well-formed alarm ARN"]
+    ]
+
+
+def test_a_parquet_file_with_a_damaged_pandas_description_is_read_from_its_arrow_types(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"alarm_id": ["1"], "device_id": ["2"], "start_timestamp": ["0"], "end_timestamp": ["5"]})
+    path = tmp_path / "intervals.parquet"
+    pq.write_table(table.replace_schema_metadata({b"pandas": b'{"index_columns": [], "columns": [{"nam": 1}]}'}), path)
+    load = load_alarms(path, time_origin="2024-01-01")
+    assert load.counts["loaded"] == 1 and len(load.alarms) == 2
