@@ -173,10 +173,17 @@ class Lines:
 
     def gather_spans(self, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The spans ``[starts, ends)`` of the block end to end, and their offsets."""
-        out = np.empty(int((ends - starts).sum()), dtype=np.uint8)
-        offsets = np.empty(len(starts) + 1, dtype=np.int64)
-        _gather(self.array, starts, ends, -1, out, offsets)
-        return out, offsets
+        return gather_spans(self.array, starts, ends)
+
+
+def gather_spans(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The spans ``data[starts[i]:ends[i]]`` end to end, and their offsets (one compiled pass)."""
+    starts = np.ascontiguousarray(starts, dtype=np.int64)
+    ends = np.ascontiguousarray(ends, dtype=np.int64)
+    out = np.empty(int((ends - starts).sum()), dtype=np.uint8)
+    offsets = np.empty(len(starts) + 1, dtype=np.int64)
+    _gather(data, starts, ends, -1, out, offsets)
+    return out, offsets
 
 
 @numba.njit(cache=True, nogil=True)

@@ -35,8 +35,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .columnar import TEXT, FastRows, eventbridge_block, line_ids
-from .linescan import BLANK, QUOTE, WHOLE, Lines, scan_lines
-from .recordids import text_hashes, text_ids
+from .linescan import BLANK, QUOTE, WHOLE, Lines, gather_spans, scan_lines
+from .recordids import id_text, surely_distinct, text_id_chars, text_spans
 from .records import (
     EARLIEST,
     EPOCH_MS_THRESHOLD,
@@ -233,7 +233,9 @@ class _Collector:
     def add_frame(self, frame: pd.DataFrame, numbered: bool = True) -> None:
         """A chunk of rows in read order; ``numbered=False`` for rows whose ids are already final."""
         if "duplicate" not in frame.columns:
-            frame = frame.assign(duplicate=False)
+            frame = frame.assign(duplicate=np.zeros(len(frame), dtype=bool))
+        if set(frame.columns) == set(COLUMNS):
+            frame = frame[list(COLUMNS)]
         self.chunks.append(frame if _conformed(frame) else conform(frame))
         self.numbered.append(numbered)
 
@@ -265,7 +267,7 @@ class _Collector:
         ids_array = pa.array(alarms["event_id"].array)
         if isinstance(ids_array, pa.ChunkedArray):
             ids_array = ids_array.combine_chunks()
-        if _surely_distinct(ids_array):  # every id differs: nothing to do
+        if surely_distinct(ids_array):  # every id differs: nothing to do
             return alarms
         encoded = pc.dictionary_encode(ids_array)
         codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
@@ -298,15 +300,6 @@ class _Collector:
                     self.fault(str(origins[row]), "event_id", f"repeats the event_id {ids[row]!r} of {first.get(ids[row], 'an earlier row')}", "")
                 alarms = alarms[~clash].reset_index(drop=True)
         return alarms
-
-
-def _surely_distinct(ids: pa.Array) -> bool:
-    """True when no two ids are equal, decided from a 64-bit hash of each without building the
-    set of ids; False means "maybe not"."""
-    if ids.null_count:
-        return False
-    keys = np.sort(text_hashes(ids))
-    return not bool((keys[1:] == keys[:-1]).any())
 
 
 def _occurrence(codes: np.ndarray) -> np.ndarray:
@@ -577,6 +570,16 @@ def _strings(values: pa.Array | pa.ChunkedArray) -> pd.Series:
 def _blank_strings(count: int) -> pd.Series:
     offsets = pa.py_buffer(np.zeros(count + 1, dtype=np.int32).tobytes())
     return _strings(pa.Array.from_buffers(pa.string(), count, [None, offsets, pa.py_buffer(b"")]))
+
+
+def _take_text(parts: Sequence[pa.Array | pa.ChunkedArray], rows: np.ndarray) -> pa.Array:
+    """``rows`` of the text arrays ``parts`` read as one, as Arrow text (copied in one compiled
+    pass rather than by Arrow's take, which is slow across many chunks)."""
+    chunks = [c.cast(pa.large_string()) for part in parts for c in (part.chunks if isinstance(part, pa.ChunkedArray) else [part])]
+    whole = pa.chunked_array(chunks, type=pa.large_string()).combine_chunks()
+    data, offsets = text_spans(whole)
+    buffer, out_offsets = gather_spans(data, offsets[rows], offsets[rows + 1])
+    return pa.Array.from_buffers(pa.large_string(), len(rows), [None, pa.py_buffer(out_offsets), pa.py_buffer(buffer)])
 
 
 def _numbered(prefix: str, numbers: np.ndarray) -> pa.Array:
@@ -874,15 +877,32 @@ def _json_texts(values: pd.Series) -> pa.Array:
     """Each value as JSON text, as ``json.dumps`` writes it (numbers, text, null)."""
     array = _arrow_text(values)
     if array is not None:
-        plain = _fill_false(pc.match_substring_regex(array, _PLAIN_JSON_TEXT))
         out = pc.binary_join_element_wise('"', array, '"', "")
-        if plain.all():
+        if _all_plain(array):
             return out
+        plain = _fill_false(pc.match_substring_regex(array, _PLAIN_JSON_TEXT))
         others = np.flatnonzero(~plain)
         texts = out.to_numpy(zero_copy_only=False).astype(object)
         texts[others] = [compact(v) for v in array.take(pa.array(others)).to_pylist()]
         return pa.array(texts, type=pa.string())
     return pa.array([compact(_plain_value(v)) for v in values.tolist()], type=pa.string())
+
+
+_NOT_PLAIN = np.ones(256, dtype=bool)
+_NOT_PLAIN[[c for c in range(0x20, 0x7F) if c not in b'"\\']] = False
+
+
+def _all_plain(array: pa.Array) -> bool:
+    """True when no value has a byte JSON would escape (a quote, a backslash, a control or
+    non-ASCII byte): one look at the array's text bytes."""
+    if array.null_count:
+        return False
+    text = array.cast(pa.large_string())
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset : text.offset + len(text) + 1]
+    data = text.buffers()[2]
+    if data is None or offsets[-1] == offsets[0]:
+        return True
+    return not _NOT_PLAIN[np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]]].any()
 
 
 def _arrow_text(values: pd.Series) -> pa.Array | None:
@@ -1023,7 +1043,7 @@ def _read_intervals(
     starts_parts: list[np.ndarray] = []
     ends_parts: list[np.ndarray] = []
     raws_parts: list[pa.Array] = []
-    ids_parts: list[pa.Array] = []
+    ids_parts: list[np.ndarray] = []
     origins_parts: list[pd.Series] = []
     for chunk in table.chunks:
         frame = chunk.frame
@@ -1071,7 +1091,7 @@ def _read_intervals(
         names_parts.append(names[good].reset_index(drop=True))
         starts_parts.append(starts[good])
         ends_parts.append(ends[good])
-        ids_parts.append(text_ids(raws))
+        ids_parts.append(text_id_chars(raws))
         raws_parts.append(raws.cast(pa.large_string()) if collector.keep_raw else pa.array([], type=pa.large_string()))
         origins_parts.append(chunk.origins[good].reset_index(drop=True))
         collector.loaded += int(good.sum())
@@ -1112,18 +1132,17 @@ def _read_intervals(
     by_time = np.argsort(times, kind="stable")
     codes, times, kind, occurrence, state, previous = (a[by_time] for a in (codes, times, kind, occurrence, state, previous))
     del by_time, step, running, new_group, group_start, open_count
-    taken = pa.array(occurrence)
-    ids_all = pa.chunked_array(ids_parts, type=pa.large_string()).take(taken)
-    del ids_parts
-    suffix = pa.array([":start", ":end"], type=pa.large_string()).take(pa.array(kind))
-    origins_all = pa.chunked_array([pa.array(part.array) for part in origins_parts], type=pa.large_string()).take(taken)
+    suffixes = pa.array([":start", ":end"], type=pa.large_string()).take(pa.array(kind))
+    event_ids = pc.binary_join_element_wise(id_text(np.concatenate(ids_parts)[occurrence]), suffixes, pa.scalar("", pa.large_string()))
+    del ids_parts, suffixes
+    origins_all = _take_text([pa.array(part.array) for part in origins_parts], occurrence)
     del origins_parts
     arn_prefix = alarm_arn(account_id, region, "")
     categories = pd.Index(name_values, dtype=TEXT)
     reasons = pa.array(["Alarm occurrence started", "Alarm occurrence ended"], type=pa.large_string()).take(pa.array(kind))
     frame = pd.DataFrame(
         {
-            "event_id": _strings(pc.binary_join_element_wise(ids_all, suffix, pa.scalar("", pa.large_string()))),
+            "event_id": _strings(event_ids),
             "timestamp": pd.DatetimeIndex(times.view("datetime64[ns]")).tz_localize("UTC"),
             "account_id": _constant(account_id, len(codes)),
             "region": _constant(region, len(codes)),
@@ -1138,7 +1157,7 @@ def _read_intervals(
             "dimensions": _constant("{}", len(codes)),
             "actions_suppressed_by": _constant("", len(codes)),
             "duplicate": np.zeros(len(codes), dtype=bool),
-            "raw": _strings(pa.chunked_array(raws_parts, type=pa.large_string()).take(taken)) if collector.keep_raw else _blank_strings(len(codes)),
+            "raw": _strings(_take_text(raws_parts, occurrence)) if collector.keep_raw else _blank_strings(len(codes)),
             "origin": _strings(origins_all),
         }
     )

@@ -87,23 +87,46 @@ def span_digests(data: np.ndarray, starts: np.ndarray, ends: np.ndarray, compile
     return out.reshape(count, 20)
 
 
-def span_ids(data: np.ndarray, starts: np.ndarray, ends: np.ndarray, compiled: bool | None = None) -> pa.Array:
-    """:func:`.schema.record_id` of each span of ``data`` (UTF-8 text), as Arrow text."""
+def span_id_chars(data: np.ndarray, starts: np.ndarray, ends: np.ndarray, compiled: bool | None = None) -> np.ndarray:
+    """:func:`.schema.record_id` of each span of ``data`` (UTF-8 text), as an (n, ID_DIGITS) array
+    of the ids' ASCII characters."""
     digests = span_digests(data, starts, ends, compiled)[:, : ID_DIGITS // 2]
     chars = np.empty((len(digests), ID_DIGITS), dtype=np.uint8)
     chars[:, 0::2] = _HEX[digests >> 4]
     chars[:, 1::2] = _HEX[digests & 15]
-    offsets = np.arange(0, ID_DIGITS * len(digests) + 1, ID_DIGITS, dtype=np.int64)
-    return pa.Array.from_buffers(pa.large_string(), len(digests), [None, pa.py_buffer(offsets), pa.py_buffer(chars)])
+    return chars
 
 
-def text_ids(texts: pa.Array, compiled: bool | None = None) -> pa.Array:
-    """:func:`.schema.record_id` of each value of an Arrow text array."""
+def span_ids(data: np.ndarray, starts: np.ndarray, ends: np.ndarray, compiled: bool | None = None) -> pa.Array:
+    """:func:`.schema.record_id` of each span of ``data`` (UTF-8 text), as Arrow text."""
+    return id_text(span_id_chars(data, starts, ends, compiled))
+
+
+def id_text(chars: np.ndarray) -> pa.Array:
+    """Rows of id characters (as :func:`span_id_chars` gives them) as Arrow text, without a copy."""
+    count, width = chars.shape
+    offsets = np.arange(0, width * count + 1, width, dtype=np.int64)
+    return pa.Array.from_buffers(pa.large_string(), count, [None, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(chars))])
+
+
+def text_spans(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The bytes of an Arrow text array and its offsets (``len(texts) + 1`` of them), without a copy."""
     texts = texts.cast(pa.large_string())
     offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64)[texts.offset : texts.offset + len(texts) + 1]
     data_buffer = texts.buffers()[2]
     data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, dtype=np.uint8)
-    return span_ids(data, offsets[:-1], offsets[1:], compiled)
+    return data, offsets
+
+
+def text_id_chars(texts: pa.Array, compiled: bool | None = None) -> np.ndarray:
+    """:func:`.schema.record_id` of each value of an Arrow text array, as :func:`span_id_chars` gives them."""
+    data, offsets = text_spans(texts)
+    return span_id_chars(data, offsets[:-1], offsets[1:], compiled)
+
+
+def text_ids(texts: pa.Array, compiled: bool | None = None) -> pa.Array:
+    """:func:`.schema.record_id` of each value of an Arrow text array."""
+    return id_text(text_id_chars(texts, compiled))
 
 
 @numba.njit(cache=True, nogil=True)
@@ -117,10 +140,20 @@ def _fnv1a(data, offsets, out):
 
 def text_hashes(texts: pa.Array) -> np.ndarray:
     """A 64-bit FNV-1a hash of each value of an Arrow text array (equal texts, equal hashes)."""
-    texts = texts.cast(pa.large_string())
-    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64)[texts.offset : texts.offset + len(texts) + 1]
-    buffer = texts.buffers()[2]
-    data = np.frombuffer(buffer, dtype=np.uint8) if buffer is not None and buffer.size else np.zeros(1, dtype=np.uint8)
-    out = np.empty(len(texts), dtype=np.uint64)
+    data, offsets = text_spans(texts)
+    if not data.size:
+        data = np.zeros(1, dtype=np.uint8)
+    out = np.empty(len(offsets) - 1, dtype=np.uint64)
     _fnv1a(data, np.ascontiguousarray(offsets), out)
     return out
+
+
+def surely_distinct(texts: pa.Array | pa.ChunkedArray) -> bool:
+    """True when no two values are equal, decided from a 64-bit hash of each without building the
+    set of values; False means "maybe not" (a missing value, or two equal hashes)."""
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks() if texts.num_chunks != 1 else texts.chunk(0)
+    if texts.null_count:
+        return False
+    keys = np.sort(text_hashes(texts))
+    return not bool((keys[1:] == keys[:-1]).any())

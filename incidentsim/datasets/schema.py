@@ -47,6 +47,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pandas.api.types import union_categoricals
 
 STATES = ("OK", "ALARM", "INSUFFICIENT_DATA")
@@ -225,6 +226,16 @@ def _blank(values: pd.Series) -> pd.Series:
     return values.isna() | (values.astype(STRING_DTYPE).str.strip() == "")
 
 
+def _distinct(values: pd.Series) -> bool:
+    """True when the text values surely all differ (a hash of each, without a set of them); False
+    means they may not."""
+    from .recordids import surely_distinct
+
+    if not isinstance(values.dtype, pd.StringDtype) or values.hasnans:
+        return False
+    return surely_distinct(pa.array(values.array).cast(pa.large_string()))
+
+
 def validate_alarm_frame(frame: pd.DataFrame, *, sort: bool = True) -> pd.DataFrame:
     """Check a table is an AlarmFrame and return it conformed (dtypes, column order, sorted).
 
@@ -272,9 +283,10 @@ def validate_alarm_frame(frame: pd.DataFrame, *, sort: bool = True) -> pd.DataFr
         blank = _blank(frame[column])
         if blank.any():
             raise AlarmFrameError(f"column {column} is empty at {_rows(blank)}")
-    repeated = frame["event_id"].duplicated(keep=False)
-    if repeated.any():
-        raise AlarmFrameError(f"column event_id must be unique; repeated at {_rows(repeated)}")
+    if not _distinct(frame["event_id"]):
+        repeated = frame["event_id"].duplicated(keep=False)
+        if repeated.any():
+            raise AlarmFrameError(f"column event_id must be unique; repeated at {_rows(repeated)}")
     frame = conform(frame)
     if sort and not frame["timestamp"].is_monotonic_increasing:
         frame = frame.sort_values("timestamp", kind="stable", ignore_index=True)
