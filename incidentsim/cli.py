@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -90,33 +91,128 @@ def _demo(_: argparse.Namespace) -> int:
     return 0
 
 
-def _add_history_options(parser: argparse.ArgumentParser) -> None:
-    """The options every command that reads alarm history takes."""
-    from .datasets.loaders import FORMATS
+# What each option of load_alarms takes, as the command line names it: its metavar, and the value in a hint.
+_HINT_VALUES = {"columns": "COLUMN", "state_map": "STATE", "id_columns": "COLUMN,COLUMN", "start_column": "COLUMN", "end_column": "COLUMN"}
 
-    parser.add_argument("--format", default="auto", choices=FORMATS, help="input format (default: recognise it)")
+
+def _add_history_options(parser: argparse.ArgumentParser, input_format: bool = True) -> None:
+    """The options every command that reads alarm history takes: one for each option of ``load_alarms``
+    a user needs (without ``--format`` where the command's ``--format`` is another thing)."""
+    import inspect
+
+    from .datasets.loaders import FORMATS, TABLE_FIELDS, load_alarms
+
+    default = {name: parameter.default for name, parameter in inspect.signature(load_alarms).parameters.items()}
+    if input_format:
+        parser.add_argument("--format", default="auto", choices=FORMATS, help="input format (default: recognise it)")
     parser.add_argument(
         "--errors", default="raise", choices=("raise", "quarantine"),
         help="stop at the first unreadable record (raise, default) or set bad records aside (quarantine)",
     )
     parser.add_argument("--account-id", help="account for formats that carry none (describe-alarm-history, interval tables)")
     parser.add_argument("--region", help="Region for formats that carry none")
-    parser.add_argument("--time-origin", help="interval tables: times are seconds after this time, e.g. 2024-01-01")
+    parser.add_argument(
+        "--event-source", metavar="SOURCE", help=f"the source column, triggerDetails.source in a replay (default {default['event_source']})"
+    )
+    tables = parser.add_argument_group(
+        "other tools' exports (CSV or Parquet tables)",
+        "a table with one row per state change is mapped with --columns, --state-map and --name-template;\n"
+        "an interval table (one row per alarm occurrence, with a start and an end) with --id-columns,\n"
+        "--start-column, --end-column, --name-template and --time-origin",
+    )
+    tables.add_argument(
+        "--columns", action="append", metavar=f"FIELD={_HINT_VALUES['columns']}",
+        help=f"the table's column for a field, e.g. alarm_name=alert (repeatable); fields: {', '.join(TABLE_FIELDS)}",
+    )
+    tables.add_argument(
+        "--state-map", action="append", metavar=f"VALUE={_HINT_VALUES['state_map']}",
+        help="a state word of the table and the state it means (OK, ALARM or INSUFFICIENT_DATA), e.g. firing=ALARM or 1=ALARM (repeatable)",
+    )
+    tables.add_argument(
+        "--id-columns", action="append", metavar=_HINT_VALUES["id_columns"],
+        help=f"interval tables: the columns that identify an alarm (default {','.join(default['id_columns'])}; repeatable)",
+    )
+    tables.add_argument(
+        "--start-column", metavar=_HINT_VALUES["start_column"], help=f"interval tables: the start column (default {default['start_column']})"
+    )
+    tables.add_argument("--end-column", metavar=_HINT_VALUES["end_column"], help=f"interval tables: the end column (default {default['end_column']})")
+    tables.add_argument(
+        "--name-template", metavar="TEXT",
+        help="name each alarm from its row's columns, e.g. '{alarm_id}@{device_id}' (default for interval tables: the id columns joined); "
+             "text without braces names every row's alarm (a table of one series)",
+    )
+    tables.add_argument(
+        "--time-origin", metavar="TIME",
+        help="interval tables: times are seconds after this time, e.g. 2024-01-01 (without it, plain numbers are seconds since 1970)",
+    )
+
+
+def _cli_hint(hint: str) -> str:
+    """A loader's hint (see ``LoadError``) as command-line options: ``columns.alarm_name`` -> ``--columns alarm_name=COLUMN``."""
+    option, dot, key = hint.partition(".")
+    value = _HINT_VALUES.get(option, "VALUE")
+    return f"--{option.replace('_', '-')} " + shlex.quote(f"{key}={value}" if dot else value)
+
+
+def _pairs(option: str, given: Sequence[str], form: str, check: Callable[[str, str], str | None]) -> dict[str, str]:
+    """Repeated ``KEY=VALUE`` options as a mapping; ``check(key, value)`` returns a problem or None.
+    A malformed one is a CommandError naming the option and the value as typed."""
+    pairs: dict[str, str] = {}
+    for text in given:
+        key, equals, value = text.partition("=")
+        problem: str | None
+        if not equals or not key.strip() or not value.strip():
+            problem = f"expected {form}"
+        elif "=" in value:
+            problem = f"give one {form} per {option}"
+        elif key in pairs:
+            problem = f"{key} is given twice"
+        else:
+            problem = check(key, value)
+        if problem:
+            raise CommandError(f"{option} {text!r}: {problem}")
+        pairs[key] = value
+    return pairs
+
+
+def _load_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The options of ``load_alarms`` given on the command line, the mappings parsed and checked."""
+    from .datasets.loaders import TABLE_FIELDS
+    from .datasets.schema import STATES
+
+    names = ("account_id", "region", "event_source", "start_column", "end_column", "name_template", "time_origin")
+    options: dict[str, Any] = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+    if args.columns:
+        fields = ", ".join(TABLE_FIELDS)
+        options["columns"] = _pairs(
+            "--columns", args.columns, "FIELD=COLUMN",
+            lambda field, _: None if field in TABLE_FIELDS else f"unknown field {field!r}; the fields are {fields}",
+        )
+    if args.state_map:
+        states = ", ".join(STATES)
+        options["state_map"] = _pairs(
+            "--state-map", args.state_map, "VALUE=STATE",
+            lambda _, state: None if state.upper() in STATES else f"unknown state {state!r}; STATE is one of {states}",
+        )
+    if args.id_columns:
+        for text in args.id_columns:
+            if not all(column.strip() for column in text.split(",")):
+                raise CommandError(f"--id-columns {text!r}: expected COLUMN or COLUMN,COLUMN,...")
+        options["id_columns"] = [column for text in args.id_columns for column in text.split(",")]
+    return options
 
 
 def _load_history(args: argparse.Namespace) -> Any:
-    from .datasets.loaders import LoadError, load_alarms
+    from .datasets.loaders import LoadError, ParameterError, load_alarms
 
+    options = _load_options(args)
     try:
-        return load_alarms(
-            args.history,
-            args.format,
-            errors=args.errors,
-            account_id=args.account_id,
-            region=args.region,
-            time_origin=args.time_origin,
-        )
-    except (LoadError, ValueError, FileNotFoundError) as error:
+        return load_alarms(args.history, args.format, errors=args.errors, **options)
+    except LoadError as error:
+        raise CommandError(error.worded(_cli_hint)) from None
+    except ParameterError as error:
+        raise CommandError(f"--{error.parameter.replace('_', '-')} {error.value!r}: must be {error.expected}") from None
+    except (ValueError, FileNotFoundError) as error:
         raise CommandError(str(error)) from None
 
 
@@ -124,7 +220,8 @@ def _load(args: argparse.Namespace) -> int:
     from .datasets.capture import write_alarm_frame
 
     load = _load_history(args)
-    print(load.summary())
+    print(load.summary(_cli_hint))
+    _warn_if_empty(args, load)
     if args.out:
         path = write_alarm_frame(load.alarms, args.out)
         print(f"wrote {len(load.alarms):,} state changes to {path}")
@@ -161,7 +258,16 @@ def _capture(args: argparse.Namespace) -> int:
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data"
 SAMPLE_HISTORY = SAMPLE_DIR / "alarm-events.jsonl"
 SAMPLE_POLICY = SAMPLE_DIR / "sample-policy.yaml"
-
+LOAD_EXAMPLES = """\
+examples (the table options work the same on replay, compare and report):
+  # a series of the Microsoft cloud-monitoring set (TimeStamp,Value,Label; Label 1 marks an anomaly)
+  incidentsim load app1-01.csv --columns timestamp=TimeStamp --columns state=Label --columns reason=Value \\
+      --state-map 0=OK --state-map 1=ALARM --name-template app1-01-crash-rate
+  # a Huawei PCIC 2021 alarm log (alarm_id,device_id,start_timestamp,end_timestamp in seconds from an unknown origin)
+  incidentsim load Alarm.csv --time-origin 2024-01-01 --name-template 'alarm-{alarm_id}@device-{device_id}'
+  # an interval table with its own column names
+  incidentsim load outages.csv --format intervals --id-columns service,host --start-column began --end-column ended
+"""
 
 def _history_and_policy(args: argparse.Namespace, policy_path: str | None) -> tuple[Any, Any]:
     from .policy import Policy, PolicyError
@@ -174,7 +280,28 @@ def _history_and_policy(args: argparse.Namespace, policy_path: str | None) -> tu
         policy = Policy.from_yaml(policy_path or SAMPLE_POLICY)
     except PolicyError as error:
         raise CommandError(str(error)) from None
-    return _load_history(args), policy
+    load = _load_history(args)
+    print(load.summary(_cli_hint), file=sys.stderr)  # the accounting and the notes (what the reader assumed)
+    _warn_if_empty(args, load)
+    return load, policy
+
+
+def _warn_if_empty(args: argparse.Namespace, load: Any) -> None:
+    """Say so on stderr when the history holds no state change: every count that follows is zero for that reason."""
+    if not len(load.alarms):
+        print(f"incidentsim {args.command}: warning: {', '.join(str(p) for p in args.history)} gave no alarm state changes "
+              f"({load.read:,} records read): nothing to replay, every count is 0", file=sys.stderr)
+
+
+def _check_templates(args: argparse.Namespace, policy: Any, alarms: Any) -> None:
+    """Render the policy's templates over the history before any call; stop on failures unless --keep-going."""
+    check = policy.check(alarms)
+    if check.ok:
+        return
+    print(f"incidentsim {args.command}: {check.summary_text()}", file=sys.stderr)
+    if not args.keep_going:
+        raise CommandError(f"no StartIncident call made: {check.failed:,} triggers would be rejected with TemplateError; "
+                           "fix the templates above, or add --keep-going to replay anyway")
 
 
 def _replay_command(args: argparse.Namespace) -> int:
@@ -184,15 +311,16 @@ def _replay_command(args: argparse.Namespace) -> int:
     if args.endpoint_url:
         check_endpoint(args.endpoint_url, args.allow_remote)
     load, policy = _history_and_policy(args, args.policy)
-    print(load.summary(), file=sys.stderr)
+    _check_templates(args, policy, load.alarms)
     result = replay(
         load, policy, engine=args.engine, endpoint_url=args.endpoint_url, allow_remote=args.allow_remote, progress=not args.quiet
     )
+    from .report import Provenance, write_report
+
+    result.meta["provenance"] = Provenance.of(args.history, args.policy or SAMPLE_POLICY).to_data()  # kept in summary.json
     out = Path(args.out)
     paths = result.to_csv(out)
-    from .report import write_report
-
-    paths["report"] = write_report(result, out, history=args.history, policy=args.policy or SAMPLE_POLICY)
+    paths["report"] = write_report(result, out)
     print(result.summary_text())
     print(f"wrote {', '.join(str(p) for p in paths.values())}")
     return 0
@@ -342,7 +470,12 @@ def _backtest_command(args: argparse.Namespace) -> int:
         shown = table[table["current"] | table["dominating"]]
         columns = [c for c in ("setting", "incidents_per_week", "recall", "precision", "detection_delay_s_median", "current", "dominating")
                    if c in shown.columns]
-        print(shown[columns].to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+        printed = shown[columns].rename(columns={"detection_delay_s_median": "median_delay"})
+        if "median_delay" in printed.columns:
+            from .analysis import human_duration
+
+            printed["median_delay"] = printed["median_delay"].map(human_duration)
+        print(printed.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
         if windows is not None and table["recall"].notna().any():
             from .plots import SweepDisplay
 
@@ -366,6 +499,7 @@ def _report_command(args: argparse.Namespace) -> int:
         history, policy = None, None
     else:
         load, policy_object = _history_and_policy(args, args.policy)
+        _check_templates(args, policy_object, load.alarms)
         result = replay(load, policy_object, engine=args.engine, progress=False)
         history, policy = args.history, args.policy or SAMPLE_POLICY
     path = write_report(result, args.out, format=args.report_format, history=history, policy=policy, tz=args.tz)
@@ -384,6 +518,8 @@ def _compare_command(args: argparse.Namespace) -> int:
         second = Policy.from_yaml(args.policy[1])
     except PolicyError as error:
         raise CommandError(str(error)) from None
+    for policy in (first, second):
+        _check_templates(args, policy, load.alarms)
     results = [
         replay(load, p, engine=args.engine, endpoint_url=args.endpoint_url, allow_remote=args.allow_remote, progress=False)
         for p in (first, second)
@@ -398,12 +534,51 @@ def _compare_command(args: argparse.Namespace) -> int:
               f"{summary['rejected']:,} rejected")
     changed = table[table["incidents_diff"] != 0]
     print(f"{len(changed):,} of {len(table):,} {'alarms' if args.by == 'alarm' else 'plans'} change their incident count:")
-    print(changed.head(15).to_string(index=False) if len(changed) else "  none")
+    print("\n".join(_changes_table(table, args.by)) if len(changed) else "  none")
     from .report import write_comparison_report
 
     report = write_comparison_report(results[0], results[1], out, history=args.history, policies=(args.policy[0], args.policy[1]))
-    print(f"wrote {out / 'comparison.csv'} and {report}")
+    print(f"wrote {out}/: comparison.csv (every {args.by}, every column), {report.name} and its CSVs")
     return 0
+
+
+def _changes_table(table: Any, by: str, rows: int = 15, width: int = 100) -> list[str]:
+    """The first ``rows`` alarms (or plans) of a comparison whose incident count changes, as lines of at most ``width``
+    characters: the name (with its Region and account where the name repeats), incidents and deduplications A and B."""
+    changed = table[table["incidents_diff"] != 0].head(rows)
+    if by == "alarm":
+        repeated = set(table.loc[table["alarm_name"].duplicated(keep=False), "alarm_name"])
+        labels = [(str(name), _region_and_account(str(arn)) if name in repeated else "")
+                  for arn, name in zip(changed["alarm_arn"], changed["alarm_name"])]
+    else:
+        labels = [(str(plan), "") for plan in changed["response_plan"]]
+    headers = ("A", "B", "diff", "A", "B")
+    cells = [[f"{a:,}", f"{b:,}", f"{diff:+,}", f"{dedup_a:,}", f"{dedup_b:,}"] for a, b, diff, dedup_a, dedup_b in
+             changed[["incidents_a", "incidents_b", "incidents_diff", "deduplicated_a", "deduplicated_b"]].itertuples(index=False)]
+    widths = [max(5, *(len(row[k]) for row in cells)) for k in range(len(headers))]
+    room = width - sum(widths) - 2 * len(widths)
+    fit = min(max(len(by), *(len(name) + len(where) for name, where in labels)), room)
+
+    def label(name: str, where: str) -> str:
+        if len(name) + len(where) > fit:
+            name = name[: max(fit - len(where) - 3, 1)] + "..."
+        return f"{name}{where}"[:fit]
+
+    incidents, deduplicated = sum(widths[:3]) + 4, sum(widths[3:]) + 2
+    lines = [" " * fit + f"  {'incidents':^{incidents}}  {'deduplicated':^{deduplicated}}",
+             by.ljust(fit) + "".join(f"  {header:>{w}}" for header, w in zip(headers, widths))]
+    lines += [label(*text).ljust(fit) + "".join(f"  {cell:>{w}}" for cell, w in zip(row, widths)) for text, row in zip(labels, cells)]
+    return lines
+
+
+def _region_and_account(arn: str) -> str:
+    """`` (eu-west-1, 222222222222)`` from an alarm ARN; "" when the ARN does not say."""
+    parts = arn.split(":")
+    return f" ({parts[3]}, {parts[4]})" if len(parts) > 5 and parts[3] and parts[4] else ""
+
+
+KEEP_GOING_HELP = ("replay even when a title or clientToken template fails on some triggers (they are rejected with TemplateError); "
+                   "without it the templates are checked first and the command stops, exit status 2")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -425,7 +600,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="a short demo of the emulator: a plan, a few incidents, a dedupe")
     demo.set_defaults(func=_demo)
 
-    load = commands.add_parser("load", help="read alarm history files and report what was read, rejected and skipped")
+    load = commands.add_parser(
+        "load", help="read alarm history files and report what was read, rejected and skipped",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=LOAD_EXAMPLES,
+    )
     load.add_argument("history", nargs="+", help="alarm history files (EventBridge, describe-alarm-history, SNS, CSV, Parquet ...)")
     _add_history_options(load)
     load.add_argument("--out", help="write the canonical table here (.parquet or .csv); rejected records go beside it")
@@ -444,6 +622,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--endpoint-url", help="a served emulator, e.g. http://127.0.0.1:5000 from incidentsim serve")
     replay.add_argument("--allow-remote", action="store_true", help="allow an --endpoint-url that is not loopback")
     replay.add_argument("--quiet", action="store_true", help="no progress bar")
+    replay.add_argument("--keep-going", action="store_true", help=KEEP_GOING_HELP)
     _add_history_options(replay)
     replay.set_defaults(func=_replay_command)
 
@@ -455,6 +634,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--engine", default="emulator", choices=("emulator", "fast"), help="as for replay (default emulator)")
     compare.add_argument("--endpoint-url", help="a served emulator")
     compare.add_argument("--allow-remote", action="store_true", help="allow an --endpoint-url that is not loopback")
+    compare.add_argument("--keep-going", action="store_true", help=KEEP_GOING_HELP)
     _add_history_options(compare)
     compare.set_defaults(func=_compare_command)
 
@@ -498,10 +678,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", default="report-out", help="folder for the report (default report-out)")
     report.add_argument("--tz", default="UTC", help="time zone for business, off and sleep hours (default UTC)")
     report.add_argument("--engine", default="fast", choices=("emulator", "fast"), help="engine when replaying history (default fast)")
-    report.add_argument("--errors", default="raise", choices=("raise", "quarantine"), help="as for load")
-    report.add_argument("--account-id", help="as for load")
-    report.add_argument("--region", help="as for load")
-    report.add_argument("--time-origin", help="as for load")
+    report.add_argument("--keep-going", action="store_true", help=KEEP_GOING_HELP)
+    _add_history_options(report, input_format=False)
     report.set_defaults(func=_report_command, format="auto")
 
     capture = commands.add_parser("capture", help="export CloudWatch alarm history to Parquet before CloudWatch forgets it")

@@ -24,7 +24,7 @@ import re
 import string
 from collections import Counter, deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -80,21 +80,63 @@ from .textfiles import (
 
 FORMATS = ("auto", "eventbridge", "alarm_history", "sns", "lambda", "intervals", "table", "alarm_frame")
 Errors = Literal["raise", "quarantine"]
-REJECTED_COLUMNS = ("origin", "field", "problem", "raw")
+REJECTED_COLUMNS = ("origin", "field", "problem", "hint", "raw")
 SKIPPED_COLUMNS = ("origin", "kind", "raw")
 _ROW_COLUMNS = [c for c in COLUMNS if c != "duplicate"]
 _SEQ = "_seq"  # the read position of a row, to merge the two readers' rows in read order
 _COLUMNWISE = True  # read EventBridge JSON Lines column-wise (the tests turn it off to compare)
 
 
-class LoadError(ValueError):
-    """A record could not be read; the message names the file, the record, the field and what was expected."""
+def python_hint(hint: str) -> str:
+    """A hint (see :class:`LoadError`) as the Python argument to give :func:`load_alarms`.
 
-    def __init__(self, origin: str, field: str, problem: str):
-        super().__init__(f"{origin}: field '{field}': {problem}")
+    Examples
+    --------
+    >>> python_hint("columns.alarm_name"), python_hint("end_column")
+    ("columns={'alarm_name': ...}", 'end_column=...')
+    """
+    option, dot, key = hint.partition(".")
+    return f"{option}={{{key!r}: ...}}" if dot else f"{option}=..."
+
+
+def with_hint(problem: str, hint: str, spell: Callable[[str], str] = python_hint) -> str:
+    """A problem followed by the option that would fix it, spelled by ``spell``."""
+    return f"{problem} (map it with {spell(hint)})" if hint else problem
+
+
+class LoadError(ValueError):
+    """A record could not be read; the message names the file, the record, the field and what was expected.
+
+    ``hint``, when not empty, is the option of :func:`load_alarms` that would read the record: a
+    parameter (``"end_column"``) or a parameter and the key to give it (``"columns.alarm_name"``,
+    ``"state_map.firing"``).  The message spells it in Python; the command line and scenario files
+    spell it their own way with :meth:`worded`.
+    """
+
+    def __init__(self, origin: str, field: str, problem: str, hint: str = ""):
         self.origin = origin
         self.field = field
         self.problem = problem
+        self.hint = hint
+        super().__init__(self.worded(python_hint))
+
+    def worded(self, spell: Callable[[str], str]) -> str:
+        """The message with the hint spelled by ``spell`` (e.g. as ``--columns alarm_name=COLUMN``)."""
+        return f"{self.origin}: field '{self.field}': {with_hint(self.problem, self.hint, spell)}"
+
+
+class ParameterError(ValueError):
+    """A parameter of :func:`load_alarms` given a value it cannot take.
+
+    ``parameter``, ``value`` and ``expected`` (worded to follow "must be") let the command line
+    and scenario files name their own option.
+    """
+
+    def __init__(self, parameter: str, value: Any, expected: str):
+        super().__init__(f"The {parameter!r} parameter of load_alarms must be {expected}. Got {value!r} instead.")
+        self.parameter = parameter
+        self.value = value
+        self.expected = expected
 
 
 @dataclass(frozen=True)
@@ -106,7 +148,8 @@ class AlarmLoad:
     alarms : DataFrame
         The AlarmFrame (see :mod:`incidentsim.datasets.schema`).
     rejected : DataFrame
-        Records that could not be read: ``origin``, ``field``, ``problem``, ``raw``.
+        Records that could not be read: ``origin``, ``field``, ``problem``, ``hint``
+        (the option that would read it, as in :class:`LoadError`; often empty), ``raw``.
     skipped : DataFrame
         Readable records that are not state changes (configuration changes,
         alarm actions): ``origin``, ``kind``, ``raw``.
@@ -141,8 +184,11 @@ class AlarmLoad:
             "duplicates": int(self.alarms["duplicate"].sum()),
         }
 
-    def summary(self) -> str:
-        """A few lines a person reads: the counts, why records were skipped or rejected, the notes."""
+    def summary(self, spell: Callable[[str], str] = python_hint) -> str:
+        """A few lines a person reads: the counts, why records were skipped or rejected, the notes.
+
+        ``spell`` words the option that would read a rejected record (Python's spelling by default).
+        """
         c = self.counts
         lines = [
             f"read {c['read']:,} records: {c['loaded']:,} loaded, {c['rejected']:,} rejected, {c['skipped']:,} skipped "
@@ -151,10 +197,11 @@ class AlarmLoad:
         ]
         for kind, count in Counter(self.skipped["kind"]).most_common():
             lines.append(f"  skipped {count:,} x {kind} (not a state change)")
-        for problem, count in Counter(self.rejected["field"] + ": " + self.rejected["problem"]).most_common(5):
-            lines.append(f"  rejected {count:,} x {problem}")
+        problems = zip(self.rejected["field"], self.rejected["problem"], self.rejected["hint"])
+        for (where, problem, hint), count in Counter(problems).most_common(5):
+            lines.append(f"  rejected {count:,} x {where}: {with_hint(problem, hint, spell)}")
         for note, count in sorted(self.notes.items(), key=lambda kv: -kv[1]):
-            lines.append(f"  note ({count:,} records): {note}")
+            lines.append(f"  note ({count:,} records): {note}" if count else f"  note: {note}")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -177,22 +224,22 @@ class _Collector:
         self.rows: list[Row] = []
         self.chunks: list[pd.DataFrame] = []
         self.numbered: list[bool] = []  # per chunk: are its event ids this load's (to number duplicates)?
-        self.rejected: list[tuple[str, str, str, str]] = []
+        self.rejected: list[tuple[str, str, str, str, str]] = []
         self.skipped: list[tuple[str, str, str]] = []
         self.read = 0
         self.loaded = 0
         self.seq = 0
         self.holding = False  # rows of a block are merged with its column-wise rows at the block's end
 
-    def reject(self, origin: str, field: str, problem: str, raw: str) -> None:
+    def reject(self, origin: str, field: str, problem: str, raw: str, hint: str = "") -> None:
         if self.errors == "raise":
-            raise LoadError(origin, field, problem)
-        self.rejected.append((origin, field, problem, raw))
+            raise LoadError(origin, field, problem, hint)
+        self.rejected.append((origin, field, problem, hint, raw))
 
-    def fault(self, origin: str, field: str, problem: str, raw: str) -> None:
+    def fault(self, origin: str, field: str, problem: str, raw: str, hint: str = "") -> None:
         """Something unreadable that stands for one record: a broken line, the cut end of a file."""
         self.read += 1
-        self.reject(origin, field, problem, raw)
+        self.reject(origin, field, problem, raw, hint)
 
     def record(self, record: Any, raw: str, origin: str, expected: str | None) -> None:
         self.read += 1
@@ -202,7 +249,7 @@ class _Collector:
             self.skipped.append((origin, skip.kind, raw))
             return
         except BadRecord as bad:
-            self.reject(origin, bad.field, bad.problem, raw)
+            self.reject(origin, bad.field, bad.problem, raw, bad.hint)
             return
         self.loaded += 1
         base = record_id(raw)
@@ -962,9 +1009,12 @@ def _text(values: pd.Series) -> pd.Series:
                       for v in values.tolist()], dtype="string[pyarrow]", index=values.index)
 
 
-def _times(values: pd.Series, field: str, time_origin: pd.Timestamp | None, problems: dict[int, tuple[str, str]]) -> np.ndarray:
-    """Parse a column of timestamps to int64 nanoseconds since the epoch, column-wise where it can;
-    a bad cell leaves NaT and a problem for its row (the first problem of a row is kept)."""
+def _times(
+    values: pd.Series, field: str, time_origin: pd.Timestamp | None, problems: dict[int, tuple[str, str]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Parse a column of timestamps to int64 nanoseconds since the epoch, column-wise where it can,
+    and say which cells were plain numbers; a bad cell leaves NaT and a problem for its row (the
+    first problem of a row is kept)."""
     text = _text(values)
     numbers = _numbers(text)
     nat = np.iinfo(np.int64).min
@@ -978,7 +1028,7 @@ def _times(values: pd.Series, field: str, time_origin: pd.Timestamp | None, prob
             value = shorten(text.iloc[position])
             problem = "is out of range" if np.isfinite(numbers[position]) else "expected seconds after the time origin"
             problems.setdefault(position, (field, f"{problem}, got {value!r}"))
-        return out
+        return out, np.isfinite(numbers)
     # whole epoch seconds or milliseconds, as parse_time reads them, without a Python call each
     size = np.abs(np.where(np.isfinite(numbers), numbers, 0.0))
     whole = np.isfinite(numbers) & (numbers == np.floor(numbers))
@@ -996,7 +1046,7 @@ def _times(values: pd.Series, field: str, time_origin: pd.Timestamp | None, prob
             out[position] = pd.Timestamp(parse_time(values_list[position], field)).value
         except BadRecord as error:
             problems.setdefault(position, (field, error.problem))
-    return out
+    return out, np.isfinite(numbers)
 
 
 def _numbers(text: pd.Series) -> np.ndarray:
@@ -1032,11 +1082,11 @@ def _read_intervals(
     overlapping occurrences keep it in ALARM until the last one ends.
     """
     if name_template:
-        fields = {name for _, name, _, _ in string.Formatter().parse(name_template) if name}
-        if not fields <= set(id_columns):
-            raise ValueError(
-                f"name_template {name_template!r} uses {sorted(fields - set(id_columns))}, "
-                f"which are not among id_columns {list(id_columns)}"
+        unknown = _template_fields(name_template) - set(id_columns)
+        if unknown:
+            raise ParameterError(
+                "name_template", name_template,
+                f"a template of the id_columns ({', '.join(id_columns)}); it uses {sorted(unknown)}, which are not among id_columns",
             )
     label = table.label
     names_parts: list[pd.Series] = []
@@ -1045,14 +1095,16 @@ def _read_intervals(
     raws_parts: list[pa.Array] = []
     ids_parts: list[np.ndarray] = []
     origins_parts: list[pd.Series] = []
+    numeric_count = 0  # loaded rows whose start is a plain number
     for chunk in table.chunks:
         frame = chunk.frame
         collector.read += len(frame)
-        for column in (*id_columns, start_column, end_column):
+        for option, column in [*(("id_columns", c) for c in id_columns), ("start_column", start_column), ("end_column", end_column)]:
             if column not in frame.columns:
                 collector.read -= len(frame)
+                problem = f"no such column; the table has {', '.join(map(str, frame.columns))}"
                 for origin in chunk.origins.tolist():
-                    collector.fault(origin, column, f"no such column; the table has {', '.join(map(str, frame.columns))}", "")
+                    collector.fault(origin, column, problem, "", option)
                 frame = frame.iloc[:0]
                 break
         if not len(frame):
@@ -1063,8 +1115,8 @@ def _read_intervals(
         for column, series in zip(id_columns, ids):
             for blank in np.flatnonzero((series.str.strip() == "").to_numpy()).tolist():
                 problems.setdefault(blank, (column, "is empty; it names the alarm"))
-        starts = _times(frame[start_column], start_column, time_origin, problems)
-        ends = _times(frame[end_column], end_column, time_origin, problems)
+        starts, numeric = _times(frame[start_column], start_column, time_origin, problems)
+        ends, _ = _times(frame[end_column], end_column, time_origin, problems)
         nat = np.iinfo(np.int64).min
         for backwards in np.flatnonzero((ends < starts) & (ends != nat) & (starts != nat)).tolist():
             problems.setdefault(
@@ -1095,6 +1147,7 @@ def _read_intervals(
         raws_parts.append(raws.cast(pa.large_string()) if collector.keep_raw else pa.array([], type=pa.large_string()))
         origins_parts.append(chunk.origins[good].reset_index(drop=True))
         collector.loaded += int(good.sum())
+        numeric_count += int((numeric & good).sum())
     total = sum(len(s) for s in starts_parts)
     if not total:
         return
@@ -1102,36 +1155,49 @@ def _read_intervals(
     region = collector.ctx.default_region("interval tables carry no Region", total)
     if time_origin is not None:
         collector.ctx.notes[f"{label}: times are seconds after {time_origin.isoformat()} (time_origin)"] += total
+    elif numeric_count:
+        collector.ctx.notes[
+            f"{label}: times are plain numbers, taken as seconds since 1970-01-01 (milliseconds above 1e11) "
+            "as no time origin was given; if they are relative, set time_origin= or --time-origin"
+        ] += numeric_count
     name_codes, name_values = _sorted_codes(pa.chunked_array([pa.array(part.array) for part in names_parts], type=pa.large_string()))
     del names_parts
     starts = np.concatenate(starts_parts)
     ends = np.concatenate(ends_parts)
     del starts_parts, ends_parts
-    # two events per occurrence, ordered by alarm, time, start before end, read order
+    # two events per occurrence: the starts, then the ends, each in read order
     count = len(starts)
-    order = np.arange(count, dtype=np.int64)
-    kind = np.repeat(np.array([0, 1], dtype=np.int8), count)
     times = np.concatenate([starts, ends])
-    codes = np.concatenate([name_codes, name_codes])
-    occurrence = np.concatenate([order, order])
-    del starts, ends, order
-    sort = np.lexsort((occurrence, kind, times, codes))
-    codes, times, kind, occurrence = codes[sort], times[sort], kind[sort], occurrence[sort]
-    del sort
-    step = np.where(kind == 0, 1, -1)
-    running = np.cumsum(step)
-    new_group = np.ones(len(codes), dtype=bool)
-    new_group[1:] = codes[1:] != codes[:-1]
-    group_start = np.maximum.accumulate(np.where(new_group, np.arange(len(codes)), 0))
+    codes = np.concatenate([name_codes, name_codes]).astype(np.min_scalar_type(max(len(name_values) - 1, 0)))
+    del starts, ends
+    # the AlarmFrame's order: by time; ties by alarm, start before end, read order (stable sorts
+    # of the (kind, read order) above: by alarm, then by time)
+    by_alarm = np.argsort(codes, kind="stable")
+    final = by_alarm[np.argsort(times[by_alarm], kind="stable")]
+    del by_alarm
+    codes, times = codes[final], times[final]
+    ends_now = final >= count
+    kind = ends_now.astype(np.int8)
+    occurrence = np.where(ends_now, final - count, final)
+    del ends_now
+    del final
+    # each alarm's state follows the count of its open occurrences, taken in its own time order
+    per_alarm = np.argsort(codes, kind="stable")
+    alarm_codes = codes[per_alarm]
+    running = np.cumsum(1 - 2 * kind[per_alarm].astype(np.int64))
+    new_group = np.ones(len(alarm_codes), dtype=bool)
+    new_group[1:] = alarm_codes[1:] != alarm_codes[:-1]
+    group_start = np.maximum.accumulate(np.where(new_group, np.arange(len(alarm_codes)), 0))
     open_count = running - np.where(group_start > 0, running[group_start - 1], 0)
-    state = np.where(open_count > 0, 1, 0).astype(np.int8)  # ALARM or OK, codes of STATES
-    previous = np.zeros(len(state), dtype=np.int8)
-    previous[1:] = state[:-1]
-    previous[new_group] = 0
-    # the rows in the AlarmFrame's order (by time; ties in the order above), before any text is taken
-    by_time = np.argsort(times, kind="stable")
-    codes, times, kind, occurrence, state, previous = (a[by_time] for a in (codes, times, kind, occurrence, state, previous))
-    del by_time, step, running, new_group, group_start, open_count
+    in_alarm = (open_count > 0).astype(np.int8)  # ALARM or OK, codes of STATES
+    before = np.zeros(len(in_alarm), dtype=np.int8)
+    before[1:] = in_alarm[:-1]
+    before[new_group] = 0
+    state = np.empty_like(in_alarm)
+    previous = np.empty_like(before)
+    state[per_alarm] = in_alarm
+    previous[per_alarm] = before
+    del per_alarm, alarm_codes, running, new_group, group_start, open_count, in_alarm, before
     suffixes = pa.array([":start", ":end"], type=pa.large_string()).take(pa.array(kind))
     event_ids = pc.binary_join_element_wise(id_text(np.concatenate(ids_parts)[occurrence]), suffixes, pa.scalar("", pa.large_string()))
     del ids_parts, suffixes
@@ -1178,11 +1244,10 @@ def _read_generic_table(
     *,
     columns: Mapping[str, str],
     state_map: Mapping[str, str],
+    name_template: str | None,
 ) -> None:
-    """A flat export from another alerting tool: one row per state change, mapped by ``columns``."""
-    unknown = set(columns) - set(TABLE_FIELDS)
-    if unknown:
-        raise ValueError(f"columns= maps unknown field(s) {sorted(unknown)}; fields are {', '.join(TABLE_FIELDS)}")
+    """A flat export from another alerting tool: one row per state change, mapped by ``columns``
+    (and its alarms named by ``name_template`` if given)."""
     states = {str(k).upper(): v for k, v in state_map.items()}
     last_state: dict[str, str] = {}
     for chunk in table.chunks:
@@ -1194,9 +1259,9 @@ def _read_generic_table(
         for position, record in enumerate(frame.to_dict(orient="records")):
             origin = origins[position]
             try:
-                rows.append(_table_row(record, columns, states, collector.ctx, last_state))
+                rows.append(_table_row(record, columns, states, name_template, collector.ctx, last_state))
             except BadRecord as bad:
-                collector.reject(origin, bad.field, bad.problem, raws[position])
+                collector.reject(origin, bad.field, bad.problem, raws[position], bad.hint)
                 continue
             rows[-1].update(event_id=record_id(raws[position]), raw=raws[position] if collector.keep_raw else "", origin=origin)
             collector.loaded += 1
@@ -1208,28 +1273,42 @@ def _table_row(
     record: Mapping[str, Any],
     columns: Mapping[str, str],
     states: Mapping[str, str],
+    name_template: str | None,
     ctx: ParseContext,
     last_state: dict[str, str],
 ) -> Row:
+    def text(column: str) -> str:
+        value = _plain_value(record[column])
+        return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+
     def cell(name: str, required: bool = False) -> str:
         source = columns.get(name, name)
         if source not in record:
             if required:
-                raise BadRecord(source, f"no such column (map it with columns={{'{name}': ...}})")
+                raise BadRecord(source, "no such column", f"columns.{name}")
             return ""
-        value = _plain_value(record[source])
-        return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+        return text(source)
 
     def state_of(name: str, value: str) -> str:
         mapped = states.get(value.upper(), value.upper())
         if mapped not in STATES:
             known = ", ".join(sorted({*STATES, *states}))
-            raise BadRecord(columns.get(name, name), f"expected one of {known} (see state_map=), got {shorten(value)!r}")
+            hint = f"state_map.{shorten(value)}" if value.strip() else ""
+            raise BadRecord(columns.get(name, name), f"expected one of {known}, got {shorten(value)!r}", hint)
         return mapped
 
-    name = cell("alarm_name", required=True)
-    if not name.strip():
-        raise BadRecord(columns.get("alarm_name", "alarm_name"), "is empty")
+    if name_template:
+        fields = _template_fields(name_template)
+        missing = sorted(fields - set(record))
+        if missing:
+            raise BadRecord(missing[0], f"no such column; name_template {name_template!r} uses it")
+        name = name_template.format(**{column: text(column) for column in fields})
+        if not name.strip():
+            raise BadRecord("alarm_name", f"is empty (name_template {name_template!r})")
+    else:
+        name = cell("alarm_name", required=True)
+        if not name.strip():
+            raise BadRecord(columns.get("alarm_name", "alarm_name"), "is empty")
     new = state_of("state", cell("state", required=True))
     previous_text = cell("previous_state")
     account = cell("account_id") or ctx.default_account("the table has no account column")
@@ -1341,9 +1420,18 @@ def _looks_like_alarm_frame(columns: Iterable[str]) -> bool:
     return set(REQUIRED_COLUMNS) <= set(columns)
 
 
-def _looks_like_intervals(columns: Iterable[str], start: str, end: str) -> bool:
+def _looks_like_intervals(columns: Iterable[str], start: str, end: str, table_columns: Mapping[str, str]) -> bool:
+    """Both interval columns; or one of them in a table that is no state-change table (so the reader names the other)."""
     names = set(columns)
-    return start in names and end in names
+    if start in names and end in names:
+        return True
+    state_change = {table_columns.get("alarm_name", "alarm_name"), table_columns.get("state", "state")} <= names
+    return (start in names or end in names) and not state_change
+
+
+def _template_fields(template: str) -> set[str]:
+    """The columns a name template formats, e.g. ``{"alarm_id", "device_id"}`` for ``"{alarm_id}@{device_id}"``."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
 # ----------------------------------------------------------------------------- entry point
@@ -1405,12 +1493,17 @@ def load_alarms(
         ``{"timestamp": "fired_at", "alarm_name": "alert", "state": "status"}``.
     state_map : mapping, optional
         For ``"table"``: the file's state words -> OK, ALARM or INSUFFICIENT_DATA,
-        e.g. ``{"firing": "ALARM", "resolved": "OK"}``.
+        e.g. ``{"firing": "ALARM", "resolved": "OK"}`` or ``{"0": "OK", "1": "ALARM"}``.
     id_columns, start_column, end_column, name_template, time_origin
         For ``"intervals"``: the columns that identify an alarm (joined into its
         name, or formatted with ``name_template`` such as ``"{alarm_id}@{device_id}"``),
         the start and end columns, and the time numbers are seconds after
-        (``time_origin="2024-01-01"``; without it they are epoch seconds or timestamps).
+        (``time_origin="2024-01-01"``; without it they are epoch seconds or timestamps,
+        and ``notes`` says so).  A table in auto format with only one of the start and
+        end columns is read as intervals, so the error names the missing one.
+        For ``"table"``, ``name_template`` names each row's alarm from the table's
+        columns instead of an ``alarm_name`` column (``"{service}-{metric}"``, or a
+        fixed name such as ``"checkout-latency"`` for a file of one series).
     keep_raw : bool
         Keep each record's JSON text in ``raw`` (set False to save memory on very large inputs).
     chunk_size : int
@@ -1420,6 +1513,14 @@ def load_alarms(
     -------
     AlarmLoad
         ``.alarms`` (the AlarmFrame), ``.rejected``, ``.skipped``, ``.counts``, ``.notes``.
+
+    Raises
+    ------
+    ParameterError
+        A parameter it cannot use, naming it (``.parameter``) and what it takes.
+    LoadError
+        With ``errors="raise"``, the first unreadable record, with the option that would read
+        it where there is one (``.hint``).
 
     Examples
     --------
@@ -1437,29 +1538,35 @@ def load_alarms(
     (1, 1, 'ALARM')
     """
     if format not in FORMATS:
-        raise ValueError(f"The 'format' parameter of load_alarms must be one of {{{', '.join(FORMATS)}}}. Got {format!r} instead.")
+        raise ParameterError("format", format, f"one of {{{', '.join(FORMATS)}}}")
     if errors not in ("raise", "quarantine"):
-        raise ValueError(f"The 'errors' parameter of load_alarms must be one of {{raise, quarantine}}. Got {errors!r} instead.")
+        raise ParameterError("errors", errors, "one of {raise, quarantine}")
     if not isinstance(chunk_size, int) or chunk_size < 1:
-        raise ValueError(f"The 'chunk_size' parameter of load_alarms must be a positive integer. Got {chunk_size!r} instead.")
-    if account_id is not None and not is_account_id(account_id):
-        raise ValueError(f"The 'account_id' parameter of load_alarms must be 12 digits. Got {account_id!r} instead.")
-    if region is not None and region_code(region) is None:
-        raise ValueError(f"The 'region' parameter of load_alarms must be an AWS Region such as us-east-1. Got {region!r} instead.")
+        raise ParameterError("chunk_size", chunk_size, "a positive integer")
+    if account_id is not None and not (isinstance(account_id, str) and is_account_id(account_id)):
+        raise ParameterError("account_id", account_id, "12 digits")
+    if region is not None and not (isinstance(region, str) and region_code(region)):
+        raise ParameterError("region", region, "an AWS Region such as us-east-1")
     if not isinstance(event_source, str) or not event_source.strip():
-        raise ValueError(f"The 'event_source' parameter of load_alarms must be a non-empty string. Got {event_source!r} instead.")
+        raise ParameterError("event_source", event_source, "a non-empty string")
     region = region_code(region) if region is not None else None
     ctx = ParseContext(account_id=account_id, region=region, source=event_source)
     collector = _Collector(ctx, errors, keep_raw, chunk_size)
-    origin_time = pd.Timestamp(time_origin, tz="UTC") if isinstance(time_origin, str) else time_origin
-    if isinstance(origin_time, pd.Timestamp) and origin_time.tzinfo is None:
-        origin_time = origin_time.tz_localize("UTC")
-    table_options: dict[str, Any] = {"columns": dict(columns or {}), "state_map": dict(state_map or {})}
+    table_options: dict[str, Any] = {
+        "columns": _checked_columns(columns), "state_map": _checked_state_map(state_map), "name_template": _checked_template(name_template),
+    }
+    if "alarm_name" in table_options["columns"] and name_template:
+        raise ParameterError("name_template", name_template, "left out when columns maps alarm_name (a table's alarms are named one way)")
     interval_options: dict[str, Any] = {
-        "id_columns": id_columns, "start_column": start_column, "end_column": end_column,
-        "name_template": name_template, "time_origin": origin_time,
+        "id_columns": _checked_id_columns(id_columns), "start_column": _checked_column("start_column", start_column),
+        "end_column": _checked_column("end_column", end_column), "name_template": name_template, "time_origin": _checked_time_origin(time_origin),
     }
 
+    given_options = [name for name, value, default in (
+        ("columns", columns, None), ("state_map", state_map, None), ("id_columns", tuple(id_columns), ("alarm_id", "device_id")),
+        ("start_column", start_column, "start_timestamp"), ("end_column", end_column, "end_timestamp"),
+        ("name_template", name_template, None), ("time_origin", time_origin, None),
+    ) if value and value != default]
     if isinstance(source, pd.DataFrame):
         if format in ("auto", "alarm_frame") and _looks_like_alarm_frame(source.columns):
             try:
@@ -1484,12 +1591,73 @@ def load_alarms(
         if named and account_id is None and region is None:
             ctx.account_id, ctx.region, ctx.defaults_from = named["account"], named["region"], f"from the file name {path.name}"
         if format in ("intervals", "table", "alarm_frame") or (format == "auto" and _is_table(path)):
-            _read_table_file(path, format, collector, table_options, interval_options)
+            reader = _read_table_file(path, format, collector, table_options, interval_options)
         else:
             expected = None if format == "auto" else format
             _read_json_file(path, collector, expected)
+            reader = "json"
+        _note_unused_options(path, reader, given_options, ctx)
         ctx.account_id, ctx.region, ctx.defaults_from = account_id, region, "given"
     return collector.result()
+
+
+def _checked_columns(columns: Mapping[str, str] | None) -> dict[str, str]:
+    """``columns=``, checked: AlarmFrame fields to non-empty column names."""
+    given = dict(columns or {})
+    unknown = sorted(set(given) - set(TABLE_FIELDS))
+    if unknown or not all(isinstance(c, str) and c for c in given.values()):
+        problem = f"unknown field(s) {unknown}" if unknown else "an empty or non-text column name"
+        raise ParameterError("columns", given, f"a mapping from fields ({', '.join(TABLE_FIELDS)}) to column names, without {problem}")
+    return given
+
+
+def _checked_state_map(state_map: Mapping[str, str] | None) -> dict[str, str]:
+    """``state_map=``, checked: each state word to OK, ALARM or INSUFFICIENT_DATA (in any case)."""
+    given = dict(state_map or {})
+    bad = [v for v in given.values() if not isinstance(v, str) or v.upper() not in STATES]
+    if bad:
+        raise ParameterError("state_map", given, f"a mapping from state words to {', '.join(STATES)}; {bad[0]!r} is none of them")
+    return {str(word): state.upper() for word, state in given.items()}
+
+
+def _checked_column(parameter: str, column: str) -> str:
+    if not isinstance(column, str) or not column:
+        raise ParameterError(parameter, column, "a column name")
+    return column
+
+
+def _checked_id_columns(id_columns: Sequence[str]) -> tuple[str, ...]:
+    """``id_columns=``, checked: one column name or a non-empty sequence of them."""
+    columns = (id_columns,) if isinstance(id_columns, str) else tuple(id_columns)
+    if not columns or not all(isinstance(c, str) and c for c in columns):
+        raise ParameterError("id_columns", id_columns, "one or more column names")
+    return columns
+
+
+def _checked_template(template: str | None) -> str | None:
+    """``name_template=``, checked: text with named fields only (``{alarm_id}``, not ``{}`` or ``{0}``)."""
+    if template is None:
+        return None
+    try:
+        names = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None] if isinstance(template, str) else None
+    except ValueError:
+        names = None
+    if not template or names is None or not all(re.fullmatch(r"[^.\[\]]+", name) and not name.isdigit() for name in names):
+        raise ParameterError("name_template", template, "text naming columns in braces, such as '{alarm_id}@{device_id}'")
+    return template
+
+
+def _checked_time_origin(time_origin: str | pd.Timestamp | None) -> pd.Timestamp | None:
+    """``time_origin=`` as a UTC time (a naive time is UTC)."""
+    if time_origin is None:
+        return None
+    try:
+        stamp = pd.Timestamp(time_origin)
+    except (ValueError, TypeError):
+        stamp = pd.NaT
+    if stamp is pd.NaT or isinstance(time_origin, bool):
+        raise ParameterError("time_origin", time_origin, "a time such as 2024-01-01 or 2024-01-01T00:00:00Z")
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
 # An export named <account>_<region>.json (as `aws cloudwatch describe-alarm-history` output
@@ -1503,17 +1671,40 @@ def _read_table_file(
     collector: _Collector,
     table_options: dict[str, Any],
     interval_options: dict[str, Any],
-) -> None:
+) -> str:
+    """Read a CSV, Parquet or text table as the reader its header (or ``format``) calls for; return
+    which reader that was ("alarm_frame", "intervals" or "table"; "" for an unreadable header)."""
     table = _open_table(path, collector)
     if table.header is None:
         for _ in table.chunks:  # an unreadable header: the reader has said why
             pass
-        return
+        return ""
     header = table.header
     if format == "alarm_frame" or (format == "auto" and _looks_like_alarm_frame(header)):
         _read_alarm_frame_table(table, collector)
-    elif format == "intervals" or (format == "auto" and _looks_like_intervals(header, interval_options["start_column"], interval_options["end_column"])):
+        return "alarm_frame"
+    if format == "intervals" or (
+        format == "auto" and _looks_like_intervals(header, interval_options["start_column"], interval_options["end_column"], table_options["columns"])
+    ):
         _read_intervals(table, collector, **interval_options)
-    else:
-        _read_generic_table(table, collector, **table_options)
+        return "intervals"
+    _read_generic_table(table, collector, **table_options)
+    return "table"
+
+
+# the options each reader takes: one given for a file another reader read is noted, not dropped unseen
+_READER_OPTIONS = {
+    "table": ("columns", "state_map", "name_template"),
+    "intervals": ("id_columns", "start_column", "end_column", "name_template", "time_origin"),
+}
+_READER_NAMES = {"alarm_frame": "an AlarmFrame table", "intervals": "an interval table", "table": "a state-change table",
+                 "json": "JSON alarm records"}
+
+
+def _note_unused_options(path: Path, reader: str, given: Sequence[str], ctx: ParseContext) -> None:
+    unused = [name for name in given if name not in _READER_OPTIONS.get(reader, ())]
+    if reader and unused:
+        python = " or ".join(f"{name}=" for name in unused)
+        cli = ", ".join("--" + name.replace("_", "-") for name in unused)
+        ctx.note(f"{path.name} was read as {_READER_NAMES[reader]}, which takes no {python} ({cli}): left unused", 0)
 

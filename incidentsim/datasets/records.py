@@ -33,12 +33,14 @@ Row = dict[str, Any]
 
 
 class BadRecord(ValueError):
-    """A record that cannot be read: ``field`` is the path inside it, ``problem`` what was expected."""
+    """A record that cannot be read: ``field`` is the path inside it, ``problem`` what was expected,
+    ``hint`` the option of ``load_alarms`` that would read it (see :class:`~.loaders.LoadError`)."""
 
-    def __init__(self, field: str, problem: str):
+    def __init__(self, field: str, problem: str, hint: str = ""):
         super().__init__(f"field '{field}': {problem}")
         self.field = field
         self.problem = problem
+        self.hint = hint
 
 
 class Skip(Exception):

@@ -8,6 +8,12 @@ A scenario is a YAML file::
       files: [alarm-events.jsonl]        # relative to this file; anything load_alarms reads
       start: 2024-04-18T13:50:00Z        # optional time slice, start included, end excluded
       end: 2024-04-18T17:00:00Z
+      # optional, as load_alarms takes them (and `incidentsim load` as options): format, columns,
+      # state_map, id_columns, start_column, end_column, name_template, time_origin, account_id,
+      # region, event_source; e.g. for a table from another tool:
+      #   columns: {timestamp: TimeStamp, state: Label}
+      #   state_map: {0: OK, 1: ALARM}
+      #   name_template: checkout-latency
     policy: sample-policy.yaml           # a policy file, or the policy itself inline
     speed: 60x                           # simulated seconds per wall second, or "max"
     seed: 7                              # fault draws; the same seed gives the same faults
@@ -42,7 +48,9 @@ from ..emulator.faults import FAULT_KINDS, FaultRule
 from ..policy import Policy, PolicyError, _kind, read_yaml
 
 SCENARIO_KEYS = ("name", "description", "history", "events", "policy", "speed", "seed", "retries", "faults")
-HISTORY_KEYS = ("files", "format", "start", "end")
+LOAD_KEYS = ("columns", "state_map", "id_columns", "start_column", "end_column", "name_template", "time_origin", "account_id", "region",
+             "event_source")  # passed to load_alarms as they are
+HISTORY_KEYS = ("files", "format", "start", "end", *LOAD_KEYS)
 EVENT_KEYS = ("timestamp", "alarm_name", "state", "account_id", "region", "reason", "namespace", "metric_name")
 STATES = ("OK", "ALARM", "INSUFFICIENT_DATA")
 MAX_ATTEMPTS_LIMIT = 20
@@ -182,6 +190,13 @@ def load_scenario(path: str | Path) -> Scenario:
     return Scenario.from_yaml(path)
 
 
+def _yaml_hint(hint: str) -> str:
+    """A loader's hint (see ``LoadError``) as scenario keys: ``columns.alarm_name`` -> ``history.columns: {alarm_name: COLUMN}``."""
+    option, dot, key = hint.partition(".")
+    value = "STATE" if option == "state_map" else "[COLUMN, ...]" if option == "id_columns" else "COLUMN"
+    return f"history.{option}: {{{key}: {value}}}" if dot else f"history.{option}: {value}"
+
+
 class _Reader:
     """Validates scenario data, naming the file, line and key of every problem."""
 
@@ -248,7 +263,7 @@ class _Reader:
         )
 
     def history(self, value: Any) -> tuple[pd.DataFrame, dict[str, int]]:
-        from ..datasets.loaders import LoadError, load_alarms
+        from ..datasets.loaders import LoadError, ParameterError, load_alarms
 
         if isinstance(value, (str, list)):
             value = {"files": value}
@@ -266,12 +281,15 @@ class _Reader:
         fmt = data.get("format", "auto")
         if not isinstance(fmt, str):
             raise self.fail("history.format", f"expected a format name, got {_kind(fmt)}")
+        options = {key: data[key] for key in LOAD_KEYS if key in data}
         try:
-            load = load_alarms(paths if len(paths) > 1 else paths[0], format=fmt)
+            load = load_alarms(paths if len(paths) > 1 else paths[0], format=fmt, **options)
         except LoadError as error:
-            raise self.fail("history.files", f"cannot be read: {error}") from None
+            raise self.fail("history.files", f"cannot be read: {error.worded(_yaml_hint)}") from None
+        except ParameterError as error:
+            raise self.fail(f"history.{error.parameter}", f"expected {error.expected}, got {_kind(error.value)}") from None
         except ValueError as error:
-            raise self.fail("history.format" if "format" in str(error) else "history.files", str(error)) from None
+            raise self.fail("history.files", str(error)) from None
         frame = load.alarms
         start = self.time(data["start"], "history.start") if "start" in data else None
         end = self.time(data["end"], "history.end") if "end" in data else None

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from incidentsim.datasets import loaders, validate_alarm_frame
-from incidentsim.datasets.loaders import LoadError, load_alarms
+from incidentsim.datasets.loaders import LoadError, load_alarms, with_hint
 from tests.fuzzing import examples
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -59,7 +59,7 @@ def check(path: Path, *, intervals: bool = False, compare_readers: bool = False,
     except LoadError as error:
         assert c["rejected"] > 0
         first = load.rejected.iloc[0]
-        assert str(error) == f"{first['origin']}: field '{first['field']}': {first['problem']}"
+        assert str(error) == f"{first['origin']}: field '{first['field']}': {with_hint(first['problem'], first['hint'])}"
     else:
         assert c["rejected"] == 0
         pd.testing.assert_frame_equal(strict.alarms, load.alarms)
