@@ -29,7 +29,9 @@ Titles and token templates are Jinja2, rendered in a sandbox with strict
 undefined variables; they see the alarm's fields: ``alarm_name``, ``alarm_arn``,
 ``account_id``, ``region``, ``namespace``, ``metric_name``, ``dimensions`` (a
 dict), ``reason``, ``state``, ``previous_state``, ``source``, ``timestamp`` (a
-datetime), ``time`` (ISO 8601 text), ``date`` and ``response_plan``.
+datetime), ``time`` (ISO 8601 text), ``date`` and ``response_plan``.  A template that
+fails only on some alarms (an undefined variable, a filter given the wrong type) is found
+before a replay by :meth:`Policy.check`, which renders it over the history's distinct inputs.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -128,6 +131,14 @@ class TemplateRenderError(ValueError):
         super().__init__(f"{where}: {problem}")
         self.where = where
         self.problem = problem
+
+
+def _split_message(message: str, templates: Sequence[Template]) -> tuple[str, str]:
+    """A :class:`TemplateRenderError` message as (the template's place, the problem), given the templates it may be from."""
+    for template in templates:
+        if message.startswith(f"{template.where}: "):
+            return template.where, message[len(template.where) + 2 :]
+    return "", message
 
 
 def template_context(event: Mapping[str, Any], response_plan: str = "") -> dict[str, Any]:
@@ -249,6 +260,70 @@ class ResolveStrategy:
 
 
 @dataclass(frozen=True)
+class TemplateProblem:
+    """One way a template fails on a route: its place, the error, and the triggers it rejects."""
+
+    where: str  # the template's place: "policy.yaml:14 routes[1].title"
+    problem: str  # "undefined variable: 'owner' is undefined"
+    triggers: int  # triggers whose render fails this way
+    first_alarm: str  # the alarm of the first such trigger
+
+    def text(self) -> str:
+        place = f"{self.where}: " if self.where else ""
+        plural = "s" if self.triggers != 1 else ""
+        return f"{place}{self.problem} ({self.triggers:,} trigger{plural}; first {self.first_alarm})"
+
+
+@dataclass(frozen=True)
+class RouteProblems:
+    """The template failures of one route (``route`` is "" for unmatched alarms sent to the default ``plan``)."""
+
+    route: str
+    plan: str
+    failed: int  # triggers of this route whose templates fail
+    kinds: int  # distinct errors among them
+    problems: tuple[TemplateProblem, ...]  # the first few, in the order they first occur
+
+    @property
+    def label(self) -> str:
+        return f"route '{self.route}'" if self.route else f"alarms no route matched (sent to '{self.plan}')"
+
+
+@dataclass(frozen=True, repr=False)
+class PolicyCheck:
+    """What :meth:`Policy.check` found: the templates that fail on a history, per route, before any call."""
+
+    policy: str
+    triggers: int  # triggers checked
+    routes: tuple[RouteProblems, ...] = ()  # only routes with failures, in policy order
+
+    @property
+    def ok(self) -> bool:
+        """True when every template renders for every trigger."""
+        return not self.routes
+
+    @property
+    def failed(self) -> int:
+        """Triggers a replay would reject with ``TemplateError``."""
+        return sum(route.failed for route in self.routes)
+
+    def summary_text(self) -> str:
+        """A few lines a person reads: per route, how many triggers fail and the first errors with file:line and path."""
+        if self.ok:
+            return f"policy '{self.policy}': every template renders for all {self.triggers:,} triggers"
+        lines = [f"policy '{self.policy}': templates fail on {self.failed:,} of {self.triggers:,} triggers"]
+        for route in self.routes:
+            lines.append(f"  {route.label}: {route.failed:,} trigger{'s' if route.failed != 1 else ''}")
+            lines += [f"    {problem.text()}" for problem in route.problems]
+            if route.kinds > len(route.problems):
+                lines.append(f"    and {route.kinds - len(route.problems):,} more distinct errors on this route")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"PolicyCheck(\n{self.summary_text()}\n)"
+
+
+@dataclass(frozen=True)
 class Policy:
     """Routes from alarms to response plans, with impact, title, token and resolve rules.
 
@@ -289,6 +364,64 @@ class Policy:
         options = {"token_mismatch": self.client_token.on_mismatch}
         options.update(self.emulator)
         return options
+
+    def check(self, alarms: pd.DataFrame, limit: int = 3) -> PolicyCheck:
+        """Render the title and clientToken templates over a history before any call, and report what fails.
+
+        The rows are decided as a replay decides them (which rows trigger, the first route
+        that matches), and each template is rendered once per distinct input among the
+        triggers its route takes, so a history of a million rows is checked in seconds.
+
+        Parameters
+        ----------
+        alarms : DataFrame
+            An AlarmFrame (``load_alarms(...).alarms``).
+        limit : int
+            List at most this many distinct errors per route (all are counted).
+
+        Returns
+        -------
+        PolicyCheck
+            ``ok``, ``failed`` (the triggers a replay would reject with ``TemplateError``),
+            ``routes`` (per route: the count and its first errors, each with the template's
+            file:line and path) and ``summary_text()``.
+
+        Examples
+        --------
+        >>> policy = Policy.from_dict({
+        ...     "response_plans": [{"name": "web", "title": "Web down", "impact": 3}],
+        ...     "routes": [{"name": "web", "match": {"alarm_name": "web-*"}, "plan": "web", "title": "{{ owner }}"}],
+        ... })
+        >>> alarms = pd.DataFrame([{"event_id": "e1", "timestamp": pd.Timestamp("2024-05-01", tz="UTC"),
+        ...     "alarm_name": "web-5xx", "alarm_arn": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:web-5xx",
+        ...     "account_id": "123456789012", "region": "us-east-1", "state": "ALARM", "previous_state": "OK"}])
+        >>> print(policy.check(alarms).summary_text())
+        policy 'policy': templates fail on 1 of 1 triggers
+          route 'web': 1 trigger
+            policy routes[0].title: undefined variable: 'owner' is undefined (1 trigger; first web-5xx)
+        """
+        from .replay.decisions import decide_codes  # the replay's own decisions: the same rows, rendered the same way
+
+        decisions = decide_codes(alarms, self)
+        errors = decisions.errors
+        triggers = int(decisions.trigger.sum()) + len(errors)
+        if not errors:
+            return PolicyCheck(self.name, triggers)
+        rows = np.sort(np.fromiter(errors, dtype=np.int64, count=len(errors)))
+        failures = pd.DataFrame({"route": decisions.route[rows], "message": [errors[row] for row in rows.tolist()], "row": rows})
+        names = alarms["alarm_name"].astype(str).to_numpy()
+        routes = []
+        for code, group in sorted(failures.groupby("route"), key=lambda item: (item[0] < 0, item[0])):
+            route = self.routes[code] if code >= 0 else None
+            templates = [t for t in (route.title if route else None, self.client_token.template) if t is not None]
+            kinds = group.groupby("message", sort=False)["row"].agg(["size", "min"]).sort_values("min")
+            problems = tuple(
+                TemplateProblem(*_split_message(str(message), templates), int(size), str(names[first]))
+                for message, size, first in kinds.head(limit).itertuples()
+            )
+            plan = route.plan if route else self.unmatched
+            routes.append(RouteProblems(route.name if route else "", str(plan), len(group), len(kinds), problems))
+        return PolicyCheck(self.name, triggers, tuple(routes))
 
     # ------------------------------------------------------------------ YAML
 

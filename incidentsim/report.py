@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -43,11 +43,29 @@ class Provenance:
             policy_entry = ("", "")
         return cls(history=files, policy=policy_entry)
 
+    def to_data(self) -> dict[str, Any]:
+        """As JSON data: ``incidentsim replay`` keeps it in summary.json, so a report made from that folder names the same files."""
+        return {
+            "history": [{"file": name, "sha256": digest} for name, digest in self.history],
+            "policy": {"file": self.policy[0], "sha256": self.policy[1]},
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any] | None) -> Provenance:
+        """The provenance :meth:`to_data` wrote (nothing recorded: an empty one)."""
+        if not data:
+            return cls()
+        policy = data.get("policy") or {}
+        return cls(
+            history=tuple((str(entry["file"]), str(entry["sha256"])) for entry in data.get("history", ())),
+            policy=(str(policy.get("file", "")), str(policy.get("sha256", ""))),
+        )
+
     def lines(self) -> list[str]:
         out = [f"history: {name} (sha256 {digest[:16]})" for name, digest in self.history]
         if self.policy[0]:
             out.append(f"policy: {self.policy[0]} (sha256 {self.policy[1][:16]})")
-        return out
+        return out or ["history and policy: not recorded with this result, so no SHA-256 to show"]
 
 
 def _sha256(data: bytes) -> str:
@@ -91,7 +109,7 @@ def _headline_rows(headline: dict[str, Any]) -> list[tuple[str, str]]:
 
 def _remedies(noisiest: pd.DataFrame) -> list[str]:
     return [
-        f"{row.alarm_name}: {row.triggers:,} triggers, {row.incidents:,} incidents; {row.noise_class}. {row.remedy}"
+        f"{getattr(row, 'alarm_label', row.alarm_name)}: {row.triggers:,} triggers, {row.incidents:,} incidents; {row.noise_class}. {row.remedy}"
         for row in noisiest.head(10).itertuples()
         if row.noise_class != "steady"
     ]
@@ -109,7 +127,9 @@ def write_report(
 ) -> Path:
     """Write the report for one replay into the folder ``out``; return the report's path.
 
-    ``history`` and ``policy`` name what the replay read (their hashes go into the report).
+    ``history`` and ``policy`` name what the replay read (their hashes go into the report);
+    without them the report names what the result recorded (``meta["provenance"]``, which
+    ``incidentsim replay`` writes into summary.json).
     """
     if format not in FORMATS:
         raise ValueError(f"The 'format' parameter of write_report must be one of {{{', '.join(FORMATS)}}}. Got {format!r} instead.")
@@ -118,7 +138,10 @@ def write_report(
     headline, tables, figures = _sections(result, tz)
     for name, table in tables.items():
         table.to_csv(folder / f"{name}.csv", index=False)
-    provenance = Provenance.of(history, policy if policy is not None else getattr(result, "policy_name", None))
+    if history is None and policy is None:
+        provenance = Provenance.from_data(result.meta.get("provenance"))
+    else:
+        provenance = Provenance.of(history, policy)
     made = f"made {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by incidentsim, {result.engine} engine, policy '{result.policy_name}'"
     if format == "md":
         return _markdown(folder, title, made, provenance, headline, tables, figures)

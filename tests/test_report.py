@@ -48,6 +48,13 @@ def test_markdown_report_has_its_plots_beside_it(result, tmp_path):
         assert f"]({name}.png)" in text and (tmp_path / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
 
 
+def test_the_remedy_list_tells_apart_alarms_of_one_name_in_two_regions(result, tmp_path):
+    text = write_report(result, tmp_path, format="md").read_text()
+    remedies = [line for line in text.splitlines() if line.startswith("- checkout-service-degraded")]
+    assert len(remedies) == 2
+    assert {line.split(":")[0] for line in remedies} == {"- checkout-service-degraded [us-east-1]", "- checkout-service-degraded [eu-west-1]"}
+
+
 def test_report_format_is_checked(result, tmp_path):
     with pytest.raises(ValueError, match=r"The 'format' parameter of write_report must be one of \{html, md\}"):
         write_report(result, tmp_path, format="pdf")

@@ -37,6 +37,7 @@ from .simulation import (
     event_table,
     fed_by,
     incident_table,
+    rejections,
 )
 
 ENGINES = ("emulator", "fast")
@@ -354,9 +355,11 @@ class EmulatorReplay:
             outcome, np.asarray([REASON_CODES[r] for r in self.dedup_reason[:k]], dtype=np.int8), incident, arns,
             np.asarray([dedupe_of.get(arn, "") for arn in arns.tolist()], dtype=object), errors,
         )
-        events, explain = event_table(alarms, self.codes.head(k), done)
+        decisions = self.codes.head(k)
+        events, explain = event_table(alarms, decisions, done)
         return ReplayResult(events=events, incidents=incidents, engine=engine, policy_name=self.policy.name,
-                            meta={"emulator": self.session.where, **(meta or {})}, explain=explain)
+                            meta={"emulator": self.session.where, "rejections": rejections(decisions, done), **(meta or {})},
+                            explain=explain)
 
     def timeline(self) -> pd.DataFrame:
         """One row per service call: operation, event, simulated time, attempts, faults met, outcome."""

@@ -37,7 +37,7 @@ from .codes import CALL, IGNORED, QUIET, REFUSED, REJECTED
 from .decisions import Decisions, combine_codes, decide_codes
 from .result import ReplayResult
 from .scan import ScanResult, scan
-from .simulation import Outcomes, creation_order, event_table, fed_by, incident_table
+from .simulation import Outcomes, creation_order, event_table, fed_by, incident_table, rejections
 
 
 @numba.njit(cache=True)
@@ -320,7 +320,7 @@ class Prepared:
         d = self.d if (played.lo, played.hi) == (0, len(self.d)) else self.d.slice(played.lo, played.hi)
         events, explain = event_table(self.alarms.iloc[played.lo : played.hi], d, done)
         return ReplayResult(events=events, incidents=incidents, engine="fast", policy_name=self.policy.name,
-                            meta={"emulator": "none (fast engine)"}, explain=explain)
+                            meta={"emulator": "none (fast engine)", "rejections": rejections(d, done)}, explain=explain)
 
 
 def run_fast(alarms: pd.DataFrame, policy: Policy, *, progress: bool = False) -> ReplayResult:

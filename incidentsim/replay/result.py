@@ -132,14 +132,30 @@ class ReplayResult:
         ]
         for kind in ("rejected", "failed"):
             if s[kind]:
-                events = self.event_table(explanations=False)
-                codes = events.loc[events["outcome"] == kind, "error_code"].value_counts()
-                codes = codes[codes > 0]  # a categorical column counts its unused codes too
-                lines.append(f"  {kind}: " + ", ".join(f"{count:,} x {code}" for code, count in codes.items()))
+                lines += self._refusal_lines(kind, s[kind])
         if len(self.incidents):
             by_plan = self.incidents.groupby("response_plan", observed=True).size().sort_values(ascending=False)
             lines.append("  incidents per plan: " + ", ".join(f"{plan} {count:,}" for plan, count in by_plan.items()))
         return "\n".join(lines)
+
+    def _refusal_lines(self, kind: str, total: int, shown: int = 5) -> list[str]:
+        """``rejected: 351 x TemplateError on route 'checkout' (why)``, most first; the codes alone for a
+        result that did not record routes and reasons (``meta["rejections"]``, written by the engines)."""
+        groups = [group for group in self.meta.get("rejections", ()) if group["outcome"] == kind][:shown]
+        if not groups:
+            events = self.event_table(explanations=False)
+            codes = events.loc[events["outcome"] == kind, "error_code"].value_counts()
+            codes = codes[codes > 0]  # a categorical column counts its unused codes too
+            return [f"  {kind}: " + ", ".join(f"{count:,} x {code}" for code, count in codes.items())]
+        lines = []
+        for group in groups:
+            where = f"on route '{group['route']}'" if group["route"] else "on alarms no route matched"
+            reason = f" ({group['reason']})" if group["reason"] else ""
+            lines.append(f"  {kind}: {group['triggers']:,} x {group['error_code']} {where}{reason}")
+        rest = total - sum(group["triggers"] for group in groups)
+        if rest:
+            lines.append(f"  {kind}: {rest:,} more for other routes or reasons (the events table's error_code and explanation say which)")
+        return lines
 
     def explain(self, event_id: str) -> str:
         """Why the event ``event_id`` had its outcome, in words."""

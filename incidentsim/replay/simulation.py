@@ -188,6 +188,26 @@ def event_table(alarms: pd.DataFrame, decisions: Decisions, done: Outcomes) -> t
     return events, explain
 
 
+def rejections(decisions: Decisions, done: Outcomes, keep: int = 10) -> list[dict[str, Any]]:
+    """The rejected and failed triggers counted by outcome, route, error code and reason, most first (the first
+    ``keep`` groups): what :meth:`ReplayResult.summary_text` names.  ``route`` is "" for unmatched alarms."""
+    rows = np.flatnonzero((done.outcome == REJECTED) | (done.outcome == FAILED))
+    if not len(rows):
+        return []
+    found = [("TemplateError", decisions.errors[p]) if p in decisions.errors else done.errors.get(p, ("", "")) for p in rows.tolist()]
+    table = pd.DataFrame(
+        {
+            "outcome": np.asarray(OUTCOMES, dtype=object)[done.outcome[rows]],
+            "route": np.asarray([*decisions.route_names, ""], dtype=object)[decisions.route[rows]],
+            "error_code": [code for code, _ in found],
+            "reason": [reason for _, reason in found],
+        }
+    )
+    counted = table.value_counts().rename("triggers").reset_index()
+    counted = counted.sort_values(["triggers", "outcome", "route", "error_code", "reason"], ascending=[False, True, True, True, True])
+    return [{**row, "triggers": int(row["triggers"])} for row in counted.head(keep).to_dict("records")]
+
+
 def _sentence(text: str) -> str:
     """``text`` ending in exactly one full stop (a message quoted in it may bring its own)."""
     return text.rstrip().rstrip(".") + "."
