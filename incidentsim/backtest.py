@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .analysis import human_duration
 from .analysis.scoring import Score, score
 from .datasets.evaluation import AlarmDefinition, AlarmDefinitionError, evaluate_alarm
 from .policy import Policy, format_duration, parse_duration
@@ -50,6 +51,8 @@ from .rules import api_limits
 
 #: The sweep's own parameter besides the alarm definition's fields.
 RESOLVE_DELAY = "resolve_delay"
+#: The definition's fields a sweep can vary that take numbers.
+NUMERIC_SETTINGS = ("threshold", "period", "evaluation_periods", "datapoints_to_alarm")
 SWEEP_COLUMNS = (
     "setting", "valid", "problem", "state_changes", "triggers", "incidents", "incidents_per_week", "windows", "detected", "precision",
     "recall", "detection_delay_s_median", "reset_time_s_median", "current", "dominating",
@@ -93,6 +96,9 @@ class Backtest:
         Against the labelled windows, when given.
     data_start, data_end : Timestamp
         The span of the series.
+    notes : tuple of str
+        What to know about the series (``series.attrs["notes"]``: duplicate timestamps, gaps ...),
+        shown in :meth:`summary_text`.
     """
 
     definition: AlarmDefinition
@@ -102,6 +108,7 @@ class Backtest:
     score: Score | None
     data_start: pd.Timestamp
     data_end: pd.Timestamp
+    notes: tuple[str, ...] = ()
 
     @property
     def weeks(self) -> float:
@@ -134,9 +141,10 @@ class Backtest:
         if self.score is not None:
             lines.append(
                 f"  anomalies caught: {s['detected']} of {s['windows']} (recall {_pct(s['recall'])}); incidents inside an anomaly: "
-                f"{_pct(s['precision'])} (precision); median detection delay {_minutes(s['detection_delay_s_median'])}, "
-                f"median reset time {_minutes(s['reset_time_s_median'])}"
+                f"{_pct(s['precision'])} (precision); median detection delay {human_duration(s['detection_delay_s_median'])}, "
+                f"median reset time {human_duration(s['reset_time_s_median'])}"
             )
+        lines += [f"  note: {note}" for note in self.notes]
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -153,10 +161,6 @@ _OPERATOR_WORDS = {
 
 def _pct(value: float) -> str:
     return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.0%}"
-
-
-def _minutes(seconds: float) -> str:
-    return "n/a" if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)) else f"{seconds / 60:.0f} min"
 
 
 def _span(series: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -219,7 +223,7 @@ def _backtest(
         name = series_name or series.attrs.get("name")
         several = "series" in windows.columns and windows["series"].nunique() > 1
         scored = score(result, windows, data_start=data_start, data_end=data_end, series=name if several or name else None)
-    return Backtest(definition, alarms, result, chosen, scored, data_start, data_end)
+    return Backtest(definition, alarms, result, chosen, scored, data_start, data_end, tuple(series.attrs.get("notes", ())))
 
 
 def parse_grid(items: Sequence[str]) -> dict[str, list[Any]]:
@@ -239,18 +243,23 @@ def parse_grid(items: Sequence[str]) -> dict[str, list[Any]]:
             grid[name] = [_number(f"{start + i * step:.10g}") for i in range(count)]
         else:
             grid[name] = [_number(v.strip()) for v in values.split(",") if v.strip()]
+        words = [v for v in grid[name] if isinstance(v, str)]
+        if name in NUMERIC_SETTINGS and words:
+            raise ValueError(f"--sweep {item!r}: {name} takes numbers, and {words[0]!r} is not a number")
     return grid
 
 
 def _number(text: str) -> Any:
+    """``text`` as an int, a float (a whole one as an int: ``5e7`` is 50000000), or itself when it is no number."""
     try:
         return int(text)
     except ValueError:
         pass
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         return text
+    return int(value) if value.is_integer() else value
 
 
 def _check_grid(grid: Mapping[str, Sequence[Any]], definition: AlarmDefinition) -> dict[str, list[Any]]:
@@ -263,6 +272,9 @@ def _check_grid(grid: Mapping[str, Sequence[Any]], definition: AlarmDefinition) 
         values = list(values) if isinstance(values, (list, tuple, np.ndarray, pd.Series)) else [values]
         if not values:
             raise ValueError(f"The 'grid' parameter of sweep must give at least one value for {name!r}.")
+        words = [v for v in values if isinstance(v, str)]
+        if name in NUMERIC_SETTINGS and words:
+            raise ValueError(f"The 'grid' parameter of sweep must give numbers for {name!r}. Got {words[0]!r} instead.")
         checked[name] = values
     return checked
 

@@ -21,8 +21,9 @@ Examples
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -70,17 +71,33 @@ def _dates(ax: Any) -> None:
 
 
 def _legend_above(ax: Any, columns: int) -> None:
+    """The legend in a row between the title and the axes, where it hides no data (give the title ``pad=22``)."""
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=columns, frameon=False)
 
 
+def _whole(axis: Any) -> None:
+    """Ticks on whole numbers only, for an axis that counts things."""
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
+
+
 def _paired_barh(ax: Any, labels: list[str], pairs: list[tuple[str, Any, str]]) -> dict[str, Any]:
-    """Two horizontal bars per label (first above second); returns the two BarContainers by name."""
+    """Two horizontal bars per label (first above second), counted on whole numbers; returns the two BarContainers by name."""
     y = np.arange(len(labels))
     bars = {name: ax.barh(y + offset, values, height=0.4, color=colour, label=name)
             for (name, values, colour), offset in zip(pairs, (0.2, -0.2))}
     ax.set_yticks(y, labels)
-    ax.legend(loc="lower right", frameon=False)
+    ax.set_ylim(-0.6, len(labels) - 0.4)
+    _whole(ax.xaxis)
+    _legend_above(ax, 2)
     return bars
+
+
+def _headroom(ax: Any, totals: np.ndarray) -> None:
+    """Room above the tallest stack (a zero-height segment on top of it would pin the axis to its top)."""
+    top = float(totals.max()) if len(totals) else 0.0
+    ax.set_ylim(0, top * 1.05 if top > 0 else 1)
 
 
 def _axes(ax: Any, size: tuple[float, float] = (10, 4)) -> Any:
@@ -121,8 +138,7 @@ class _Display:
                 rectangle.set_y(base)
             bottom = bottom + values
         if self.ax_ is not None:
-            top = float(bottom.max()) if len(bottom) else 0.0
-            self.ax_.set_ylim(0, top * 1.05 if top > 0 else 1)
+            _headroom(self.ax_, bottom)
 
     def to_png(self, dpi: int = 110) -> bytes:
         """The drawn figure as PNG bytes (drawing it first if needed)."""
@@ -135,7 +151,11 @@ class _Display:
 
 @dataclass
 class TriggerVolumeDisplay(_Display):
-    """State changes per period, stacked by outcome (created, deduplicated, rejected, ignored)."""
+    """Triggers per period, stacked by outcome (created, deduplicated, rejected, failed).
+
+    With ``include_ignored`` the state changes that did not trigger are stacked on top, and
+    the figure counts state changes.
+    """
 
     freq: str = "1D"
     include_ignored: bool = False
@@ -159,9 +179,12 @@ class TriggerVolumeDisplay(_Display):
                                          color=OUTCOME_COLOURS[outcome], label=outcome)
             bottom = bottom + values
         word = FREQ_WORDS[self.freq]
-        ax.set_title(f"Alarm triggers per {word}, by what StartIncident did", pad=22)
+        quantity = "state changes" if self.include_ignored else "triggers"
+        ax.set_title(f"Alarm {quantity} per {word}, by what StartIncident did", pad=22)
         ax.set_xlabel("time (UTC)")
-        ax.set_ylabel(f"state changes per {word}")
+        ax.set_ylabel(f"{quantity} per {word}")
+        _headroom(ax, bottom)
+        _whole(ax.yaxis)
         _legend_above(ax, len(outcomes))
         _dates(ax)
         self.ax_, self.figure_ = ax, ax.figure
@@ -199,6 +222,8 @@ class ImpactDisplay(_Display):
         ax.set_title(f"Incidents created per {word}, by impact", pad=22)
         ax.set_xlabel("time (UTC)")
         ax.set_ylabel(f"incidents per {word}")
+        _headroom(ax, bottom)
+        _whole(ax.yaxis)
         _legend_above(ax, 5)
         _dates(ax)
         self.ax_, self.figure_ = ax, ax.figure
@@ -212,7 +237,10 @@ class ImpactDisplay(_Display):
 
 @dataclass
 class NoisyAlarmsDisplay(_Display):
-    """The alarms that trigger most: triggers and the incidents they opened, with their noise class."""
+    """The alarms that trigger most: triggers and the incidents they opened, with their noise class.
+
+    A name several alarms share is labelled with its Region or account (``alarm_label``).
+    """
 
     bars_: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
@@ -223,14 +251,11 @@ class NoisyAlarmsDisplay(_Display):
     def plot(self, ax: Any = None) -> NoisyAlarmsDisplay:
         ax = _axes(ax, (10, max(3.0, 0.45 * len(self.data) + 1.2)))
         data = self.data.iloc[::-1]
-        repeated = data["alarm_name"].duplicated(keep=False)
-        where = data["alarm_arn"].str.split(":").str[3] + " " + data["alarm_arn"].str.split(":").str[4]
-        names = data["alarm_name"].where(~repeated, data["alarm_name"] + " [" + where + "]")
-        labels = [f"{name} ({cls})" for name, cls in zip(names, data["noise_class"])]
+        labels = [f"{name} ({cls})" for name, cls in zip(data["alarm_label"], data["noise_class"])]
         bars = _paired_barh(ax, labels, [("triggers", data["triggers"], OKABE_ITO["sky"]),
                                          ("incidents opened", data["incidents"], OKABE_ITO["vermillion"])])
         self.bars_ = {"triggers": bars["triggers"], "incidents": bars["incidents opened"]}
-        ax.set_title("Noisiest alarms: triggers and the incidents they opened")
+        ax.set_title("Noisiest alarms: triggers and the incidents they opened", pad=22)
         ax.set_xlabel("count over the whole history")
         self.ax_, self.figure_ = ax, ax.figure
         return self
@@ -263,15 +288,36 @@ class InterruptionHeatmapDisplay(_Display):
         ax.set_xlabel(f"hour of day ({self.tz})")
         colorbar = ax.figure.colorbar(self.image_, ax=ax)
         colorbar.set_label("incidents")
+        _whole(colorbar.ax.yaxis)
         self.ax_, self.figure_ = ax, ax.figure
         return self
 
 
 @dataclass
 class IncidentTimelineDisplay(_Display):
-    """One bar per incident, from creation to resolution (or the end of the history), grouped by plan."""
+    """One bar per incident, from creation to resolution, grouped by plan.
+
+    An incident still open at the end of the history has no end to draw: it is a thin line
+    along the top of its lane, from its creation to an arrow at the end of the history, so a
+    month-long open incident does not cover the incidents of its lane.  A note by the arrow
+    says since when it has been open and for how long (the first of them, when several are).
+
+    Attributes
+    ----------
+    bars_ : dict of str to PolyCollection
+        The resolved incidents of each plan (one path each).
+    open_ : dict of str to PolyCollection
+        The still-open incidents of each plan that has any.
+    arrows_ : dict of str to Line2D
+        The arrow at the end of the history, one per plan with open incidents.
+    notes_ : dict of str to Text
+        Since when they have been open, one per plan with open incidents.
+    """
 
     bars_: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+    open_: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+    arrows_: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+    notes_: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
     def from_result(cls, result: Any, plans: list[str] | None = None, max_incidents: int = 2000) -> IncidentTimelineDisplay:
@@ -279,31 +325,50 @@ class IncidentTimelineDisplay(_Display):
         if plans is not None:
             incidents = incidents[incidents["response_plan"].isin(plans)]
         end = result.events["timestamp"].max() if len(result.events) else pd.Timestamp.now(tz="UTC")
+        incidents["still_open"] = incidents["resolved_time"].isna()
         incidents["end"] = incidents["resolved_time"].fillna(end)
         incidents["duration_s"] = (incidents["end"] - incidents["creation_time"]).dt.total_seconds()
         incidents = incidents.sort_values(["response_plan", "creation_time"]).head(max_incidents)
-        return cls(data=incidents[["incident_arn", "response_plan", "title", "creation_time", "end", "duration_s", "status"]].reset_index(drop=True))
+        columns = ["incident_arn", "response_plan", "title", "creation_time", "end", "duration_s", "status", "still_open"]
+        return cls(data=incidents[columns].reset_index(drop=True))
 
     def plot(self, ax: Any = None) -> IncidentTimelineDisplay:
-        import matplotlib.dates as mdates
-
         plans = list(dict.fromkeys(self.data["response_plan"]))
         ax = _axes(ax, (10, max(2.5, 0.6 * len(plans) + 1.5)))
         palette = [OKABE_ITO[c] for c in ("blue", "orange", "green", "vermillion", "purple", "sky", "yellow", "black")]
-        self.bars_ = {}
+        self.bars_, self.open_, self.arrows_, self.notes_ = {}, {}, {}, {}
         for row, plan in enumerate(plans):
             rows = self.data[self.data["response_plan"] == plan]
-            starts = mdates.date2num(rows["creation_time"].dt.tz_convert("UTC").dt.tz_localize(None))
-            ends = mdates.date2num(rows["end"].dt.tz_convert("UTC").dt.tz_localize(None))
-            self.bars_[plan] = ax.broken_barh(list(zip(starts, np.maximum(ends - starts, 1 / 1440))), (row - 0.35, 0.7),
-                                              facecolors=palette[row % len(palette)])
+            colour = palette[row % len(palette)]
+            closed, still_open = rows[~rows["still_open"]], rows[rows["still_open"]]
+            self.bars_[plan] = ax.broken_barh(self._spans(closed), (row - 0.3, 0.6), facecolors=colour)
+            if still_open.empty:
+                continue
+            self.open_[plan] = ax.broken_barh(self._spans(still_open), (row + 0.33, 0.07), facecolors=colour)
+            end = float(_date_numbers(still_open["end"]).max())
+            (self.arrows_[plan],) = ax.plot([end], [row + 0.365], marker=">", markersize=7, color=colour, linestyle="none",
+                                            label="still open at the end of the history" if not self.arrows_ else "_nolegend_")
+            first = still_open.loc[still_open["duration_s"].idxmax()]
+            since = f"since {first['creation_time']:%b %d %H:%M} ({analysis.human_duration(first['duration_s'])})"
+            words = f"open {since}" if len(still_open) == 1 else f"{len(still_open)} open, the first {since}"
+            self.notes_[plan] = ax.annotate(words, xy=(end, row + 0.4), xytext=(-8, 1), textcoords="offset points",
+                                            ha="right", va="bottom", fontsize=8, color=colour)
         ax.set_yticks(range(len(plans)), plans)
+        ax.set_ylim(-0.6, len(plans) - 0.2)
         ax.xaxis_date()
         _dates(ax)
-        ax.set_title("Incidents from creation to resolution, by response plan")
+        ax.set_title("Incidents from creation to resolution, by response plan", pad=22 if self.arrows_ else 6)
+        if self.arrows_:
+            _legend_above(ax, 1)
         ax.set_xlabel("time (UTC)")
         self.ax_, self.figure_ = ax, ax.figure
         return self
+
+    @staticmethod
+    def _spans(rows: pd.DataFrame) -> list[tuple[float, float]]:
+        """(start, width) in date numbers of each incident, at least a minute wide so that each shows."""
+        starts, ends = _date_numbers(rows["creation_time"]), _date_numbers(rows["end"])
+        return list(zip(starts, np.maximum(ends - starts, 1 / 1440)))
 
 
 @dataclass
@@ -323,11 +388,67 @@ class ComparisonDisplay(_Display):
     def plot(self, ax: Any = None) -> ComparisonDisplay:
         ax = _axes(ax, (10, max(3.0, 0.45 * len(self.data) + 1.2)))
         data = self.data.iloc[::-1]
-        names = data["alarm_name"] if "alarm_name" in data.columns else data["response_plan"]
+        names = analysis.alarm_labels(data["alarm_arn"], data["alarm_name"]) if "alarm_name" in data.columns else data["response_plan"]
         self.bars_ = _paired_barh(ax, list(names), [(self.labels[0], data["incidents_a"], OKABE_ITO["grey"]),
                                                     (self.labels[1], data["incidents_b"], OKABE_ITO["blue"])])
-        ax.set_title("Incidents under two policies, where they differ most")
+        ax.set_title("Incidents under two policies, where they differ most", pad=22)
         ax.set_xlabel("incidents over the whole history")
+        self.ax_, self.figure_ = ax, ax.figure
+        return self
+
+
+# ----------------------------------------------------------------------------- game days
+
+
+@dataclass
+class CallAttemptsDisplay(_Display):
+    """The calls of a game day: when each went out and how many attempts it took, those that met a fault marked.
+
+    Built by :meth:`from_record` from a game day's ``timeline`` (one row per call).
+
+    Attributes
+    ----------
+    data : DataFrame
+        ``wall_s``, ``attempts`` and ``faults`` of each call.
+    points_ : dict of str to PathCollection
+        ``"clean"`` (answered at the first attempt) and ``"faults"`` (met a fault on the way).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace
+    >>> timeline = pd.DataFrame({"wall_s": [0.1, 0.4, 0.9], "attempts": [1, 3, 1], "faults": ["", "ThrottlingException,InternalServerError", ""]})
+    >>> display = CallAttemptsDisplay.from_record(SimpleNamespace(timeline=timeline)).plot()
+    >>> display.points_["faults"].get_offsets().tolist()
+    [[0.4, 3.0]]
+    """
+
+    points_: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+
+    @classmethod
+    def from_record(cls, record: Any) -> CallAttemptsDisplay:
+        """The display of a game day's record (:meth:`incidentsim.gameday.GameDay.record`), or anything with its ``timeline``."""
+        timeline = record.timeline
+        return cls(data=timeline[["wall_s", "attempts", "faults"]].reset_index(drop=True))
+
+    def plot(self, ax: Any = None) -> CallAttemptsDisplay:
+        ax = _axes(ax, (9, 3.2))
+        met = self.data["faults"].fillna("").astype(str) != ""
+        clean, hit = self.data[~met], self.data[met]
+        self.points_ = {
+            "clean": ax.scatter(clean["wall_s"], clean["attempts"], s=12, color=OKABE_ITO["sky"], label="answered at the first attempt"),
+            "faults": ax.scatter(hit["wall_s"], hit["attempts"], s=24, color=OKABE_ITO["vermillion"], marker="x",
+                                 label="met a fault, retried"),
+        }
+        most = int(self.data["attempts"].max()) if len(self.data) else 1
+        ax.set_ylim(0.5, most + 0.5)
+        _whole(ax.yaxis)
+        ax.set_title("Calls of the game day: the attempts each took", pad=22)
+        ax.set_xlabel("seconds into the game day")
+        ax.set_ylabel("attempts per call")
+        _legend_above(ax, 2)
         self.ax_, self.figure_ = ax, ax.figure
         return self
 
@@ -419,6 +540,13 @@ class SweepDisplay(_Display):
     (``valid`` False) are not drawn and are counted in the figure title.  Built by
     :meth:`from_sweep` from :func:`incidentsim.backtest.sweep`'s table.
 
+    Many settings give the same figures, so points coincide: where they do, a count (``×9``)
+    says how many.  The distinct points of the front are numbered (:attr:`front_points`), and
+    a figure of its own lists them under the axes: the figures and the settings giving each.
+    Incidents per week are on a scale that is linear up to 1 and logarithmic above, so the
+    settings that page rarely spread out; delays are drawn in minutes, their ticks written as
+    durations (``8h``).
+
     Attributes
     ----------
     data : DataFrame
@@ -432,6 +560,12 @@ class SweepDisplay(_Display):
         and the current setting's star (Line2D, or None when it is not drawn on that axes).
     labels_ : dict of str to Annotation
         The current setting's label on each axes.
+    numbers_, counts_ : dict of str to list of Annotation
+        Keyed as above: the front points' numbers (the ``point`` of :attr:`front_points`; one
+        label such as ``1, 2`` where several fall on one place) and, where settings coincide,
+        how many (``×9``).
+    table_ : Table or None
+        The front, listed under the axes (None when drawn into given axes, or with no front).
     title_ : Text
         The figure title, with how many settings were drawn and how many were invalid.
 
@@ -455,7 +589,13 @@ class SweepDisplay(_Display):
     front_: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
     current_: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
     labels_: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+    numbers_: dict[str, list[Any]] = field(default_factory=dict, init=False, repr=False)
+    counts_: dict[str, list[Any]] = field(default_factory=dict, init=False, repr=False)
+    table_: Any = field(default=None, init=False, repr=False)
     title_: Any = field(default=None, init=False, repr=False)
+
+    #: How many points of the front are numbered and listed.
+    FRONT_ROWS: ClassVar[int] = 12
 
     @classmethod
     def from_sweep(cls, table: pd.DataFrame) -> SweepDisplay:
@@ -489,6 +629,28 @@ class SweepDisplay(_Display):
         """Which settings are valid (and drawn)."""
         return self.data["valid"].fillna(False).astype(bool)
 
+    @property
+    def front_points(self) -> pd.DataFrame:
+        """The distinct points of the front, numbered as the figure numbers them.
+
+        One row per distinct (incidents per week, recall, median detection delay) among the
+        dominating settings, in order of incidents per week: ``point`` (1, 2, ...), those three
+        figures, ``settings`` (how many settings give them), ``setting`` (those settings in
+        short: ``resolve_delay=0s/15m/1h`` when they are every combination of the values
+        shown) and ``current`` (the current setting is among them).
+        """
+        keys = ["incidents_per_week", "recall", "detection_delay_s_median"]
+        front = self.data[self.valid & self.data["dominating"].fillna(False).astype(bool)]
+        front = front.assign(**{key: pd.to_numeric(front[key], errors="coerce") for key in keys})
+        rows = [
+            {**dict(zip(keys, figures)), "settings": len(group), "setting": _settings_text(group["setting"].astype(str).tolist()),
+             "current": bool(group["current"].fillna(False).astype(bool).any())}
+            for figures, group in front.groupby(keys, dropna=False, sort=True)
+        ]
+        table = pd.DataFrame(rows, columns=[*keys, "settings", "setting", "current"])
+        table.insert(0, "point", np.arange(1, len(table) + 1))
+        return table
+
     def _figures(self, rows: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         x = pd.to_numeric(rows["incidents_per_week"], errors="coerce").to_numpy(dtype="float64")
         recall = pd.to_numeric(rows["recall"], errors="coerce").to_numpy(dtype="float64")
@@ -514,11 +676,17 @@ class SweepDisplay(_Display):
             ``self``.
         """
         import matplotlib.pyplot as plt
-        from matplotlib.ticker import PercentFormatter
+        from matplotlib.ticker import PercentFormatter, ScalarFormatter
 
+        listed = self.front_points
+        shown = listed.head(self.FRONT_ROWS)
+        table_ax = None
         if ax is None:
-            _, created = plt.subplots(1, 2, figsize=(12, 4.6), layout="constrained")
-            axes = list(created)
+            table_height = 0.25 * (len(shown) + 2) + (0.25 if len(listed) > len(shown) else 0)
+            own = plt.figure(figsize=(12, 4.8 + (table_height if len(shown) else 0)), layout="constrained")
+            grid = own.add_gridspec(2 if len(shown) else 1, 2, height_ratios=[4.8, table_height] if len(shown) else [1])
+            axes = [own.add_subplot(grid[0, 0]), own.add_subplot(grid[0, 1])]
+            table_ax = own.add_subplot(grid[1, :]) if len(shown) else None
         else:
             axes = list(np.ravel(np.asarray(ax, dtype=object))) if isinstance(ax, (list, tuple, np.ndarray)) else [ax]
             if len(axes) != 2:
@@ -528,39 +696,132 @@ class SweepDisplay(_Display):
         front = drawn[drawn["dominating"].fillna(False).astype(bool)]
         current = drawn[drawn["current"].fillna(False).astype(bool)].head(1)
         everything, on_front, here = self._figures(drawn), self._figures(front), self._figures(current)
-        self.points_, self.front_, self.current_, self.labels_ = {}, {}, {}, {}
-        names = {"recall": "recall (share of labelled anomalies caught)", "delay": "median detection delay (minutes)"}
+        self.points_, self.front_, self.current_, self.labels_, self.numbers_, self.counts_ = {}, {}, {}, {}, {}, {}
+        names = {"recall": "recall (share of labelled anomalies caught)", "delay": "median detection delay"}
+        numbered = {"recall": (shown["incidents_per_week"], shown["recall"]),
+                    "delay": (shown["incidents_per_week"], shown["detection_delay_s_median"] / 60)}
         for key, axes_ in zip(("recall", "delay"), axes):
             x, y = everything[key]
-            self.points_[key] = axes_.scatter(x, y, s=22, color=OKABE_ITO["grey"], alpha=0.7, zorder=2, label="setting")
+            places = _places(x, y)
+            sizes = [22 * places[(a, b)] ** 0.6 for a, b in zip(x, y)]  # settings with the same figures: a larger point
+            self.points_[key] = axes_.scatter(x, y, s=sizes, color=OKABE_ITO["grey"], alpha=0.7, zorder=2,
+                                              label="setting (larger where several coincide)")
             fx, fy = on_front[key]
             (self.front_[key],) = axes_.plot(fx, fy, marker="o", markersize=6, color=OKABE_ITO["blue"], linewidth=1.4,
-                                             zorder=3, label="on the trade-off front")
+                                             zorder=3, label="on the trade-off front (numbered)")
             cx, cy = here[key]
             if len(cx):
                 (self.current_[key],) = axes_.plot(cx, cy, marker="*", markersize=17, linestyle="none", color=OKABE_ITO["vermillion"],
                                                    markeredgecolor="black", markeredgewidth=0.6, zorder=4, label="current")
-                self.labels_[key] = axes_.annotate("current", xy=(float(cx[0]), float(cy[0])), xytext=(9, 7),
+                self.labels_[key] = axes_.annotate("current", xy=(float(cx[0]), float(cy[0])), xytext=(0, 13), ha="center",
                                                    textcoords="offset points", fontsize=9, color=OKABE_ITO["vermillion"])
             else:
                 self.current_[key] = None
+            points = _places(*numbered[key], shown["point"].astype(str).tolist())
+            self.numbers_[key] = [
+                axes_.annotate(", ".join(labels), xy=where, xytext=(-5, 5), textcoords="offset points", ha="right", fontsize=8,
+                               fontweight="bold", color=OKABE_ITO["blue"], zorder=5,
+                               bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
+                for where, labels in points.items()
+            ]
+            axes_.set_xscale("symlog", linthresh=1, linscale=0.5)  # spreads the settings that page rarely
+            axes_.xaxis.set_major_formatter(ScalarFormatter())
+            axes_.set_xlim(left=-0.1)
             axes_.set_xlabel("incidents per week")
             axes_.set_ylabel(names[key])
             axes_.grid(True, alpha=0.3)
         recall_ax, delay_ax = axes
         recall_ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-        recall_ax.set_ylim(-0.05, 1.05)
+        recall_ax.set_ylim(-0.05, 1.12)
+        delay_ax.set_xlim(recall_ax.get_xlim())  # the same noise scale side by side
+        _duration_ticks(delay_ax.yaxis)
+        for key, axes_ in zip(("recall", "delay"), axes):  # once the limits are set
+            self.counts_[key] = _count_labels(axes_, _places(*everything[key]))
         recall_ax.set_title("What is caught, against the noise")
         unplaced = int(len(drawn) - len(everything["delay"][0]))
         delay_ax.set_title("How soon, against the noise" + (f" ({unplaced} catching nothing not shown)" if unplaced else ""))
-        recall_ax.legend(loc="lower right", frameon=False)
-        invalid = int((~valid).sum())
+        recall_ax.legend(loc="best", fontsize=9)
         figure = recall_ax.figure
+        invalid = int((~valid).sum())
         self.title_ = figure.suptitle(
             f"Sweep of {len(self.data)} settings: {len(drawn)} drawn, {invalid} invalid (not drawn), {len(front)} on the front"
         )
+        self.table_ = _front_table(table_ax, shown, len(listed)) if table_ax is not None else None
         self.ax_, self.figure_ = (recall_ax, delay_ax), figure
         return self
+
+
+def _places(x: Any, y: Any, labels: list[str] | None = None) -> dict[tuple[float, float], Any]:
+    """The distinct finite (x, y) places, each with how many points fall there (or, given labels, their labels)."""
+    places: dict[tuple[float, float], Any] = {}
+    for i, (a, b) in enumerate(zip(np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64"))):
+        if np.isfinite(a) and np.isfinite(b):
+            if labels is None:
+                places[(a, b)] = places.get((a, b), 0) + 1
+            else:
+                places.setdefault((a, b), []).append(labels[i])
+    return places
+
+
+def _duration_ticks(axis: Any) -> None:
+    """Write the ticks of an axis in minutes as durations (``8h``), on whole hours or days once it spans more than three hours."""
+    from matplotlib.ticker import FuncFormatter, MultipleLocator
+
+    low, high = axis.get_view_interval()
+    if high - low > 180:
+        axis.set_major_locator(MultipleLocator(next((b for b in (60, 120, 180, 360, 720, 1440) if (high - low) / b <= 7), 10080)))
+    axis.set_major_formatter(FuncFormatter(lambda minutes, _: analysis.human_duration(minutes * 60)))
+
+
+def _count_labels(ax: Any, places: dict[tuple[float, float], int]) -> list[Any]:
+    """Label the places where several points coincide with their count (``×9``), the largest counts first, leaving
+    out a label that would run into one already placed (the point's size still shows it)."""
+    to_axes = ax.transData + ax.transAxes.inverted()
+    placed: list[np.ndarray] = []
+    labels = []
+    for where, count in sorted(places.items(), key=lambda item: -item[1]):
+        spot = to_axes.transform(where)
+        if count < 2 or any(abs(spot[0] - other[0]) < 0.06 and abs(spot[1] - other[1]) < 0.05 for other in placed):
+            continue
+        placed.append(spot)
+        labels.append(ax.annotate(f"×{count}", xy=where, xytext=(6, -11), textcoords="offset points", fontsize=8, color="dimgrey"))
+    return labels
+
+
+def _settings_text(settings: list[str]) -> str:
+    """Settings (``name=value, ...``) in short: ``a=1, b=2/3`` when they are every combination of the values
+    shown, else the first and how many more."""
+    if len(settings) == 1:
+        return settings[0]
+    try:
+        parsed = [dict(part.split("=", 1) for part in setting.split(", ")) for setting in settings]
+    except ValueError:  # a part without "=": not the sweep's wording
+        parsed = []
+    if parsed and all(list(p) == list(parsed[0]) for p in parsed):
+        values = {name: list(dict.fromkeys(p[name] for p in parsed)) for name in parsed[0]}
+        if math.prod(len(v) for v in values.values()) == len(set(settings)):
+            return ", ".join(f"{name}={'/'.join(v)}" for name, v in values.items())
+    return f"{settings[0]} and {len(settings) - 1} more"
+
+
+def _front_table(ax: Any, shown: pd.DataFrame, total: int) -> Any:
+    """List the numbered front points in ``ax`` (its axis hidden) as a table filling it; returns the Table."""
+    ax.set_axis_off()
+    ax.set_title("The trade-off front: the numbered points", loc="left", fontsize=10)
+    cells = [
+        [str(row.point), f"{row.incidents_per_week:.1f}", f"{row.recall:.0%}", analysis.human_duration(row.detection_delay_s_median),
+         row.setting + (" (current)" if row.current else "")]
+        for row in shown.itertuples()
+    ]
+    if total > len(shown):
+        cells.append(["", "", "", "", f"and {total - len(shown)} more points on the front: the sweep table's dominating rows"])
+    table = ax.table(cellText=cells, colLabels=["#", "incidents per week", "recall", "median delay", "settings"],
+                     colWidths=[0.04, 0.12, 0.07, 0.1, 0.67], cellLoc="left", colLoc="left", edges="horizontal", bbox=[0, 0, 1, 1])
+    table.auto_set_font_size(False)
+    table.set_fontsize(9)
+    for cell in table.get_celld().values():
+        cell.set_edgecolor("lightgrey")
+    return table
 
 
 @dataclass
@@ -690,7 +951,7 @@ class BacktestDisplay(_Display):
         if "recall" in s:
             caught = f"caught {s['detected']} of {s['windows']} anomalies"
             delay = s["detection_delay_s_median"]
-            headline += f", {caught}" + ("" if pd.isna(delay) else f", median delay {delay / 60:.0f} min")
+            headline += f", {caught}" + ("" if pd.isna(delay) else f", median delay {analysis.human_duration(delay)}")
         ax.set_title(f"{d.alarm_name}: {d.statistic} {sign} {d.threshold:g} for {d.m} of {d.n} periods of {d.period} s\n{headline}",
                      pad=22, fontsize=11)
         ax.set_xlabel("time (UTC)")

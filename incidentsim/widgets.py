@@ -44,6 +44,7 @@ import ipywidgets as w
 import numpy as np
 import pandas as pd
 
+from .analysis import human_duration
 from .backtest import Backtest, backtest, sweep
 from .datasets.evaluation import TREAT_MISSING_DATA, AlarmDefinition, AlarmDefinitionError, standard_statistics, threshold_operators
 from .policy import TITLE_LIMIT, ClientTokenStrategy, Policy, PolicyError, ResolveStrategy, Template, parse_duration
@@ -372,10 +373,6 @@ def _percent(value: Any) -> str:
     return "n/a" if value is None or pd.isna(value) else f"{value:.0%}"
 
 
-def _minutes(seconds: Any) -> str:
-    return "n/a" if seconds is None or pd.isna(seconds) else f"{seconds / 60:.0f} min"
-
-
 class BacktestPanel(_Panel):
     """An ipywidgets panel that backtests one CloudWatch alarm on one metric series as its controls change.
 
@@ -558,8 +555,8 @@ class BacktestPanel(_Panel):
         if "recall" in s:
             text += (
                 f"; precision <b>{_percent(s['precision'])}</b>, recall <b>{_percent(s['recall'])}</b> "
-                f"({s['detected']} of {s['windows']} anomalies), median detection delay <b>{_minutes(s['detection_delay_s_median'])}</b>, "
-                f"median reset time <b>{_minutes(s['reset_time_s_median'])}</b>"
+                f"({s['detected']} of {s['windows']} anomalies), median detection delay <b>{human_duration(s['detection_delay_s_median'])}</b>, "
+                f"median reset time <b>{human_duration(s['reset_time_s_median'])}</b>"
             )
         else:
             text += "; no labelled windows, so nothing is scored"

@@ -145,6 +145,9 @@ def test_the_backtest_command_writes_the_incidents_the_score_and_the_sweep(files
     assert pd.read_csv(out / "windows.csv")["detected"].tolist() == [True, True, False]
     # 3 of 3 misses the two-period anomaly
     assert pd.read_csv(out / "sweep.csv")["incidents"].tolist() == [3, 2, 1]
+    header = next(line for line in printed.splitlines() if line.lstrip().startswith("setting"))
+    assert "median_delay" in header and "detection_delay_s_median" not in header
+    assert "e+" not in printed.split("sweep:")[1]  # delays as 8h 25m, never 3.03e+04
     assert (out / "sweep.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

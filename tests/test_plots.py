@@ -36,7 +36,7 @@ def test_trigger_volume_bars_add_up_to_the_outcomes(result):
     assert heights["created"] == summary["created"]
     assert heights["deduplicated"] == summary["deduplicated"]
     assert len(display.bars_["created"]) == 30  # one bar a day for the sample's 30 days
-    assert display.ax_.get_ylabel() == "state changes per day"
+    assert display.ax_.get_ylabel() == "triggers per day"
     assert "by what StartIncident did" in display.ax_.get_title()
 
 
@@ -70,7 +70,8 @@ def test_heatmap_has_a_week_of_hours_and_the_sleep_band(result):
 def test_timeline_has_one_row_per_plan(result):
     display = plots.IncidentTimelineDisplay.from_result(result).plot()
     assert set(display.bars_) == set(result.incidents["response_plan"])
-    assert sum(len(c.get_paths()) for c in display.bars_.values()) == len(result.incidents)
+    drawn = [*display.bars_.values(), *display.open_.values()]  # resolved, and still open at the end
+    assert sum(len(c.get_paths()) for c in drawn) == len(result.incidents)
 
 
 def test_comparison_display_and_png(result):

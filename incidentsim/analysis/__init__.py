@@ -14,6 +14,8 @@ function                       answers
 :func:`impact_mix`             incidents per impact level, with shares and labels
 :func:`noise_classes`          per alarm: flapping, short-lived, chronic, storm, and the remedy
 :func:`top_noisy_alarms`       the alarms that triggered most, with their noise class
+:func:`alarm_labels`           alarm names told apart by Region or account where they repeat
+:func:`human_duration`         seconds as a person reads them (``8h 25m``)
 :func:`interruptions`          incidents in business, off and sleep hours
 :func:`interruptions_by_hour`  incidents per weekday and hour, for a heatmap
 :func:`shifts_over_limit`      incidents per on-call shift, over the two-per-shift rule or not
@@ -34,7 +36,7 @@ Examples
 
 from __future__ import annotations
 
-from ._common import IMPACT_LABELS, ResultLike
+from ._common import IMPACT_LABELS, ResultLike, alarm_labels, human_duration
 from .headline import headline
 from .noise import (
     NOISE_CLASSES,
@@ -65,7 +67,9 @@ __all__ = [
     "NoiseThresholds",
     "ResultLike",
     "Score",
+    "alarm_labels",
     "headline",
+    "human_duration",
     "impact_mix",
     "incidents_by_impact",
     "interruptions",

@@ -162,3 +162,61 @@ def period_index(span: tuple[pd.Timestamp, pd.Timestamp] | None, freq: str) -> p
 def text(values: pd.Series) -> pd.Series:
     """A column as plain Python strings, missing values as ``""``."""
     return values.astype(object).where(values.notna(), "").astype(str)
+
+
+def alarm_labels(arns: pd.Series, names: pd.Series) -> pd.Series:
+    """Alarm names for people: a name that several of the rows share gets what tells them apart.
+
+    A repeated name is followed by its Region, its account, or both, in brackets: whichever
+    differ among the rows with that name (both when the ARNs show neither).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> arns = pd.Series(["arn:aws:cloudwatch:us-east-1:111111111111:alarm:web",
+    ...                   "arn:aws:cloudwatch:eu-west-1:111111111111:alarm:web",
+    ...                   "arn:aws:cloudwatch:eu-west-1:111111111111:alarm:db"])
+    >>> alarm_labels(arns, pd.Series(["web", "web", "db"])).tolist()
+    ['web [us-east-1]', 'web [eu-west-1]', 'db']
+    """
+    names = text(names)
+    parts = text(arns).str.split(":")
+    region, account = text(parts.str[3]), text(parts.str[4])
+    labels = names.copy()
+    for name, rows in names.groupby(names).groups.items():
+        if len(rows) < 2:
+            continue
+        by_region, by_account = region[rows].nunique() > 1, account[rows].nunique() > 1
+        if not (by_region or by_account):
+            by_region = by_account = True
+        where = region[rows] + " " + account[rows] if by_region and by_account else region[rows] if by_region else account[rows]
+        labels[rows] = name + " [" + where + "]"
+    return labels
+
+
+_PEOPLE_UNITS = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
+
+
+def human_duration(seconds: Any) -> str:
+    """A number of seconds as a person reads it: the two largest units, the smaller rounded.
+
+    ``n/a`` for a missing value (None or NaN).
+
+    Examples
+    --------
+    >>> [human_duration(s) for s in (30300, 45, 183600, 7199, 0, -90, float("nan"))]
+    ['8h 25m', '45s', '2d 3h', '2h', '0s', '-1m 30s', 'n/a']
+    """
+    if seconds is None or pd.isna(seconds):
+        return "n/a"
+    total = abs(float(seconds))
+    sizes = [size for _, size in _PEOPLE_UNITS]
+    largest = next((i for i, size in enumerate(sizes) if total >= size), len(sizes) - 1)
+    step = sizes[min(largest + 1, len(sizes) - 1)]
+    total = round(total / step) * step
+    parts = []
+    for unit, size in _PEOPLE_UNITS:
+        count, total = divmod(total, size)
+        if count:
+            parts.append(f"{int(count)}{unit}")
+    return ("-" if float(seconds) < 0 and parts else "") + (" ".join(parts) or "0s")

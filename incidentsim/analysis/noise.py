@@ -13,6 +13,7 @@ import pandas as pd
 
 from ._common import (
     ResultLike,
+    alarm_labels,
     check_duration,
     check_positive_int,
     check_share,
@@ -166,8 +167,9 @@ def top_noisy_alarms(result: ResultLike, n: int = 10) -> pd.DataFrame:
     -------
     DataFrame
         Up to ``n`` rows, ranked by ``triggers`` then ``incidents`` (descending, ties by
-        ARN): ``alarm_arn``, ``alarm_name``, int64 ``triggers`` (created + deduplicated +
-        rejected), ``incidents`` (triggers that created an incident),
+        ARN): ``alarm_arn``, ``alarm_name``, ``alarm_label`` (the name, with its Region or
+        account where several rows share it: :func:`alarm_labels`), int64 ``triggers``
+        (created + deduplicated + rejected), ``incidents`` (triggers that created an incident),
         ``share_of_triggers``, ``share_of_incidents`` (of all the replay's triggers and
         incidents), ``noise_class`` and ``remedy`` from :func:`noise_classes` with its
         default thresholds. Alarms that never triggered are left out.
@@ -202,6 +204,7 @@ def top_noisy_alarms(result: ResultLike, n: int = 10) -> pd.DataFrame:
     table = table.sort_values(["triggers", "incidents", "alarm_arn"], ascending=[False, False, True], kind="stable").head(n)
     classes = noise_classes(result)[[*_KEYS, "noise_class", "remedy"]]
     table = table.merge(classes, on=_KEYS, how="left")
+    table.insert(2, "alarm_label", alarm_labels(table["alarm_arn"], table["alarm_name"]))
     return table.astype({"share_of_triggers": "float64", "share_of_incidents": "float64"}).reset_index(drop=True)
 
 

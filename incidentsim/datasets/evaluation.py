@@ -986,12 +986,21 @@ def evaluate_periods(
 def java_double(value: float) -> str:
     """A number as CloudWatch writes it in reasons (Java's ``Double.toString``): ``70.0``, ``1.2345E7``.
 
+    A value as given keeps its digits (``99.50160229693434``), but binary float noise from
+    arithmetic or from the file it was read from (``99.24799999999999``, ``51.846000000000004``) is
+    dropped: a value that 15 significant digits round to a number of at most 12 is written as that
+    number, the datapoint as it was published.
+
     Examples
     --------
     >>> java_double(70), java_double(99.50160229693434), java_double(12345000.0), java_double(0.0001)
     ('70.0', '99.50160229693434', '1.2345E7', '1.0E-4')
+    >>> java_double(99.24799999999999), java_double(0.1 + 0.2), java_double(51846000.000000004)
+    ('99.248', '0.3', '5.1846E7')
     """
     x = float(value)
+    if math.isfinite(x) and float(f"{x:.12g}") == float(f"{x:.15g}"):
+        x = float(f"{x:.12g}")
     if math.isnan(x):
         return "NaN"
     if math.isinf(x):

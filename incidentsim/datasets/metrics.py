@@ -150,13 +150,15 @@ def _series(
         raise MetricSeriesError(origins[bad[0]], field, problem + more)
     keep = np.ones(len(ns), dtype=bool)
     keep[bad] = False
+    kept = np.flatnonzero(keep)
+    order = np.argsort(ns[kept], kind="stable")
+    kept = kept[order]
     frame = pd.DataFrame(
         {
-            "timestamp": pd.to_datetime(ns[keep], utc=True).astype("datetime64[ns, UTC]"),
-            "value": numbers[keep].astype("float64"),
+            "timestamp": pd.to_datetime(ns[kept], utc=True).astype("datetime64[ns, UTC]"),
+            "value": numbers[kept].astype("float64"),
         }
     )
-    frame = frame.sort_values("timestamp", kind="stable", ignore_index=True)
     frame.attrs = {
         "name": name,
         "source": source,
@@ -168,9 +170,41 @@ def _series(
             "missing": int(np.isnan(frame["value"].to_numpy()).sum()),
         },
         "rejected": [{"origin": origins[i], "field": problems[i][0], "problem": problems[i][1]} for i in bad],
-        "notes": list(notes),
+        "notes": [*notes, *_irregular_times(ns[kept], [origins[i] for i in kept.tolist()])],
     }
     return frame
+
+
+def _irregular_times(ns: np.ndarray, origins: Sequence[str]) -> list[str]:
+    """Notes on sorted epoch-nanosecond times: rows that repeat a time, and gaps over 1.5 times the usual (median) step.
+
+    Each note gives the count and the first example, such as the hour a daylight-saving change
+    skips and the rows it writes twice.
+    """
+    steps = np.diff(ns)
+    notes = []
+    repeats = np.flatnonzero(steps == 0)
+    if repeats.size:
+        first = repeats[0] + 1
+        notes.append(
+            f"{repeats.size:,} duplicate timestamp{'' if repeats.size == 1 else 's'} (the first: {_when(ns[first])} UTC "
+            f"again at {origins[first]}); an alarm's statistic combines them"
+        )
+    forward = steps[steps > 0]
+    if forward.size:
+        usual = float(np.median(forward))
+        gaps = np.flatnonzero(steps > 1.5 * usual)
+        if gaps.size:
+            first = gaps[0]
+            notes.append(
+                f"{gaps.size:,} gap{'' if gaps.size == 1 else 's'} longer than the usual {usual / 1e9:g} s step "
+                f"(the first: no point from {_when(ns[first])} to {_when(ns[first + 1])} UTC); periods inside a gap have no datapoint"
+            )
+    return notes
+
+
+def _when(ns: int) -> str:
+    return f"{pd.Timestamp(int(ns), tz='UTC'):%Y-%m-%d %H:%M:%S}"
 
 
 # ----------------------------------------------------------------------------- formats
@@ -315,7 +349,8 @@ def load_metric_series(
         are kept as NaN: missing datapoints.  ``attrs`` holds ``name`` (the file name),
         ``source``, ``format``, ``counts`` (``read == loaded + rejected``; ``missing``
         counts the NaN values among the loaded), ``rejected`` (origin, field,
-        problem of each bad row) and ``notes``.
+        problem of each bad row) and ``notes`` (what to know about the series, such as
+        duplicate timestamps and gaps longer than its usual step: the count and the first).
 
     Notes
     -----

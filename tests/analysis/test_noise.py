@@ -185,7 +185,7 @@ def test_top_noisy_alarms_ranks_by_triggers_then_incidents():
     ]
     top = top_noisy_alarms(result(rows + closing()), n=5)
     assert list(top.columns) == [
-        "alarm_arn", "alarm_name", "triggers", "incidents", "share_of_triggers", "share_of_incidents", "noise_class", "remedy",
+        "alarm_arn", "alarm_name", "alarm_label", "triggers", "incidents", "share_of_triggers", "share_of_incidents", "noise_class", "remedy",
     ]
     assert top["alarm_name"].tolist() == ["b", "a", "c"]  # quiet and steady never triggered
     assert top["triggers"].tolist() == [2, 2, 1]
