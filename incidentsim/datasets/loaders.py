@@ -1138,8 +1138,8 @@ def _read_intervals(
             names = f"{id_columns[0]}-" + ids[0].reset_index(drop=True)
             for column, series in zip(id_columns[1:], ids[1:]):
                 names = names + f"_{column}-" + series.reset_index(drop=True)
-        kept = pa.array(np.flatnonzero(good))
-        raws = raws.take(kept)
+        if not good.all():
+            raws = raws.take(pa.array(np.flatnonzero(good)))
         names_parts.append(names[good].reset_index(drop=True))
         starts_parts.append(starts[good])
         ends_parts.append(ends[good])

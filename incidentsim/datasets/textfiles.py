@@ -59,8 +59,9 @@ class LineBlock:
         """How many lines (as ``len(self.lines)``, without splitting them); a reader that has
         counted them while reading may set it."""
         text = self.data if isinstance(self.data, bytes) else self.data.tobytes()
-        if b"\r" not in text:  # lines end in \n only: counted at memchr's speed
-            return text.count(b"\n") + (1 if text and not text.endswith(b"\n") else 0)
+        if b"\r" not in text:  # lines end in \n only: the \n bytes counted by one vectorised compare
+            newlines = int(np.count_nonzero(np.frombuffer(text, dtype=np.uint8) == 10))
+            return newlines + (1 if text and not text.endswith(b"\n") else 0)
         from .linescan import count_lines
 
         return count_lines(np.frombuffer(text, dtype=np.uint8))
