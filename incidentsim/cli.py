@@ -269,6 +269,7 @@ examples (the table options work the same on replay, compare and report):
   incidentsim load outages.csv --format intervals --id-columns service,host --start-column began --end-column ended
 """
 
+
 def _history_and_policy(args: argparse.Namespace, policy_path: str | None) -> tuple[Any, Any]:
     from .policy import Policy, PolicyError
 
