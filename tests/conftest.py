@@ -13,6 +13,24 @@ from incidentsim.emulator.server import EmulatorServer
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 CORPUS = SHARED / "corpus"
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+@pytest.fixture(scope="module")
+def result() -> Any:
+    """The bundled sample replayed under the bundled policy by the fast engine, once per test module."""
+    import incidentsim
+
+    return incidentsim.replay(DATA / "alarm-events.jsonl", DATA / "sample-policy.yaml", engine="fast")
+
+
+@pytest.fixture
+def close_figures() -> Iterator[None]:
+    """Close every matplotlib figure a test drew."""
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
 
 
 @pytest.fixture

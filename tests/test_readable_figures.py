@@ -11,34 +11,23 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-import incidentsim  # noqa: E402
 from incidentsim import analysis, plots  # noqa: E402
 from incidentsim.backtest import backtest, parse_grid, sweep  # noqa: E402
 from incidentsim.cli import main  # noqa: E402
 from incidentsim.datasets import AlarmDefinition, load_metric_series  # noqa: E402
 from incidentsim.datasets.evaluation import java_double  # noqa: E402
 
-DATA = Path(__file__).resolve().parents[1] / "data"
 T0 = pd.Timestamp("2024-03-04T00:00:00Z")
 STEP = pd.Timedelta(minutes=5)
 CPU = AlarmDefinition(alarm_name="cpu-high", metric_name="CPUUtilization", namespace="AWS/EC2", statistic="Average", period=300,
                       threshold=50.0, comparison_operator="GreaterThanThreshold", evaluation_periods=1)
 
 
-@pytest.fixture(scope="module")
-def result():
-    return incidentsim.replay(DATA / "alarm-events.jsonl", DATA / "sample-policy.yaml", engine="fast")
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("close_figures")
 
 
 def at(period: int) -> pd.Timestamp:

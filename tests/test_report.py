@@ -19,11 +19,6 @@ from incidentsim.report import write_report  # noqa: E402
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
-@pytest.fixture(scope="module")
-def result():
-    return incidentsim.replay(DATA / "alarm-events.jsonl", DATA / "sample-policy.yaml", engine="fast")
-
-
 def test_html_report_is_self_contained_with_headline_first(result, tmp_path):
     path = write_report(result, tmp_path, history=[DATA / "alarm-events.jsonl"], policy=DATA / "sample-policy.yaml")
     text = path.read_text()
