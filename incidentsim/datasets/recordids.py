@@ -124,11 +124,6 @@ def text_id_chars(texts: pa.Array, compiled: bool | None = None) -> np.ndarray:
     return span_id_chars(data, offsets[:-1], offsets[1:], compiled)
 
 
-def text_ids(texts: pa.Array, compiled: bool | None = None) -> pa.Array:
-    """:func:`.schema.record_id` of each value of an Arrow text array."""
-    return id_text(text_id_chars(texts, compiled))
-
-
 @numba.njit(cache=True, nogil=True)
 def _fnv1a(data, offsets, out):
     for i in range(len(out)):

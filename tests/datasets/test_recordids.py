@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 
 from incidentsim import load_alarms
-from incidentsim.datasets.recordids import surely_distinct, text_ids
+from incidentsim.datasets.recordids import id_text, surely_distinct, text_id_chars
 from incidentsim.datasets.schema import AlarmFrameError, record_id, validate_alarm_frame
 from tests.replay.helpers import history
 
@@ -27,7 +27,7 @@ def _texts(count: int, seed: int) -> list[str]:
 def test_ids_of_many_texts_are_record_id_of_each(compiled):
     texts = _texts(3_000, seed=7)
     sliced = pa.array(["skipped", *texts], type=pa.string()).slice(1)  # an array that starts inside its buffers
-    assert text_ids(sliced, compiled=compiled).to_pylist() == [record_id(t) for t in texts]
+    assert id_text(text_id_chars(sliced, compiled=compiled)).to_pylist() == [record_id(t) for t in texts]
 
 
 def test_surely_distinct_says_no_for_a_repeat_or_a_missing_value():
