@@ -112,6 +112,10 @@ class Template:
             raise PolicyError(f"{self.where}: template error on its line {error.lineno}: {error.message}") from None
         object.__setattr__(self, "_compiled", compiled)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its text, compiled again where it is unpickled (a Dask worker, another process)."""
+        return (Template, (self.source, self.where))
+
     def render(self, context: Mapping[str, Any]) -> str:
         """The rendered text; raises :class:`TemplateRenderError` naming the template's place."""
         try:

@@ -126,11 +126,26 @@ def utc(values: pd.Series) -> pd.Series:
     return series.dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
 
 
+def delegate(result: Any, name: str, **kwargs: Any) -> Any:
+    """The analysis ``name`` as computed by a result whose tables live elsewhere, else None.
+
+    A result with a method ``__incidentsim_analysis__(name, **kwargs)`` (the dask engine's
+    :class:`~incidentsim.replay.distributed.DaskReplayResult`) computes each analysis where its
+    data is, aggregating partition by partition; every public analysis function asks it first.
+    """
+    method = getattr(result, "__incidentsim_analysis__", None)
+    return None if method is None else method(name, **kwargs)
+
+
 def history_span(result: ResultLike) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     """First and last moment of the history: event timestamps and incident creation times, UTC.
 
-    ``None`` when both tables are empty.
+    ``None`` when both tables are empty.  A result that holds part of a history says the
+    whole history's span in a ``span`` attribute, which is used instead.
     """
+    given = getattr(result, "span", None)
+    if given is not None:
+        return (pd.Timestamp(given[0]), pd.Timestamp(given[1]))
     times = [utc(result.events["timestamp"])] if len(result.events) else []
     if len(result.incidents):
         times.append(utc(result.incidents["creation_time"]))

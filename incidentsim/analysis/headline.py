@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._common import IMPACTS, TRIGGER_OUTCOMES, ResultLike, check_tz, text
+from ._common import IMPACTS, TRIGGER_OUTCOMES, ResultLike, check_tz, delegate, text
 from .people import interruptions, shift_summary
 from .volumes import impact_mix
 
@@ -51,6 +51,9 @@ def headline(result: ResultLike, tz: str = "UTC") -> dict[str, Any]:
     (2, 1, 1)
     """
     tz = check_tz(tz, "tz", "headline")
+    found = delegate(result, 'headline', tz=tz)
+    if found is not None:
+        return found
     events = result.events
     outcome = text(events["outcome"]) if "outcome" in events.columns else pd.Series([], dtype=object)
     created = int((outcome == "created").sum())

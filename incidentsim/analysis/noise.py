@@ -17,13 +17,14 @@ from ._common import (
     check_duration,
     check_positive_int,
     check_share,
+    delegate,
     history_span,
     text,
     utc,
 )
 from .volumes import outcomes_by
 
-__all__ = ["NOISE_CLASSES", "REMEDIES", "NoiseThresholds", "noise_classes", "top_noisy_alarms"]
+__all__ = ["NOISE_CLASSES", "REMEDIES", "NoiseThresholds", "alarm_entries", "noise_classes", "storm_entries", "with_storms", "top_noisy_alarms"]
 
 #: Noise classes in priority order: an alarm gets the first that applies.
 NOISE_CLASSES = ("chronic", "flapping", "storm", "short_lived", "steady")
@@ -151,6 +152,10 @@ def noise_classes(
         flap_window=flap_window, flap_min=flap_min, short_lived=short_lived,
         chronic_share=chronic_share, storm_window=storm_window, storm_min=storm_min,
     )
+    found = delegate(result, 'noise_classes', flap_window=flap_window, flap_min=flap_min, short_lived=short_lived,
+                     chronic_share=chronic_share, storm_window=storm_window, storm_min=storm_min)
+    if found is not None:
+        return found
     return _classify(result, limits)
 
 
@@ -249,9 +254,14 @@ def _classify(result: ResultLike, limits: NoiseThresholds) -> pd.DataFrame:
     span_ns = end - start
     in_alarm = spells.groupby("alarm")["duration"].sum().reindex(table.index, fill_value=0)
     table["alarm_share"] = in_alarm / span_ns if span_ns > 0 else 0.0  # a single instant has no share
-    stormy = _storm_entries(entries["time"].to_numpy(), entries["alarm"].to_numpy(), int(limits.storm_window.value), limits.storm_min)
+    stormy = storm_entries(entries["time"].to_numpy(), entries["alarm"].to_numpy(), int(limits.storm_window.value), limits.storm_min)
     table["storm_triggers"] = entries[stormy].groupby("alarm").size().reindex(table.index, fill_value=0)
+    return _finish(table, limits)
 
+
+def _finish(table: pd.DataFrame, limits: NoiseThresholds) -> pd.DataFrame:
+    """The flags, class and remedy of each alarm from its figures."""
+    table = table.copy()
     table["flapping"] = table["round_trips_max"] >= limits.flap_min
     table["short_lived"] = (table["median_alarm_s"] <= limits.short_lived.total_seconds()).fillna(False)
     table["chronic"] = table["alarm_share"] >= limits.chronic_share
@@ -318,7 +328,7 @@ def _round_trips_max(spells: pd.DataFrame, window: int) -> pd.Series:
     return pd.Series(best, dtype="int64")
 
 
-def _storm_entries(times: np.ndarray, alarms: np.ndarray, window: int, minimum: int) -> np.ndarray:
+def storm_entries(times: np.ndarray, alarms: np.ndarray, window: int, minimum: int) -> np.ndarray:
     """Which entries lie in a window ``[t, t + window]`` where ``minimum`` distinct alarms entered ALARM."""
     order = np.argsort(times, kind="stable")
     t, codes = times[order], alarms[order]
@@ -341,6 +351,32 @@ def _storm_entries(times: np.ndarray, alarms: np.ndarray, window: int, minimum: 
     stormy = np.zeros(n, dtype=bool)
     stormy[order] = np.cumsum(mark[:n]) > 0
     return stormy
+
+
+def alarm_entries(result: ResultLike) -> pd.DataFrame:
+    """The entries into ALARM that :func:`noise_classes` looks for storms in: ``alarm_arn``,
+    ``alarm_name`` and ``time`` (int64 nanoseconds, UTC), redelivered copies left out."""
+    events = result.events
+    if "duplicate" in events.columns:
+        events = events[~events["duplicate"].fillna(False).astype(bool)]
+    state, previous = text(events["state"]), text(events["previous_state"])
+    entry = ((state == "ALARM") & (previous != "ALARM")).to_numpy()
+    return pd.DataFrame({"alarm_arn": text(events["alarm_arn"]).to_numpy()[entry], "alarm_name": text(events["alarm_name"]).to_numpy()[entry],
+                         "time": utc(events["timestamp"]).astype("int64").to_numpy()[entry]})
+
+
+def with_storms(table: pd.DataFrame, entries: pd.DataFrame, limits: NoiseThresholds) -> pd.DataFrame:
+    """:func:`noise_classes`' table with ``storm_triggers``, the flags, class and remedy worked out again from
+    ``entries`` (:func:`alarm_entries` of the whole history): tables of parts of a history, concatenated, become
+    the table of the whole, since a storm's alarms may lie in different parts."""
+    if not len(table):
+        return table
+    keys = pd.MultiIndex.from_frame(table[_KEYS])
+    codes = keys.get_indexer(pd.MultiIndex.from_frame(entries[_KEYS])) if len(entries) else np.zeros(0, dtype=np.int64)
+    stormy = storm_entries(entries["time"].to_numpy(dtype=np.int64), codes, int(limits.storm_window.value), limits.storm_min)
+    counted = np.bincount(codes[stormy & (codes >= 0)], minlength=len(table)) if len(codes) else np.zeros(len(table), dtype=np.int64)
+    table = table.assign(storm_triggers=counted.astype("int64"))
+    return _finish(table, limits)[_COLUMNS].reset_index(drop=True)
 
 
 def _empty() -> pd.DataFrame:

@@ -16,6 +16,7 @@ from ._common import (
     check_hour_window,
     check_non_negative_int,
     check_tz,
+    delegate,
     history_span,
     utc,
 )
@@ -86,6 +87,10 @@ def interruptions(
     business = check_hour_window(business_hours, "business_hours", "interruptions")
     sleep = check_hour_window(sleep_hours, "sleep_hours", "interruptions")
     check_choice(weekend_is_off_hours, (True, False), "weekend_is_off_hours", "interruptions")
+    found = delegate(result, 'interruptions', tz=tz, business_hours=business_hours, sleep_hours=sleep_hours,
+                     weekend_is_off_hours=weekend_is_off_hours)
+    if found is not None:
+        return found
     local = _created_local(result, tz)
     hours = local.dt.hour.to_numpy()
     weekday = local.dt.day_of_week.to_numpy() < 5 if weekend_is_off_hours else np.ones(len(local), dtype=bool)
@@ -128,6 +133,9 @@ def interruptions_by_hour(result: ResultLike, tz: str = "UTC") -> pd.DataFrame:
     ((7, 24), 2)
     """
     tz = check_tz(tz, "tz", "interruptions_by_hour")
+    found = delegate(result, 'interruptions_by_hour', tz=tz)
+    if found is not None:
+        return found
     local = _created_local(result, tz)
     grid = np.zeros((7, 24), dtype="int64")
     np.add.at(grid, (local.dt.day_of_week.to_numpy(dtype="int64"), local.dt.hour.to_numpy(dtype="int64")), 1)
@@ -206,6 +214,9 @@ def _shifts(result: ResultLike, shift_hours: int, first_shift_start_hour: int, t
         )
     tz = check_tz(tz, "tz", function)
     limit = check_non_negative_int(limit, "limit", function)
+    found = delegate(result, "shifts_over_limit", shift_hours=shift_hours, first_shift_start_hour=first_shift_start_hour, tz=tz, limit=limit)
+    if found is not None:
+        return found
     span = history_span(result)
     if span is None:
         empty = pd.Series([], dtype=f"datetime64[ns, {tz}]")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 from ..rules import api_limits
-from ._common import TRIGGER_OUTCOMES, ResultLike, text
+from ._common import TRIGGER_OUTCOMES, ResultLike, delegate, text
 
-__all__ = ["title_cardinality"]
+__all__ = ["title_cardinality", "title_groups", "title_table"]
 
 #: StartIncident's title limit, from the service model.
 TITLE_LIMIT = api_limits().title
@@ -57,6 +57,20 @@ def title_cardinality(result: ResultLike) -> pd.DataFrame:
     >>> table.set_index("response_plan").loc[["web", "all"], ["distinct_titles", "collisions", "undefined_variables"]].to_numpy().tolist()
     [[1, 1, 0], [1, 1, 1]]
     """
+    found = delegate(result, "title_cardinality")
+    if found is not None:
+        return found
+    return title_table(title_groups(result))
+
+
+#: The columns of :func:`title_groups`.
+TITLE_GROUP_COLUMNS = ("response_plan", "alarm_arn", "title", "template_failed", "cut", "too_long", "triggers")
+
+
+def title_groups(result: ResultLike) -> pd.DataFrame:
+    """The triggers :func:`title_cardinality` counts, grouped: one row per distinct (plan, alarm, title,
+    template failed, cut, too long) with its number of ``triggers``.  Groups from several parts of a
+    history concatenate into the groups of the whole (:func:`title_table` sums repeats)."""
     events = result.events
     plan = text(events["response_plan"])
     outcome = text(events["outcome"])
@@ -75,27 +89,36 @@ def title_cardinality(result: ResultLike) -> pd.DataFrame:
             & text(events["explanation"])[keep].str.contains("'title'", regex=False),
         }
     )
+    keys = list(TITLE_GROUP_COLUMNS[:-1])
+    return rows.groupby(keys, sort=False, observed=True).size().rename("triggers").astype("int64").reset_index()
+
+
+def title_table(groups: pd.DataFrame) -> pd.DataFrame:
+    """:func:`title_cardinality`'s table from :func:`title_groups` (of one result, or of several parts concatenated)."""
+    keys = list(TITLE_GROUP_COLUMNS[:-1])
+    groups = groups.groupby(keys, sort=False, observed=True)["triggers"].sum().reset_index() if len(groups) else groups
     table = pd.DataFrame(
-        [_counts(group).rename(name) for name, group in rows.groupby("response_plan", sort=True, observed=True)],
+        [_counts(group).rename(name) for name, group in groups.groupby("response_plan", sort=True, observed=True)],
         columns=_COUNTS,
     )
     table = table.sort_values("triggers", ascending=False, kind="stable")
-    table.loc["all"] = _counts(rows)
+    table.loc["all"] = _counts(groups)
     table.index.name = "response_plan"
     return table.astype("int64").reset_index()
 
 
-def _counts(rows: pd.DataFrame) -> pd.Series:
-    sent = rows[~rows["template_failed"] & (rows["title"] != "")]
+def _counts(groups: pd.DataFrame) -> pd.Series:
+    n = groups["triggers"]
+    sent = groups[~groups["template_failed"].astype(bool) & (groups["title"] != "")]
     alarms_per_title = sent.groupby("title", observed=True)["alarm_arn"].nunique()
     return pd.Series(
         {
-            "triggers": len(rows),
+            "triggers": int(n.sum()),
             "distinct_titles": len(alarms_per_title),
             "collisions": int((alarms_per_title > 1).sum()),
-            "undefined_variables": int(rows["template_failed"].sum()),
-            "cut_titles": int(rows["cut"].sum()),
-            "over_limit": int(rows["too_long"].sum()),
+            "undefined_variables": int(n[groups["template_failed"].astype(bool)].sum()),
+            "cut_titles": int(n[groups["cut"].astype(bool)].sum()),
+            "over_limit": int(n[groups["too_long"].astype(bool)].sum()),
         },
         dtype="int64",
     )

@@ -13,6 +13,7 @@ from ._common import (
     TRIGGER_OUTCOMES,
     ResultLike,
     check_choice,
+    delegate,
     floor_to,
     history_span,
     period_index,
@@ -20,7 +21,7 @@ from ._common import (
     utc,
 )
 
-__all__ = ["impact_mix", "incidents_by_impact", "outcomes_by", "trigger_volume"]
+__all__ = ["combine_outcomes", "impact_mix", "incidents_by_impact", "outcomes_by", "trigger_volume"]
 
 
 def trigger_volume(result: ResultLike, freq: str = "1D") -> pd.DataFrame:
@@ -51,6 +52,9 @@ def trigger_volume(result: ResultLike, freq: str = "1D") -> pd.DataFrame:
     [[1, 0], [0, 0], [0, 1]]
     """
     check_choice(freq, FREQS, "freq", "trigger_volume")
+    found = delegate(result, 'trigger_volume', freq=freq)
+    if found is not None:
+        return found
     events = result.events
     index = period_index(history_span(result), freq)
     columns = pd.Index(list(OUTCOMES), name="outcome")
@@ -86,6 +90,9 @@ def incidents_by_impact(result: ResultLike, freq: str = "1D") -> pd.DataFrame:
     [1, 0, 1, 0, 0]
     """
     check_choice(freq, FREQS, "freq", "incidents_by_impact")
+    found = delegate(result, 'incidents_by_impact', freq=freq)
+    if found is not None:
+        return found
     incidents = result.incidents
     index = period_index(history_span(result), freq)
     columns = pd.Index(list(IMPACTS), name="impact")
@@ -129,6 +136,9 @@ def outcomes_by(result: ResultLike, by: str = "plan") -> pd.DataFrame:
     [['web', 2, 1, 0.5], ['db', 1, 1, 0.0]]
     """
     check_choice(by, ("plan", "alarm"), "by", "outcomes_by")
+    found = delegate(result, 'outcomes_by', by=by)
+    if found is not None:
+        return found
     keys = ["response_plan"] if by == "plan" else ["alarm_arn", "alarm_name"]
     events = result.events
     frame = pd.DataFrame({key: text(events[key]) for key in keys})
@@ -143,6 +153,18 @@ def outcomes_by(result: ResultLike, by: str = "plan") -> pd.DataFrame:
     frame["failed"] = outcome == "failed"
     if by == "plan":
         frame = frame[frame["response_plan"] != ""]
+    return _outcome_table(frame, keys)
+
+
+def combine_outcomes(tables: list[pd.DataFrame], by: str = "plan") -> pd.DataFrame:
+    """:func:`outcomes_by` of a whole history from its tables for parts of it (counts of the same key add up)."""
+    check_choice(by, ("plan", "alarm"), "by", "combine_outcomes")
+    keys = ["response_plan"] if by == "plan" else ["alarm_arn", "alarm_name"]
+    frame = pd.concat([table.drop(columns="dedup_ratio") for table in tables], ignore_index=True)
+    return _outcome_table(frame, keys)
+
+
+def _outcome_table(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     counts = [column for column in frame.columns if column not in keys]
     table = frame.groupby(keys, sort=True, observed=True)[counts].sum().astype("int64").reset_index()
     accepted = table["created"] + table["deduplicated"]
@@ -174,6 +196,9 @@ def impact_mix(result: ResultLike) -> pd.DataFrame:
     >>> mix.to_dict("list")
     {'impact': [1, 2, 3, 4, 5], 'incidents': [2, 0, 1, 1, 0], 'share': [0.5, 0.0, 0.25, 0.25, 0.0], 'label': ['Critical', 'High', 'Medium', 'Low', 'No impact']}
     """
+    found = delegate(result, 'impact_mix')
+    if found is not None:
+        return found
     incidents = result.incidents
     impact = pd.to_numeric(incidents["impact"]).astype("int64") if len(incidents) else pd.Series([], dtype="int64")
     counts = impact.value_counts().reindex(list(IMPACTS), fill_value=0).astype("int64")

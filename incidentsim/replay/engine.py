@@ -40,7 +40,7 @@ from .simulation import (
     rejections,
 )
 
-ENGINES = ("emulator", "fast")
+ENGINES = ("emulator", "fast", "dask")
 #: The columns of :meth:`EmulatorReplay.timeline`, one row per service call.
 TIMELINE_COLUMNS = (
     "operation", "event_index", "event_id", "sim_time", "wall_s", "duration_s", "attempts", "faults", "error_code", "outcome", "incident_arn",
@@ -422,20 +422,29 @@ def replay(
     endpoint_url: str | None = None,
     allow_remote: bool = False,
     progress: bool = True,
-) -> ReplayResult:
+    partition_rows: int | None = None,
+) -> Any:
     """Replay alarm history into the emulated Incident Manager and record what each event did.
 
     Parameters
     ----------
     alarms : AlarmFrame, AlarmLoad, or paths
-        The history (anything :func:`incidentsim.load_alarms` reads, or its result).
+        The history (anything :func:`incidentsim.load_alarms` reads, or its result). With
+        ``engine="dask"``: a Dask DataFrame of AlarmFrame rows, or a path or glob of a
+        Parquet dataset (``incidentsim load --partitioned`` writes one).
     policy : Policy or path to a YAML policy
-    engine : {"emulator", "fast"}
+    engine : {"emulator", "fast", "dask"}
         ``"emulator"`` calls StartIncident for every trigger through boto3; ``"fast"``
         computes the same tables without service calls (synthetic incident ARNs in the
-        real format), for tuning and large histories.
-    client : boto3 ssm-incidents client, optional
-        Use this client (inside a moto mock, or pointed at a served emulator).
+        real format), for tuning and large histories; ``"dask"`` computes the fast
+        engine's answer on a Dask cluster, for histories larger than one machine, and
+        returns a :class:`~incidentsim.replay.distributed.DaskReplayResult` (lazy tables).
+    client : boto3 ssm-incidents client, or dask.distributed.Client, optional
+        Use this client (inside a moto mock, or pointed at a served emulator). With
+        ``engine="dask"``, the Dask client to compute with (none: the default client,
+        else a new ``LocalCluster`` on loopback).
+    partition_rows : int, optional
+        With ``engine="dask"``: rows per partition the shuffle aims at (default 1,000,000).
     endpoint_url : str, optional
         A served emulator such as ``incidentsim serve`` (loopback unless ``allow_remote``).
         With neither, the replay runs against a fresh in-process emulator.
@@ -460,6 +469,15 @@ def replay(
         raise ValueError(f"The 'engine' parameter of replay must be one of {{{', '.join(ENGINES)}}}. Got {engine!r} instead.")
     if not isinstance(policy, Policy):
         policy = Policy.from_yaml(policy)
+    if engine == "dask":
+        if endpoint_url is not None:
+            raise ValueError("the dask engine calls no service; endpoint_url goes with engine='emulator'")
+        from .distributed import DEFAULT_PARTITION_ROWS, run_dask
+
+        history = alarms.alarms if isinstance(alarms, AlarmLoad) else alarms
+        return run_dask(history, policy, client=client, partition_rows=partition_rows or DEFAULT_PARTITION_ROWS)
+    if partition_rows is not None:
+        raise ValueError("partition_rows goes with engine='dask'")
     if isinstance(alarms, AlarmLoad):
         frame = alarms.alarms
     elif isinstance(alarms, pd.DataFrame):

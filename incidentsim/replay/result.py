@@ -120,42 +120,19 @@ class ReplayResult:
 
     def summary_text(self) -> str:
         """The summary as a few sentences a person reads."""
-        s = self.summary()
-        lines = [
-            f"{s['events']:,} alarm state changes replayed with policy '{self.policy_name}' ({self.engine} engine):",
-            f"  {s['triggers']:,} entered ALARM and reached StartIncident -> {s['created']:,} incidents created, "
-            f"{s['deduplicated']:,} deduplicated ({s['deduplicated_by_dedupe_string']:,} by dedupe string, "
-            f"{s['deduplicated_by_token']:,} by clientToken), {s['rejected']:,} rejected"
-            + (f", {s['failed']:,} failed (retries ran out)" if s["failed"] else ""),
-            f"  {s['ignored']:,} started nothing (returns to OK, repeats, suppressed actions, ignored routes)",
-            f"  dedup ratio {s['dedup_ratio']:.1%}: of the calls the service accepted, this share opened no new incident",
-        ]
-        for kind in ("rejected", "failed"):
-            if s[kind]:
-                lines += self._refusal_lines(kind, s[kind])
-        if len(self.incidents):
-            by_plan = self.incidents.groupby("response_plan", observed=True).size().sort_values(ascending=False)
-            lines.append("  incidents per plan: " + ", ".join(f"{plan} {count:,}" for plan, count in by_plan.items()))
-        return "\n".join(lines)
+        by_plan = self.incidents.groupby("response_plan", observed=True).size() if len(self.incidents) else pd.Series(dtype="int64")
+        return summary_sentences(self.summary(), self.policy_name, self.engine, by_plan, self._refusal_lines)
 
     def _refusal_lines(self, kind: str, total: int, shown: int = 5) -> list[str]:
         """``rejected: 351 x TemplateError on route 'checkout' (why)``, most first; the codes alone for a
         result that did not record routes and reasons (``meta["rejections"]``, written by the engines)."""
-        groups = [group for group in self.meta.get("rejections", ()) if group["outcome"] == kind][:shown]
-        if not groups:
-            events = self.event_table(explanations=False)
-            codes = events.loc[events["outcome"] == kind, "error_code"].value_counts()
-            codes = codes[codes > 0]  # a categorical column counts its unused codes too
-            return [f"  {kind}: " + ", ".join(f"{count:,} x {code}" for code, count in codes.items())]
-        lines = []
-        for group in groups:
-            where = f"on route '{group['route']}'" if group["route"] else "on alarms no route matched"
-            reason = f" ({group['reason']})" if group["reason"] else ""
-            lines.append(f"  {kind}: {group['triggers']:,} x {group['error_code']} {where}{reason}")
-        rest = total - sum(group["triggers"] for group in groups)
-        if rest:
-            lines.append(f"  {kind}: {rest:,} more for other routes or reasons (the events table's error_code and explanation say which)")
-        return lines
+        groups = [group for group in self.meta.get("rejections", ()) if group["outcome"] == kind]
+        if groups:
+            return refusal_lines(groups, kind, total, shown)
+        events = self.event_table(explanations=False)
+        codes = events.loc[events["outcome"] == kind, "error_code"].value_counts()
+        codes = codes[codes > 0]  # a categorical column counts its unused codes too
+        return [f"  {kind}: " + ", ".join(f"{count:,} x {code}" for code, count in codes.items())]
 
     def explain(self, event_id: str) -> str:
         """Why the event ``event_id`` had its outcome, in words."""
@@ -182,10 +159,12 @@ class ReplayResult:
         if not summary_path.is_file():
             raise FileNotFoundError(f"{folder} holds no replay result (no summary.json)")
         summary = json.loads(summary_path.read_text())
-        kind = "parquet" if (folder / "events.parquet").is_file() else "csv"
-        if kind == "parquet":
+        kind = "parquet" if (folder / "events.parquet").exists() else "csv"
+        if kind == "parquet":  # a file, or a dataset folder as the dask engine writes
             events = pd.read_parquet(folder / "events.parquet")
             incidents = pd.read_parquet(folder / "incidents.parquet")
+            events = events.sort_values("timestamp", kind="stable", ignore_index=True)
+            incidents = incidents.sort_values(["creation_time", "incident_arn"], kind="stable", ignore_index=True)
         else:
             events = pd.read_csv(folder / "events.csv", dtype=str, keep_default_na=False)
             incidents = pd.read_csv(folder / "incidents.csv", dtype=str, keep_default_na=False)
@@ -225,6 +204,42 @@ class ReplayResult:
         summary = {**self.summary(), "engine": self.engine, "policy": self.policy_name, **self.meta}
         paths["summary"].write_text(json.dumps(summary, indent=2, default=str) + "\n")
         return paths
+
+
+def summary_sentences(s: dict[str, Any], policy_name: str, engine: str, by_plan: pd.Series,
+                      refusals: Callable[[str, int], list[str]]) -> str:
+    """The sentences of :meth:`ReplayResult.summary_text` from a summary, the incidents per plan and the
+    lines that say what was rejected or failed (``refusals(kind, total)``)."""
+    lines = [
+        f"{s['events']:,} alarm state changes replayed with policy '{policy_name}' ({engine} engine):",
+        f"  {s['triggers']:,} entered ALARM and reached StartIncident -> {s['created']:,} incidents created, "
+        f"{s['deduplicated']:,} deduplicated ({s['deduplicated_by_dedupe_string']:,} by dedupe string, "
+        f"{s['deduplicated_by_token']:,} by clientToken), {s['rejected']:,} rejected"
+        + (f", {s['failed']:,} failed (retries ran out)" if s["failed"] else ""),
+        f"  {s['ignored']:,} started nothing (returns to OK, repeats, suppressed actions, ignored routes)",
+        f"  dedup ratio {s['dedup_ratio']:.1%}: of the calls the service accepted, this share opened no new incident",
+    ]
+    for kind in ("rejected", "failed"):
+        if s[kind]:
+            lines += refusals(kind, s[kind])
+    by_plan = by_plan[by_plan > 0].sort_values(ascending=False)
+    if len(by_plan):
+        lines.append("  incidents per plan: " + ", ".join(f"{plan} {count:,}" for plan, count in by_plan.items()))
+    return "\n".join(lines)
+
+
+def refusal_lines(groups: list[dict[str, Any]], kind: str, total: int, shown: int = 5) -> list[str]:
+    """``rejected: 351 x TemplateError on route 'checkout' (why)`` for the first ``shown`` of ``groups``
+    (as ``meta["rejections"]`` holds them), and a line for the rest."""
+    lines = []
+    for group in groups[:shown]:
+        where = f"on route '{group['route']}'" if group["route"] else "on alarms no route matched"
+        reason = f" ({group['reason']})" if group["reason"] else ""
+        lines.append(f"  {kind}: {group['triggers']:,} x {group['error_code']} {where}{reason}")
+    rest = total - sum(group["triggers"] for group in groups[:shown])
+    if rest:
+        lines.append(f"  {kind}: {rest:,} more for other routes or reasons (the events table's error_code and explanation say which)")
+    return lines
 
 
 def compare(result_a: ReplayResult, result_b: ReplayResult, by: str = "alarm") -> pd.DataFrame:

@@ -243,7 +243,7 @@ def test_writers(tmp_path):
 
 
 def test_unknown_engine_is_named():
-    with pytest.raises(ValueError, match=r"The 'engine' parameter of replay must be one of \{emulator, fast\}"):
+    with pytest.raises(ValueError, match=r"The 'engine' parameter of replay must be one of \{emulator, fast, dask\}"):
         replay(history((0, A, "ALARM", "OK")), policy(), engine="warp", progress=False)
 
 
