@@ -252,6 +252,10 @@ def _capture(args: argparse.Namespace) -> int:
     path = write_alarm_frame(load.alarms, args.out)
     print(load.summary())
     print(f"wrote {len(load.alarms):,} state changes to {path}")
+    if args.with_config:
+        from .awsconfig.commands import capture_config
+
+        capture_config(args, credentials)
     return 0
 
 
@@ -691,7 +695,14 @@ def build_parser() -> argparse.ArgumentParser:
     capture.add_argument("--endpoint-url", help="a CloudWatch-compatible endpoint, e.g. incidentsim serve on 127.0.0.1")
     capture.add_argument("--allow-remote", action="store_true", help="allow an --endpoint-url that is not loopback")
     capture.add_argument("--out", required=True, help="where to write the table (.parquet or .csv)")
+    capture.add_argument("--with-config", action="store_true",
+                         help="also read the wiring (alarm actions, response plans, EventBridge rules) into live-config/ beside --out, "
+                              "and the policy it makes into imported-policy.yaml")
     capture.set_defaults(func=_capture)
+
+    from .awsconfig.commands import add_commands
+
+    add_commands(commands)
     return parser
 
 

@@ -158,6 +158,7 @@ class TuningPanel(_Panel):
         self.save_path = w.Text(value="tuned-policy.yaml", description="save as", style=style)
         self.save_button = w.Button(description="Write policy YAML", icon="save")
         self.save_button.on_click(lambda _: self.save())
+        self.save_cloudformation = w.Checkbox(value=False, description="and CloudFormation beside it", indent=False)
         self.compare_button = w.Button(description="Compare with start", icon="balance-scale")
         self.compare_button.on_click(lambda _: self.show_comparison())
         self.comparison = w.Output()
@@ -167,7 +168,7 @@ class TuningPanel(_Panel):
             w.HBox([self.token_strategy, self.token_window]),
             w.HBox([self.resolve_strategy, self.resolve_delay, self.resolve_after]),
             self.dates, self.message, self.headline, self.plots,
-            w.HBox([self.save_path, self.save_button, self.compare_button]), self.comparison,
+            w.HBox([self.save_path, self.save_button, self.save_cloudformation, self.compare_button]), self.comparison,
         ])
 
     # ------------------------------------------------------------------ state
@@ -289,10 +290,16 @@ class TuningPanel(_Panel):
     # ------------------------------------------------------------------ buttons
 
     def save(self, path: str | Path | None = None) -> Path:
-        """Write the tuned policy as YAML (to the 'save as' box's path by default)."""
+        """Write the tuned policy as YAML (to the 'save as' box's path by default); with the CloudFormation box ticked,
+        also its export beside it (``<name>.cfn.yaml``, and the alarm-action changes of this history's alarms)."""
         target = Path(path or self.save_path.value)
         self.policy.to_yaml(target)
-        self.message.value = f"wrote {html.escape(str(target))}"
+        written = [target]
+        if self.save_cloudformation.value:
+            from .awsconfig import export_policy
+
+            written += export_policy(self.policy, alarms=self.alarms).write(target.with_suffix(".cfn.yaml")).values()
+        self.message.value = f"wrote {html.escape(', '.join(str(p) for p in written))}"
         return target
 
     def comparison_table(self) -> pd.DataFrame:

@@ -1199,11 +1199,12 @@ def to_alarm_history(frame: pd.DataFrame) -> dict[tuple[str, str], dict[str, lis
 
 
 def write_sample(out_dir: str | Path, seed: int = 2024) -> dict[str, Path]:
-    """Write the bundled sample: EventBridge events and alarm-history exports.
+    """Write the bundled sample: EventBridge events, alarm-history exports and the estate's wiring.
 
     Writes ``out_dir/alarm-events.jsonl`` (one compact event per line, in time order; each
     line is the ``raw`` text of its row) and ``out_dir/alarm-history/<account>_<region>.json``
-    (``describe-alarm-history`` output, indented by 2 spaces). Other files in ``out_dir``
+    (``describe-alarm-history`` output, indented by 2 spaces) and ``out_dir/live-config/``
+    (``describe-alarms`` and ``get-response-plan`` outputs, see :mod:`incidentsim.awsconfig.sample`). Other files in ``out_dir``
     are left alone.
 
     Parameters
@@ -1222,8 +1223,19 @@ def write_sample(out_dir: str | Path, seed: int = 2024) -> dict[str, Path]:
     --------
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as folder:
-    ...     sorted(write_sample(folder))
-    ['alarm-events.jsonl', 'alarm-history/111111111111_eu-west-1.json', 'alarm-history/111111111111_us-east-1.json', 'alarm-history/222222222222_eu-west-1.json', 'alarm-history/222222222222_us-east-1.json']
+    ...     for name in sorted(write_sample(folder)):
+    ...         print(name)
+    alarm-events.jsonl
+    alarm-history/111111111111_eu-west-1.json
+    alarm-history/111111111111_us-east-1.json
+    alarm-history/222222222222_eu-west-1.json
+    alarm-history/222222222222_us-east-1.json
+    live-config/describe-alarms_111111111111_eu-west-1.json
+    live-config/describe-alarms_111111111111_us-east-1.json
+    live-config/describe-alarms_222222222222_eu-west-1.json
+    live-config/describe-alarms_222222222222_us-east-1.json
+    live-config/get-response-plan_111111111111.json
+    live-config/get-response-plan_222222222222.json
     """
     out = Path(out_dir)
     frame = generate_history(seed=seed)
@@ -1238,6 +1250,9 @@ def write_sample(out_dir: str | Path, seed: int = 2024) -> dict[str, Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8", newline="\n")
         written[name] = path
+    from ..awsconfig.sample import write_sample_config  # the estate's wiring: describe-alarms and get-response-plan outputs
+
+    written.update(write_sample_config(out))
     return written
 
 

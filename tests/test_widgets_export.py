@@ -1,0 +1,36 @@
+"""The tuning panel started from an imported policy, its save button writing the CloudFormation export beside the YAML."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import yaml  # noqa: E402
+
+import incidentsim  # noqa: E402
+from incidentsim.awsconfig import import_policy  # noqa: E402
+from incidentsim.widgets import TuningPanel  # noqa: E402
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def test_the_panel_tunes_an_imported_policy_and_saves_its_cloudformation_beside_it(tmp_path):
+    alarms = incidentsim.load_alarms(DATA / "alarm-events.jsonl").alarms
+    panel = TuningPanel(alarms, import_policy(DATA / "live-config").policy, debounce_s=0)
+    assert set(panel.route_controls) == {"plan-capacity-watch", "plan-checkout-critical", "plan-payments-critical", "plan-search-degraded"}
+    panel.route_controls["plan-checkout-critical"]["title"].value = "{{ alarm_name }} in {{ region }}"
+    panel.save_cloudformation.value = True
+    panel.save_path.value = str(tmp_path / "tuned.yaml")
+    panel.save_button.click()
+    assert (tmp_path / "tuned.yaml").is_file()
+    template = (tmp_path / "tuned.cfn.yaml").read_text()
+    assert "route plan-checkout-critical -> checkout-critical: title template" in template
+    resources = yaml.safe_load(template)["Resources"]
+    assert sorted(r["Properties"]["Name"] for r in resources.values()) == sorted(p.name for p in panel.policy.response_plans)
+    assert "tuned.cfn.yaml" in panel.message.value
+    panel.save_cloudformation.value = False
+    panel.save(tmp_path / "plain.yaml")
+    assert not (tmp_path / "plain.cfn.yaml").exists()
