@@ -175,6 +175,17 @@ def _pairs(option: str, given: Sequence[str], form: str, check: Callable[[str, s
     return pairs
 
 
+def _positive_int(text: str) -> int:
+    """An argparse type: a whole number >= 1 (``1000000`` or ``1_000_000``)."""
+    try:
+        value = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
 def _load_options(args: argparse.Namespace) -> dict[str, Any]:
     """The options of ``load_alarms`` given on the command line, the mappings parsed and checked."""
     from .datasets.loaders import TABLE_FIELDS
@@ -217,12 +228,24 @@ def _load_history(args: argparse.Namespace) -> Any:
 
 
 def _load(args: argparse.Namespace) -> int:
-    from .datasets.capture import write_alarm_frame
+    from .datasets.capture import write_alarm_dataset, write_alarm_frame
 
     load = _load_history(args)
     print(load.summary(_cli_hint))
     _warn_if_empty(args, load)
-    if args.out:
+    if args.partitioned and not args.out:
+        raise CommandError("--partitioned writes a Parquet dataset into the folder --out names; give --out DIR")
+    if args.out and args.partitioned:
+        try:
+            parts = write_alarm_dataset(load.alarms, args.out, partition_rows=args.partition_rows)
+        except (FileExistsError, ValueError) as error:
+            raise CommandError(f"--out {args.out}: {error}") from None
+        print(f"wrote {len(load.alarms):,} state changes to {args.out}/ ({len(parts):,} Parquet files of up to {args.partition_rows:,} rows)")
+        if len(load.rejected):
+            rejected = Path(args.out).with_name(Path(args.out).name + ".rejected.csv")
+            load.rejected.to_csv(rejected, index=False)
+            print(f"wrote {len(load.rejected):,} rejected records to {rejected}")
+    elif args.out:
         path = write_alarm_frame(load.alarms, args.out)
         print(f"wrote {len(load.alarms):,} state changes to {path}")
         if len(load.rejected):
@@ -309,10 +332,77 @@ def _check_templates(args: argparse.Namespace, policy: Any, alarms: Any) -> None
                            "fix the templates above, or add --keep-going to replay anyway")
 
 
+def _dask_replay(args: argparse.Namespace) -> int:
+    """``replay --engine dask``: the history is a Parquet dataset, read and replayed on the cluster."""
+    from .policy import Policy, PolicyError
+
+    if not args.history:
+        raise CommandError("--engine dask replays a Parquet dataset: give its folder or a glob (incidentsim load ... --partitioned --out DIR)")
+    if args.endpoint_url:
+        raise CommandError("--engine dask calls no service; --endpoint-url goes with --engine emulator")
+    unused = [f"--{name.replace('_', '-')}" for name, value in _load_options(args).items() if value not in (None, [], ())]
+    unused += ["--format"] if args.format != "auto" else []
+    unused += ["--errors"] if args.errors != "raise" else []
+    if unused:
+        raise CommandError(f"--engine dask reads an AlarmFrame Parquet dataset as written by `incidentsim load --partitioned`; "
+                           f"{', '.join(unused)} {'applies' if len(unused) == 1 else 'apply'} when loading: use "
+                           f"{'it' if len(unused) == 1 else 'them'} with incidentsim load")
+    try:
+        policy = Policy.from_yaml(args.policy or SAMPLE_POLICY)
+    except PolicyError as error:
+        raise CommandError(str(error)) from None
+    client = None
+    if args.scheduler:
+        from distributed import Client
+
+        try:
+            client = Client(args.scheduler, timeout="20s")
+        except OSError as error:
+            raise CommandError(f"--scheduler {args.scheduler}: cannot reach a Dask scheduler there ({error})") from None
+    print(f"incidentsim replay: dask engine on {args.scheduler or 'a local cluster (127.0.0.1)'}", file=sys.stderr, flush=True)
+    try:
+        return _dask_replay_on(args, policy, client)
+    finally:
+        if client is not None:
+            client.close()
+
+
+def _dask_replay_on(args: argparse.Namespace, policy: Any, client: Any) -> int:
+    from .replay.distributed import DaskEngineError, run_dask
+    from .report import Provenance, report_analyses, write_report
+
+    try:
+        result = run_dask(args.history if len(args.history) > 1 else args.history[0], policy, client=client,
+                          partition_rows=args.partition_rows)
+    except DaskEngineError as error:
+        raise CommandError(str(error)) from None
+    print(f"incidentsim replay: {result.meta['rows']:,} state changes in {result.meta['components']:,} independent groups of alarms, "
+          f"{result.meta['partitions']:,} partitions", file=sys.stderr)
+    import glob
+
+    files = [Path(f) for h in args.history
+             for f in (sorted(Path(h).glob("*.parquet")) if Path(h).is_dir() else sorted(glob.glob(h)) or [h]) if Path(f).is_file()]
+    provenance = Provenance.of(files, args.policy or SAMPLE_POLICY).to_data()
+    out = Path(args.out)
+    try:
+        paths = result.to_parquet(out, extra={"provenance": provenance}, analyses=report_analyses(), progress=not args.quiet)
+        result.meta["provenance"] = provenance
+        paths["report"] = write_report(result, out)
+        print(result.summary_text())
+    finally:
+        result.close()
+    print(f"wrote {', '.join(str(p) for p in paths.values())}")
+    return 0
+
+
 def _replay_command(args: argparse.Namespace) -> int:
     from .emulator import check_endpoint
     from .replay import replay
 
+    if args.engine == "dask":
+        return _dask_replay(args)
+    if args.scheduler:
+        raise CommandError("--scheduler goes with --engine dask")
     if args.endpoint_url:
         check_endpoint(args.endpoint_url, args.allow_remote)
     load, policy = _history_and_policy(args, args.policy)
@@ -612,6 +702,10 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("history", nargs="+", help="alarm history files (EventBridge, describe-alarm-history, SNS, CSV, Parquet ...)")
     _add_history_options(load)
     load.add_argument("--out", help="write the canonical table here (.parquet or .csv); rejected records go beside it")
+    load.add_argument("--partitioned", action="store_true",
+                      help="write --out as a folder of Parquet files (a dataset for replay --engine dask)")
+    load.add_argument("--partition-rows", type=_positive_int, default=1_000_000, metavar="N",
+                      help="rows per file with --partitioned (default 1,000,000)")
     load.set_defaults(func=_load)
 
     replay = commands.add_parser(
@@ -621,9 +715,14 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--policy", help="policy YAML (default: the bundled sample policy)")
     replay.add_argument("--out", default="replay-out", help="folder for events.csv, incidents.csv, summary.json (default replay-out)")
     replay.add_argument(
-        "--engine", default="emulator", choices=("emulator", "fast"),
-        help="emulator: a StartIncident call per trigger (default); fast: the same tables computed without calls",
+        "--engine", default="emulator", choices=("emulator", "fast", "dask"),
+        help="emulator: a StartIncident call per trigger (default); fast: the same tables computed without calls; "
+             "dask: the fast engine's tables computed on a Dask cluster, from a Parquet dataset",
     )
+    replay.add_argument("--scheduler", metavar="ADDRESS",
+                        help="with --engine dask: the Dask scheduler to use, e.g. tcp://10.0.0.5:8786 (default: a local cluster)")
+    replay.add_argument("--partition-rows", type=_positive_int, default=1_000_000, metavar="N",
+                        help="with --engine dask: rows per partition the shuffle aims at (default 1,000,000)")
     replay.add_argument("--endpoint-url", help="a served emulator, e.g. http://127.0.0.1:5000 from incidentsim serve")
     replay.add_argument("--allow-remote", action="store_true", help="allow an --endpoint-url that is not loopback")
     replay.add_argument("--quiet", action="store_true", help="no progress bar")

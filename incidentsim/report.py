@@ -72,6 +72,16 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def report_analyses() -> list[tuple[str, dict[str, Any]]]:
+    """The analyses of the events a report reads, with the parameters it reads them with: a distributed
+    result computes them in the pass that writes its tables (``DaskReplayResult.to_parquet(analyses=...)``)."""
+    import inspect
+
+    noise = {name: p.default for name, p in inspect.signature(analysis.noise_classes).parameters.items() if name != "result"}
+    return [("trigger_volume", {"freq": "1D"}), ("outcomes_by", {"by": "plan"}), ("outcomes_by", {"by": "alarm"}),
+            ("noise_classes", noise), ("title_cardinality", {})]
+
+
 def _sections(result: Any, tz: str) -> tuple[dict[str, Any], dict[str, pd.DataFrame], dict[str, Any]]:
     """Headline figures, the tables shown, and the Displays drawn."""
     from . import plots

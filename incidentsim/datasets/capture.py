@@ -123,6 +123,29 @@ def capture_alarm_history(
     return load
 
 
+def write_alarm_dataset(frame: pd.DataFrame, folder: str | Path, partition_rows: int = 1_000_000) -> list[Path]:
+    """Keep an AlarmFrame as a Parquet dataset: ``folder/part.00000.parquet`` ... of ``partition_rows`` rows
+    each, in time order, one schema for all (what ``engine="dask"`` reads in parallel)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if isinstance(partition_rows, bool) or not isinstance(partition_rows, int) or partition_rows < 1:
+        raise ValueError(f"The 'partition_rows' parameter of write_alarm_dataset must be an int >= 1. Got {partition_rows!r} instead.")
+    target = Path(folder)
+    if target.is_file():
+        raise FileExistsError(f"{target} is a file; a partitioned table is written into a folder")
+    target.mkdir(parents=True, exist_ok=True)
+    for old in target.glob("part.*.parquet"):
+        old.unlink()
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    paths = []
+    for number, start in enumerate(range(0, max(len(frame), 1), partition_rows)):
+        path = target / f"part.{number:05d}.parquet"
+        pq.write_table(table.slice(start, partition_rows), path)
+        paths.append(path)
+    return paths
+
+
 def write_alarm_frame(frame: pd.DataFrame, path: str | Path) -> Path:
     """Keep an AlarmFrame as Parquet (``.parquet``) or CSV (any other suffix)."""
     target = Path(path)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import heapq
 import json
 import logging
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -77,7 +78,8 @@ def as_dask_history(history: Any) -> Any:
         frame = history
     elif isinstance(history, pd.DataFrame):
         frame = dd.from_pandas(history, npartitions=1, sort=False)
-    elif isinstance(history, (str, Path)) or (isinstance(history, Sequence) and not isinstance(history, (bytes, str))):
+    elif isinstance(history, (str, Path)) or (isinstance(history, (list, tuple)) and history
+                                               and all(isinstance(p, (str, Path)) for p in history)):
         paths = [str(p) for p in ([history] if isinstance(history, (str, Path)) else history)]
         for path in paths:
             if not any(ch in path for ch in "*?[") and not Path(path).exists():
@@ -383,6 +385,7 @@ class DaskReplayResult:
         self._incident_frame: pd.DataFrame | None = None
         self._summary: dict[str, Any] | None = None
         self._by_plan: dict[str, int] = {}
+        self._owns_client = False
         self.policy_name = policy_name
         self.meta = dict(meta)
         self._events_meta = events_meta
@@ -441,11 +444,11 @@ class DaskReplayResult:
                             meta={**self.meta, "rejections": rejections})
 
     def to_parquet(self, folder: str | Path, extra: Mapping[str, Any] | None = None,
-                   analyses: Sequence[tuple[str, Mapping[str, Any]]] = ()) -> dict[str, Path]:
+                   analyses: Sequence[tuple[str, Mapping[str, Any]]] = (), progress: bool = False) -> dict[str, Path]:
         """Write ``events.parquet/`` and ``incidents.parquet/`` (Parquet datasets, one file per partition)
         and ``summary.json`` into ``folder`` in one pass over the cluster, computing the event
         ``analyses`` (name and parameters, as :mod:`incidentsim.analysis.parts` names them) in the
-        same pass; ``extra`` adds keys to summary.json.
+        same pass; ``extra`` adds keys to summary.json; ``progress`` shows a bar of the partitions done.
 
         :meth:`ReplayResult.read` and ``incidentsim report`` read the folder back.
         """
@@ -457,7 +460,7 @@ class DaskReplayResult:
             paths[kind].mkdir(parents=True, exist_ok=True)
             for old in paths[kind].glob("part.*.parquet"):
                 old.unlink()
-        self._compute_parts(list(analyses), writes=(str(paths["events"]), str(paths["incidents"])))
+        self._compute_parts(list(analyses), writes=(str(paths["events"]), str(paths["incidents"])), progress=progress)
         if not self._parts:  # an empty history still leaves readable datasets
             self._events_meta.to_parquet(paths["events"] / "part.00000.parquet", index=False)
             self._incidents_meta.to_parquet(paths["incidents"] / "part.00000.parquet", index=False)
@@ -491,7 +494,8 @@ class DaskReplayResult:
         self._known[key] = found
         return found
 
-    def _compute_parts(self, wanted: Sequence[tuple[str, Mapping[str, Any]]], writes: Sequence[str] | None = None) -> None:
+    def _compute_parts(self, wanted: Sequence[tuple[str, Mapping[str, Any]]], writes: Sequence[str] | None = None,
+                       progress: bool = False) -> None:
         """Compute the event analyses ``wanted`` (and the counts) in one pass; with ``writes`` (two folders),
         write the tables there in the same pass."""
         import dask
@@ -499,7 +503,16 @@ class DaskReplayResult:
         from ..analysis import parts
 
         tasks = [dask.delayed(_part_work)(p, k, wanted, self.span, writes) for k, p in enumerate(self._parts)]
-        found = dask.compute(*tasks, scheduler=self._client)
+        if progress and self._client is not None and hasattr(self._client, "compute") and tasks:
+            from distributed import as_completed
+            from tqdm.auto import tqdm
+
+            futures = self._client.compute(tasks)
+            for _ in tqdm(as_completed(futures), total=len(futures), unit="partition", desc="replay", file=sys.stderr):
+                pass
+            found = self._client.gather(futures)
+        else:
+            found = dask.compute(*tasks, scheduler=self._client)
         counts = _merge_counts(part["counts"] for part in found)
         self._summary = counts["summary"]
         self.meta["rejections"] = counts["rejections"]
@@ -516,6 +529,15 @@ class DaskReplayResult:
         events = pd.DataFrame({"timestamp": pd.Series([], dtype="datetime64[ns, UTC]"), "outcome": pd.Series([], dtype=object)})
         return Part(events, self._incident_frame, self.span)
 
+    def close(self) -> None:
+        """Shut down the local cluster the replay started for itself (a client given to it stays open)."""
+        if self._owns_client and self._client is not None:
+            cluster = getattr(self._client, "cluster", None)
+            self._client.close()
+            if cluster is not None:
+                cluster.close()
+            self._owns_client = False
+
     def __repr__(self) -> str:
         return (f"DaskReplayResult(policy={self.policy_name!r}, partitions={self.npartitions}, "
                 f"components={self.meta.get('components')}; lazy: call summary(), to_parquet() or compute())")
@@ -524,21 +546,21 @@ class DaskReplayResult:
 # ---------------------------------------------------------------------------- the engine
 
 
-def _client(client: Any) -> Any:
+def _client(client: Any) -> tuple[Any, bool]:
     """The client to compute with: ``client``, else the process's default Dask client, else a new
-    :class:`~distributed.LocalCluster` on loopback (kept for the life of the result)."""
+    :class:`~distributed.LocalCluster` on loopback (kept for the life of the result); and whether it is new."""
     if client is not None:
-        return client
+        return client, False
     try:
         from distributed import Client, LocalCluster, default_client
     except ImportError:  # pragma: no cover - depends on the installation
         raise DaskEngineError("engine='dask' needs distributed: pip install 'incidentsim[dask]'") from None
     try:
-        return default_client()
+        return default_client(), False
     except ValueError:
         pass
     logging.getLogger("distributed.shuffle._scheduler_plugin").setLevel(logging.ERROR)
-    return Client(LocalCluster(host="127.0.0.1", dashboard_address=None, processes=True))
+    return Client(LocalCluster(host="127.0.0.1", dashboard_address=None, processes=True)), True
 
 
 def run_dask(history: Any, policy: Policy, *, client: Any = None, partition_rows: int = DEFAULT_PARTITION_ROWS,
@@ -554,7 +576,7 @@ def run_dask(history: Any, policy: Policy, *, client: Any = None, partition_rows
     if npartitions is not None and (not isinstance(npartitions, (int, np.integer)) or isinstance(npartitions, bool) or npartitions < 1):
         raise DaskEngineError(f"The 'npartitions' parameter of replay must be an int >= 1 or None. Got {npartitions!r} instead.")
     frame = as_dask_history(history)
-    client = _client(client)
+    client, made = _client(client)
     frame = frame.map_partitions(_numbered, meta={**frame.dtypes.to_dict(), _SEQ: "int64"})
     found, first, last = dask.compute(frame.map_partitions(_links, policy, meta=_LINK_META), frame["timestamp"].min(),
                                       frame["timestamp"].max(), scheduler=client)
@@ -572,7 +594,9 @@ def run_dask(history: Any, policy: Policy, *, client: Any = None, partition_rows
     results = [dask.delayed(replay_partition)(piece, policy) for piece in pieces]
     sample = replay_partition(assigned._meta.iloc[:0], policy)
     meta = {**figures, "rows": total, "emulator": "none (dask engine)"}
-    return DaskReplayResult(results, policy.name, meta, _plain(sample.events), _plain(sample.incidents), client, span)
+    result = DaskReplayResult(results, policy.name, meta, _plain(sample.events), _plain(sample.incidents), client, span)
+    result._owns_client = made
+    return result
 
 
 def _utc(moment: Any) -> pd.Timestamp:
