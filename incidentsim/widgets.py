@@ -93,6 +93,10 @@ class TuningPanel(_Panel):
     route_controls : dict
         Per route name: ``{"impact": Dropdown, "title": Text, "preview": HTML}``.
     volume_display, impact_display : Display objects drawn by the last update.
+    live_config : path, list of paths, Wiring or None
+        What the CloudFormation export beside a saved policy reads (see :func:`incidentsim.awsconfig.export_policy`'s
+        ``alarms``), e.g. ``"data/live-config"``: the alarms' current actions and the plans' other parts. None: the
+        history's alarms, every routed one listed as a change.
     widget : the ipywidgets box to show.
     """
 
@@ -159,6 +163,7 @@ class TuningPanel(_Panel):
         self.save_button = w.Button(description="Write policy YAML", icon="save")
         self.save_button.on_click(lambda _: self.save())
         self.save_cloudformation = w.Checkbox(value=False, description="and CloudFormation beside it", indent=False)
+        self.live_config: Any = None  # AWS CLI outputs (or a Wiring) the CloudFormation export reads; None: this history's alarms
         self.compare_button = w.Button(description="Compare with start", icon="balance-scale")
         self.compare_button.on_click(lambda _: self.show_comparison())
         self.comparison = w.Output()
@@ -291,14 +296,20 @@ class TuningPanel(_Panel):
 
     def save(self, path: str | Path | None = None) -> Path:
         """Write the tuned policy as YAML (to the 'save as' box's path by default); with the CloudFormation box ticked,
-        also its export beside it (``<name>.cfn.yaml``, and the alarm-action changes of this history's alarms)."""
+        also its export beside it (``<name>.cfn.yaml`` and the alarm-action changes, from ``live_config`` when set, else
+        from this history's alarms)."""
         target = Path(path or self.save_path.value)
         self.policy.to_yaml(target)
         written = [target]
         if self.save_cloudformation.value:
             from .awsconfig import export_policy
 
-            written += export_policy(self.policy, alarms=self.alarms).write(target.with_suffix(".cfn.yaml")).values()
+            alarms = self.alarms if self.live_config is None else self.live_config
+            try:
+                written += export_policy(self.policy, alarms=alarms).write(target.with_suffix(".cfn.yaml")).values()
+            except ValueError as error:  # live_config that cannot be read: said in the panel, not lost in a callback
+                self.message.value = html.escape(f"wrote {target}; no CloudFormation export: {error}")
+                return target
         self.message.value = f"wrote {html.escape(', '.join(str(p) for p in written))}"
         return target
 

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import yaml
 
 from incidentsim.awsconfig import export_policy, import_policy
-from incidentsim.awsconfig.export import read_template
+from incidentsim.awsconfig.export import CHANGE_COLUMNS, read_template
 from incidentsim.cli import main
 from incidentsim.datasets.loaders import load_alarms
-from incidentsim.policy import Policy
+from incidentsim.policy import ClientTokenStrategy, Policy
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 CHECKOUT_5XX_US = "arn:aws:cloudwatch:us-east-1:111111111111:alarm:checkout-api-5xx-high"
@@ -69,8 +70,8 @@ def test_the_exported_template_holds_one_plan_each_and_lints_clean(tuned, tmp_pa
 def test_alarm_action_changes_are_listed_for_every_alarm_that_changes(tuned, tmp_path):
     exported = export_policy(tuned, alarms=DATA / "live-config")
     by_arn = {c.alarm_arn: c for c in exported.changes}
-    # 12 checkout alarms move to checkout-p1; 8 search alarms routed to search-degraded lose it (2 deployments x 4
-    # non-capacity alarms... counted from the wiring below); capacity and payments alarms keep their actions
+    # the checkout alarms move to checkout-p1 and the search alarms lose search-degraded (both counted from the wiring);
+    # capacity and payments alarms keep their actions, so they are not listed
     wiring = import_policy(DATA / "live-config").wiring
     moving = {a.arn for a in wiring.alarms if any(x.endswith("/checkout-critical") for x in a.alarm_actions)}
     dropped = {a.arn for a in wiring.alarms if any(x.endswith("/search-degraded") for x in a.alarm_actions)}
@@ -119,7 +120,7 @@ def test_what_incident_manager_cannot_express_is_listed_route_by_route():
                       ("payments", "title"), ("search", "title"), ("(every route)", "resolve")}
     checkout_rule = next(i for i in items if i.route == "checkout" and i.what.startswith("impact"))
     assert "impact 3 when metric_name" in checkout_rule.what and "impact 2" in checkout_rule.instead
-    windowed = sample.replace(client_token=sample.client_token.__class__("per_alarm_window", window=sample.resolve.delay * 4))
+    windowed = sample.replace(client_token=ClientTokenStrategy("per_alarm_window", window=timedelta(hours=1)))
     assert any(i.what.startswith("clientToken strategy per_alarm_window (window 1h)") for i in export_policy(windowed).not_native)
     # an imported policy is native through and through, but for when a responder resolves
     imported = import_policy(DATA / "live-config").policy
@@ -158,3 +159,61 @@ def test_the_command_line_loop_import_then_export(tmp_path, capsys):
     assert "bad.yaml" in err and len(err.strip().splitlines()) == 1
     assert main(["policy", "export", str(policy), "--alarm-template", str(tmp_path / "none.yaml")]) == 2
     assert "none.yaml: no such template file" in capsys.readouterr().err
+
+
+def test_what_a_live_plan_does_beyond_its_template_is_carried_into_the_export_or_named(tmp_path):
+    """Engagements, chat channel, runbook, integrations and notification targets are no part of a policy: the export
+    takes them from the get-response-plan output given with the alarms, and names the plans it has none for."""
+    import boto3
+
+    from incidentsim.awsconfig import fetch_wiring
+    from incidentsim.emulator import mock_incidents
+
+    account, region = "123456789012", "eu-west-1"
+    runbook = {"ssmAutomation": {"documentName": "Runbook", "roleArn": f"arn:aws:iam::{account}:role/im", "documentVersion": "$DEFAULT",
+                                 "targetAccount": "RESPONSE_PLAN_OWNER_ACCOUNT", "parameters": {"env": ["prod"]},
+                                 "dynamicParameters": {"incident": {"variable": "INCIDENT_RECORD_ARN"}}}}
+    pagerduty = {"pagerDutyConfiguration": {"name": "pd", "secretId": "pd-secret", "pagerDutyIncidentConfiguration": {"serviceId": "P1"}}}
+    with mock_incidents():
+        incidents = boto3.client("ssm-incidents", region_name=region)
+        incidents.create_response_plan(
+            name="db", incidentTemplate={"title": "Database", "impact": 2,
+                                         "notificationTargets": [{"snsTopicArn": f"arn:aws:sns:{region}:{account}:im"}]},
+            engagements=[f"arn:aws:ssm-contacts:{region}:{account}:contact/oncall"],
+            chatChannel={"chatbotSns": [f"arn:aws:sns:{region}:{account}:chat"]}, actions=[runbook], integrations=[pagerduty])
+        wiring = fetch_wiring(incidents=incidents)
+    imported = import_policy(wiring)
+    assert any(note.startswith("plan db in 123456789012 also has notification targets, engagements, a chat channel, a runbook, "
+                               "integrations") for note in imported.report.notes)
+    data = imported.policy.to_dict()
+    data["response_plans"].append({"name": "db-p1", "title": "Database down", "impact": 1})
+    policy = Policy.from_dict(data)
+    exported = export_policy(policy, alarms=wiring)
+    props = exported.template["Resources"]["ResponsePlanDb"]["Properties"]
+    assert props["Engagements"] == [f"arn:aws:ssm-contacts:{region}:{account}:contact/oncall"]
+    assert props["ChatChannel"] == {"ChatbotSns": [f"arn:aws:sns:{region}:{account}:chat"]}
+    assert props["IncidentTemplate"]["NotificationTargets"] == [{"SnsTopicArn": f"arn:aws:sns:{region}:{account}:im"}]
+    assert props["Actions"][0]["SsmAutomation"]["Parameters"] == [{"Key": "env", "Values": ["prod"]}]
+    assert props["Actions"][0]["SsmAutomation"]["DynamicParameters"] == [{"Key": "incident", "Value": {"Variable": "INCIDENT_RECORD_ARN"}}]
+    assert props["Integrations"][0]["PagerDutyConfiguration"]["PagerDutyIncidentConfiguration"] == {"ServiceId": "P1"}
+    assert set(exported.template["Resources"]["ResponsePlanDbP1"]["Properties"]) == {"Name", "IncidentTemplate"}
+    assert any("no get-response-plan output was given for db-p1" in note for note in exported.notes)
+    written = exported.write(tmp_path / "db.cfn.yaml")
+    assert _cfn_lint(written["template"]) == []
+    terraform = export_policy(policy, alarms=wiring, format="terraform").template_text()
+    assert f'engagements = ["arn:aws:ssm-contacts:{region}:{account}:contact/oncall"]' in terraform
+    assert f'sns_topic_arn = "arn:aws:sns:{region}:{account}:im"' in terraform and "runbook (action) and integrations" in terraform
+
+
+def test_the_change_list_is_written_even_when_empty_so_no_stale_list_stays_beside_the_template(tuned, tmp_path):
+    target = tmp_path / "tuned.cfn.yaml"
+    changed = export_policy(tuned, alarms=DATA / "live-config")
+    assert tuple(changed.changes[0].row()) == CHANGE_COLUMNS
+    changed.write(target)
+    assert len((tmp_path / "tuned.cfn.alarm-changes.csv").read_text().splitlines()) > 1
+    current = import_policy(DATA / "live-config").policy
+    exported = export_policy(current, alarms=DATA / "live-config")
+    assert exported.changes == [] and list(exported.changes_frame().columns) == list(CHANGE_COLUMNS)
+    exported.write(target)
+    assert (tmp_path / "tuned.cfn.alarm-changes.csv").read_text().splitlines() == [",".join(CHANGE_COLUMNS)]
+    assert json.loads((tmp_path / "tuned.cfn.alarm-changes.json").read_text()) == []

@@ -12,7 +12,7 @@ import boto3
 import pytest
 
 import incidentsim
-from incidentsim.awsconfig import ConfigError, fetch_wiring, import_policy, read_wiring
+from incidentsim.awsconfig import ConfigError, export_policy, fetch_wiring, import_policy, read_wiring
 from incidentsim.awsconfig.sample import write_sample_config
 from incidentsim.cli import main
 from incidentsim.datasets.loaders import load_alarms
@@ -74,6 +74,19 @@ def test_the_published_describe_alarms_and_get_response_plan_samples_import(corp
     example = imported.policy.plans["Example-Response-Plan"]
     assert (example.title, example.impact, example.display_name) == ("Example-Incident", 5, "Example response plan")
     assert "1 read = 0 routed + 1 ignored (no response-plan action: 1) + 0 reported" in report.text()
+    # its engagements, chat channel and runbook are no part of a policy: noted, and carried by the export from the same files
+    assert any("Example-Response-Plan in 111122223333 also has engagements, a chat channel, a runbook" in n for n in report.notes)
+    exported = export_policy(imported.policy, alarms=imported.wiring)
+    props = exported.template["Resources"]["ResponsePlanExampleResponsePlan"]["Properties"]
+    assert props["Engagements"] == ["arn:aws:ssm-contacts:us-east-1:111122223333:contact/example"]
+    assert props["ChatChannel"] == {"ChatbotSns": ["arn:aws:sns:us-east-1:111122223333:Standard_User"]}
+    assert props["Actions"][0]["SsmAutomation"]["DocumentName"] == "AWSIncidents-CriticalIncidentRunbookTemplate"
+    # the sample's runbook role is a service-linked role, whose path has a '.' that CloudFormation's RoleArn pattern refuses:
+    # kept (a deployment fails rather than drop the runbook) and said; cfn-lint finds that and nothing else
+    assert any("role arn:aws:iam::111122223333:role/aws-service-role/" in note for note in exported.notes)
+    cfnlint = pytest.importorskip("cfnlint.api", reason="cfn-lint (the test extra) lints the exported template")
+    (finding,) = [str(m) for m in cfnlint.lint_file(exported.write(tmp_path / "plan.cfn.yaml")["template"])]
+    assert finding.startswith("[E3031") and "AWSServiceRoleForIncidentManager' does not match" in finding
 
 
 def test_the_published_list_response_plans_sample_gives_a_placeholder_that_is_reported(tmp_path):
@@ -269,22 +282,19 @@ def test_composite_suppressed_disabled_other_account_and_ok_actions(tmp_path):
     assert any("suppressed by maintenance" in note for note in report.notes)
 
 
-def test_suppressed_composite_changes_start_nothing_in_the_replay(corpus):
+def test_suppressed_composite_changes_start_nothing_in_the_replay(corpus, tmp_path):
     files = [corpus / "aws-sample-events" / "cloudwatch-and-eventbridge_04_state-change-for-a-composite-alarm-with-a-suppressor-alarm.json"]
     load = load_alarms(files)
     row = load.alarms.iloc[0]
     wiring = {"CompositeAlarms": [{"AlarmName": row.alarm_name, "AlarmArn": row.alarm_arn, "AlarmActions": [
         _plan_action("svc", str(row.account_id))], "ActionsSuppressor": "ServiceMaintenanceAlarm"}]}
-    imported = import_policy(_wiring_folder(wiring, _plan("svc", "Service", 2, str(row.account_id))))
+    imported = import_policy(_wiring_folder(tmp_path, wiring, _plan("svc", "Service", 2, str(row.account_id))))
     result = incidentsim.replay(load, imported.policy, engine="emulator", progress=False)
     assert row.actions_suppressed_by  # the sample's change into ALARM came while its suppressor held
     assert result.events["outcome"].tolist() == ["ignored"] and result.incidents.empty
 
 
-def _wiring_folder(*documents: Any) -> Path:
-    import tempfile
-
-    folder = Path(tempfile.mkdtemp())
+def _wiring_folder(folder: Path, *documents: Any) -> Path:
     for i, document in enumerate(documents):
         _write(folder / f"{i}.json", document)
     return folder
@@ -345,6 +355,11 @@ def test_plans_of_one_name_with_different_templates_are_both_kept_and_reported(t
         ('{"incidentTemplate": {"title": "t", "impact": 9}, "arn": "arn:aws:ssm-incidents::123456789012:response-plan/p"}',
          "a.json incidentTemplate.impact: expected an impact from 1 to 5, got 9"),
         ('{"AlarmHistoryItems": []}', "a.json: not an output this import reads"),
+        ("", "a.json: empty file"),
+        ("[]", "a.json: an empty JSON array, with no AWS CLI output in it"),
+        ('[1, "x"]', "a.json:1 [0]: expected the JSON object an AWS CLI command prints, got 1"),
+        ('{"incidentTemplate": {"title": "t", "impact": 2}, "arn": "arn:aws:ssm-incidents::123456789012:response-plan/p", '
+         '"engagements": "x"}', "a.json engagements: expected a list of ARNs"),
         ('{"Targets": []}', "a.json: list-targets-by-rule output does not say which rule it is for"),
         ('{"Rule": "r", "Targets": []}', "a.json: targets for the rule 'r', but no list-rules"),
     ],
@@ -366,6 +381,25 @@ def test_import_needs_input_and_a_missing_file_is_named(tmp_path, capsys):
     assert "give AWS CLI output files" in capsys.readouterr().err
     assert main(["policy", "import", str(tmp_path / "missing.json")]) == 2
     assert "missing.json: no such file or folder" in capsys.readouterr().err
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "a.txt").write_text("{}")
+    assert main(["policy", "import", str(tmp_path / "notes")]) == 2
+    assert "notes: a folder with no .json file in it" in capsys.readouterr().err
+
+
+def test_outputs_that_cannot_be_written_are_one_line_and_nothing_is_half_written(tmp_path, capsys):
+    folder = tmp_path / "taken"
+    folder.mkdir()
+    policy = tmp_path / "p.yaml"
+    for args in (["--out", str(folder)], ["--out", str(policy), "--report", str(folder)]):
+        assert main(["policy", "import", str(DATA / "live-config"), *args]) == 2
+        captured = capsys.readouterr()
+        assert captured.err.strip() == f"incidentsim policy: {folder}: is a folder; give a file name" and captured.out == ""
+        assert not policy.exists()
+    assert main(["policy", "import", str(DATA / "live-config"), "--out", str(tmp_path / "new" / "p.yaml")]) == 0  # its folder made
+    capsys.readouterr()
+    assert main(["policy", "export", str(tmp_path / "new" / "p.yaml"), "--out", str(tmp_path / "new" / "p.yaml")]) == 2
+    assert "is the policy itself" in capsys.readouterr().err
 
 
 # ------------------------------------------------------------------------------ the bundled sample
@@ -382,7 +416,13 @@ def test_the_committed_sample_wiring_is_what_the_generator_writes(tmp_path):
 def test_the_sample_wiring_imports_to_the_sample_policy_without_its_overrides():
     imported = import_policy(DATA / "live-config")
     report = imported.report
-    assert report.ok and (report.alarms_read, report.alarms_routed, report.alarms_ignored) == (61, 60, 1)
+    # counted from the describe-alarms files themselves: an alarm is routed when an action names a response plan
+    listed = [a for path in sorted((DATA / "live-config").glob("describe-alarms_*.json"))
+              for kind in ("MetricAlarms", "CompositeAlarms") for a in json.loads(path.read_text())[kind]]
+    paging = [a for a in listed if any(":ssm-incidents::" in action for action in a["AlarmActions"])]
+    assert report.ok and (report.alarms_read, report.alarms_routed, report.alarms_ignored) == (len(listed), len(paging),
+                                                                                                 len(listed) - len(paging))
+    assert 0 < len(paging) < len(listed)
     sample = Policy.from_yaml(DATA / "sample-policy.yaml")
     assert {p.name: p for p in imported.policy.response_plans} == sample.plans
     alarms = load_alarms(DATA / "alarm-events.jsonl").alarms

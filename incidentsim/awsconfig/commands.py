@@ -48,7 +48,9 @@ def add_commands(commands: Any) -> None:
     exports.add_argument("--format", dest="export_format", default="cloudformation", choices=("cloudformation", "terraform"),
                          help="cloudformation (default) or terraform")
     exports.add_argument("--alarms", action="append", metavar="FILE",
-                         help="describe-alarms output (or a folder of CLI outputs): the alarms whose actions change (repeatable)")
+                         help="describe-alarms output (or a folder of CLI outputs): the alarms whose actions change; with "
+                              "get-response-plan output the plans keep their engagements, chat channel, runbook and integrations "
+                              "(repeatable)")
     exports.add_argument("--alarm-template", metavar="FILE",
                          help="your CloudFormation template defining alarms: a copy gets the new AlarmActions "
                               "(the rest go to the change list)")
@@ -107,13 +109,23 @@ def _import_command(args: argparse.Namespace) -> int:
         imported = import_policy(wiring, name=args.name)
     except (ConfigError, PolicyError, ValueError) as error:
         raise _command_error(str(error)) from None
+    for target in (args.out, args.report):  # checked, then written, before anything is printed: a failure is one line
+        if target and Path(target).is_dir():
+            raise _command_error(f"{target}: is a folder; give a file name")
+    _write_text(args.out, imported.policy.to_yaml())
+    if args.report:
+        _write_text(args.report, json.dumps(imported.report.to_data(), indent=2) + "\n")
     print("read:\n" + wiring.summary(), file=sys.stderr)
     print(imported.report.text())
-    imported.policy.to_yaml(args.out)
-    if args.report:
-        Path(args.report).write_text(json.dumps(imported.report.to_data(), indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.out}" + (f" and {args.report}" if args.report else ""))
     return 0
+
+
+def _write_text(path: str | Path, text: str) -> None:
+    """Write a file the user named, making its folder (an unwritable place is an OSError, one line from ``main``)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
 
 
 def _export_command(args: argparse.Namespace) -> int:
@@ -128,6 +140,10 @@ def _export_command(args: argparse.Namespace) -> int:
         raise _command_error(str(error)) from None
     suffix = ".tf" if args.export_format == "terraform" else ".cfn.yaml"
     out = Path(args.out) if args.out else Path(args.policy).with_suffix(suffix)
+    if out.is_dir():
+        raise _command_error(f"{out}: is a folder; give --out a file name")
+    if out.resolve() == Path(args.policy).resolve():
+        raise _command_error(f"--out {out} is the policy itself; give the template another name")
     written = exported.write(out)
     print(exported.summary_text())
     print(f"wrote {', '.join(str(p) for p in written.values())}")
@@ -140,8 +156,13 @@ def capture_config(args: argparse.Namespace, credentials: dict[str, str]) -> Non
 
     kwargs = {"region_name": args.region, "endpoint_url": args.endpoint_url, **credentials}
     where = args.endpoint_url or "your AWS account, with your AWS credentials (read-only calls)"
+    from .wiring import ConfigError
+
     print(f"incidentsim capture: reading alarms, response plans and EventBridge rules from {where}", flush=True)
-    wiring = fetch(kwargs)
+    try:
+        wiring = fetch(kwargs)
+    except ConfigError as error:
+        raise _command_error(str(error)) from None
     folder = Path(args.out).parent / "live-config"
     written = wiring.write(folder)
     try:

@@ -4,7 +4,10 @@
 
 * a template with one ``AWS::SSMIncidents::ResponsePlan`` per plan (its ``IncidentTemplate``:
   ``Title``, ``Impact``, ``Summary``, ``DedupeString``, ``IncidentTags``; the plan's name and
-  display name kept);
+  display name kept). A policy holds only what a replay needs, so what else a live plan does
+  (``NotificationTargets``, ``Engagements``, ``ChatChannel``, its runbook ``Actions`` and
+  ``Integrations``) comes from the ``get-response-plan`` output given with the alarms, and a plan
+  without one is named in the notes: the template would give it none of these;
 * the alarm-action change each known alarm needs so that CloudWatch starts the incidents the
   policy routes (``arn:aws:ssm-incidents::<account>:responseplan/<plan>`` in its ``AlarmActions``,
   other response-plan actions removed, every other action kept): written into a copy of the
@@ -19,6 +22,7 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import json
@@ -32,9 +36,15 @@ import pandas as pd
 import yaml
 
 from ..policy import Policy, ResponsePlan, format_duration
-from .wiring import AlarmWiring, ConfigError, Wiring, is_incident_manager_arn, read_wiring
+from .wiring import AlarmWiring, ConfigError, PlanWiring, Wiring, is_incident_manager_arn, read_wiring
 
 FORMATS = ("cloudformation", "terraform")
+#: The columns of the change list (CSV, :meth:`Export.changes_frame`): one row per alarm whose actions change.
+CHANGE_COLUMNS = ("alarm_name", "alarm_arn", "account_id", "region", "route", "plan", "current_actions", "current_known",
+                  "add", "remove", "new_actions", "where", "note")
+#: The pattern AWS::SSMIncidents::ResponsePlan's schema (the CloudFormation registry's, as cfn-lint ships it) gives a runbook's
+#: RoleArn: stricter than the Incident Manager API's, it allows no "." after the account (a service-linked role's path has one).
+CFN_ROLE_ARN = re.compile(r"^arn:aws(-(cn|us-gov))?:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$")
 CUSTOM_CALLER = ("a custom StartIncident caller (an EventBridge rule on the alarm's state change invoking a Lambda "
                  "function that calls StartIncident with it)")
 
@@ -93,12 +103,14 @@ class Export:
     alarm_template: dict[str, Any] | None = None  # the user's template with AlarmActions changed
     alarm_template_source: Path | None = None
     notes: list[str] = field(default_factory=list)
+    #: the live plans (from get-response-plan output) whose other parts the template carries, by policy plan name
+    live_plans: dict[str, PlanWiring] = field(default_factory=dict)
+    #: alarms were given, so the change list is written (empty when nothing changes) and stale lists never linger
+    alarms_given: bool = False
 
     def changes_frame(self) -> pd.DataFrame:
         """The change list as a table (one row per alarm whose actions change)."""
-        columns = list(AlarmChange.__dataclass_fields__)
-        rows = [change.row() for change in self.changes]
-        return pd.DataFrame(rows, columns=list(rows[0]) if rows else columns)
+        return pd.DataFrame([change.row() for change in self.changes], columns=list(CHANGE_COLUMNS))
 
     def header(self) -> str:
         """The comment block that heads the written template: the not-native list, route by route."""
@@ -115,7 +127,7 @@ class Export:
 
     def template_text(self) -> str:
         if self.format == "terraform":
-            return self.header() + _terraform(self.policy)
+            return self.header() + _terraform(self.policy, self.live_plans)
         return self.header() + yaml.safe_dump(self.template, sort_keys=False, allow_unicode=True, width=120)
 
     def summary_text(self) -> str:
@@ -135,10 +147,10 @@ class Export:
         written = {"template": target}
         stem = target.with_suffix("")
         listed = [c for c in self.changes if c.where == "change list"]
-        if listed:
+        if listed or self.alarms_given:
             csv_path = Path(f"{stem}.alarm-changes.csv")
             buffer = io.StringIO()
-            writer = csv.DictWriter(buffer, fieldnames=list(listed[0].row()), lineterminator="\n")
+            writer = csv.DictWriter(buffer, fieldnames=list(CHANGE_COLUMNS), lineterminator="\n")
             writer.writeheader()
             writer.writerows(c.row() for c in listed)
             csv_path.write_text(buffer.getvalue(), encoding="utf-8")
@@ -214,7 +226,27 @@ def logical_id(name: str, prefix: str, taken: set[str]) -> str:
     return candidate
 
 
-def _plan_resource(plan: ResponsePlan) -> dict[str, Any]:
+def cfn_shape(value: Any, key: str = "") -> Any:
+    """``get-response-plan`` JSON (``actions``, ``integrations``) in CloudFormation's spelling.
+
+    Keys are capitalised; the ``parameters`` and ``dynamicParameters`` maps of a runbook become
+    CloudFormation's lists of ``Key``/``Values`` and ``Key``/``Value`` items.
+
+    >>> cfn_shape([{"ssmAutomation": {"documentName": "Runbook", "parameters": {"env": ["prod"]}}}])
+    [{'SsmAutomation': {'DocumentName': 'Runbook', 'Parameters': [{'Key': 'env', 'Values': ['prod']}]}}]
+    """
+    if key == "parameters" and isinstance(value, dict):
+        return [{"Key": k, "Values": v} for k, v in value.items()]
+    if key == "dynamicParameters" and isinstance(value, dict):
+        return [{"Key": k, "Value": cfn_shape(v)} for k, v in value.items()]
+    if isinstance(value, dict):
+        return {k[:1].upper() + k[1:]: cfn_shape(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [cfn_shape(v) for v in value]
+    return value
+
+
+def _plan_resource(plan: ResponsePlan, live: PlanWiring | None) -> dict[str, Any]:
     template: dict[str, Any] = {"Title": plan.title, "Impact": plan.impact}
     if plan.summary:
         template["Summary"] = plan.summary
@@ -222,20 +254,70 @@ def _plan_resource(plan: ResponsePlan) -> dict[str, Any]:
         template["DedupeString"] = plan.dedupe_string
     if plan.tags:
         template["IncidentTags"] = [{"Key": k, "Value": v} for k, v in plan.tags.items()]
+    if live is not None and live.notification_targets:
+        template["NotificationTargets"] = [{"SnsTopicArn": arn} for arn in live.notification_targets]
     properties: dict[str, Any] = {"Name": plan.name}
     if plan.display_name:
         properties["DisplayName"] = plan.display_name
     properties["IncidentTemplate"] = template
+    if live is not None:
+        if live.engagements:
+            properties["Engagements"] = list(live.engagements)
+        if live.chat_sns:
+            properties["ChatChannel"] = {"ChatbotSns": list(live.chat_sns)}
+        if live.actions:
+            properties["Actions"] = cfn_shape(json.loads(live.actions))
+        if live.integrations:
+            properties["Integrations"] = cfn_shape(json.loads(live.integrations))
     return {"Type": "AWS::SSMIncidents::ResponsePlan", "Properties": properties}
 
 
-def _cloudformation(policy: Policy, not_native_items: Sequence[NotNative], changes: Sequence[AlarmChange]) -> dict[str, Any]:
+def _other_parts(plan: PlanWiring) -> tuple[Any, ...]:
+    return (plan.notification_targets, plan.engagements, plan.chat_sns, plan.actions, plan.integrations)
+
+
+def _live_plans(policy: Policy, wiring: Wiring | None) -> tuple[dict[str, PlanWiring], list[str]]:
+    """The described live plan of each policy plan (by name, or ``<name>-<account>`` as the import names a clash), and notes."""
+    described = [p for p in (wiring.plans if wiring is not None else []) if p.described]
+    by_name: dict[str, list[PlanWiring]] = {}
+    for live in described:
+        by_name.setdefault(live.name, []).append(live)
+        by_name.setdefault(f"{live.name}-{live.account_id}", []).append(live)
+    found: dict[str, PlanWiring] = {}
+    missing: list[str] = []
+    notes: list[str] = []
+    for plan in policy.response_plans:
+        candidates = by_name.get(plan.name, [])
+        if not candidates:
+            missing.append(plan.name)
+            continue
+        found[plan.name] = candidates[0]
+        for action in json.loads(candidates[0].actions or "[]"):
+            role = (action.get("ssmAutomation") or {}).get("roleArn")
+            if isinstance(role, str) and not CFN_ROLE_ARN.match(role):
+                notes.append(f"plan {plan.name}: its runbook's role {role} is kept, but CloudFormation's schema for RoleArn allows no "
+                             "'.' after the account, so cfn-lint flags it and a deployment may refuse it; give the runbook a role "
+                             "without one")
+        differing = sorted({c.account_id for c in candidates if _other_parts(c) != _other_parts(candidates[0])})
+        if differing:
+            notes.append(f"plan {plan.name}: the template carries the engagements, chat channel, runbook and integrations of "
+                         f"account {candidates[0].account_id}'s plan; account(s) {', '.join(differing)} have others")
+    if missing:
+        what = "notification targets, engagements, chat channel, runbook (Actions) or integrations"
+        notes.append(f"no get-response-plan output was given for {', '.join(missing)}: the template gives "
+                     f"{'it' if len(missing) == 1 else 'them'} no {what}; deployed over a live plan of that name it would remove "
+                     "them (give the plans' get-response-plan output with --alarms to carry them)")
+    return found, notes
+
+
+def _cloudformation(policy: Policy, not_native_items: Sequence[NotNative], changes: Sequence[AlarmChange],
+                    live_plans: dict[str, PlanWiring]) -> dict[str, Any]:
     taken: set[str] = set()
     resources: dict[str, Any] = {}
     outputs: dict[str, Any] = {}
     for plan in policy.response_plans:
         key = logical_id(plan.name, "ResponsePlan", taken)
-        resources[key] = _plan_resource(plan)
+        resources[key] = _plan_resource(plan, live_plans.get(plan.name))
         outputs[f"{key}Arn"] = {"Description": f"The ARN of the response plan {plan.name}", "Value": {"Ref": key}}
     description = f"Incident Manager response plans of the incidentsim policy '{policy.name}'"
     return {
@@ -257,14 +339,21 @@ def _hcl(value: str) -> str:
     return json.dumps(value).replace("${", "$${").replace("%{", "%%{")
 
 
-def _terraform(policy: Policy) -> str:
+def _terraform(policy: Policy, live_plans: dict[str, PlanWiring]) -> str:
     blocks = []
     taken: set[str] = set()
     for plan in policy.response_plans:
+        live = live_plans.get(plan.name)
         label = logical_id(plan.name, "", taken).lower() if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", plan.name) else plan.name
         lines = [f'resource "aws_ssmincidents_response_plan" "{label}" {{', f"  name = {_hcl(plan.name)}"]
         if plan.display_name:
             lines.append(f"  display_name = {_hcl(plan.display_name)}")
+        if live is not None and live.engagements:
+            lines.append(f"  engagements = [{', '.join(_hcl(arn) for arn in live.engagements)}]")
+        if live is not None and live.chat_sns:
+            lines.append(f"  chat_channel = [{', '.join(_hcl(arn) for arn in live.chat_sns)}]")
+        if live is not None and (live.actions or live.integrations):
+            lines.append("  # its runbook (action) and integrations are not written here: copy them from the CloudFormation export")
         lines += ["", "  incident_template {", f"    title  = {_hcl(plan.title)}", f"    impact = {plan.impact}"]
         if plan.summary:
             lines.append(f"    summary = {_hcl(plan.summary)}")
@@ -274,6 +363,8 @@ def _terraform(policy: Policy) -> str:
             lines.append("    incident_tags = {")
             lines += [f"      {_hcl(k)} = {_hcl(v)}" for k, v in plan.tags.items()]
             lines.append("    }")
+        for arn in live.notification_targets if live is not None else ():
+            lines += ["    notification_target {", f"      sns_topic_arn = {_hcl(arn)}", "    }"]
         lines += ["  }", "}"]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
@@ -354,9 +445,11 @@ def export_policy(
     Parameters
     ----------
     policy : Policy
-    alarms : Wiring, AlarmWiring list, AlarmFrame or describe-alarms files, optional
+    alarms : Wiring, AlarmWiring list, AlarmFrame or AWS CLI output files, optional
         The alarms the change list covers: ``describe-alarms`` output (their current actions are
         known, so only real changes are listed) or a history (every routed alarm is listed).
+        ``get-response-plan`` output among the files (or in the Wiring) gives each plan of that
+        name its notification targets, engagements, chat channel, runbook and integrations.
     alarm_template : path, optional
         The user's own CloudFormation template defining alarms (JSON or YAML): its
         ``AWS::CloudWatch::Alarm`` resources whose ``AlarmName`` names a known alarm get the new
@@ -382,17 +475,20 @@ def export_policy(
     if isinstance(alarms, (str, Path)) or (isinstance(alarms, Sequence) and alarms and isinstance(alarms[0], (str, Path))):
         alarms = read_wiring(alarms)
     known = _known_alarms(alarms)
+    live_plans, notes = _live_plans(policy, alarms if isinstance(alarms, Wiring) else None)
     user_template = read_template(alarm_template) if alarm_template is not None else None
     in_template: dict[str, list[str]] = {}
-    notes: list[str] = []
     if user_template is not None:
         for key, resource in user_template["Resources"].items():
             if isinstance(resource, dict) and resource.get("Type") == "AWS::CloudWatch::Alarm":
-                name = (resource.get("Properties") or {}).get("AlarmName")
-                if isinstance(name, str):
-                    in_template.setdefault(name, []).append(key)
-                else:
+                properties = resource.get("Properties")
+                name = properties.get("AlarmName") if isinstance(properties, dict) else None
+                if not isinstance(properties, dict) or not isinstance(name, str):
                     notes.append(f"{alarm_template}: the alarm {key} has no literal AlarmName, so no known alarm is matched to it")
+                elif not isinstance(properties.get("AlarmActions", []), list):
+                    notes.append(f"{alarm_template}: the alarm {key}'s AlarmActions is not a list, so its change goes to the change list")
+                else:
+                    in_template.setdefault(name, []).append(key)
     changes: list[AlarmChange] = []
     template_actions: dict[str, tuple[str, ...]] = {}  # logical ID -> the plan actions its alarm needs
     for alarm in known:
@@ -426,7 +522,7 @@ def export_policy(
                                    current, new, add, remove, where, note))
     changed_template = None
     if user_template is not None:
-        changed_template = json.loads(json.dumps(user_template))
+        changed_template = copy.deepcopy(user_template)
         for key, actions in template_actions.items():
             properties = changed_template["Resources"][key].setdefault("Properties", {})
             others = [a for a in properties.get("AlarmActions", []) if not (isinstance(a, str) and is_incident_manager_arn(a))]
@@ -436,6 +532,6 @@ def export_policy(
     if not known:
         notes.append("no alarms were given (describe-alarms output or a history), so no alarm-action change is listed")
     items = not_native(policy)
-    template = _cloudformation(policy, items, changes)
+    template = _cloudformation(policy, items, changes, live_plans)
     return Export(policy, format, template, changes, items, changed_template,
-                  Path(alarm_template) if alarm_template is not None else None, notes)
+                  Path(alarm_template) if alarm_template is not None else None, notes, live_plans, alarms_given=bool(known))

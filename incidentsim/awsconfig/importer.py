@@ -8,9 +8,12 @@ What CloudWatch and EventBridge do, and what the imported policy does about it:
   own: the policy routes the alarm (by its exact ARN) to the plan, with no overrides.
 * An alarm with no response-plan action, or with ``ActionsEnabled`` false, starts nothing:
   it goes to an ``ignore`` route that lists it.
-* A composite alarm is routed as any alarm. Its ``ActionsSuppressor`` acts when its state
-  changes: a replay skips the state changes that the history marks as suppressed
-  (``actionsSuppressedBy``), as the service skips their actions.
+* A composite alarm is routed as any alarm (composite alarms may start incidents). Its
+  ``ActionsSuppressor`` acts when its state changes: a replay skips the state changes that the
+  history marks as suppressed (``actionsSuppressedBy``). The service skips the actions of a change
+  suppressed by ``Alarm``; for ``WaitPeriod`` and ``ExtensionPeriod`` it performs them once that
+  period runs out with the composite still in ALARM, which a replay does not (each such alarm is
+  a note of the report).
 * An EventBridge rule whose pattern selects "CloudWatch Alarm State Change" events and whose
   target is a response plan becomes a route with the pattern's alarm names, ARNs, account and
   Region (strings, ``prefix``, ``suffix`` and ``wildcard`` matches), after the alarms' own routes.
@@ -23,7 +26,10 @@ What a policy cannot say is never dropped: alarms whose actions name several pla
 in another account, an ``OKActions`` or ``InsufficientDataActions`` plan, a plan that exists
 but was not described (``get-response-plan``), plans of one name with different templates,
 rules whose pattern has no route equivalent or whose targets are unknown: each is a
-:class:`Finding` of the :class:`ImportReport`, with what the policy does instead.
+:class:`Finding` of the :class:`ImportReport`, with what the policy does instead. What a plan
+does beyond its incident template (notification targets, engagements, chat channel, runbook,
+integrations) changes no incident a replay opens: it is a note, and
+:func:`~incidentsim.awsconfig.export_policy` carries it from the same outputs.
 """
 
 from __future__ import annotations
@@ -291,6 +297,11 @@ class _Importer:
                 self.notes.append(f"plan {name} exists in accounts {', '.join(accounts)} with the same template: one plan in the policy "
                                   "(a plan's dedupe string, if any, is then shared across those accounts in a replay)")
         for plan in by_key.values():
+            parts = plan.response_parts()
+            if parts:
+                self.notes.append(f"plan {plan.name} in {plan.account_id} also has {', '.join(parts)}: a policy does not hold them "
+                                  "(a replay needs none of them); `incidentsim policy export --alarms <these outputs>` carries them "
+                                  "into the template")
             if (plan.account_id, plan.name) not in self.plan_names:
                 self.plan_names[(plan.account_id, plan.name)] = self.placeholder(plan.name, plan.account_id, plan.origin)
             elif not plan.described:
@@ -487,7 +498,8 @@ class _Importer:
         everything = plans + [plan for _, plan in via_rules if plan not in plans]
         if alarm.kind == "composite" and alarm.suppressor:
             self.notes.append(f"{label}: actions suppressed by {alarm.suppressor} (wait {alarm.suppressor_wait_s}s, extension "
-                              f"{alarm.suppressor_extension_s}s); a replay skips the state changes the history marks actionsSuppressedBy")
+                              f"{alarm.suppressor_extension_s}s); a replay skips the state changes the history marks actionsSuppressedBy, "
+                              "where the service still performs the actions once a WaitPeriod or ExtensionPeriod runs out in ALARM")
         if len(everything) > 1:
             sources = [f"its AlarmActions ({', '.join(plans)})"] if plans else []
             sources += [f"rule {rule.name} ({plan})" for rule, plan in via_rules]

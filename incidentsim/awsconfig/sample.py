@@ -13,6 +13,7 @@ without its per-route titles and impacts. :func:`write_sample_config` writes, in
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from ..datasets import synthetic
 from .wiring import AlarmWiring, PlanWiring, Wiring
@@ -24,38 +25,38 @@ SAMPLE_PLANS: dict[str, tuple[str, int, str | None, str]] = {
     "search-degraded": ("Search degraded", 3, "Search results are slow, stale or missing.", "search"),
     "capacity-watch": ("Capacity or backlog building up", 4, None, "platform"),
 }
-_CAPACITY_NAMESPACES = ("AWS/RDS", "AWS/ElastiCache", "AWS/SQS", "AWS/DynamoDB")
-_SERVICE_PLANS = {"checkout": "checkout-critical", "payments": "payments-critical", "search": "search-degraded"}
+CAPACITY_NAMESPACES = ("AWS/RDS", "AWS/ElastiCache", "AWS/SQS", "AWS/DynamoDB")
+SERVICE_PLANS = {"checkout": "checkout-critical", "payments": "payments-critical", "search": "search-degraded"}
 FOLDER = "live-config"
 
 
-def _plan_of(alarm: synthetic._Alarm) -> str | None:
-    if alarm.name.endswith("-maintenance-mode"):
+def plan_of(alarm: dict[str, Any]) -> str | None:
+    """The response plan an alarm of :func:`~incidentsim.datasets.synthetic.estate_alarms` names, if any."""
+    if alarm["name"].endswith("-maintenance-mode"):
         return None
-    if alarm.template.namespace in _CAPACITY_NAMESPACES:
+    if alarm["namespace"] in CAPACITY_NAMESPACES:
         return "capacity-watch"
-    return _SERVICE_PLANS[alarm.service]
+    return SERVICE_PLANS[alarm["service"]]
 
 
 def sample_wiring() -> Wiring:
     """The sample estate's alarms and plans (deterministic; no randomness)."""
     wiring = Wiring()
     used: dict[str, list[str]] = {}
-    for alarm in synthetic._catalogue():
-        plan = _plan_of(alarm)
-        actions = [alarm.topic]
+    for alarm in synthetic.estate_alarms():
+        plan = plan_of(alarm)
+        actions = [alarm["topic"]]
         if plan is not None:
-            actions.append(f"arn:aws:ssm-incidents::{alarm.account_id}:responseplan/{plan}")
-            if plan not in used.setdefault(alarm.account_id, []):
-                used[alarm.account_id].append(plan)
-        composite = alarm.kind == "composite"
+            actions.append(f"arn:aws:ssm-incidents::{alarm['account_id']}:responseplan/{plan}")
+            if plan not in used.setdefault(alarm["account_id"], []):
+                used[alarm["account_id"]].append(plan)
+        composite = alarm["kind"] == "composite"
         wiring.alarms.append(AlarmWiring(
-            name=alarm.name, arn=alarm.arn, account_id=alarm.account_id, region=alarm.region,
+            name=alarm["name"], arn=alarm["arn"], account_id=alarm["account_id"], region=alarm["region"],
             kind="composite" if composite else "metric", alarm_actions=tuple(actions),
-            suppressor=alarm.suppressor.rsplit(":", 1)[1] if alarm.suppressor else "",
-            suppressor_wait_s=synthetic._SUPPRESSOR_WAIT_S if alarm.suppressor else None,
-            suppressor_extension_s=synthetic._SUPPRESSOR_EXTENSION_S if alarm.suppressor else None,
-            namespace="" if composite else alarm.template.namespace, metric_name="" if composite else alarm.template.metric_name,
+            suppressor=alarm["suppressor"], suppressor_wait_s=alarm["suppressor_wait_s"],
+            suppressor_extension_s=alarm["suppressor_extension_s"],
+            namespace="" if composite else alarm["namespace"], metric_name="" if composite else alarm["metric_name"],
         ))
     for account, plans in sorted(used.items()):
         for name in sorted(plans):

@@ -99,7 +99,13 @@ class AlarmWiring:
 
 @dataclass(frozen=True)
 class PlanWiring:
-    """One response plan: described (``get-response-plan``) or only known to exist (``list-response-plans``)."""
+    """One response plan: described (``get-response-plan``) or only known to exist (``list-response-plans``).
+
+    Besides its incident template, a described plan keeps what a policy does not hold but a
+    CloudFormation export must carry: ``engagements`` (contact and escalation-plan ARNs),
+    ``chat_sns`` (its chat channel's SNS topics), ``actions`` and ``integrations`` (the
+    ``get-response-plan`` JSON of its runbook and its PagerDuty integration, as text).
+    """
 
     name: str
     arn: str
@@ -111,11 +117,21 @@ class PlanWiring:
     tags: tuple[tuple[str, str], ...] = ()
     display_name: str | None = None
     notification_targets: tuple[str, ...] = ()
+    engagements: tuple[str, ...] = ()
+    chat_sns: tuple[str, ...] = ()
+    actions: str = ""
+    integrations: str = ""
     origin: str = ""
 
     @property
     def described(self) -> bool:
         return self.title is not None and self.impact is not None
+
+    def response_parts(self) -> list[str]:
+        """What the plan does beyond its incident's title, impact, summary, dedupe string and tags, in words."""
+        parts = [("notification targets", self.notification_targets), ("engagements", self.engagements),
+                 ("a chat channel", self.chat_sns), ("a runbook", self.actions), ("integrations", self.integrations)]
+        return [name for name, value in parts if value]
 
 
 @dataclass(frozen=True)
@@ -235,6 +251,14 @@ def get_response_plan_output(plan: PlanWiring) -> dict[str, Any]:
     if plan.notification_targets:
         template["notificationTargets"] = [{"snsTopicArn": arn} for arn in plan.notification_targets]
     body["incidentTemplate"] = template
+    if plan.engagements:
+        body["engagements"] = list(plan.engagements)
+    if plan.chat_sns:
+        body["chatChannel"] = {"chatbotSns": list(plan.chat_sns)}
+    if plan.actions:
+        body["actions"] = json.loads(plan.actions)
+    if plan.integrations:
+        body["integrations"] = json.loads(plan.integrations)
     return body
 
 
@@ -280,11 +304,12 @@ class _Doc:
             raise self.fail(path, f"expected an object, got {_kind(value)}")
         return value
 
-    def items(self, data: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    def items(self, data: dict[str, Any], key: str, path: str = "") -> list[dict[str, Any]]:
         value = data.get(key) or []
+        where = _join(path, key)
         if not isinstance(value, list):
-            raise self.fail(key, f"expected a list, got {_kind(value)}")
-        return [self.mapping(item, f"{key}[{i}]") for i, item in enumerate(value)]
+            raise self.fail(where, f"expected a list, got {_kind(value)}")
+        return [self.mapping(item, f"{where}[{i}]") for i, item in enumerate(value)]
 
 
 def _join(path: str, key: str) -> str:
@@ -348,16 +373,23 @@ def _plan(doc: _Doc, data: dict[str, Any], path: str) -> PlanWiring:
     if not isinstance(tags, dict) or not all(isinstance(v, str) for v in tags.values()):
         raise doc.fail(f"{tpath}.incidentTags", f"expected an object of tag names to text, got {_kind(tags)}")
     targets = []
-    for i, target in enumerate(doc.items(template, "notificationTargets")):
+    for i, target in enumerate(doc.items(template, "notificationTargets", tpath)):
         topic = doc.text(target, "snsTopicArn", f"{tpath}.notificationTargets[{i}]")
         targets.append(str(topic))
+    chat = doc.mapping(data.get("chatChannel") or {}, _join(path, "chatChannel"))
     return PlanWiring(
         name=name, arn=arn, account_id=parsed[0], title=title, impact=impact,
         summary=doc.text(template, "summary", tpath, required=False) or None,
         dedupe_string=doc.text(template, "dedupeString", tpath, required=False) or None,
         tags=tuple(sorted(tags.items())), display_name=display, notification_targets=tuple(targets),
+        engagements=doc.texts(data, "engagements", path), chat_sns=doc.texts(chat, "chatbotSns", _join(path, "chatChannel")),
+        actions=_json_text(doc.items(data, "actions", path)), integrations=_json_text(doc.items(data, "integrations", path)),
         origin=f"{doc.where} {path}",
     )
+
+
+def _json_text(items: list[dict[str, Any]]) -> str:
+    return json.dumps(items, sort_keys=True) if items else ""
 
 
 def _rule(doc: _Doc, data: dict[str, Any], path: str) -> RuleWiring:
@@ -509,7 +541,8 @@ def read_wiring(paths: str | Path | Sequence[str | Path]) -> Wiring:
             raise ConfigError(f"{path}: not UTF-8 text (byte {error.start})") from None
         documents = _documents(text, str(path))
         if not documents:
-            raise ConfigError(f"{path}: empty file")
+            raise ConfigError(f"{path}: " + ("an empty JSON array, with no AWS CLI output in it" if text.strip(" \t\r\n\ufeff")
+                                             else "empty file"))
         for where, data in documents:
             read_document(data, where, wiring, path.name)
     wiring.attach_targets()

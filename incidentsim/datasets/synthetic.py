@@ -51,6 +51,7 @@ __all__ = [
     "REGIONS",
     "SERVICES",
     "STORY_ALARMS",
+    "estate_alarms",
     "generate_history",
     "main",
     "story_windows",
@@ -372,6 +373,29 @@ def _catalogue() -> tuple[_Alarm, ...]:
                        dims, children, suppressor)
             )
     return tuple(alarms)
+
+
+def estate_alarms() -> list[dict[str, Any]]:
+    """Every alarm of the sample estate as plain facts, in a fixed order (the wiring of :mod:`incidentsim.awsconfig.sample`).
+
+    Each has ``service``, ``account_id``, ``region``, ``name``, ``arn``, ``kind`` (``metric``, ``math`` or
+    ``composite``), ``namespace``, ``metric_name``, ``topic`` (the SNS topic it pages), and for a composite
+    alarm with a suppressor ``suppressor`` (its name), ``suppressor_wait_s`` and ``suppressor_extension_s``.
+
+    >>> alarm = estate_alarms()[0]
+    >>> alarm["name"], alarm["kind"], alarm["topic"]
+    ('checkout-api-5xx-high', 'metric', 'arn:aws:sns:us-east-1:111111111111:checkout-oncall')
+    """
+    return [
+        {
+            "service": a.service, "account_id": a.account_id, "region": a.region, "name": a.name, "arn": a.arn, "kind": a.kind,
+            "namespace": a.template.namespace, "metric_name": a.template.metric_name, "topic": a.topic,
+            "suppressor": a.suppressor.rsplit(":", 1)[1] if a.suppressor else "",
+            "suppressor_wait_s": _SUPPRESSOR_WAIT_S if a.suppressor else None,
+            "suppressor_extension_s": _SUPPRESSOR_EXTENSION_S if a.suppressor else None,
+        }
+        for a in _catalogue()
+    ]
 
 
 # --------------------------------------------------------------------------------------
