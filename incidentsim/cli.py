@@ -704,8 +704,8 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--out", help="write the canonical table here (.parquet or .csv); rejected records go beside it")
     load.add_argument("--partitioned", action="store_true",
                       help="write --out as a folder of Parquet files (a dataset for replay --engine dask)")
-    load.add_argument("--partition-rows", type=_positive_int, default=1_000_000, metavar="N",
-                      help="rows per file with --partitioned (default 1,000,000)")
+    load.add_argument("--partition-rows", type=_positive_int, default=250_000, metavar="N",
+                      help="rows per file with --partitioned (default 250,000)")
     load.set_defaults(func=_load)
 
     replay = commands.add_parser(
@@ -721,8 +721,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     replay.add_argument("--scheduler", metavar="ADDRESS",
                         help="with --engine dask: the Dask scheduler to use, e.g. tcp://10.0.0.5:8786 (default: a local cluster)")
-    replay.add_argument("--partition-rows", type=_positive_int, default=1_000_000, metavar="N",
-                        help="with --engine dask: rows per partition the shuffle aims at (default 1,000,000)")
+    replay.add_argument("--partition-rows", type=_positive_int, default=250_000, metavar="N",
+                        help="with --engine dask: rows per partition the shuffle aims at (default 250,000)")
     replay.add_argument("--endpoint-url", help="a served emulator, e.g. http://127.0.0.1:5000 from incidentsim serve")
     replay.add_argument("--allow-remote", action="store_true", help="allow an --endpoint-url that is not loopback")
     replay.add_argument("--quiet", action="store_true", help="no progress bar")

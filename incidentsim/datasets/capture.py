@@ -123,7 +123,7 @@ def capture_alarm_history(
     return load
 
 
-def write_alarm_dataset(frame: pd.DataFrame, folder: str | Path, partition_rows: int = 1_000_000) -> list[Path]:
+def write_alarm_dataset(frame: pd.DataFrame, folder: str | Path, partition_rows: int = 250_000) -> list[Path]:
     """Keep an AlarmFrame as a Parquet dataset: ``folder/part.00000.parquet`` ... of ``partition_rows`` rows
     each, in time order, one schema for all (what ``engine="dask"`` reads in parallel)."""
     import pyarrow as pa

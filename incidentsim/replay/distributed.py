@@ -46,7 +46,7 @@ from .result import EVENT_RESULT_COLUMNS, OUTCOMES, SUMMARY_KEYS, ReplayResult, 
 __all__ = ["DaskReplayResult", "DEFAULT_PARTITION_ROWS", "plan_partitions", "run_dask"]
 
 #: Rows per partition the shuffle aims at (a component is never split, so one may hold more).
-DEFAULT_PARTITION_ROWS = 1_000_000
+DEFAULT_PARTITION_ROWS = 250_000
 _SEQ = "_incidentsim_seq"
 _PART = "_incidentsim_part"
 _TEXT = "string[pyarrow]"
@@ -272,17 +272,31 @@ def _plain(table: pd.DataFrame) -> pd.DataFrame:
     out = {}
     for column in table.columns:
         values = table[column]
-        if column == "outcome":
-            out[column] = pd.Categorical(values.astype(str), categories=list(OUTCOMES))
-        elif column == "dedup_reason":
-            out[column] = pd.Categorical(values.astype(str), categories=list(_DEDUP_REASONS))
+        if column in ("outcome", "dedup_reason"):
+            fixed = list(OUTCOMES) if column == "outcome" else list(_DEDUP_REASONS)
+            if isinstance(values.dtype, pd.CategoricalDtype):
+                out[column] = values.cat.set_categories(fixed).to_numpy()
+            else:
+                out[column] = pd.Categorical(values.astype(str), categories=fixed)
         elif column == "alarm_names":
             out[column] = values.map(lambda names: ";".join(names)).astype(_TEXT)
-        elif isinstance(values.dtype, pd.CategoricalDtype) or values.dtype == object or isinstance(values.dtype, pd.StringDtype):
-            out[column] = values.astype(object).where(values.notna(), None).astype(_TEXT)
+        elif isinstance(values.dtype, pd.CategoricalDtype):
+            out[column] = _arrow_text(values)
+        elif values.dtype == object or isinstance(values.dtype, pd.StringDtype):
+            out[column] = values.astype(_TEXT)
         else:
             out[column] = values
     return pd.DataFrame(out, index=pd.RangeIndex(len(table)))
+
+
+def _arrow_text(values: pd.Series) -> pd.Series:
+    """A categorical column as Arrow strings, decoded by Arrow from its codes (missing stays missing)."""
+    import pyarrow as pa
+
+    codes = values.cat.codes.to_numpy()
+    dictionary = pa.array([str(c) for c in values.cat.categories.tolist()], type=pa.string())
+    decoded = pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0), dictionary).cast(pa.string())
+    return pd.Series(pd.arrays.ArrowStringArray(decoded), index=values.index)
 
 
 def replay_partition(frame: pd.DataFrame, policy: Policy) -> ReplayResult:

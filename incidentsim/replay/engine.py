@@ -444,7 +444,7 @@ def replay(
         ``engine="dask"``, the Dask client to compute with (none: the default client,
         else a new ``LocalCluster`` on loopback).
     partition_rows : int, optional
-        With ``engine="dask"``: rows per partition the shuffle aims at (default 1,000,000).
+        With ``engine="dask"``: rows per partition the shuffle aims at (default 250,000).
     endpoint_url : str, optional
         A served emulator such as ``incidentsim serve`` (loopback unless ``allow_remote``).
         With neither, the replay runs against a fresh in-process emulator.
