@@ -275,7 +275,7 @@ def _plain(table: pd.DataFrame) -> pd.DataFrame:
         if column in ("outcome", "dedup_reason"):
             fixed = list(OUTCOMES) if column == "outcome" else list(_DEDUP_REASONS)
             if isinstance(values.dtype, pd.CategoricalDtype):
-                out[column] = values.cat.set_categories(fixed).to_numpy()
+                out[column] = values.cat.set_categories(fixed).array
             else:
                 out[column] = pd.Categorical(values.astype(str), categories=fixed)
         elif column == "alarm_names":
