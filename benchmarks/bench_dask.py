@@ -139,10 +139,10 @@ def main() -> None:
         print(f"\n1. history: {rows:,} state changes of {61 * args.copies:,} alarms, {files:,} monthly Parquet files, "
               f"{size:,.0f} MB, written in {time.perf_counter() - start:.0f} s (the writer's peak RSS {writer_mb:,.0f} MB)")
         runs = []
+        print(f"\n2. replay --engine dask on a LocalCluster, 1 thread per worker, {args.memory_limit} per worker:", flush=True)
         for workers in (2, 1):
-            runs.append(on_cluster(history, root / f"out-{workers}", workers, args.memory_limit))
-        print(f"\n2. replay --engine dask on a LocalCluster, 1 thread per worker, {args.memory_limit} per worker:")
-        for run in runs:
+            run = on_cluster(history, root / f"out-{workers}", workers, args.memory_limit)
+            runs.append(run)
             s = run["summary"]
             print(f"   {run['workers']} worker(s): {run['seconds']:,.0f} s ({rows / run['seconds']:,.0f} events/s; links pass and plan "
                   f"{run['planned']:.0f} s, shuffle + scan + tables + report's analyses {run['written'] - run['planned']:.0f} s, report "
@@ -150,7 +150,7 @@ def main() -> None:
             print(f"      peak RSS per worker {', '.join(f'{p:,.0f} MB' for p in run['peaks'])}; workers restarted: {run['restarted']}; "
                   f"{run['partitions']} partitions of {run['components']:,} components (largest {run['largest']:,} rows)")
             print(f"      {s['events']:,} events, {s['triggers']:,} triggers, {s['created']:,} incidents created, "
-                  f"{s['deduplicated']:,} deduplicated")
+                  f"{s['deduplicated']:,} deduplicated", flush=True)
         same = runs[0]["summary"] == runs[1]["summary"]
         print(f"   2 workers vs 1: x{runs[1]['seconds'] / runs[0]['seconds']:.2f} faster; same summary: {same}")
 

@@ -24,7 +24,7 @@ from ._common import (
 )
 from .volumes import outcomes_by
 
-__all__ = ["NOISE_CLASSES", "REMEDIES", "NoiseThresholds", "alarm_entries", "noise_classes", "storm_entries", "with_storms", "top_noisy_alarms"]
+__all__ = ["NOISE_CLASSES", "REMEDIES", "NoiseThresholds", "alarm_entries", "entry_rows", "noise_classes", "storm_entries", "with_storms", "top_noisy_alarms"]
 
 #: Noise classes in priority order: an alarm gets the first that applies.
 NOISE_CLASSES = ("chronic", "flapping", "storm", "short_lived", "steady")
@@ -365,18 +365,25 @@ def alarm_entries(result: ResultLike) -> pd.DataFrame:
                          "time": utc(events["timestamp"]).astype("int64").to_numpy()[entry]})
 
 
-def with_storms(table: pd.DataFrame, entries: pd.DataFrame, limits: NoiseThresholds) -> pd.DataFrame:
+def with_storms(table: pd.DataFrame, times: np.ndarray, alarms: np.ndarray, limits: NoiseThresholds) -> pd.DataFrame:
     """:func:`noise_classes`' table with ``storm_triggers``, the flags, class and remedy worked out again from
-    ``entries`` (:func:`alarm_entries` of the whole history): tables of parts of a history, concatenated, become
-    the table of the whole, since a storm's alarms may lie in different parts."""
+    the entries into ALARM of the whole history (``times`` in int64 nanoseconds, ``alarms`` the row of
+    ``table`` each belongs to): tables of parts of a history, concatenated, become the table of the whole,
+    since a storm's alarms may lie in different parts."""
     if not len(table):
         return table
-    keys = pd.MultiIndex.from_frame(table[_KEYS])
-    codes = keys.get_indexer(pd.MultiIndex.from_frame(entries[_KEYS])) if len(entries) else np.zeros(0, dtype=np.int64)
-    stormy = storm_entries(entries["time"].to_numpy(dtype=np.int64), codes, int(limits.storm_window.value), limits.storm_min)
-    counted = np.bincount(codes[stormy & (codes >= 0)], minlength=len(table)) if len(codes) else np.zeros(len(table), dtype=np.int64)
+    alarms = np.asarray(alarms, dtype=np.int64)
+    stormy = storm_entries(np.asarray(times, dtype=np.int64), alarms, int(limits.storm_window.value), limits.storm_min)
+    counted = np.bincount(alarms[stormy], minlength=len(table)) if len(alarms) else np.zeros(len(table), dtype=np.int64)
     table = table.assign(storm_triggers=counted.astype("int64"))
     return _finish(table, limits)[_COLUMNS].reset_index(drop=True)
+
+
+def entry_rows(table: pd.DataFrame, entries: pd.DataFrame) -> np.ndarray:
+    """For each of ``entries`` (:func:`alarm_entries`), its alarm's row in ``table`` (:func:`noise_classes`)."""
+    if not len(entries):
+        return np.zeros(0, dtype=np.int32)
+    return pd.MultiIndex.from_frame(table[_KEYS]).get_indexer(pd.MultiIndex.from_frame(entries[_KEYS])).astype(np.int32)
 
 
 def _empty() -> pd.DataFrame:

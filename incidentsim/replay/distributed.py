@@ -82,7 +82,7 @@ def as_dask_history(history: Any) -> Any:
                                                and all(isinstance(p, (str, Path)) for p in history)):
         paths = [str(p) for p in ([history] if isinstance(history, (str, Path)) else history)]
         for path in paths:
-            if not any(ch in path for ch in "*?[") and not Path(path).exists():
+            if "://" not in path and not any(ch in path for ch in "*?[") and not Path(path).exists():
                 raise DaskEngineError(f"{path}: no such file or directory (the dask engine reads a Parquet dataset)")
         try:
             frame = dd.read_parquet(paths if len(paths) > 1 else paths[0])
@@ -603,7 +603,9 @@ def run_dask(history: Any, policy: Policy, *, client: Any = None, partition_rows
     parts, figures = plan_partitions(found, partition_rows=partition_rows, npartitions=npartitions)
     total = int(found.loc[found["link"] == "", "rows"].sum())
     p = figures["partitions"]
-    assigned = frame.map_partitions(_assign, parts, meta={**frame.dtypes.to_dict(), _PART: "int64"})
+    # the plan goes to the workers once, not inside every task (it has an entry per alarm)
+    shared = dask.delayed(parts, traverse=False)
+    assigned = frame.map_partitions(_assign, shared, meta={**frame.dtypes.to_dict(), _PART: "int64"})
     pieces = assigned.set_index(_PART, divisions=[*range(p), p - 1]).to_delayed() if total else []
     results = [dask.delayed(replay_partition)(piece, policy) for piece in pieces]
     sample = replay_partition(assigned._meta.iloc[:0], policy)
