@@ -209,6 +209,16 @@ class ResponsePlan:
     tags: dict[str, str] = field(default_factory=dict)
     display_name: str | None = None
 
+    def to_data(self) -> dict[str, Any]:
+        """The plan as a policy file holds it (what :meth:`Policy.from_dict` reads back)."""
+        item: dict[str, Any] = {"name": self.name, "title": self.title, "impact": self.impact}
+        for key in ("summary", "dedupe_string", "display_name"):
+            if getattr(self, key):
+                item[key] = getattr(self, key)
+        if self.tags:
+            item["tags"] = dict(self.tags)
+        return item
+
     def incident_template(self) -> dict[str, Any]:
         template: dict[str, Any] = {"title": self.title, "impact": self.impact}
         if self.summary:
@@ -449,18 +459,10 @@ class Policy:
         return _Reader(source, lines or {}).policy(data)
 
     def to_dict(self) -> dict[str, Any]:
-        plans = []
-        for plan in self.response_plans:
-            item: dict[str, Any] = {"name": plan.name, "title": plan.title, "impact": plan.impact}
-            for key in ("summary", "dedupe_string", "display_name"):
-                if getattr(plan, key):
-                    item[key] = getattr(plan, key)
-            if plan.tags:
-                item["tags"] = dict(plan.tags)
-            plans.append(item)
+        plans = [plan.to_data() for plan in self.response_plans]
         routes = []
         for route in self.routes:
-            item = {"name": route.name}
+            item: dict[str, Any] = {"name": route.name}
             if route.match:
                 item["match"] = {f: p.to_data() for f, p in route.match.items()}
             if route.ignore:

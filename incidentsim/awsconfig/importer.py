@@ -283,7 +283,7 @@ class _Importer:
         for name, group in variants.items():
             for i, plan in enumerate(group):
                 policy_name = name if i == 0 else f"{name}-{plan.account_id}"
-                self.policy_plans[policy_name] = self._plan_data(policy_name, plan)
+                self.policy_plans[policy_name] = plan.response_plan(policy_name).to_data()
                 if i:
                     self.report("plan_name_clash", f"plan {name}", f"account {plan.account_id}'s template differs from "
                                 f"account {group[0].account_id}'s, and a policy names each plan once",
@@ -306,18 +306,6 @@ class _Importer:
                 self.plan_names[(plan.account_id, plan.name)] = self.placeholder(plan.name, plan.account_id, plan.origin)
             elif not plan.described:
                 self.notes.append(f"plan {plan.name} in {plan.account_id} was not described; taken to be the same as the one described")
-
-    def _plan_data(self, name: str, plan: PlanWiring) -> dict[str, Any]:
-        data: dict[str, Any] = {"name": name, "title": plan.title, "impact": plan.impact}
-        if plan.summary:
-            data["summary"] = plan.summary
-        if plan.dedupe_string:
-            data["dedupe_string"] = plan.dedupe_string
-        if plan.tags:
-            data["tags"] = dict(plan.tags)
-        if plan.display_name:
-            data["display_name"] = plan.display_name
-        return data
 
     def placeholder(self, name: str, account: str, origin: str) -> str:
         if name not in self.policy_plans:

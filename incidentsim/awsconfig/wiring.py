@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from ..datasets.schema import parse_alarm_arn
+from ..policy import ResponsePlan
 
 #: ``arn:aws:ssm-incidents::<account>:responseplan/<name>`` (CloudWatch's spelling) or ``response-plan/`` (the API's).
 PLAN_ARN = re.compile(
@@ -126,6 +127,12 @@ class PlanWiring:
     @property
     def described(self) -> bool:
         return self.title is not None and self.impact is not None
+
+    def response_plan(self, name: str | None = None) -> ResponsePlan:
+        """The described plan as a policy's :class:`~incidentsim.policy.ResponsePlan` (named ``name``, else its own name)."""
+        assert self.title is not None and self.impact is not None, f"plan {self.name} was not described"
+        return ResponsePlan(name=name or self.name, title=self.title, impact=self.impact, summary=self.summary,
+                            dedupe_string=self.dedupe_string, tags=dict(self.tags), display_name=self.display_name)
 
     def response_parts(self) -> list[str]:
         """What the plan does beyond its incident's title, impact, summary, dedupe string and tags, in words."""
@@ -241,13 +248,7 @@ def get_response_plan_output(plan: PlanWiring) -> dict[str, Any]:
         body["displayName"] = plan.display_name
     if not plan.described:
         return body
-    template: dict[str, Any] = {"title": plan.title, "impact": plan.impact}
-    if plan.summary:
-        template["summary"] = plan.summary
-    if plan.dedupe_string:
-        template["dedupeString"] = plan.dedupe_string
-    if plan.tags:
-        template["incidentTags"] = dict(plan.tags)
+    template = plan.response_plan().incident_template()
     if plan.notification_targets:
         template["notificationTargets"] = [{"snsTopicArn": arn} for arn in plan.notification_targets]
     body["incidentTemplate"] = template
