@@ -508,11 +508,55 @@ def _gameday_command(args: argparse.Namespace) -> int:
         game.close()
 
 
+def _dashboard_command(args: argparse.Namespace) -> int:
+    import signal
+
+    from .dashboard import Dashboard, DashboardError
+    from .emulator.core import UnsafeEndpointError
+
+    if not 0 <= args.port <= 65535:
+        raise CommandError(f"--port {args.port}: must be a whole number from 0 to 65535 (0: any free port)")
+    try:
+        import voila  # noqa: F401
+    except ImportError:
+        raise CommandError('the dashboard needs Voila, which is not installed: pip install "incidentsim[dashboard]"') from None
+    load, _ = _history_and_policy(args, args.policy)
+    try:
+        page = Dashboard(
+            load.alarms, args.policy or SAMPLE_POLICY, host=args.host, port=args.port, allow_remote=args.allow_remote,
+            sources=tuple(args.history), loaded=load.summary(_cli_hint),
+        )
+        page.start()
+    except (UnsafeEndpointError, DashboardError, ValueError) as error:
+        raise CommandError(str(error)) from None
+    print(
+        f"incidentsim dashboard: the tuning panel is served at\n  {page.url}\n"
+        f"  (open it in a browser; the token in it is required; the save button writes into {page.workdir})\n"
+        "  stop with Ctrl-C",
+        flush=True,
+    )
+
+    def terminated(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt  # a kill stops Voila and its kernels too, as Ctrl-C does
+
+    previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        status = page.wait()
+        if status:
+            raise CommandError(f"Voila ended with exit status {status}:\n{page.log_tail()}")
+    except KeyboardInterrupt:
+        print("incidentsim dashboard: stopped", file=sys.stderr)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        page.stop()
+    return 0
+
+
 def _backtest_command(args: argparse.Namespace) -> int:
     import json
 
     from .backtest import backtest, parse_grid, sweep
-    from .datasets.evaluation import AlarmDefinitionError
+    from .datasets.alarm_definitions import AlarmDefinitionError
     from .datasets.labels import LabelError, load_windows
     from .datasets.metrics import MetricSeriesError, load_alarm_definitions, load_metric_series
 
@@ -755,6 +799,19 @@ def build_parser() -> argparse.ArgumentParser:
     gameday.add_argument("--hold", action="store_true", help="keep the game day's own server running after the end, until Ctrl-C")
     gameday.add_argument("--quiet", action="store_true", help="no status line")
     gameday.set_defaults(func=_gameday_command)
+
+    dashboard = commands.add_parser(
+        "dashboard", help="serve the tuning panel as a web page (Voila) on a history and policy (default: the bundled sample)"
+    )
+    dashboard.add_argument("history", nargs="*", help="alarm history files (default: the bundled sample)")
+    dashboard.add_argument("--policy", help="policy YAML to start from (default: the bundled sample policy)")
+    dashboard.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    dashboard.add_argument("--port", type=int, default=0, help="port to bind (default: a free one)")
+    dashboard.add_argument(
+        "--allow-remote", action="store_true", help="allow binding a non-loopback address (reachable from other machines)"
+    )
+    _add_history_options(dashboard)
+    dashboard.set_defaults(func=_dashboard_command)
 
     backtest = commands.add_parser(
         "backtest", help="evaluate a CloudWatch alarm over metric history, replay its incidents, score them against labelled anomalies"

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import io
 import math
 import threading
 from collections.abc import Mapping, Sequence
@@ -47,11 +48,31 @@ import pandas as pd
 from .analysis import human_duration
 from .backtest import Backtest, backtest, sweep
 from .datasets.evaluation import TREAT_MISSING_DATA, AlarmDefinition, AlarmDefinitionError, standard_statistics, threshold_operators
+from .plots import IMPACT_LABELS
 from .policy import TITLE_LIMIT, ClientTokenStrategy, Policy, PolicyError, ResolveStrategy, Template, parse_duration
 from .replay import ReplayResult, compare, replay
 from .replay.incremental import TuningReplay
 
 PLAN_IMPACT = "plan's own"
+
+
+def show_figure(output: Any, figure: Any, *, clear: bool = True) -> None:
+    """Show ``figure`` in the panel's ``output`` area as a PNG image, whatever matplotlib backend the kernel uses.
+
+    Outside IPython (a script, a test) there is no front end to show it in, and nothing is printed: the
+    figure stays on the panel (``figure_``).
+    """
+    from IPython import get_ipython
+    from IPython.display import Image, display
+
+    if get_ipython() is None:
+        return
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    with output:
+        if clear:
+            output.clear_output(wait=True)
+        display(Image(data=buffer.getvalue(), format="png"))
 
 
 class _Panel:
@@ -134,15 +155,17 @@ class TuningPanel(_Panel):
             if route.ignore:
                 continue
             impact = w.Dropdown(options=[PLAN_IMPACT, 1, 2, 3, 4, 5], value=route.impact or PLAN_IMPACT,
-                                description="impact", style=style, layout=w.Layout(width="16rem"))
+                                description="impact", tooltip=f"impact of route {route.name}'s incidents",
+                                style=style, layout=w.Layout(width="16rem"))
             title = w.Text(value=route.title.source if route.title else "", placeholder="plan's own title",
-                           description="title", style=style, layout=w.Layout(width="40rem"))
+                           description="title", tooltip=f"title template of route {route.name}",
+                           style=style, layout=w.Layout(width="40rem", max_width="100%"))
             preview = w.HTML()
             for control in (impact, title):
                 control.observe(self._changed, names="value")
             self.route_controls[route.name] = {"impact": impact, "title": title, "preview": preview}
             rows.append(w.VBox([w.HTML(f"<b>route {html.escape(route.name)}</b> &rarr; {html.escape(str(route.plan))}"),
-                                w.HBox([impact, title]), preview]))
+                                w.HBox([impact, title], layout=w.Layout(flex_flow="row wrap")), preview]))
         token = self.start_policy.client_token
         self.token_strategy = w.Dropdown(options=["per_event", "per_alarm_window", "template", "none"], value=token.strategy,
                                          description="clientToken", style=style)
@@ -152,29 +175,50 @@ class TuningPanel(_Panel):
         self.resolve_delay = w.Text(value=_duration_text(resolve.delay) or "0m", description="delay after OK", style=style)
         self.resolve_after = w.Text(value=_duration_text(resolve.after) or "4h", description="resolve after", style=style)
         days = sorted({t.date() for t in self.alarms["timestamp"]}) or [pd.Timestamp.now(tz="UTC").date()]
-        self.dates = w.SelectionRangeSlider(options=[(d.isoformat(), d) for d in days], index=(0, len(days) - 1),
-                                            description="dates", style=style, layout=w.Layout(width="40rem"))
-        for control in (self.token_strategy, self.token_window, self.resolve_strategy, self.resolve_delay, self.resolve_after, self.dates):
+        # two labelled lists rather than a range slider, whose handles have no name a screen reader could say
+        days_shown = [(d.isoformat(), d) for d in days]
+        self.date_from = w.Dropdown(options=days_shown, value=days[0], description="from", style=style, tooltip="first day replayed")
+        self.date_to = w.Dropdown(options=days_shown, value=days[-1], description="to", style=style, tooltip="last day replayed")
+        self.dates_text = w.HTML()
+        for control in (self.date_from, self.date_to):
+            control.observe(self._show_dates, names="value")
+        self._show_dates()
+        for control in (self.token_strategy, self.token_window, self.resolve_strategy, self.resolve_delay, self.resolve_after,
+                        self.date_from, self.date_to):
             control.observe(self._changed, names="value")
         self.message = w.HTML()
         self.headline = w.HTML()
         self.plots = w.Output()
         self.save_path = w.Text(value="tuned-policy.yaml", description="save as", style=style)
-        self.save_button = w.Button(description="Write policy YAML", icon="save")
+        self.save_button = w.Button(description="Write policy YAML", icon="save", layout=w.Layout(width="auto"))
         self.save_button.on_click(lambda _: self.save())
-        self.save_cloudformation = w.Checkbox(value=False, description="and CloudFormation beside it", indent=False)
+        self.save_cloudformation = w.Checkbox(value=False, description="and CloudFormation beside it", indent=False,
+                                              layout=w.Layout(width="auto"))
         self.live_config: Any = None  # AWS CLI outputs (or a Wiring) the CloudFormation export reads; None: this history's alarms
-        self.compare_button = w.Button(description="Compare with start", icon="balance-scale")
+        self.compare_button = w.Button(description="Compare with start", icon="balance-scale", layout=w.Layout(width="auto"))
         self.compare_button.on_click(lambda _: self.show_comparison())
         self.comparison = w.Output()
+        wrap = w.Layout(flex_flow="row wrap")
+        # the headline first: whatever control moves, the figures it changes are in view
         self.widget = w.VBox([
+            self.headline, self.message,
             w.HTML("<h3>Routes: impact and title</h3>"), *rows,
             w.HTML("<h3>Tokens, resolution, dates</h3>"),
-            w.HBox([self.token_strategy, self.token_window]),
-            w.HBox([self.resolve_strategy, self.resolve_delay, self.resolve_after]),
-            self.dates, self.message, self.headline, self.plots,
-            w.HBox([self.save_path, self.save_button, self.save_cloudformation, self.compare_button]), self.comparison,
+            w.HBox([self.token_strategy, self.token_window], layout=wrap),
+            w.HBox([self.resolve_strategy, self.resolve_delay, self.resolve_after], layout=wrap),
+            w.HBox([self.date_from, self.date_to, self.dates_text], layout=wrap), self.plots,
+            w.HBox([self.save_path, self.save_button, self.save_cloudformation, self.compare_button], layout=wrap), self.comparison,
         ])
+
+    def dates(self) -> tuple[Any, Any]:
+        """The first and last day replayed (in either order in the lists)."""
+        first, last = self.date_from.value, self.date_to.value
+        return (first, last) if first <= last else (last, first)
+
+    def _show_dates(self, _: Any = None) -> None:
+        first, last = self.dates()
+        days = (last - first).days + 1
+        self.dates_text.value = f"&nbsp;{days:,} day{'s' if days != 1 else ''}, {first.isoformat()} to {last.isoformat()}"
 
     # ------------------------------------------------------------------ state
 
@@ -221,12 +265,15 @@ class TuningPanel(_Panel):
 
     def history(self) -> pd.DataFrame:
         """The history within the chosen dates."""
-        lo, hi = self.tuning.rows_between(*self.dates.value)
+        lo, hi = self.tuning.rows_between(*self.dates())
         return self.alarms.iloc[lo:hi].reset_index(drop=True)
 
     def update(self) -> None:
         """Replay what the change reaches and redraw (errors are shown, never raised)."""
         self._timer = None
+        broken = self._broken_titles()
+        for name, problem in broken.items():  # shown under the box being typed in, not only at the top
+            self.route_controls[name]["preview"].value = f"<div style='color:#D55E00'>{html.escape(problem)}</div>"
         try:
             policy = self.current_policy()
         except PolicyError as error:
@@ -234,11 +281,22 @@ class TuningPanel(_Panel):
             return
         self.message.value = ""
         self.policy = policy
-        self.last_change = self.tuning.update(policy, rows=self.tuning.rows_between(*self.dates.value))
+        self.last_change = self.tuning.update(policy, rows=self.tuning.rows_between(*self.dates()))
         self.updates += 1
         self._previews()
         self._headline()
         self._draw()
+
+    def _broken_titles(self) -> dict[str, str]:
+        """Per route whose title box holds a template that does not compile: the error."""
+        broken = {}
+        for name, controls in self.route_controls.items():
+            source = controls["title"].value.strip()
+            try:
+                Template(source, f"route '{name}' title") if source else None
+            except PolicyError as error:
+                broken[name] = str(error)
+        return broken
 
     def _previews(self) -> None:
         """Per route: what its titles look like over the history (routes sharing a plan share a preview)."""
@@ -251,25 +309,27 @@ class TuningPanel(_Panel):
                      f"{preview['shared']:,} shared by several alarms"]
             if preview["at_limit"]:
                 parts.append(f"{preview['at_limit']:,} at the {TITLE_LIMIT}-character limit")
-            html_parts = ["<div style='font-size:0.9em'>" + html.escape("; ".join(parts)) + "</div>"]
+            html_parts = ["<div style='line-height:1.4'><div style='font-size:0.9em'>" + html.escape("; ".join(parts)) + "</div>"]
             html_parts += [f"<div style='font-family:monospace'>{html.escape(t)}</div>" for t in preview["first"]]
             if preview["not_sent"]:
                 html_parts.append(f"<div style='color:#D55E00'>{preview['not_sent']:,} of these triggers were not sent. "
                                   f"{html.escape('Not sent: ' + preview['first_error'] + '.')}</div>")
-            controls["preview"].value = "".join(html_parts)
+            controls["preview"].value = "".join(html_parts) + "</div>"
 
     def _headline(self) -> None:
         figures = self.tuning.headline(tz=self.tz)
         self.headline.value = (
+            "<div style='font-size:1.15em;line-height:1.5;padding:4px 10px;border-left:4px solid #0072B2;background:#f3f6f9'>"
             f"<b>{figures['incidents']:,}</b> incidents (start: {self.start_incidents:,}), "
             f"dedup ratio <b>{figures['dedup_ratio']:.1%}</b>, {figures['off_hours_interruptions']:,} off-hours interruptions, "
-            f"{figures['shifts_over_limit']:,} shifts over 2 incidents"
+            f"{figures['shifts_over_limit']:,} shifts over 2 incidents<br>by impact: "
+            + ", ".join(f"{html.escape(IMPACT_LABELS[level])} <b>{count:,}</b>" for level, count in figures["incidents_by_impact"].items())
+            + "</div>"
         )
 
     def _draw(self) -> None:
         """Counts per day from the replay's arrays; the bars are updated in place while the days stay the same."""
         import matplotlib.pyplot as plt
-        from IPython.display import display
 
         from .plots import ImpactDisplay, TriggerVolumeDisplay
 
@@ -288,9 +348,7 @@ class TuningPanel(_Panel):
             figure.set_layout_engine("none")  # placed once; an update only restacks the bars, so the layout is not solved again
             self.figure_ = figure
             plt.close(figure)  # shown through the output area, not pyplot's own display
-        with self.plots:
-            self.plots.clear_output(wait=True)
-            display(self.figure_)
+        show_figure(self.plots, self.figure_)
 
     # ------------------------------------------------------------------ buttons
 
@@ -318,14 +376,13 @@ class TuningPanel(_Panel):
         return compare(self.start_result, self.result)
 
     def show_comparison(self) -> None:
-        from IPython.display import display
+        import matplotlib.pyplot as plt
 
         from .plots import ComparisonDisplay
 
         self.comparison_display = ComparisonDisplay.from_results(self.start_result, self.result, labels=("start", "tuned")).plot()
-        with self.comparison:
-            self.comparison.clear_output(wait=True)
-            display(self.comparison_display)
+        show_figure(self.comparison, self.comparison_display.figure_)
+        plt.close(self.comparison_display.figure_)
 
 
 def _duration_text(delta: Any) -> str:
@@ -582,16 +639,13 @@ class BacktestPanel(_Panel):
 
     def _draw(self) -> None:
         import matplotlib.pyplot as plt
-        from IPython.display import display
 
         from .plots import BacktestDisplay
 
         figure, ax = plt.subplots(figsize=(11, 4), layout="constrained")
         self.backtest_display = BacktestDisplay.from_backtest(self.run, series=self.series).plot(ax=ax)
         self.figure_ = figure
-        with self.plots:
-            self.plots.clear_output(wait=True)
-            display(figure)
+        show_figure(self.plots, figure)
         plt.close(figure)
 
     # ------------------------------------------------------------------ sweeping
@@ -634,7 +688,7 @@ class BacktestPanel(_Panel):
                 return table
             import matplotlib.pyplot as plt
 
-            display(self.sweep_display.figure_)
+            show_figure(self.sweep_output, self.sweep_display.figure_, clear=False)
             plt.close(self.sweep_display.figure_)
             display(table[table["dominating"]])
         return table

@@ -72,6 +72,10 @@ def test_a_bad_title_template_is_shown_inline_never_raised(panel):
     assert (panel.result.events["error_code"] == "TemplateError").sum() > 0
     panel.route_controls["search"]["title"].value = "{{ alarm_name"
     assert "template error" in panel.message.value
+    assert "route 'search' title: template error" in html.unescape(panel.route_controls["search"]["preview"].value)
+    assert "template error" not in panel.route_controls["payments"]["preview"].value  # the other routes keep their previews
+    panel.route_controls["search"]["title"].value = "Search: {{ alarm_name }}"
+    assert panel.message.value == "" and "distinct titles" in panel.route_controls["search"]["preview"].value
 
 
 def test_token_and_resolve_controls(panel):
@@ -87,10 +91,15 @@ def test_token_and_resolve_controls(panel):
 
 
 def test_the_date_range_narrows_the_history(panel):
-    days = panel.dates.options
-    panel.dates.index = (0, 6)
+    days = [day for _, day in panel.date_from.options]
+    panel.date_to.value = days[6]
     assert panel.result.summary()["events"] < len(panel.alarms)
-    assert panel.result.events["timestamp"].dt.date.max() <= days[6][1]
+    assert panel.result.events["timestamp"].dt.date.max() == days[6]
+    assert "7 days, " in panel.dates_text.value
+    panel.date_from.value = days[9]  # after the last day: the two are taken in order
+    assert panel.dates() == (days[6], days[9])
+    replayed = panel.result.events["timestamp"].dt.date
+    assert replayed.min() == days[6] and replayed.max() == days[9]
 
 
 def test_save_writes_the_tuned_policy(panel, tmp_path):
