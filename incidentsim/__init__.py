@@ -31,9 +31,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from .datasets.schema import validate_alarm_frame
     from .emulator import EmulatorOptions, get_backend, make_client, mock_incidents
 
-# ``incidentsim.replay`` is both the function and its subpackage; importing the function here
-# binds the name to it (a lazy attribute would be shadowed by the subpackage once imported).
-from .replay import ReplayResult, compare, replay  # noqa: E402
+# ``incidentsim.replay`` is the subpackage, which is callable: ``incidentsim.replay(...)`` runs the
+# replay function and ``incidentsim.replay.engine`` stays reachable (see incidentsim/replay/__init__.py).
+# Type checkers are shown the function, which is what a call of ``incidentsim.replay`` types as.
+from .replay import ReplayResult, compare  # noqa: E402
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .replay import replay
+else:
+    from . import replay
 
 __all__ = [
     "EmulatorOptions",

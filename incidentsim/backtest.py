@@ -43,7 +43,8 @@ import pandas as pd
 
 from .analysis import human_duration
 from .analysis.scoring import Score, score
-from .datasets.evaluation import AlarmDefinition, AlarmDefinitionError, evaluate_alarm
+from .datasets.alarm_definitions import AlarmDefinition, AlarmDefinitionError
+from .datasets.evaluation import evaluate_alarm
 from .policy import Policy, format_duration, parse_duration
 from .replay.engine import replay
 from .replay.result import ReplayResult

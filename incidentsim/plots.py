@@ -28,7 +28,8 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from . import analysis
+from . import analysis, constants
+from .constants import FREQS
 
 # Okabe-Ito
 OKABE_ITO = {
@@ -50,8 +51,8 @@ OUTCOME_COLOURS = {
     "ignored": OKABE_ITO["grey"],
 }
 IMPACT_COLOURS = {1: OKABE_ITO["vermillion"], 2: OKABE_ITO["orange"], 3: OKABE_ITO["yellow"], 4: OKABE_ITO["sky"], 5: OKABE_ITO["grey"]}
-IMPACT_LABELS = {1: "1 critical", 2: "2 high", 3: "3 medium", 4: "4 low", 5: "5 no impact"}
-FREQS = ("15min", "1h", "1D", "1W")
+#: Legend text per impact level ("1 critical"), derived from the one mapping, :data:`incidentsim.constants.IMPACT_LABELS`.
+IMPACT_LABELS = {level: f"{level} {name.lower()}" for level, name in constants.IMPACT_LABELS.items()}
 FREQ_WORDS = {"15min": "15 minutes", "1h": "hour", "1D": "day", "1W": "week"}
 
 

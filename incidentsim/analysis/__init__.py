@@ -36,8 +36,9 @@ Examples
 
 from __future__ import annotations
 
-from ._common import IMPACT_LABELS, ResultLike, alarm_labels, human_duration
-from .headline import headline
+from ..constants import IMPACT_LABELS
+from ._common import ResultLike, alarm_labels, human_duration
+from .headlines import headline
 from .noise import (
     NOISE_CLASSES,
     REMEDIES,

@@ -12,15 +12,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import pandas as pd
 
-#: Outcomes in the order the tables show them.
-OUTCOMES = ("created", "deduplicated", "ignored", "rejected", "failed")
-#: Outcomes of a row that reached (or was meant to reach) StartIncident.
-TRIGGER_OUTCOMES = ("created", "deduplicated", "rejected", "failed")
-#: Incident Manager's impact scale.
-IMPACTS = (1, 2, 3, 4, 5)
-IMPACT_LABELS = {1: "Critical", 2: "High", 3: "Medium", 4: "Low", 5: "No impact"}
-#: Period lengths the volume tables accept.
-FREQS = ("15min", "1h", "1D", "1W")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 

@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._common import OUTCOMES, period_index
+from ..constants import OUTCOMES
+from ._common import period_index
 from .noise import NoiseThresholds, alarm_entries, entry_rows, noise_classes, with_storms
 from .titles import title_groups, title_table
 from .volumes import combine_outcomes, outcomes_by, trigger_volume

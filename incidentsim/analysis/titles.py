@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ..rules import api_limits
-from ._common import TRIGGER_OUTCOMES, ResultLike, delegate, text
+from ..constants import TRIGGER_OUTCOMES
+from ._common import ResultLike, delegate, text
 
 __all__ = ["title_cardinality", "title_groups", "title_table"]
 

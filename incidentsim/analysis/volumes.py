@@ -5,12 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..constants import FREQS, IMPACT_LABELS, IMPACTS, OUTCOMES, TRIGGER_OUTCOMES
 from ._common import (
-    FREQS,
-    IMPACT_LABELS,
-    IMPACTS,
-    OUTCOMES,
-    TRIGGER_OUTCOMES,
     ResultLike,
     check_choice,
     delegate,

@@ -1,6 +1,7 @@
 """Alarm history in: the AlarmFrame schema, readers for every format, a sample generator."""
 
-from .evaluation import AlarmDefinition, evaluate_alarm
+from .alarm_definitions import AlarmDefinition
+from .evaluation import evaluate_alarm
 from .labels import WINDOW_COLUMNS, LabelError, load_windows, match_series
 from .metrics import load_alarm_definitions, load_metric_series
 from .schema import (

@@ -20,7 +20,7 @@ from typing import Any, Literal, overload
 import numpy as np
 import pandas as pd
 
-from .evaluation import AlarmDefinition, AlarmDefinitionError, UnsupportedAlarmError, standard_statistics
+from .alarm_definitions import AlarmDefinition, AlarmDefinitionError, UnsupportedAlarmError, standard_statistics
 from .records import EARLIEST, LATEST, BadRecord, parse_time
 from .loaders import _stem
 from .schema import is_account_id, is_region

@@ -44,6 +44,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .cloudwatch_text import (
+    INITIAL_REASON,
+    composite_created_reason,
+    composite_transition_reason,
+    insufficient_data_reason,
+    state_timestamp,
+    threshold_crossed_reason,
+)
 from .schema import alarm_arn, record_id, validate_alarm_frame
 
 __all__ = [
@@ -89,18 +97,6 @@ _MIN = 60_000
 _HOUR = 60 * _MIN
 _DAY = 24 * _HOUR
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)
-_COMPARISON_WORDS = {
-    "GreaterThanThreshold": "greater than",
-    "GreaterThanOrEqualToThreshold": "greater than or equal to",
-    "LessThanThreshold": "less than",
-    "LessThanOrEqualToThreshold": "less than or equal to",
-}
-_INITIAL_REASON = "Unchecked: Initial alarm creation"
 #: Hour of day (UTC) when traffic peaks in each Region.
 _PEAK_HOUR = {"us-east-1": 18.0, "eu-west-1": 12.0}
 #: Traffic that never goes away, added to the daily curve of :func:`_load`.
@@ -409,8 +405,7 @@ def _utc(t_ms: int) -> datetime:
 
 def _iso_offset(t_ms: int) -> str:
     """``2024-04-01T09:05:12.345+0000`` as in ``state.timestamp``."""
-    d = _utc(t_ms)
-    return f"{d:%Y-%m-%dT%H:%M:%S}.{d.microsecond // 1000:03d}+0000"
+    return state_timestamp(_utc(t_ms))
 
 
 def _iso_z(t_ms: int) -> str:
@@ -422,17 +417,6 @@ def _iso_ms_z(t_ms: int) -> str:
     """``2024-04-01T09:05:12.345Z`` as in an alarm-history ``Timestamp``."""
     d = _utc(t_ms)
     return f"{d:%Y-%m-%dT%H:%M:%S}.{d.microsecond // 1000:03d}Z"
-
-
-def _datapoint_time(t_ms: int) -> str:
-    """``01/04/24 09:05:00`` as in a threshold reason."""
-    return f"{_utc(t_ms):%d/%m/%y %H:%M:%S}"
-
-
-def _long_time(t_ms: int) -> str:
-    """``Monday 01 April, 2024 09:05:12 UTC`` as in a composite reason (locale-free)."""
-    d = _utc(t_ms)
-    return f"{_WEEKDAYS[d.weekday()]} {d.day:02d} {_MONTHS[d.month - 1]}, {d.year} {d:%H:%M:%S} UTC"
 
 
 def _parse_offset(text: str) -> int:
@@ -623,12 +607,8 @@ def _maintenance(rng: np.random.Generator, lines: dict[str, _Timeline], by_key: 
 
 
 # --------------------------------------------------------------------------------------
-# State text: reasons and reason data as CloudWatch writes them
+# State text: reasons (worded by .cloudwatch_text) and reason data as CloudWatch writes them
 # --------------------------------------------------------------------------------------
-
-
-def _num(value: float) -> str:
-    return repr(float(value))
 
 
 def _draw(rng: np.random.Generator, bounds: tuple[float, float], integer: bool, n: int) -> list[float]:
@@ -653,8 +633,7 @@ def _metric_state(rng: np.random.Generator, alarm: _Alarm, t_ms: int, state: str
         if tpl.stat:
             data["statistic"] = tpl.stat
         data.update(period=tpl.period, recentDatapoints=[], threshold=float(tpl.threshold))
-        plural = "datapoint was" if n == 1 else "datapoints were"
-        reason = f"Insufficient Data: {n} {plural} unknown."
+        reason = insufficient_data_reason(n)
     else:
         alarming = state == "ALARM"
         minimum = m if alarming else n - m + 1
@@ -665,17 +644,13 @@ def _metric_state(rng: np.random.Generator, alarm: _Alarm, t_ms: int, state: str
         hits = _draw(rng, tpl.breach if alarming else tpl.healthy, tpl.integer, count)
         misses = _draw(rng, tpl.healthy if alarming else tpl.breach, tpl.integer, n - count)
         values = [hits.pop() if i in chosen else misses.pop() for i in range(n)]
-        listed = ", ".join(
-            f"{_num(values[i])} ({_datapoint_time(oldest + i * step)})" for i in sorted(chosen, reverse=True)
-        )
-        words = _COMPARISON_WORDS[tpl.comparison]
-        verb = "was" if count == 1 else "were"
-        relation = words if alarming else f"not {words}"
-        direction = "OK -> ALARM" if alarming else "ALARM -> OK"
-        points = "datapoint" if minimum == 1 else "datapoints"
-        reason = (
-            f"Threshold Crossed: {count} out of the last {n} datapoints [{listed}] {verb} {relation} "
-            f"the threshold ({_num(tpl.threshold)}) (minimum {minimum} {points} for {direction} transition)."
+        reason = threshold_crossed_reason(
+            [(values[i], _utc(oldest + i * step)) for i in sorted(chosen, reverse=True)],
+            evaluation_periods=n,
+            minimum=minimum,
+            comparison_operator=tpl.comparison,
+            threshold=tpl.threshold,
+            to_alarm=alarming,
         )
         data["startDate"] = _iso_offset(oldest)
         if tpl.stat:
@@ -692,11 +667,11 @@ def _composite_state(
 ) -> dict[str, Any]:
     """``{value, reason, reasonData}`` of a composite alarm; ``trigger`` is (arn, state, time)."""
     if trigger is None:
-        reason = f"{alarm.arn} was created and its alarm rule evaluates to {state}"
+        reason = composite_created_reason(alarm.arn, state)
         listed = list(children.items())
     else:
         arn, child_state, when = trigger
-        reason = f"{arn} transitioned to {child_state} at {_long_time(when)}"
+        reason = composite_transition_reason(arn, child_state, _utc(when))
         listed = [(arn, (child_state, when))] if state == "ALARM" else list(children.items())
     data = {
         "triggeringAlarms": [
@@ -955,7 +930,7 @@ def generate_history(
         config = _configuration(alarm)
         previous: dict[str, Any] = {
             "value": "INSUFFICIENT_DATA",
-            "reason": _INITIAL_REASON,
+            "reason": INITIAL_REASON,
             "timestamp": _iso_offset(created[alarm.arn]),
         }
         for t, old, new in chains[alarm.arn]:
@@ -1192,7 +1167,7 @@ def to_alarm_history(frame: pd.DataFrame) -> dict[tuple[str, str], dict[str, lis
         previous = detail.get("previousState", {})
         if arn not in seen:
             seen.add(arn)
-            if alarm is not None and previous.get("reason") == _INITIAL_REASON and previous.get("timestamp"):
+            if alarm is not None and previous.get("reason") == INITIAL_REASON and previous.get("timestamp"):
                 created = _parse_offset(previous["timestamp"])
                 bucket.append((_iso_ms_z(created), 0, alarm.name, _created_item(alarm, created, kind)))
         history = {"version": "1.0", "oldState": _history_state(previous), "newState": _history_state(detail["state"])}

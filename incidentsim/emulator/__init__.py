@@ -1,8 +1,17 @@
 """An AWS Systems Manager Incident Manager (``ssm-incidents``) service for moto.
 
-Importing this package registers the service with moto, so that
-``boto3.client("ssm-incidents")`` answers from the emulator inside
-:class:`mock_incidents` or a plain ``moto.mock_aws()``.
+Importing this package changes nothing in moto. The service is registered with
+moto by an explicit, idempotent call: :class:`mock_incidents`, :func:`make_client`
+and the server (``incidentsim serve``) make it themselves; under a plain
+``moto.mock_aws()``, call :func:`register` first, and ``boto3.client("ssm-incidents")``
+answers from the emulator:
+
+>>> import boto3, moto
+>>> import incidentsim.emulator
+>>> incidentsim.emulator.register()
+>>> with moto.mock_aws():
+...     boto3.client("ssm-incidents", region_name="us-east-1").list_response_plans()["responsePlanSummaries"]
+[]
 
 Examples
 --------
@@ -39,11 +48,7 @@ from .exceptions import (
 )
 from .faults import FaultInjector, FaultRule
 from .models import EmulatorOptions, SSMIncidentsBackend, StartIncidentOutcome, ssmincidents_backends
-from . import cloudwatch_history
 from .registration import RegistrationError, check_registration, register
-
-register()
-cloudwatch_history.register()
 
 __all__ = [
     "DEFAULT_ACCOUNT_ID",

@@ -142,7 +142,9 @@ class mock_incidents:  # noqa: N801 - named like moto's mock_aws, which it wraps
     """Run code against the emulator: a context manager and a decorator around ``moto.mock_aws``.
 
     Every other moto service is mocked too.  Each ``with`` block starts from an
-    empty account.
+    empty account.  Entering registers the service with moto (:func:`register`) and adds
+    ``DescribeAlarmHistory`` to moto's CloudWatch (:func:`incidentsim.moto_cloudwatch.register`);
+    both are idempotent.
 
     Parameters
     ----------
@@ -169,8 +171,11 @@ class mock_incidents:  # noqa: N801 - named like moto's mock_aws, which it wraps
     def __enter__(self) -> mock_incidents:
         from moto import mock_aws
 
+        from .. import moto_cloudwatch
+
         register()
         check_registration()
+        moto_cloudwatch.register()
         self._mock = mock_aws()
         self._mock.start()
         if self._options:

@@ -5,7 +5,9 @@ moto finds a service in two places: ``moto.backend_index.backend_url_patterns``
 server alike) and ``moto.backends.get_backend(name)``, which imports
 ``moto.<name>`` and reads ``<name>_backends`` from it.  Registration adds the
 URL patterns and makes this package importable as ``moto.ssmincidents``.
-It is idempotent; :func:`check_registration` proves both lookups answer with
+Nothing registers at import: :func:`register` is called explicitly (by
+``mock_incidents``, ``make_client``, the server, or a user of a plain
+``moto.mock_aws()``).  It is idempotent; :func:`check_registration` proves both lookups answer with
 this emulator and fails loudly if moto's internals have moved.
 """
 
@@ -26,7 +28,29 @@ class RegistrationError(RuntimeError):
 
 
 def register() -> None:
-    """Make ``boto3.client("ssm-incidents")`` answer from this emulator under any moto mock."""
+    """Make ``boto3.client("ssm-incidents")`` answer from this emulator under any moto mock.
+
+    Importing :mod:`incidentsim.emulator` does not register anything: :class:`mock_incidents`,
+    :func:`make_client` and the server call this themselves. Call it before a plain
+    ``moto.mock_aws()`` (or moto's server started another way) that should serve
+    ``ssm-incidents``. Calling it again does nothing.
+
+    Raises
+    ------
+    RegistrationError
+        If moto's service index no longer looks the way the emulator plugs into it, or
+        ``moto.ssmincidents`` is already another module.
+
+    Examples
+    --------
+    >>> import boto3, moto
+    >>> import incidentsim.emulator
+    >>> incidentsim.emulator.register()
+    >>> with moto.mock_aws():
+    ...     client = boto3.client("ssm-incidents", region_name="us-east-1")
+    ...     client.create_response_plan(name="web", incidentTemplate={"title": "Web down", "impact": 2})["arn"]
+    'arn:aws:ssm-incidents::123456789012:response-plan/web'
+    """
     with _lock:
         try:
             from moto import backend_index

@@ -295,13 +295,20 @@ def describe_backend(account_id: str = DEFAULT_ACCOUNT_ID) -> dict[str, Any]:
 def create_app(*, allow_remote: bool = False, hosts: Iterable[str] = ()) -> ControlMiddleware:
     """moto's WSGI application with ssm-incidents registered and the control API in front.
 
+    Registers the service with moto and adds ``DescribeAlarmHistory`` to moto's CloudWatch
+    (:func:`incidentsim.moto_cloudwatch.register`), both idempotently, so that
+    ``incidentsim capture --endpoint-url`` can read alarm history from the served endpoint.
+
     ``hosts`` are host names, besides loopback addresses and ``localhost``, that the control API
     answers to (the name a server bound with ``allow_remote`` is reached by).
     """
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+    from .. import moto_cloudwatch
+
     register()
     check_registration()
+    moto_cloudwatch.register()
     return ControlMiddleware(DomainDispatcherApplication(create_backend_app), allow_remote=allow_remote, hosts=hosts)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-#: outcome codes, in the order of :data:`incidentsim.replay.result.OUTCOMES`
+#: outcome codes, in the order of :data:`incidentsim.constants.OUTCOMES`
 CREATED, DEDUPLICATED, IGNORED, REJECTED, FAILED = 0, 1, 2, 3, 4
 OUTCOME_CODES = {"created": CREATED, "deduplicated": DEDUPLICATED, "ignored": IGNORED, "rejected": REJECTED, "failed": FAILED}
 #: dedup reason codes

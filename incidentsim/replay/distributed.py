@@ -41,7 +41,8 @@ from ..datasets.schema import REQUIRED_COLUMNS, validate_alarm_frame
 from ..emulator.models import EmulatorOptions
 from ..policy import Policy
 from .decisions import combine_codes, decide_codes
-from .result import EVENT_RESULT_COLUMNS, OUTCOMES, SUMMARY_KEYS, ReplayResult, refusal_lines, summary_sentences
+from ..constants import OUTCOMES
+from .result import EVENT_RESULT_COLUMNS, SUMMARY_KEYS, ReplayResult, refusal_lines, summary_sentences
 
 __all__ = ["DaskReplayResult", "DEFAULT_PARTITION_ROWS", "plan_partitions", "run_dask"]
 

@@ -61,7 +61,7 @@ class _Session:
 @contextmanager
 def open_session(client: Any = None, endpoint_url: str | None = None, allow_remote: bool = False) -> Iterator[_Session]:
     """A session on the emulator: in process by default, or a served one at ``endpoint_url``."""
-    from ..emulator import get_backend, make_client, mock_incidents
+    from ..emulator import get_backend, make_client, mock_incidents, register
     from ..emulator.core import guard_client, is_loopback
     from ..emulator.server import EmulatorControl
 
@@ -82,6 +82,7 @@ def open_session(client: Any = None, endpoint_url: str | None = None, allow_remo
         finally:
             control.set_clock(None)
         return
+    register()  # the caller's client inside their own moto mock: make sure moto serves ssm-incidents
     backend = get_backend()
     yield _Session(client, backend.clock.set, backend.configure, "the in-process emulator")
 

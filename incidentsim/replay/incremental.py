@@ -21,13 +21,14 @@ import numpy as np
 import pandas as pd
 
 from ..analysis import interruptions, shift_summary
-from ..analysis._common import FREQS, IMPACTS, floor_to, period_index
+from ..analysis._common import floor_to, period_index
+from ..constants import FREQS, IMPACTS, OUTCOMES
 from ..emulator.models import EmulatorOptions
 from ..policy import TITLE_LIMIT, Policy
 from .codes import CREATED, DEDUPLICATED, IGNORED, distinct
 from .decisions import NOTE_NONE, _tokens, place_titles, render_codes, route_impacts
 from .fast import Played, Prepared, _wire_times
-from .result import OUTCOMES, ReplayResult
+from .result import ReplayResult
 
 
 def _routes_differ_only_in_tuning(old: Policy, new: Policy) -> list[int] | None:

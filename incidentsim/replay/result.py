@@ -9,7 +9,8 @@ from typing import Any
 
 import pandas as pd
 
-OUTCOMES = ("created", "deduplicated", "ignored", "rejected", "failed")
+from ..constants import OUTCOMES
+
 EVENT_RESULT_COLUMNS = (
     "response_plan",
     "client_token",

@@ -23,7 +23,8 @@ from .codes import (
     distinct,
 )
 from .decisions import Decisions, column_codes
-from .result import INCIDENT_COLUMNS, OUTCOMES
+from ..constants import OUTCOMES
+from .result import INCIDENT_COLUMNS
 
 
 @dataclass

@@ -9,7 +9,8 @@ import pytest
 
 from incidentsim.datasets.capture import capture_alarm_history, write_alarm_frame
 from incidentsim.datasets.loaders import load_alarms
-from incidentsim.emulator import cloudwatch_history, mock_incidents
+from incidentsim import moto_cloudwatch
+from incidentsim.emulator import mock_incidents
 
 
 @pytest.fixture
@@ -82,5 +83,5 @@ def test_the_shim_stands_aside_when_moto_serves_the_operation(monkeypatch):
 
     own = object()
     monkeypatch.setattr(CloudWatchResponse, "describe_alarm_history", own, raising=False)
-    cloudwatch_history.register()
+    moto_cloudwatch.register()
     assert CloudWatchResponse.describe_alarm_history is own

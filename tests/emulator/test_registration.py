@@ -27,11 +27,13 @@ def test_moto_internals_the_emulator_relies_on_are_present():
 
 
 def test_registration_routes_the_service_to_the_emulator():
+    emulator.register()
     emulator.check_registration()
     assert backends.get_backend("ssm-incidents") is ssmincidents_backends
 
 
 def test_registration_is_idempotent():
+    emulator.register()
     before = list(backend_index.backend_url_patterns)
     emulator.register()
     emulator.register()
@@ -56,7 +58,8 @@ def test_register_refuses_a_module_name_taken_by_something_else(monkeypatch):
         emulator.register()
 
 
-def test_plain_mock_aws_serves_the_service_after_import():
+def test_plain_mock_aws_serves_the_service_after_register():
+    emulator.register()
     with moto.mock_aws():
         client = boto3.client("ssm-incidents", region_name="eu-west-1")
         arn = client.create_response_plan(name="p", incidentTemplate={"title": "t", "impact": 5})["arn"]
@@ -99,3 +102,44 @@ def test_importing_incidentsim_does_not_import_moto():
     code = "import sys, incidentsim; print('moto' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_importing_the_emulator_changes_nothing_in_moto_until_register():
+    import json
+    import subprocess
+    import sys
+
+    code = """
+import json
+import sys
+import incidentsim.emulator
+from moto import backend_index, backends
+from moto.cloudwatch.responses import CloudWatchResponse
+
+def state():
+    routed = sorted(p.pattern for name, p in backend_index.backend_url_patterns if name == "ssm-incidents")
+    try:
+        backend = backends.get_backend("ssm-incidents")
+    except ImportError:
+        backend = None
+    return json.dumps([
+        routed,
+        sys.modules.get("moto.ssmincidents") is incidentsim.emulator,
+        backend is incidentsim.emulator.ssmincidents_backends,
+        hasattr(CloudWatchResponse, "describe_alarm_history"),
+    ])
+
+print(state())
+from incidentsim import moto_cloudwatch
+print(state())
+for _ in range(2):
+    incidentsim.emulator.register()
+    moto_cloudwatch.register()
+incidentsim.emulator.check_registration()
+print(state())
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
+    nothing = [[], False, False, False]
+    assert [json.loads(line) for line in out[:2]] == [nothing, nothing]  # importing registers and patches nothing
+    routed, module, backend, history = json.loads(out[2])
+    assert len(routed) == 2 and module and backend and history  # the two endpoints once each, however often registered

@@ -5,6 +5,19 @@ as ``("StateUpdate", reason, reason_data, value, timestamp)``; each entry and th
 state after it make one ``StateUpdate`` history item.  :func:`register` adds the
 operation to moto's ``CloudWatchResponse`` when moto lacks it (and does nothing
 once moto has its own), so ``incidentsim capture`` can be tested through boto3.
+
+This is an addition to moto's CloudWatch, not part of the ``ssm-incidents`` emulator.
+Importing this module changes nothing; :func:`register` patches, and
+:class:`incidentsim.emulator.mock_incidents` and ``incidentsim serve`` call it. Under a
+plain ``moto.mock_aws()``, call it yourself:
+
+>>> import boto3, moto
+>>> from incidentsim import moto_cloudwatch
+>>> moto_cloudwatch.register()
+>>> with moto.mock_aws():
+...     cloudwatch = boto3.client("cloudwatch", region_name="eu-west-1")
+...     cloudwatch.describe_alarm_history()["AlarmHistoryItems"]
+[]
 """
 
 from __future__ import annotations

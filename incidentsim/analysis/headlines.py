@@ -6,7 +6,8 @@ from typing import Any
 
 import pandas as pd
 
-from ._common import IMPACTS, TRIGGER_OUTCOMES, ResultLike, check_tz, delegate, text
+from ..constants import IMPACTS, TRIGGER_OUTCOMES
+from ._common import ResultLike, check_tz, delegate, text
 from .people import interruptions, shift_summary
 from .volumes import impact_mix
 
