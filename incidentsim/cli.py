@@ -511,11 +511,15 @@ def _gameday_command(args: argparse.Namespace) -> int:
 def _dashboard_command(args: argparse.Namespace) -> int:
     import signal
 
-    from .dashboard import Dashboard, DashboardError
+    from .dashboard import Dashboard, DashboardError, check_host
     from .emulator.core import UnsafeEndpointError
 
     if not 0 <= args.port <= 65535:
         raise CommandError(f"--port {args.port}: must be a whole number from 0 to 65535 (0: any free port)")
+    try:
+        check_host(args.host, args.allow_remote)  # before the history is read
+    except UnsafeEndpointError as error:
+        raise CommandError(str(error)) from None
     try:
         import voila  # noqa: F401
     except ImportError:

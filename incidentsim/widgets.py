@@ -59,20 +59,21 @@ PLAN_IMPACT = "plan's own"
 def show_figure(output: Any, figure: Any, *, clear: bool = True) -> None:
     """Show ``figure`` in the panel's ``output`` area as a PNG image, whatever matplotlib backend the kernel uses.
 
-    Outside IPython (a script, a test) there is no front end to show it in, and nothing is printed: the
-    figure stays on the panel (``figure_``).
+    The image is set as the output area's state rather than printed inside ``with output:``: a panel redraws
+    from its debounce timer's thread, and output printed there does not reliably reach the area (nor is
+    anything printed outside a front end).
     """
-    from IPython import get_ipython
-    from IPython.display import Image, display
+    import base64
 
-    if get_ipython() is None:
-        return
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
-    with output:
-        if clear:
-            output.clear_output(wait=True)
-        display(Image(data=buffer.getvalue(), format="png"))
+    width, height = (int(round(v)) for v in figure.get_size_inches() * figure.dpi)
+    shown = {
+        "output_type": "display_data",
+        "data": {"image/png": base64.b64encode(buffer.getvalue()).decode("ascii"), "text/plain": f"<Figure size {width}x{height}>"},
+        "metadata": {},
+    }
+    output.outputs = (shown,) if clear else (*output.outputs, shown)
 
 
 class _Panel:
@@ -671,6 +672,7 @@ class BacktestPanel(_Panel):
         DataFrame
             The sweep table (:func:`incidentsim.backtest.sweep`), also kept as ``sweep_table``.
         """
+        import matplotlib.pyplot as plt
         from IPython.display import display
 
         from .plots import SweepDisplay
@@ -678,17 +680,16 @@ class BacktestPanel(_Panel):
         table = sweep(self.series, self.definition, grid or self.default_grid(), windows=self.windows,
                       resolve_delay=self.resolve_delay, series_name=self.series_name)
         self.sweep_table = table
-        with self.sweep_output:
-            self.sweep_output.clear_output(wait=True)
-            try:
-                self.sweep_display = SweepDisplay.from_sweep(table).plot()
-            except ValueError:  # not scored: no trade-off to draw, the table says it all
-                self.sweep_display = None
+        try:
+            self.sweep_display = SweepDisplay.from_sweep(table).plot()
+        except ValueError:  # not scored: no trade-off to draw, the table says it all
+            self.sweep_display = None
+            self.sweep_output.outputs = ()
+            with self.sweep_output:
                 display(table)
-                return table
-            import matplotlib.pyplot as plt
-
-            show_figure(self.sweep_output, self.sweep_display.figure_, clear=False)
-            plt.close(self.sweep_display.figure_)
+            return table
+        show_figure(self.sweep_output, self.sweep_display.figure_)
+        plt.close(self.sweep_display.figure_)
+        with self.sweep_output:
             display(table[table["dominating"]])
         return table

@@ -289,3 +289,36 @@ def test_backtest_panel_on_a_nab_series(corpus):
     panel.threshold.value = 0.15  # into the noise: more incidents, the anomalies caught sooner
     assert figures(panel)["incidents"] > 2 and figures(panel)["precision"] < 1.0
     assert figures(panel)["detection_delay_s_median"] < panel.start_run.summary()["detection_delay_s_median"]
+
+
+def test_the_figures_are_png_images_in_the_output_area(panel):
+    import base64
+
+    def shown():
+        (output,) = panel.plots.outputs
+        return base64.b64decode(output["data"]["image/png"])
+
+    before = shown()
+    assert before.startswith(b"\x89PNG") and panel.plots.outputs[0]["data"]["text/plain"] == "<Figure size 1000x600>"
+    panel.route_controls["payments"]["impact"].value = 5  # the impact bars restack
+    assert shown() != before and len(panel.plots.outputs) == 1
+    panel.show_comparison()
+    (comparison,) = panel.comparison.outputs
+    assert base64.b64decode(comparison["data"]["image/png"]).startswith(b"\x89PNG")
+
+
+def test_the_headline_gives_the_impact_mix(panel):
+    import re
+
+    def mix():
+        return {int(level): int(count.replace(",", "")) for level, count in
+                re.findall(r"(\d) [a-z ]+ <b>([\d,]+)</b>", panel.headline.value.split("by impact:")[1])}
+
+    before = mix()
+    assert sum(before.values()) == panel.result.summary()["created"]
+    plan_impacts = panel.result.incidents.groupby("impact").size().to_dict()
+    assert before == {level: plan_impacts.get(level, 0) for level in range(1, 6)}
+    payments = len(incidents_of(panel, "payments-critical"))
+    panel.route_controls["payments"]["impact"].value = 5
+    after = mix()
+    assert after[5] == before[5] + payments and sum(after.values()) == sum(before.values())

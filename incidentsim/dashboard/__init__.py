@@ -78,7 +78,20 @@ def header_html(settings: DashboardSettings) -> str:
     )
 
 
-def open_panel(settings: DashboardSettings | None = None) -> Any:
+@dataclass
+class DashboardPage:
+    """What the page shows: the header and the panel (its :attr:`panel` is a :class:`~incidentsim.widgets.TuningPanel`)."""
+
+    panel: Any
+    widget: Any
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+
+def open_page(settings: DashboardSettings | None = None) -> DashboardPage:
     """The page's content: the header and a :class:`~incidentsim.widgets.TuningPanel` on the settings' history.
 
     Run inside the dashboard's kernel; the working folder becomes ``settings.workdir``, so a relative
@@ -92,8 +105,22 @@ def open_panel(settings: DashboardSettings | None = None) -> Any:
     settings = settings or DashboardSettings.from_environment()
     os.chdir(settings.workdir)
     panel = TuningPanel(load_alarms(settings.history).alarms, settings.policy)
-    panel.page = w.VBox([w.HTML(header_html(settings)), panel.widget])
-    return panel
+    return DashboardPage(panel, w.VBox([w.HTML(header_html(settings)), panel.widget]))
+
+
+def check_host(host: str, allow_remote: bool = False) -> str:
+    """``host`` as Voila binds it (``[::1]`` unbracketed); a non-loopback address only with ``allow_remote``."""
+    from ..emulator.core import UnsafeEndpointError, is_loopback
+
+    host = host.strip()
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if not is_loopback(host) and not allow_remote:
+        raise UnsafeEndpointError(
+            f"refusing to serve the dashboard on {host!r}: it is not a loopback address. "
+            "Pass allow_remote=True (--allow-remote) to serve beyond this machine."
+        )
+    return host
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -135,16 +162,7 @@ class Dashboard:
         sources: tuple[str, ...] = (),
         loaded: str = "",
     ):
-        from ..emulator.core import UnsafeEndpointError, is_loopback
-
-        host = host.strip()
-        if host.startswith("[") and host.endswith("]"):
-            host = host[1:-1]
-        if not is_loopback(host) and not allow_remote:
-            raise UnsafeEndpointError(
-                f"refusing to serve the dashboard on {host!r}: it is not a loopback address. "
-                "Pass allow_remote=True (--allow-remote) to serve beyond this machine."
-            )
+        host = check_host(host, allow_remote)
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
             raise ValueError(f"port must be a whole number from 0 to 65535 (0: any free port), got {port!r}")
         if token is not None and (not token or not token.isprintable() or any(c.isspace() for c in token)):
@@ -262,4 +280,6 @@ class Dashboard:
         self.stop()
 
 
-__all__ = ["ENVIRONMENT", "NOTEBOOK", "Dashboard", "DashboardError", "DashboardSettings", "header_html", "open_panel"]
+__all__ = [
+    "ENVIRONMENT", "NOTEBOOK", "Dashboard", "DashboardError", "DashboardPage", "DashboardSettings", "check_host", "header_html", "open_page",
+]
