@@ -11,6 +11,7 @@ Examples
 from __future__ import annotations
 
 import html
+import re
 import threading
 import time
 from typing import Any
@@ -115,4 +116,7 @@ class GameDayPanel:
                 self.incidents.value = "<i>no incidents yet</i>"
             else:
                 shown = table.drop(columns=["incident_arn"]).assign(creation_time=table["creation_time"].dt.strftime("%H:%M:%S"))
-                self.incidents.value = f"<b>Latest incidents</b> ({status.incidents_created:,} in all)" + shown.to_html(index=False, border=0)
+                table_html = shown.to_html(index=False, border=0)  # cells padded, or neighbouring columns run together
+                for tag in ("th", "td"):
+                    table_html = re.sub(rf"<{tag}(?=[ >])", f"<{tag} style='padding:2px 10px;text-align:left'", table_html)
+                self.incidents.value = f"<b>Latest incidents</b> ({status.incidents_created:,} in all)" + table_html
