@@ -35,6 +35,10 @@ CHROMIUM_FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
 ]
+NO_CHROMIUM = (
+    "no Chromium on this machine: apt-get install chromium (or set INCIDENTSIM_CHROMIUM to a Chromium binary)"
+    + (f"; INCIDENTSIM_CHROMIUM={os.environ['INCIDENTSIM_CHROMIUM']} is not a file" if os.environ.get("INCIDENTSIM_CHROMIUM") else "")
+)
 VIEWPORT = {"width": 1366, "height": 768}  # the screen the panels must fit without scrolling sideways
 
 
@@ -42,7 +46,7 @@ def chromium_path() -> str | None:
     """The Chromium to drive: ``$INCIDENTSIM_CHROMIUM``, else ``chromium`` / ``chromium-browser`` / ``google-chrome`` on PATH."""
     named = os.environ.get("INCIDENTSIM_CHROMIUM")
     if named:
-        return named
+        return named if Path(named).is_file() else None
     for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
         found = shutil.which(name)
         if found:
@@ -87,7 +91,7 @@ def browser() -> Iterator[Any]:
     sync_api = pytest.importorskip("playwright.sync_api", reason='browser tests need Playwright: pip install -e ".[test]"')
     path = chromium_path()
     if path is None:
-        pytest.skip("no Chromium on this machine: apt-get install chromium (or set INCIDENTSIM_CHROMIUM to a Chromium binary)")
+        pytest.skip(NO_CHROMIUM)
     playwright = sync_api.sync_playwright().start()
     try:
         launched = playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_FLAGS)
@@ -163,10 +167,9 @@ class Lab:
 
 
 @pytest.fixture(scope="session")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+def lab(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """(After the browser: where there is none, no server is started for nothing.)"""
     pytest.importorskip("jupyterlab", reason='browser tests need JupyterLab: pip install -e ".[test]"')
-    if chromium_path() is None:
-        pytest.skip("no Chromium on this machine: apt-get install chromium (or set INCIDENTSIM_CHROMIUM to a Chromium binary)")
     base = tmp_path_factory.mktemp("lab")
     root = base / "root"
     (root / "notebooks").mkdir(parents=True)

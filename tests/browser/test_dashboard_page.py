@@ -46,7 +46,7 @@ def dashboard(tmp_path: Any) -> Iterator[tuple[subprocess.Popen[str], str]]:
         process.wait()
 
 
-def test_the_dashboard_serves_the_panel_and_answers_a_control(dashboard: Any, screen: Screen) -> None:
+def test_the_dashboard_serves_the_panel_and_answers_a_control(screen: Screen, dashboard: Any) -> None:
     process, url = dashboard
     base = url.split("?")[0]
     # Jupyter's token is required: without it, no page
