@@ -25,7 +25,7 @@ Examples
 >>> panel  # in Jupyter, shows the panel  # doctest: +SKIP
 >>> from incidentsim.widgets import BacktestPanel
 >>> panel = BacktestPanel(series, definition, windows=windows)  # doctest: +SKIP
->>> panel.threshold.value = 0.3  # as if the slider moved  # doctest: +SKIP
+>>> panel.threshold.value = 0.3  # as if the box were changed  # doctest: +SKIP
 >>> panel.run.summary()["incidents"]  # doctest: +SKIP
 """
 
@@ -414,7 +414,7 @@ def _nice_step(span: float) -> float:
 
 
 def threshold_range(values: Any, threshold: float) -> tuple[float, float, float]:
-    """A threshold slider's (min, max, step) for a metric: its 0.5th to 99.9th percentiles, widened to hold ``threshold``.
+    """A threshold box's (min, max, step) for a metric: its 0.5th to 99.9th percentiles, widened to hold ``threshold``.
 
     Examples
     --------
@@ -532,17 +532,20 @@ class BacktestPanel(_Panel):
     def _build(self) -> None:
         d = self.start_definition
         style = {"description_width": "11rem"}
-        wide = w.Layout(width="34rem")
+        boxes = w.Layout(width="22rem")
         low, high, step = threshold_range(self.series["value"], d.threshold)
-        digits = max(0, -math.floor(math.log10(step)))
-        self.threshold = w.FloatSlider(value=d.threshold, min=low, max=high, step=step, readout_format=f".{digits}f",
-                                       description="threshold", style=style, layout=wide)
+        # number boxes rather than sliders: a slider's handle has no name a screen reader could say; the arrows
+        # (and the arrow keys) step them, and a change backtests again at once
+        self.threshold = w.BoundedFloatText(value=d.threshold, min=low, max=high, step=step, description="threshold",
+                                            tooltip=f"from {low:g} to {high:g}, in steps of {step:g}", style=style, layout=boxes)
         self.operator = w.Dropdown(options=list(threshold_operators()), value=d.comparison_operator, description="comparison", style=style)
         statistics = list(dict.fromkeys([*standard_statistics(), *PERCENTILES, d.statistic]))
         self.statistic = w.Dropdown(options=statistics, value=d.statistic, description="statistic", style=style)
         most = max(20, d.n, d.m)
-        self.datapoints_to_alarm = w.IntSlider(value=d.m, min=1, max=most, description="datapoints to alarm (M)", style=style, layout=wide)
-        self.evaluation_periods = w.IntSlider(value=d.n, min=1, max=most, description="evaluation periods (N)", style=style, layout=wide)
+        self.datapoints_to_alarm = w.BoundedIntText(value=d.m, min=1, max=most, description="datapoints to alarm (M)",
+                                                    tooltip=f"1 to {most}", style=style, layout=boxes)
+        self.evaluation_periods = w.BoundedIntText(value=d.n, min=1, max=most, description="evaluation periods (N)",
+                                                   tooltip=f"1 to {most}", style=style, layout=boxes)
         self.treat_missing_data = w.Dropdown(options=list(TREAT_MISSING_DATA), value=d.treat_missing_data, description="missing data", style=style)
         start_delay = _delay_value(self.resolve_delay)
         delays = list(RESOLVE_DELAYS)
@@ -561,8 +564,8 @@ class BacktestPanel(_Panel):
         self.sweep_output = w.Output()
         self.widget = w.VBox([
             w.HTML(f"<h3>Alarm {html.escape(d.alarm_name)} on {html.escape(str(self.series.attrs.get('name') or d.metric_name))}</h3>"),
-            self.threshold, w.HBox([self.operator, self.statistic]),
-            self.datapoints_to_alarm, self.evaluation_periods,
+            w.HBox([self.threshold, self.operator, self.statistic], layout=w.Layout(flex_flow="row wrap")),
+            w.HBox([self.datapoints_to_alarm, self.evaluation_periods], layout=w.Layout(flex_flow="row wrap")),
             w.HBox([self.treat_missing_data, self.resolve_delay_control]),
             self.message, self.headline, self.plots, self.sweep_button, self.sweep_output,
         ])
@@ -625,7 +628,7 @@ class BacktestPanel(_Panel):
         s = self.run.summary()
         start = self.start_run.summary()
         text = (
-            f"<b>{s['incidents']:,}</b> incidents, <b>{s['incidents_per_week']:.1f}</b> per week "
+            f"<b>{s['incidents']:,}</b> incident{'' if s['incidents'] == 1 else 's'}, <b>{s['incidents_per_week']:.1f}</b> per week "
             f"(start: {start['incidents']:,}) from {s['triggers']:,} changes into ALARM"
         )
         if "recall" in s:

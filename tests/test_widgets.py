@@ -187,7 +187,7 @@ def test_the_backtest_panel_starts_with_the_alarm_backtested(backtest_panel, ser
     assert "<b>2</b> incidents" in panel.headline.value and "recall <b>100%</b>" in panel.headline.value
     assert "median detection delay <b>1h 25m</b>" in panel.headline.value  # (60 + 110) / 2 minutes
     assert len(panel.backtest_display.alarm_spans_) == 2 and len(panel.backtest_display.window_spans_) == 2
-    # the threshold slider spans the metric (its 0.5th to 99.9th percentile) and holds the threshold
+    # the threshold box spans the metric (its 0.5th to 99.9th percentile) and holds the threshold
     assert (panel.threshold.min, panel.threshold.max, panel.threshold.step) == (8.0, 50.0, 0.5) == threshold_range(series["value"], 20)
     assert (panel.datapoints_to_alarm.value, panel.evaluation_periods.value) == (2, 3)
 
@@ -199,7 +199,7 @@ def test_a_threshold_change_backtests_again(backtest_panel):
     assert panel.run.definition.threshold == 40.0 and panel.definition.threshold == 40.0
     s = figures(panel)
     assert (s["incidents"], s["detected"], s["recall"], s["precision"]) == (1, 1, 0.5, 1.0)  # only the spike at 50 is above 40
-    assert "<b>1</b> incidents" in panel.headline.value and "recall <b>50%</b>" in panel.headline.value
+    assert "<b>1</b> incident," in panel.headline.value and "recall <b>50%</b>" in panel.headline.value
     assert "median detection delay <b>1h</b>" in panel.headline.value
     assert panel.backtest_display.threshold_.get_ydata()[0] == 40
     assert len(panel.backtest_display.alarm_spans_) == len(panel.backtest_display.incidents_.get_xdata()) == 1

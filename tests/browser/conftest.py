@@ -242,6 +242,25 @@ def menu(page: Any, *path: str) -> None:
         page.get_by_role("menuitem", name=item, exact=True).click()
 
 
+def run_cells(page: Any, notebook: Any, *menu_path: str) -> None:
+    """Run cells through the Run menu (``"Run", "Run All Cells"`` by default) and wait until the kernel is idle.
+
+    JupyterLab leaves its Run items disabled until the kernel's session is connected, and a click on a
+    disabled item does nothing; so the click is repeated until a prompt shows that something ran.
+    """
+    started = """(panel) => [...panel.querySelectorAll('.jp-InputPrompt')].some(p => /[*0-9]/.test(p.textContent))"""
+    for _ in range(10):
+        menu(page, *(menu_path or ("Run", "Run All Cells")))
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            if notebook.evaluate(started):
+                wait_idle(page)
+                return
+            time.sleep(0.2)
+        page.keyboard.press("Escape")  # close the menu if it is still open
+    pytest.fail(f"{' > '.join(menu_path or ('Run', 'Run All Cells'))} ran nothing")
+
+
 def image_bytes(image: Any) -> bytes:
     """The PNG an ``<img>`` shows (its data URL decoded)."""
     source = image.get_attribute("src") or ""

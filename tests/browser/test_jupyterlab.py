@@ -14,11 +14,10 @@ from .conftest import (
     Lab,
     Screen,
     image_bytes,
-    menu,
+    run_cells,
     no_sideways_scrolling,
     open_notebook,
     unnamed_controls,
-    wait_idle,
 )
 
 expect = pytest.importorskip("playwright.sync_api", reason='browser tests need Playwright: pip install -e ".[test]"').expect
@@ -41,8 +40,7 @@ def test_tuning_panel_answers_the_mouse(lab: Lab, screen: Screen) -> None:
     notebook = open_notebook(screen, lab, "02-tune-impact-and-titles.ipynb")
     page = screen.page
     screen.shot("opened")
-    menu(page, "Run", "Run All Cells")
-    wait_idle(page)
+    run_cells(page, notebook)
     panel_cell = notebook.locator(".jp-CodeCell").nth(0)
     panel_cell.scroll_into_view_if_needed()  # Run All leaves the view at the last cell
     headline = panel_cell.locator(".widget-html-content").filter(has_text="incidents (start:").first
@@ -107,8 +105,7 @@ def test_game_day_panel_starts_pauses_and_steps(lab: Lab, screen: Screen) -> Non
     page.keyboard.insert_text(speed_cell.locator(".cm-content").inner_text().replace('SPEED = "max"', "SPEED = 60"))
     # run everything up to the panel: select the cell after it, then "Run All Above Selected Cell"
     notebook.locator(".jp-MarkdownCell").filter(has_text="Step through the first few").click()
-    menu(page, "Run", "Run All Above Selected Cell")
-    wait_idle(page)
+    run_cells(page, notebook, "Run", "Run All Above Selected Cell")
     panel = notebook.locator(".jp-CodeCell").nth(1).locator(".widget-vbox").first
     panel.wait_for()
     panel.scroll_into_view_if_needed()
@@ -168,4 +165,59 @@ def test_every_notebook_opens_without_console_errors(lab: Lab, screen: Screen, n
     expect(opened.locator(".jp-Cell")).to_have_count(cells)  # every cell drawn
     screen.shot("opened")
     assert page.locator(".jp-Dialog").count() == 0, page.locator(".jp-Dialog").inner_text()
+    assert screen.errors() == [], screen.errors()
+
+
+BACKTEST_NOTEBOOK = '''\
+import numpy as np
+import pandas as pd
+
+from incidentsim.datasets import AlarmDefinition
+from incidentsim.widgets import BacktestPanel
+
+times = pd.date_range("2024-05-01", periods=864, freq="5min", tz="UTC")
+values = 10 + 2 * np.sin(2 * np.pi * np.arange(864) / 288)
+values[200:206], values[500:504] = 50.0, 35.0
+series = pd.DataFrame({"timestamp": times, "value": values})
+windows = pd.DataFrame({"series": "synthetic", "window": [0, 1],
+                        "start": times[[190, 480]], "end": times[[230, 520]]})
+definition = AlarmDefinition(
+    alarm_name="synthetic-high", metric_name="Synthetic", namespace="Test", statistic="Average",
+    period=300, threshold=20, comparison_operator="GreaterThanThreshold",
+    evaluation_periods=3, datapoints_to_alarm=2,
+)
+panel = BacktestPanel(series, definition, windows=windows, series_name="synthetic")
+panel
+'''
+
+
+def test_backtest_panel_fits_and_is_named(lab: Lab, screen: Screen) -> None:
+    import nbformat
+
+    notebook_file = lab.root / "notebooks" / "backtest-panel.ipynb"
+    made = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(BACKTEST_NOTEBOOK)])
+    made.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(made, notebook_file)
+    notebook = open_notebook(screen, lab, notebook_file.name)
+    run_cells(screen.page, notebook)
+    panel = notebook.locator(".jp-CodeCell").nth(0).locator(".widget-vbox").first
+    headline = panel.locator(".widget-html-content").filter(has_text="incidents").first
+    headline.wait_for()
+    figure = panel.locator(".widget-output img").first
+    figure.wait_for()
+    figure.scroll_into_view_if_needed()
+    screen.shot("backtest")
+    assert image_bytes(figure).startswith(b"\x89PNG")
+    assert no_sideways_scrolling(screen.page) == []
+    assert unnamed_controls(panel) == []
+    before_text, before_png = headline.inner_text(), image_bytes(figure)
+    assert before_text.startswith("2 incidents")
+    threshold = panel.get_by_role("spinbutton", name="threshold")
+    threshold.fill("40")  # above the second spike (35): one incident left
+    threshold.press("Enter")
+    after_text = wait_changed(headline.inner_text, before_text, "the backtest headline after the threshold changed")
+    assert after_text.startswith("1 incident,") and "recall 50%" in after_text, after_text
+    wait_changed(lambda: image_bytes(figure), before_png, "the backtest figure after the threshold changed")
+    figure.scroll_into_view_if_needed()
+    screen.shot("threshold-40")
     assert screen.errors() == [], screen.errors()
