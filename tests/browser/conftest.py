@@ -222,14 +222,19 @@ _workspaces = itertools.count(1)
 
 
 def wait_idle(page: Any, timeout_s: float = 240.0) -> None:
-    """Until the notebook's kernel is idle and no cell waits to run (no ``[*]`` prompt)."""
+    """Until the notebook has its kernel (not "No Kernel"), the kernel is idle, no cell waits to run (no ``[*]``
+    prompt) and every Markdown cell is rendered."""
     page.wait_for_function(
         """() => {
-            const indicator = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator');
-            const idle = indicator && indicator.getAttribute('data-status') === 'idle';
-            const queued = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-InputPrompt')]
-                .some(prompt => prompt.textContent.includes('*'));
-            return idle && !queued;
+            const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+            if (!panel) return false;
+            const indicator = panel.querySelector('.jp-Notebook-ExecutionIndicator');
+            const kernel = panel.querySelector('.jp-Toolbar-kernelName');
+            const idle = indicator && indicator.getAttribute('data-status') === 'idle'
+                && kernel && kernel.textContent.trim() && !/No Kernel/i.test(kernel.textContent);
+            const queued = [...panel.querySelectorAll('.jp-InputPrompt')].some(prompt => prompt.textContent.includes('*'));
+            const unrendered = [...panel.querySelectorAll('.jp-MarkdownCell')].some(cell => !cell.querySelector('.jp-RenderedMarkdown'));
+            return idle && !queued && !unrendered;
         }""",
         timeout=timeout_s * 1000,
     )
