@@ -101,13 +101,13 @@ def test_a_port_in_use_is_refused_before_starting(settings):
 @pytest.mark.slow
 def test_the_server_wants_its_token_and_stops(settings):
     pytest.importorskip("voila", reason='the dashboard needs Voila: pip install -e ".[dashboard]"')
-    alarms = incidentsim.load_alarms(HISTORY).alarms
-    with Dashboard(alarms, POLICY, workdir=settings.workdir) as page:
+    with Dashboard.from_files([str(HISTORY)], POLICY, workdir=settings.workdir) as page:
         assert page.url.startswith(f"http://127.0.0.1:{page.port}/?token=") and len(page.token) >= 24
         base = page.url.split("?")[0]
         for wrong in (base, base + "?token=wrong"):  # sent to Jupyter's login page, the notebook not run
             with urllib.request.urlopen(wrong, timeout=30) as answer:
                 assert "/login" in answer.url and "incidents (start:" not in answer.read().decode(errors="replace")
+        assert page.sources == (str(HISTORY),) and page.loaded.startswith("read 3,297 records")
         port = page.port
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
