@@ -36,6 +36,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import timedelta
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -45,6 +46,7 @@ from .analysis import human_duration
 from .analysis.scoring import Score, score
 from .datasets.alarm_definitions import AlarmDefinition, AlarmDefinitionError
 from .datasets.evaluation import evaluate_alarm
+from .params import Interval, Table, parameter_error, validate_params
 from .policy import Policy, format_duration, parse_duration
 from .replay.engine import replay
 from .replay.result import ReplayResult
@@ -54,12 +56,22 @@ from .rules import api_limits
 RESOLVE_DELAY = "resolve_delay"
 #: The definition's fields a sweep can vary that take numbers.
 NUMERIC_SETTINGS = ("threshold", "period", "evaluation_periods", "datapoints_to_alarm")
+#: What the parameters of :func:`backtest` and :func:`sweep` may be.
+BACKTEST_PARAMETERS: dict[str, list[Any]] = {
+    "series": [Table(("timestamp", "value"), "a metric series such as load_metric_series returns")],
+    "definition": [AlarmDefinition],
+    "windows": [pd.DataFrame, None],
+    "policy": [Policy, None],
+    "resolve_delay": [str, timedelta, Interval(Real, 0, None), None],
+    "series_name": [str, None],
+}
 SWEEP_COLUMNS = (
     "setting", "valid", "problem", "state_changes", "triggers", "incidents", "incidents_per_week", "windows", "detected", "precision",
     "recall", "detection_delay_s_median", "reset_time_s_median", "current", "dominating",
 )
 
 
+@validate_params({"definition": [AlarmDefinition], "resolve_delay": [str, timedelta, Interval(Real, 0, None), None]})
 def backtest_policy(definition: AlarmDefinition, resolve_delay: timedelta | str | None = "0s") -> Policy:
     """The policy a backtest replays under when none is given: every trigger to one response plan
     named after the alarm (impact 3, the alarm name as dedupe string, so a re-alarm while the
@@ -167,10 +179,11 @@ def _pct(value: float) -> str:
 def _span(series: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
     times = pd.to_datetime(series["timestamp"], utc=True)
     if times.empty:
-        raise ValueError("The 'series' parameter of backtest must have at least one datapoint. Got an empty series instead.")
+        raise parameter_error("series", "backtest", "have at least one datapoint", "an empty series")
     return times.min(), times.max()
 
 
+@validate_params(BACKTEST_PARAMETERS)
 def backtest(
     series: pd.DataFrame,
     definition: AlarmDefinition,
@@ -269,13 +282,13 @@ def _check_grid(grid: Mapping[str, Sequence[Any]], definition: AlarmDefinition) 
     checked = {}
     for name, values in grid.items():
         if name not in allowed:
-            raise ValueError(f"The 'grid' parameter of sweep must name settings among {{{', '.join(allowed)}}}. Got {name!r} instead.")
+            raise parameter_error("grid", "sweep", f"name settings among {{{', '.join(allowed)}}}", repr(name))
         values = list(values) if isinstance(values, (list, tuple, np.ndarray, pd.Series)) else [values]
         if not values:
-            raise ValueError(f"The 'grid' parameter of sweep must give at least one value for {name!r}.")
+            raise parameter_error("grid", "sweep", f"give at least one value for {name!r}", "none")
         words = [v for v in values if isinstance(v, str)]
         if name in NUMERIC_SETTINGS and words:
-            raise ValueError(f"The 'grid' parameter of sweep must give numbers for {name!r}. Got {words[0]!r} instead.")
+            raise parameter_error("grid", "sweep", f"give numbers for {name!r}", repr(words[0]))
         checked[name] = values
     return checked
 
@@ -297,6 +310,7 @@ def _same(a: Any, b: Any, name: str) -> bool:
         return bool(a == b)
 
 
+@validate_params({**BACKTEST_PARAMETERS, "grid": [Mapping]})
 def sweep(
     series: pd.DataFrame,
     definition: AlarmDefinition,

@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import io
 import math
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from numbers import Integral
 from typing import Any, ClassVar
 
 import numpy as np
@@ -30,6 +32,7 @@ import pandas as pd
 
 from . import analysis, constants
 from .constants import FREQS
+from .params import HourWindow, Interval, Options, Table, TimeZone, check_params, parameter_error, validate_params
 
 # Okabe-Ito
 OKABE_ITO = {
@@ -54,12 +57,6 @@ IMPACT_COLOURS = {1: OKABE_ITO["vermillion"], 2: OKABE_ITO["orange"], 3: OKABE_I
 #: Legend text per impact level ("1 critical"), derived from the one mapping, :data:`incidentsim.constants.IMPACT_LABELS`.
 IMPACT_LABELS = {level: f"{level} {name.lower()}" for level, name in constants.IMPACT_LABELS.items()}
 FREQ_WORDS = {"15min": "15 minutes", "1h": "hour", "1D": "day", "1W": "week"}
-
-
-def _check_choice(name: str, owner: str, value: Any, choices: tuple[Any, ...]) -> None:
-    if value not in choices:
-        shown = ", ".join(str(c) for c in choices)
-        raise ValueError(f"The '{name}' parameter of {owner} must be one of {{{shown}}}. Got {value!r} instead.")
 
 
 def _dates(ax: Any) -> None:
@@ -118,6 +115,13 @@ class _Display:
     ax_: Any = field(default=None, init=False, repr=False)
     figure_: Any = field(default=None, init=False, repr=False)
 
+    #: What the constructor's own fields may be (besides ``data``), checked as ``from_*`` checks its parameters.
+    FIELDS: ClassVar[Mapping[str, Sequence[Any]]] = {}
+
+    def __post_init__(self) -> None:
+        if self.FIELDS:
+            check_params({f.name: getattr(self, f.name) for f in fields(self) if f.init}, self.FIELDS, type(self).__name__)
+
     def plot(self, ax: Any = None) -> _Display:  # pragma: no cover - every Display overrides it
         raise NotImplementedError
 
@@ -129,7 +133,8 @@ class _Display:
     def _restack(self, data: pd.DataFrame, bars: dict[Any, Any]) -> None:
         """Set the heights of drawn stacked bars from ``data`` (the same periods), in place."""
         if not data.index.equals(self.data.index):
-            raise ValueError("update() takes the same periods as the drawn data; plot() again for others")
+            raise parameter_error("data", f"{type(self).__name__}.update", "have the same periods as the drawn data (plot() again for others)",
+                                  f"{len(data)} other periods")
         self.data = data
         bottom = np.zeros(len(data))
         for key, container in bars.items():
@@ -162,9 +167,11 @@ class TriggerVolumeDisplay(_Display):
     include_ignored: bool = False
     bars_: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
+    FIELDS: ClassVar[Mapping[str, Sequence[Any]]] = {"freq": [Options(FREQS)], "include_ignored": [Options((True, False))]}
+
     @classmethod
+    @validate_params(FIELDS)
     def from_result(cls, result: Any, freq: str = "1D", include_ignored: bool = False) -> TriggerVolumeDisplay:
-        _check_choice("freq", "TriggerVolumeDisplay", freq, FREQS)
         return cls(data=analysis.trigger_volume(result, freq=freq), freq=freq, include_ignored=include_ignored)
 
     def plot(self, ax: Any = None) -> TriggerVolumeDisplay:
@@ -204,9 +211,11 @@ class ImpactDisplay(_Display):
     freq: str = "1D"
     bars_: dict[int, Any] = field(default_factory=dict, init=False, repr=False)
 
+    FIELDS: ClassVar[Mapping[str, Sequence[Any]]] = {"freq": [Options(FREQS)]}
+
     @classmethod
+    @validate_params(FIELDS)
     def from_result(cls, result: Any, freq: str = "1D") -> ImpactDisplay:
-        _check_choice("freq", "ImpactDisplay", freq, FREQS)
         return cls(data=analysis.incidents_by_impact(result, freq=freq), freq=freq)
 
     def plot(self, ax: Any = None) -> ImpactDisplay:
@@ -246,6 +255,7 @@ class NoisyAlarmsDisplay(_Display):
     bars_: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
+    @validate_params({"n": [Interval(Integral, 1, None)]})
     def from_result(cls, result: Any, n: int = 10) -> NoisyAlarmsDisplay:
         return cls(data=analysis.top_noisy_alarms(result, n=n))
 
@@ -271,7 +281,10 @@ class InterruptionHeatmapDisplay(_Display):
     image_: Any = field(default=None, init=False, repr=False)
     sleep_bands_: list[Any] = field(default_factory=list, init=False, repr=False)
 
+    FIELDS: ClassVar[Mapping[str, Sequence[Any]]] = {"tz": [TimeZone()], "sleep_hours": [HourWindow()]}
+
     @classmethod
+    @validate_params(FIELDS)
     def from_result(cls, result: Any, tz: str = "UTC", sleep_hours: tuple[int, int] = (23, 7)) -> InterruptionHeatmapDisplay:
         return cls(data=analysis.interruptions_by_hour(result, tz=tz), tz=tz, sleep_hours=sleep_hours)
 
@@ -321,6 +334,7 @@ class IncidentTimelineDisplay(_Display):
     notes_: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
+    @validate_params({"plans": [list, tuple, set, None], "max_incidents": [Interval(Integral, 1, None)]})
     def from_result(cls, result: Any, plans: list[str] | None = None, max_incidents: int = 2000) -> IncidentTimelineDisplay:
         incidents = result.incidents.copy()
         if plans is not None:
@@ -379,7 +393,10 @@ class ComparisonDisplay(_Display):
     labels: tuple[str, str] = ("before", "after")
     bars_: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
+    FIELDS: ClassVar[Mapping[str, Sequence[Any]]] = {"labels": [tuple, list]}
+
     @classmethod
+    @validate_params({"n": [Interval(Integral, 1, None)], "by": [Options(("alarm", "plan"))], "labels": [tuple, list, None]})
     def from_results(cls, before: Any, after: Any, n: int = 15, by: str = "alarm", labels: tuple[str, str] | None = None) -> ComparisonDisplay:
         from .replay import compare
 
@@ -474,18 +491,6 @@ def _date_numbers(times: Any) -> np.ndarray:
 
     stamps = pd.to_datetime(pd.Series(times), utc=True)
     return np.asarray(mdates.date2num(stamps.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")), dtype="float64")
-
-
-def _check_columns(name: str, owner: str, table: Any, columns: tuple[str, ...], what: str) -> pd.DataFrame:
-    if not isinstance(table, pd.DataFrame):
-        raise ValueError(f"The '{name}' parameter of {owner} must be {what}. Got {type(table).__name__} instead.")
-    missing = [column for column in columns if column not in table.columns]
-    if missing:
-        raise ValueError(
-            f"The '{name}' parameter of {owner} must be {what}, with columns {{{', '.join(columns)}}}. "
-            f"Got a table without {{{', '.join(missing)}}} instead."
-        )
-    return table
 
 
 def alarm_intervals(alarms: pd.DataFrame, end: Any) -> pd.DataFrame:
@@ -599,6 +604,7 @@ class SweepDisplay(_Display):
     FRONT_ROWS: ClassVar[int] = 12
 
     @classmethod
+    @validate_params({"table": [Table(SWEEP_DISPLAY_COLUMNS, "a sweep table such as incidentsim.backtest.sweep returns")]})
     def from_sweep(cls, table: pd.DataFrame) -> SweepDisplay:
         """The display of a sweep table (:func:`incidentsim.backtest.sweep` with labelled windows).
 
@@ -613,14 +619,11 @@ class SweepDisplay(_Display):
             When a column is missing, or when no setting has a recall (the sweep was run
             without labelled windows, so there is no trade-off to draw).
         """
-        what = "a sweep table such as incidentsim.backtest.sweep returns"
-        _check_columns("table", "SweepDisplay.from_sweep", table, SWEEP_DISPLAY_COLUMNS, what)
         valid = table["valid"].fillna(False).astype(bool)
         if valid.any() and pd.to_numeric(table.loc[valid, "recall"], errors="coerce").isna().all():
-            raise ValueError(
-                "The 'table' parameter of SweepDisplay.from_sweep must be a sweep scored against labelled windows "
-                "(a recall for its valid settings). Got a table without recall figures instead."
-            )
+            raise parameter_error("table", "SweepDisplay.from_sweep",
+                                  "be a sweep scored against labelled windows (a recall for its valid settings)",
+                                  "a table without recall figures")
         return cls(data=table.reset_index(drop=True).copy())
 
     # ------------------------------------------------------------------ what is drawn
@@ -691,7 +694,7 @@ class SweepDisplay(_Display):
         else:
             axes = list(np.ravel(np.asarray(ax, dtype=object))) if isinstance(ax, (list, tuple, np.ndarray)) else [ax]
             if len(axes) != 2:
-                raise ValueError(f"The 'ax' parameter of SweepDisplay.plot must be None or a pair of Axes. Got {ax!r} instead.")
+                raise parameter_error("ax", "SweepDisplay.plot", "be None or a pair of Axes", repr(ax))
         valid = self.valid
         drawn = self.data[valid]
         front = drawn[drawn["dominating"].fillna(False).astype(bool)]
@@ -872,6 +875,8 @@ class BacktestDisplay(_Display):
     incidents_: Any = field(default=None, init=False, repr=False)
 
     @classmethod
+    @validate_params({"periods": [Table(PERIOD_DISPLAY_COLUMNS, "an evaluation table such as evaluate_periods returns"), None],
+                      "series": [pd.DataFrame, None]})
     def from_backtest(cls, backtest: Any, periods: pd.DataFrame | None = None, *, series: pd.DataFrame | None = None) -> BacktestDisplay:
         """The display of one backtest.
 
@@ -891,15 +896,13 @@ class BacktestDisplay(_Display):
         """
         if periods is None:
             if series is None:
-                raise ValueError(
-                    "The 'periods' parameter of BacktestDisplay.from_backtest must be the evaluation table "
-                    "(evaluate_periods(series, backtest.definition)) when no 'series' is given. Got None instead."
-                )
+                raise parameter_error("periods", "BacktestDisplay.from_backtest",
+                                      "be the evaluation table (evaluate_periods(series, backtest.definition)) when no 'series' is given",
+                                      "None")
             from .datasets.evaluation import evaluate_periods
 
             periods = evaluate_periods(series, backtest.definition)
-        what = "an evaluation table such as evaluate_periods returns"
-        table = _check_columns("periods", "BacktestDisplay.from_backtest", periods, PERIOD_DISPLAY_COLUMNS, what).reset_index(drop=True)
+        table = periods.reset_index(drop=True)
         end = table["evaluated_at"].max() if len(table) else backtest.data_end
         spans = alarm_intervals(backtest.alarms, end if pd.notna(end) else backtest.data_end)
         windows = pd.DataFrame(columns=["start", "end", "detected"])

@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from . import yamlfile
 from .rules import api_limits
 from .templating import BoundedEnvironment, TemplateLimitError, render_bounded
 
@@ -450,8 +451,11 @@ class Policy:
             label = path.name
         else:
             text, label = str(path_or_text), "policy"
-        data, lines = read_yaml(text, label, PolicyError)
-        return cls.from_dict(data, source=label, lines=lines)
+        try:
+            document = yamlfile.read_document(text, label)
+        except yamlfile.YamlFileError as problem:
+            raise PolicyError(str(problem)) from None
+        return cls.from_dict({} if document.empty else document.data, source=label, lines=document.lines)
 
     @classmethod
     def from_dict(cls, data: Any, source: str = "policy", lines: Mapping[str, int] | None = None) -> Policy:
@@ -515,22 +519,6 @@ class Policy:
         return dataclasses.replace(self, **changes)
 
 
-def read_yaml(text: str, label: str, error: type[ValueError]) -> tuple[Any, dict[str, int]]:
-    """YAML text as plain data, and the line of every path in it (``"routes[0].impact"`` -> 12).
-
-    An empty document is an empty mapping.  Text that is not valid YAML, aliases that expand
-    too far, a recursive alias or nesting too deep (see :mod:`incidentsim.yamlfile`) raise
-    ``error`` naming ``label`` and the line, e.g. ``policy.yaml:2: not valid YAML (...)``.
-    """
-    from .yamlfile import YamlFileError, read_document
-
-    try:
-        document = read_document(text, label)
-    except YamlFileError as problem:
-        raise error(str(problem)) from None
-    return ({} if document.empty else document.data), document.lines
-
-
 class _Reader:
     """Validates policy data, naming the file, line and path of every problem."""
 
@@ -539,17 +527,14 @@ class _Reader:
         self.lines = lines
 
     def where(self, path: str) -> str:
-        line = self.lines.get(path)
-        if line is None and "." in path:
-            line = self.lines.get(path.rsplit(".", 1)[0])
-        return f"{self.source}:{line} {path}" if line else f"{self.source} {path}"
+        return yamlfile.where(self.source, self.lines, path)
 
     def fail(self, path: str, problem: str) -> PolicyError:
-        return PolicyError(f"{self.where(path)}: {problem}")
+        return PolicyError(yamlfile.located(self.where(path), problem))
 
     def mapping(self, value: Any, path: str, allowed: Sequence[str]) -> dict[str, Any]:
         if not isinstance(value, dict):
-            raise self.fail(path, f"expected a mapping, got {_kind(value)}")
+            raise self.fail(path, f"expected a mapping, got {yamlfile.describe_value(value)}")
         unknown = [k for k in value if k not in allowed]
         if unknown:
             raise self.fail(f"{path}.{unknown[0]}" if path else str(unknown[0]), f"unknown key; expected one of {', '.join(allowed)}")
@@ -557,7 +542,7 @@ class _Reader:
 
     def text(self, value: Any, path: str, limit: int | None = None) -> str:
         if not isinstance(value, str) or not value.strip():
-            raise self.fail(path, f"expected non-empty text, got {_kind(value)}")
+            raise self.fail(path, f"expected non-empty text, got {yamlfile.describe_value(value)}")
         if limit is not None and len(value) > limit:
             raise self.fail(path, f"is {len(value)} characters; the API allows at most {limit}")
         return value
@@ -578,7 +563,7 @@ class _Reader:
             except re.error as error:
                 raise self.fail(f"{path}.regex", f"not a valid regular expression ({error})") from None
             return Pattern(regex=value["regex"])
-        raise self.fail(path, f"expected a glob, a list of globs or {{regex: ...}}, got {_kind(value)}")
+        raise self.fail(path, f"expected a glob, a list of globs or {{regex: ...}}, got {yamlfile.describe_value(value)}")
 
     def match(self, value: Any, path: str) -> dict[str, Pattern]:
         data = self.mapping(value, path, MATCH_FIELDS)
@@ -687,7 +672,7 @@ class _Reader:
             plans[plan.name] = plan
         raw_routes = data.get("routes") or []
         if not isinstance(raw_routes, list):
-            raise self.fail("routes", f"expected a list of routes, got {_kind(raw_routes)}")
+            raise self.fail("routes", f"expected a list of routes, got {yamlfile.describe_value(raw_routes)}")
         routes = [self.route(item, f"routes[{i}]", i, plans) for i, item in enumerate(raw_routes)]
         names = [r.name for r in routes]
         repeated = sorted({n for n in names if names.count(n) > 1})
@@ -701,11 +686,14 @@ class _Reader:
             raise self.fail("title_overflow", f"expected reject or truncate, got {overflow!r}")
         emulator = data.get("emulator") or {}
         if not isinstance(emulator, dict):
-            raise self.fail("emulator", f"expected a mapping of emulator options, got {_kind(emulator)}")
+            raise self.fail("emulator", f"expected a mapping of emulator options, got {yamlfile.describe_value(emulator)}")
         from .emulator.models import EmulatorOptions
+        from .params import InvalidParameterError
 
         try:
             EmulatorOptions(**emulator)
+        except InvalidParameterError as error:
+            raise self.fail(f"emulator.{error.parameter}", error.requirement) from None
         except (TypeError, ValueError) as error:
             raise self.fail("emulator", str(error)) from None
         return Policy(
@@ -718,14 +706,6 @@ class _Reader:
             emulator=dict(emulator),
             name=str(data.get("name") or self.source),
         )
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, (dict, list)):
-        return f"a {type(value).__name__}"
-    return repr(value)
 
 
 def token_for(policy: Policy, event: Mapping[str, Any], context: Mapping[str, Any] | None = None) -> str | None:

@@ -4,8 +4,15 @@ Policies (:meth:`~incidentsim.policy.Policy.from_yaml`), game-day scenarios
 (:meth:`~incidentsim.gameday.Scenario.from_yaml`) and alarm definitions
 (:func:`~incidentsim.datasets.metrics.load_alarm_definitions`) are all read by
 :func:`read_document`, which gives the data and the 1-based line of every path in it
-(``"routes[0].impact"`` -> 12, ``"MetricAlarms[0].Period"`` -> 9), so each reader can
-name the place of a problem.
+(``"routes[0].impact"`` -> 12, ``"MetricAlarms[0].Period"`` -> 9), and all name the
+place of a problem one way, ``file:line key: problem``::
+
+    policy.yaml:12 routes[0].impact: expected an impact from 1 (critical) to 5 (no impact), got 9
+
+:func:`line_of` finds the line of a path (or of the nearest enclosing path written in
+the file), :func:`where` words the place (``policy.yaml:12 routes[0].impact``) and
+:func:`located` the whole message; :meth:`YamlDocument.where` and
+:meth:`YamlDocument.located` do the same for a document read.
 
 Anchors and aliases (``&defaults`` ... ``*defaults``) and merge keys
 (``<<: *defaults``) work as YAML defines them, within limits that no real file
@@ -31,13 +38,17 @@ changes another.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 from yaml.events import AliasEvent
 
-__all__ = ["MAX_ALIAS_VALUES", "MAX_DEPTH", "YamlDocument", "YamlFileError", "read_document"]
+__all__ = [
+    "MAX_ALIAS_VALUES", "MAX_DEPTH", "YamlDocument", "YamlFileError", "describe_value", "line_of", "located", "read_document", "where",
+]
 
 MAX_ALIAS_VALUES = 100_000
 """Most values (scalars, lists, mappings and keys) that aliases may copy into one document.
@@ -82,6 +93,67 @@ class YamlFileError(ValueError):
         return f"{self.label}:{self.line}" if self.line is not None else self.label
 
 
+# --------------------------------------------------------------------------- places
+
+
+_LAST_STEP = re.compile(r"(\.[^.\[]+|\[\d+\])$")
+
+
+def line_of(lines: Mapping[str, int], path: str) -> int | None:
+    """The 1-based line of ``path``, else of the nearest enclosing path in ``lines``, else of the document.
+
+    ``lines`` is :attr:`YamlDocument.lines`; a value that is missing (``routes[0].plan`` in a
+    route without one) takes the line of what holds it.  None when ``lines`` is empty (data
+    that did not come from a file).
+
+    Examples
+    --------
+    >>> lines = {"": 1, "routes": 3, "routes[0]": 4, "routes[0].name": 4}
+    >>> line_of(lines, "routes[0].name"), line_of(lines, "routes[0].plan"), line_of(lines, "unmatched"), line_of({}, "routes")
+    (4, 4, 1, None)
+    """
+    probe = path
+    while probe:
+        if probe in lines:
+            return lines[probe]
+        shorter = _LAST_STEP.sub("", probe)
+        if shorter == probe:
+            break
+        probe = shorter
+    return lines.get("")
+
+
+def where(label: str, lines: Mapping[str, int], path: str) -> str:
+    """The place of ``path`` as messages name it: ``policy.yaml:12 routes[0].impact``.
+
+    The line is left out when it is not known (``policy client_token.template`` for data
+    that did not come from a file), the path when it is ``""`` (``policy.yaml:1``).
+    """
+    line = line_of(lines, path)
+    place = f"{label}:{line}" if line is not None else label
+    return f"{place} {path}" if path else place
+
+
+def located(place: str, problem: str) -> str:
+    """The one wording of a problem at a place: ``policy.yaml:12 routes[0].impact: <problem>``.
+
+    Examples
+    --------
+    >>> located(where("policy.yaml", {"": 1, "routes[0].impact": 12}, "routes[0].impact"), "expected an impact from 1 to 5, got 9")
+    'policy.yaml:12 routes[0].impact: expected an impact from 1 to 5, got 9'
+    """
+    return f"{place}: {problem}" if place else problem
+
+
+def describe_value(value: Any) -> str:
+    """A value as a file reader's message shows what it found: ``nothing``, ``a dict``, ``a list`` or its repr."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, (dict, list)):
+        return f"a {type(value).__name__}"
+    return repr(value)
+
+
 @dataclass(frozen=True)
 class YamlDocument:
     """What :func:`read_document` read.
@@ -100,11 +172,24 @@ class YamlDocument:
 
     data: Any
     lines: dict[str, int]
+    label: str = ""
 
     @property
     def empty(self) -> bool:
         """True when the text holds no document at all (only blank lines or comments)."""
         return not self.lines
+
+    def line(self, path: str) -> int | None:
+        """The line of ``path`` (:func:`line_of`)."""
+        return line_of(self.lines, path)
+
+    def where(self, path: str) -> str:
+        """The place of ``path``, ``policy.yaml:12 routes[0].impact`` (:func:`where`)."""
+        return where(self.label, self.lines, path)
+
+    def located(self, path: str, problem: str) -> str:
+        """A problem at ``path``, ``policy.yaml:12 routes[0].impact: <problem>`` (:func:`located`)."""
+        return located(self.where(path), problem)
 
 
 def read_document(text: str, label: str) -> YamlDocument:
@@ -135,6 +220,8 @@ def read_document(text: str, label: str) -> YamlDocument:
     {'base': {'impact': 2}, 'routes': [{'impact': 2}]}
     >>> document.lines["routes[0]"], document.lines["routes[0].impact"]
     (3, 1)
+    >>> document.located("routes[0].title", "expected text, got nothing")
+    'policy.yaml:3 routes[0].title: expected text, got nothing'
     >>> read_document("plans: &p [*p]\\n", "policy.yaml")
     Traceback (most recent call last):
     ...
@@ -150,11 +237,11 @@ def read_document(text: str, label: str) -> YamlDocument:
             # limit, but a caller already deep in its own calls could still reach it.
             raise _too_deep(label, loader.mark) from None
         if root is None:
-            return YamlDocument(None, {})
+            return YamlDocument(None, {}, label)
         _check_aliases(root, loader.aliases, label)
         lines = {"": root.start_mark.line + 1}
         data = _Builder(loader, label, lines).build(root, "")
-        return YamlDocument(data, lines)
+        return YamlDocument(data, lines, label)
     except YamlFileError:
         raise
     except yaml.MarkedYAMLError as error:

@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
 import incidentsim  # noqa: E402
-from incidentsim import plots  # noqa: E402
+from incidentsim import analysis, plots  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -33,8 +33,10 @@ def test_trigger_volume_bars_add_up_to_the_outcomes(result):
 
 
 def test_freq_is_checked_with_the_house_wording(result):
-    with pytest.raises(ValueError, match=r"The 'freq' parameter of TriggerVolumeDisplay must be one of \{15min, 1h, 1D, 1W\}. Got '2d' instead."):
+    with pytest.raises(ValueError, match=r"The 'freq' parameter of TriggerVolumeDisplay.from_result must be one of \{15min, 1h, 1D, 1W\}. Got '2d' instead."):
         plots.TriggerVolumeDisplay.from_result(result, freq="2d")
+    with pytest.raises(ValueError, match=r"The 'freq' parameter of TriggerVolumeDisplay must be one of \{15min, 1h, 1D, 1W\}. Got '2d' instead."):
+        plots.TriggerVolumeDisplay(data=analysis.trigger_volume(result), freq="2d")
 
 
 def test_impact_bars_count_every_incident(result):

@@ -52,7 +52,7 @@ def test_written_yaml_can_be_read_back(tmp_path):
         (GOOD + "resolve: {strategy: on_ok, delay: soon}\n", "policy.yaml:9 resolve.delay: expected a duration such as 15m"),
         (GOOD + "client_token: {strategy: per_alarm_window}\n", "client_token: per_alarm_window needs a positive 'window'"),
         (GOOD + "unmatched: pager\n", "unmatched: expected 'ignore' or the name of a response plan, got 'pager'"),
-        (GOOD + "emulator: {dedupe_scope: galaxy}\n", "emulator: dedupe_scope must be 'account' or 'response_plan'"),
+        (GOOD + "emulator: {dedupe_scope: galaxy}\n", "emulator.dedupe_scope: must be one of {account, response_plan}. Got 'galaxy' instead."),
         (GOOD + "colour: red\n", "colour: unknown key"),
         (GOOD.replace('match: {alarm_name: "web-*"}', 'match: {alarm_name: {regex: "web-("}}'), "routes[0].match.alarm_name.regex: not a valid regular expression"),
         (GOOD + '    title: "{{ alarm_name"\n', "policy.yaml:9 routes[0].title: template error"),

@@ -261,7 +261,7 @@ def test_alarm_errors_inside_an_alias_name_the_line_where_the_value_is_written(t
         "    MetricName: CPUUtilization\n    Statistic: Average\n    EvaluationPeriods: 1\n    Threshold: 70\n"
         "    ComparisonOperator: GreaterThanThreshold\n    <<: *base\n"
     )
-    with pytest.raises(AlarmDefinitionError, match=r"^alarms\.yaml:2: MetricAlarms\[0\]\.Period: must be 10, 20, 30 or a multiple of 60, got 45$"):
+    with pytest.raises(AlarmDefinitionError, match=r"^alarms\.yaml:2 MetricAlarms\[0\]\.Period: must be 10, 20, 30 or a multiple of 60, got 45$"):
         load_alarm_definitions(path)
 
 

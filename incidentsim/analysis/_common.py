@@ -1,15 +1,13 @@
-"""Shared pieces of the analysis layer: the result protocol, parameter checks and time helpers.
+"""Shared pieces of the analysis layer: the result protocol and time helpers (parameters are checked by
+:mod:`incidentsim.params`).
 
 Nothing here imports plotting, widget or AWS libraries; every helper is a pure function.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import numpy as np
 import pandas as pd
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -23,87 +21,6 @@ class ResultLike(Protocol):
 
     @property
     def incidents(self) -> pd.DataFrame: ...
-
-
-# ---------------------------------------------------------------------------- parameter checks
-
-
-def _shown(value: Any) -> str:
-    return repr(value)
-
-
-def check_choice(value: Any, choices: Iterable[Any], parameter: str, function: str) -> None:
-    """Raise ValueError unless ``value`` is one of ``choices`` (a bool never stands in for a number)."""
-    options = tuple(choices)
-    try:
-        ok = isinstance(value, (bool, np.bool_)) == isinstance(options[0], bool) and value in options
-    except (TypeError, ValueError):  # unhashable, incomparable or array-like
-        ok = False
-    if not ok:
-        listed = ", ".join(str(option) for option in options)
-        raise ValueError(f"The {parameter!r} parameter of {function} must be one of {{{listed}}}. Got {_shown(value)} instead.")
-
-
-def check_positive_int(value: Any, parameter: str, function: str) -> int:
-    """Return ``value`` as an int, or raise ValueError unless it is a positive integer (bools are not)."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"The {parameter!r} parameter of {function} must be a positive integer. Got {_shown(value)} instead.")
-    return int(value)
-
-
-def check_non_negative_int(value: Any, parameter: str, function: str) -> int:
-    """Return ``value`` as an int, or raise ValueError unless it is an integer >= 0 (bools are not)."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise ValueError(f"The {parameter!r} parameter of {function} must be a non-negative integer. Got {_shown(value)} instead.")
-    return int(value)
-
-
-def check_duration(value: Any, parameter: str, function: str) -> pd.Timedelta:
-    """Parse a positive duration (``"15min"``, ``"1h"``, a Timedelta) or raise ValueError."""
-    try:
-        duration = pd.Timedelta(value) if isinstance(value, (str, pd.Timedelta)) else None
-    except (ValueError, TypeError):
-        duration = None
-    if duration is None or pd.isna(duration) or duration <= pd.Timedelta(0):
-        raise ValueError(f"The {parameter!r} parameter of {function} must be a positive duration such as '1h'. Got {_shown(value)} instead.")
-    return duration
-
-
-def check_share(value: Any, parameter: str, function: str) -> float:
-    """Return ``value`` as a float, or raise ValueError unless ``0 < value <= 1``."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not 0 < value <= 1:
-        raise ValueError(f"The {parameter!r} parameter of {function} must be a number in (0, 1]. Got {_shown(value)} instead.")
-    return float(value)
-
-
-def check_tz(value: Any, parameter: str, function: str) -> str:
-    """Return ``value`` if it names an IANA time zone (``"UTC"``, ``"Europe/London"``), else raise ValueError."""
-    if isinstance(value, str) and value:
-        try:
-            ZoneInfo(value)
-            return value
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    raise ValueError(f"The {parameter!r} parameter of {function} must be a time zone name such as 'Europe/London'. Got {_shown(value)} instead.")
-
-
-def check_hour_window(value: Any, parameter: str, function: str) -> tuple[int, int]:
-    """Return ``(start, end)`` hours of a ``[start, end)`` window, or raise ValueError.
-
-    Both must be whole hours 0..24 that differ; ``(0, 24)`` is the whole day and a window
-    with ``start > end`` wraps past midnight.
-    """
-    ok = (
-        isinstance(value, (tuple, list))
-        and len(value) == 2
-        and all(isinstance(hour, (int, np.integer)) and not isinstance(hour, bool) and 0 <= hour <= 24 for hour in value)
-        and (value[0] % 24 != value[1] % 24 or (value[0], value[1]) == (0, 24))
-    )
-    if not ok:
-        raise ValueError(
-            f"The {parameter!r} parameter of {function} must be a (start, end) pair of different hours 0..24. Got {_shown(value)} instead."
-        )
-    return int(value[0]) % 24, int(value[1])
 
 
 # ---------------------------------------------------------------------------- time helpers

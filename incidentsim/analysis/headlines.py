@@ -7,13 +7,15 @@ from typing import Any
 import pandas as pd
 
 from ..constants import IMPACTS, TRIGGER_OUTCOMES
-from ._common import ResultLike, check_tz, delegate, text
+from ..params import TimeZone, validate_params
+from ._common import ResultLike, delegate, text
 from .people import interruptions, shift_summary
 from .volumes import impact_mix
 
 __all__ = ["headline"]
 
 
+@validate_params({"tz": [TimeZone()]})
 def headline(result: ResultLike, tz: str = "UTC") -> dict[str, Any]:
     """The replay's headline figures.
 
@@ -51,7 +53,6 @@ def headline(result: ResultLike, tz: str = "UTC") -> dict[str, Any]:
     >>> figures["incidents"], figures["off_hours_interruptions"], figures["incidents_by_impact"][2]
     (2, 1, 1)
     """
-    tz = check_tz(tz, "tz", "headline")
     found = delegate(result, 'headline', tz=tz)
     if found is not None:
         return found

@@ -7,16 +7,16 @@ did with them, so they hold whichever policy replayed the history.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from numbers import Integral, Real
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..params import Duration, Interval, check_params, validate_params
 from ._common import (
     ResultLike,
     alarm_labels,
-    check_duration,
-    check_positive_int,
-    check_share,
     delegate,
     history_span,
     text,
@@ -36,6 +36,16 @@ REMEDIES: dict[str, str] = {
     "storm": "Use a composite alarm or a wider dedupe string on the plan, so one outage opens one incident.",
     "short_lived": "Raise the datapoints to alarm so blips clear before paging.",
     "steady": "Nothing.",
+}
+
+#: The thresholds of :func:`noise_classes` and what each may be.
+NOISE_PARAMETERS: dict[str, list[Any]] = {
+    "flap_window": [Duration()],
+    "flap_min": [Interval(Integral, 1, None)],
+    "short_lived": [Duration()],
+    "chronic_share": [Interval(Real, 0, 1, closed="right")],
+    "storm_window": [Duration()],
+    "storm_min": [Interval(Integral, 1, None)],
 }
 
 _KEYS = ["alarm_arn", "alarm_name"]
@@ -71,17 +81,17 @@ class NoiseThresholds:
         storm_min: int = 10,
         function: str = "noise_classes",
     ) -> NoiseThresholds:
-        """Check each parameter; errors name ``function``."""
+        """Check each parameter against :data:`NOISE_PARAMETERS`; errors name ``function``."""
+        given = {"flap_window": flap_window, "flap_min": flap_min, "short_lived": short_lived,
+                 "chronic_share": chronic_share, "storm_window": storm_window, "storm_min": storm_min}
+        check_params(given, NOISE_PARAMETERS, function)
         return cls(
-            flap_window=check_duration(flap_window, "flap_window", function),
-            flap_min=check_positive_int(flap_min, "flap_min", function),
-            short_lived=check_duration(short_lived, "short_lived", function),
-            chronic_share=check_share(chronic_share, "chronic_share", function),
-            storm_window=check_duration(storm_window, "storm_window", function),
-            storm_min=check_positive_int(storm_min, "storm_min", function),
+            flap_window=pd.Timedelta(flap_window), flap_min=int(flap_min), short_lived=pd.Timedelta(short_lived),
+            chronic_share=float(chronic_share), storm_window=pd.Timedelta(storm_window), storm_min=int(storm_min),
         )
 
 
+@validate_params(NOISE_PARAMETERS)
 def noise_classes(
     result: ResultLike,
     *,
@@ -159,6 +169,7 @@ def noise_classes(
     return _classify(result, limits)
 
 
+@validate_params({"n": [Interval(Integral, 1, None)]})
 def top_noisy_alarms(result: ResultLike, n: int = 10) -> pd.DataFrame:
     """The alarms that reached StartIncident most often, with their noise class and remedy.
 
@@ -192,7 +203,7 @@ def top_noisy_alarms(result: ResultLike, n: int = 10) -> pd.DataFrame:
     >>> top[["alarm_name", "triggers", "share_of_triggers"]].to_numpy().tolist()
     [['a', 1, 0.5]]
     """
-    n = check_positive_int(n, "n", "top_noisy_alarms")
+    n = int(n)
     counts = outcomes_by(result, by="alarm")
     counts = counts[counts["triggers"] > 0]
     triggers, incidents = int(counts["triggers"].sum()), int(counts["created"].sum())

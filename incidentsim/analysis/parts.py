@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..constants import OUTCOMES
+from ..params import Options, validate_params
 from ._common import period_index
 from .noise import NoiseThresholds, alarm_entries, entry_rows, noise_classes, with_storms
 from .titles import title_groups, title_table
@@ -40,6 +41,7 @@ class Part:
     span: tuple[pd.Timestamp, pd.Timestamp] | None
 
 
+@validate_params({"name": [Options(EVENT_ANALYSES)]})
 def part(name: str, result: Any, span: tuple[pd.Timestamp, pd.Timestamp] | None, kwargs: Mapping[str, Any]) -> Any:
     """What one part contributes to the analysis ``name`` (one of :data:`EVENT_ANALYSES`) with ``kwargs``."""
     # the sentences are read only for the titles' count of over-limit titles
@@ -55,9 +57,10 @@ def part(name: str, result: Any, span: tuple[pd.Timestamp, pd.Timestamp] | None,
         return table, entries["time"].to_numpy(dtype=np.int64), entry_rows(table, entries)
     if name == "title_cardinality":
         return title_groups(view)
-    raise ValueError(f"The 'name' parameter of part must be one of {{{', '.join(EVENT_ANALYSES)}}}. Got {name!r} instead.")
+    raise AssertionError(name)  # validate_params admits only EVENT_ANALYSES
 
 
+@validate_params({"name": [Options(EVENT_ANALYSES)]})
 def combine(name: str, parts: Sequence[Any], span: tuple[pd.Timestamp, pd.Timestamp] | None, kwargs: Mapping[str, Any]) -> Any:
     """The analysis ``name`` of the whole history from what :func:`part` returned for each part."""
     empty = Part(pd.DataFrame({"timestamp": pd.Series([], dtype="datetime64[ns, UTC]"), "outcome": pd.Series([], dtype=object)}),
@@ -87,7 +90,7 @@ def combine(name: str, parts: Sequence[Any], span: tuple[pd.Timestamp, pd.Timest
         if not parts:
             return title_table(title_groups(Part(_no_events(), empty.incidents, span)))
         return title_table(pd.concat(list(parts), ignore_index=True))
-    raise ValueError(f"The 'name' parameter of combine must be one of {{{', '.join(EVENT_ANALYSES)}}}. Got {name!r} instead.")
+    raise AssertionError(name)  # validate_params admits only EVENT_ANALYSES
 
 
 def _no_events() -> pd.DataFrame:

@@ -6,16 +6,16 @@ so daylight saving moves the hours the way it moves the team.
 
 from __future__ import annotations
 
+from numbers import Integral
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
+from ..params import HourWindow, Interval, Options, TimeZone, validate_params
 from ._common import (
     WEEKDAYS,
     ResultLike,
-    check_choice,
-    check_hour_window,
-    check_non_negative_int,
-    check_tz,
     delegate,
     history_span,
     utc,
@@ -27,6 +27,13 @@ __all__ = ["INTERRUPTION_CATEGORIES", "interruptions", "interruptions_by_hour", 
 INTERRUPTION_CATEGORIES = ("business_hours", "off_hours", "sleep_hours")
 #: Shift lengths that tile a day, so every day's shifts start at the same hours.
 SHIFT_HOURS = (1, 2, 3, 4, 6, 8, 12, 24)
+#: The parameters of :func:`shifts_over_limit` and :func:`shift_summary`.
+SHIFT_PARAMETERS: dict[str, list[Any]] = {
+    "shift_hours": [Options(SHIFT_HOURS)],
+    "first_shift_start_hour": [Interval(Integral, 0, 23)],
+    "tz": [TimeZone()],
+    "limit": [Interval(Integral, 0, None)],
+}
 
 
 def _in_window(hours: np.ndarray, window: tuple[int, int]) -> np.ndarray:
@@ -44,6 +51,8 @@ def _created_local(result: ResultLike, tz: str) -> pd.Series:
     return utc(incidents["creation_time"]).dt.tz_convert(tz)
 
 
+@validate_params({"tz": [TimeZone()], "business_hours": [HourWindow()], "sleep_hours": [HourWindow()],
+                  "weekend_is_off_hours": [Options((True, False))]})
 def interruptions(
     result: ResultLike,
     tz: str = "UTC",
@@ -83,10 +92,8 @@ def interruptions(
     >>> table.set_index("category")["incidents"].to_dict()
     {'business_hours': 1, 'off_hours': 2, 'sleep_hours': 1}
     """
-    tz = check_tz(tz, "tz", "interruptions")
-    business = check_hour_window(business_hours, "business_hours", "interruptions")
-    sleep = check_hour_window(sleep_hours, "sleep_hours", "interruptions")
-    check_choice(weekend_is_off_hours, (True, False), "weekend_is_off_hours", "interruptions")
+    business = (int(business_hours[0]) % 24, int(business_hours[1]))
+    sleep = (int(sleep_hours[0]) % 24, int(sleep_hours[1]))
     found = delegate(result, 'interruptions', tz=tz, business_hours=business_hours, sleep_hours=sleep_hours,
                      weekend_is_off_hours=weekend_is_off_hours)
     if found is not None:
@@ -107,6 +114,7 @@ def interruptions(
     )
 
 
+@validate_params({"tz": [TimeZone()]})
 def interruptions_by_hour(result: ResultLike, tz: str = "UTC") -> pd.DataFrame:
     """Incidents created per weekday and hour of day, for a heatmap.
 
@@ -132,7 +140,6 @@ def interruptions_by_hour(result: ResultLike, tz: str = "UTC") -> pd.DataFrame:
     >>> grid.shape, int(grid.loc["Monday", 12])
     ((7, 24), 2)
     """
-    tz = check_tz(tz, "tz", "interruptions_by_hour")
     found = delegate(result, 'interruptions_by_hour', tz=tz)
     if found is not None:
         return found
@@ -157,6 +164,7 @@ def _shift_bounds(span: tuple[pd.Timestamp, pd.Timestamp], shift_hours: int, fir
     return bounds[max(first, 0) : last + 1]
 
 
+@validate_params(SHIFT_PARAMETERS)
 def shifts_over_limit(
     result: ResultLike,
     *,
@@ -202,18 +210,11 @@ def shifts_over_limit(
     >>> shifts["shift_start"].dt.hour.tolist(), shifts["incidents"].tolist(), shifts["over_limit"].tolist()
     ([8, 20], [3, 1], [True, False])
     """
-    function = "shifts_over_limit"
-    return _shifts(result, shift_hours, first_shift_start_hour, tz, limit, function)
+    return _shifts(result, shift_hours, first_shift_start_hour, tz, limit)
 
 
-def _shifts(result: ResultLike, shift_hours: int, first_shift_start_hour: int, tz: str, limit: int, function: str) -> pd.DataFrame:
-    check_choice(shift_hours, SHIFT_HOURS, "shift_hours", function)
-    if isinstance(first_shift_start_hour, bool) or not isinstance(first_shift_start_hour, (int, np.integer)) or not 0 <= first_shift_start_hour <= 23:
-        raise ValueError(
-            f"The 'first_shift_start_hour' parameter of {function} must be an integer hour 0..23. Got {first_shift_start_hour!r} instead."
-        )
-    tz = check_tz(tz, "tz", function)
-    limit = check_non_negative_int(limit, "limit", function)
+def _shifts(result: ResultLike, shift_hours: int, first_shift_start_hour: int, tz: str, limit: int) -> pd.DataFrame:
+    limit = int(limit)
     found = delegate(result, "shifts_over_limit", shift_hours=shift_hours, first_shift_start_hour=first_shift_start_hour, tz=tz, limit=limit)
     if found is not None:
         return found
@@ -236,6 +237,7 @@ def _shifts(result: ResultLike, shift_hours: int, first_shift_start_hour: int, t
     )
 
 
+@validate_params(SHIFT_PARAMETERS)
 def shift_summary(
     result: ResultLike,
     *,
@@ -266,7 +268,7 @@ def shift_summary(
     >>> shift_summary(result).to_dict("records")
     [{'shifts': 2, 'shifts_over_limit': 1, 'share': 0.5, 'worst_shift_incidents': 3}]
     """
-    shifts = _shifts(result, shift_hours, first_shift_start_hour, tz, limit, "shift_summary")
+    shifts = _shifts(result, shift_hours, first_shift_start_hour, tz, limit)
     over = int(shifts["over_limit"].sum())
     return pd.DataFrame(
         {

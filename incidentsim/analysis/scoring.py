@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..datasets.labels import match_series
+from ..params import parameter_error, validate_params
 from ._common import ResultLike, text, utc
 
 __all__ = ["SCORE_INCIDENT_COLUMNS", "SCORE_SUMMARY_KEYS", "SCORE_WINDOW_COLUMNS", "Score", "score"]
@@ -121,7 +122,7 @@ class Score:
         """
         clash = sorted(set(settings) & set(self.summary))
         if clash:
-            raise ValueError(f"The settings of Score.to_frame must not reuse a summary column. Got {clash} instead.")
+            raise parameter_error("settings", "Score.to_frame", "not reuse a summary column", repr(clash))
         return pd.DataFrame([{**settings, **self.summary}])
 
     def __repr__(self) -> str:
@@ -135,7 +136,7 @@ class Score:
 
 
 def _fail(parameter: str, must: str, got: str) -> ValueError:
-    return ValueError(f"The {parameter!r} parameter of score must {must}. Got {got} instead.")
+    return parameter_error(parameter, "score", must, got)
 
 
 def _moment(value: Any, parameter: str) -> pd.Timestamp | None:
@@ -261,6 +262,7 @@ def _mean(values: np.ndarray) -> float:
     return float(np.mean(finite)) if len(finite) else math.nan
 
 
+@validate_params({"series": [str, os.PathLike, None], "series_of": [Mapping, None]})
 def score(
     incidents: pd.DataFrame | ResultLike,
     windows: pd.DataFrame,
@@ -364,10 +366,6 @@ def score(
     >>> result.windows[["window", "detected", "reset_time_s"]].to_numpy().tolist()
     [[0, True, 1200.0], [1, False, nan]]
     """
-    if series is not None and not isinstance(series, (str, os.PathLike)):
-        raise _fail("series", "be a series name or None", repr(series))
-    if series_of is not None and not isinstance(series_of, Mapping):
-        raise _fail("series_of", "be a mapping of alarm name to series or None", type(series_of).__name__)
     start_at = _moment(data_start, "data_start")
     end_at = _moment(data_end, "data_end")
     if start_at is not None and end_at is not None and end_at < start_at:

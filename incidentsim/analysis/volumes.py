@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 
 from ..constants import FREQS, IMPACT_LABELS, IMPACTS, OUTCOMES, TRIGGER_OUTCOMES
+from ..params import Options, validate_params
 from ._common import (
     ResultLike,
-    check_choice,
     delegate,
     floor_to,
     history_span,
@@ -17,9 +17,13 @@ from ._common import (
     utc,
 )
 
+#: What :func:`outcomes_by` counts per.
+BY = ("plan", "alarm")
+
 __all__ = ["combine_outcomes", "impact_mix", "incidents_by_impact", "outcomes_by", "trigger_volume"]
 
 
+@validate_params({"freq": [Options(FREQS)]})
 def trigger_volume(result: ResultLike, freq: str = "1D") -> pd.DataFrame:
     """Events per period, one column per outcome.
 
@@ -47,7 +51,6 @@ def trigger_volume(result: ResultLike, freq: str = "1D") -> pd.DataFrame:
     >>> volume[["created", "deduplicated"]].to_numpy().tolist()
     [[1, 0], [0, 0], [0, 1]]
     """
-    check_choice(freq, FREQS, "freq", "trigger_volume")
     found = delegate(result, 'trigger_volume', freq=freq)
     if found is not None:
         return found
@@ -59,6 +62,7 @@ def trigger_volume(result: ResultLike, freq: str = "1D") -> pd.DataFrame:
     return _count(floor_to(utc(events["timestamp"]), freq), text(events["outcome"]), index, columns)
 
 
+@validate_params({"freq": [Options(FREQS)]})
 def incidents_by_impact(result: ResultLike, freq: str = "1D") -> pd.DataFrame:
     """Incidents created per period, one column per impact.
 
@@ -85,7 +89,6 @@ def incidents_by_impact(result: ResultLike, freq: str = "1D") -> pd.DataFrame:
     >>> table.iloc[0].tolist()
     [1, 0, 1, 0, 0]
     """
-    check_choice(freq, FREQS, "freq", "incidents_by_impact")
     found = delegate(result, 'incidents_by_impact', freq=freq)
     if found is not None:
         return found
@@ -98,6 +101,7 @@ def incidents_by_impact(result: ResultLike, freq: str = "1D") -> pd.DataFrame:
     return _count(floor_to(utc(incidents["creation_time"]), freq), impact, index, columns)
 
 
+@validate_params({"by": [Options(BY)]})
 def outcomes_by(result: ResultLike, by: str = "plan") -> pd.DataFrame:
     """Triggers and what became of them, per response plan or per alarm.
 
@@ -131,7 +135,6 @@ def outcomes_by(result: ResultLike, by: str = "plan") -> pd.DataFrame:
     >>> table[["response_plan", "triggers", "created", "dedup_ratio"]].to_numpy().tolist()
     [['web', 2, 1, 0.5], ['db', 1, 1, 0.0]]
     """
-    check_choice(by, ("plan", "alarm"), "by", "outcomes_by")
     found = delegate(result, 'outcomes_by', by=by)
     if found is not None:
         return found
@@ -152,9 +155,9 @@ def outcomes_by(result: ResultLike, by: str = "plan") -> pd.DataFrame:
     return _outcome_table(frame, keys)
 
 
+@validate_params({"by": [Options(BY)]})
 def combine_outcomes(tables: list[pd.DataFrame], by: str = "plan") -> pd.DataFrame:
     """:func:`outcomes_by` of a whole history from its tables for parts of it (counts of the same key add up)."""
-    check_choice(by, ("plan", "alarm"), "by", "combine_outcomes")
     keys = ["response_plan"] if by == "plan" else ["alarm_arn", "alarm_name"]
     frame = pd.concat([table.drop(columns="dedup_ratio") for table in tables], ignore_index=True)
     return _outcome_table(frame, keys)

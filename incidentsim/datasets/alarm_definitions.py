@@ -33,6 +33,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
+from ..yamlfile import located
 from .schema import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, alarm_arn, is_account_id, is_region, parse_alarm_arn
 
 __all__ = [
@@ -84,12 +85,12 @@ _MEMBERS = {
 class AlarmDefinitionError(ValueError):
     """An alarm definition is not valid; the message names the place, the member and the problem.
 
-    For example ``alarm.yaml:7: MetricAlarms[0].Period: must be 10, 20, 30 or a multiple of 60, got 45``.
+    For example ``alarm.yaml:7 MetricAlarms[0].Period: must be 10, 20, 30 or a multiple of 60, got 45``,
+    worded as every file reader words a problem (:func:`incidentsim.yamlfile.located`).
     """
 
     def __init__(self, where: str, member: str, problem: str):
-        place = ": ".join(part for part in (where, member) if part)
-        super().__init__(f"{place}: {problem}" if place else problem)
+        super().__init__(located(" ".join(part for part in (where, member) if part), problem))
         self.where = where
         self.member = member
         self.problem = problem
@@ -202,7 +203,7 @@ class AlarmDefinition:
     >>> cpu.replace(period=45)
     Traceback (most recent call last):
     ...
-    incidentsim.datasets.alarm_definitions.AlarmDefinitionError: AlarmDefinition: period: must be 10, 20, 30 or a multiple of 60, got 45
+    incidentsim.datasets.alarm_definitions.AlarmDefinitionError: AlarmDefinition period: must be 10, 20, 30 or a multiple of 60, got 45
     """
 
     alarm_name: str
@@ -295,7 +296,7 @@ class AlarmDefinition:
         >>> AlarmDefinition.from_api({**d.to_api(), "Period": 45}, "alarm.yaml", path="MetricAlarms[0]")
         Traceback (most recent call last):
         ...
-        incidentsim.datasets.alarm_definitions.AlarmDefinitionError: alarm.yaml: MetricAlarms[0].Period: must be 10, 20, 30 or a multiple of 60, got 45
+        incidentsim.datasets.alarm_definitions.AlarmDefinitionError: alarm.yaml MetricAlarms[0].Period: must be 10, 20, 30 or a multiple of 60, got 45
         """
         return _from_api(cls, data, where, path)
 

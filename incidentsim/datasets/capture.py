@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from .loaders import AlarmLoad, _Collector
+from .loaders import AlarmLoad, RowCollector
 from .records import ParseContext, compact, dimensions_json, metric_of, parse_time
 from .schema import as_category, parse_alarm_arn
 
@@ -93,7 +93,7 @@ def capture_alarm_history(
         account_id=account_id or (known_accounts.pop() if len(known_accounts) == 1 else None),
         region=region or (known_regions.pop() if len(known_regions) == 1 else client.meta.region_name),
     )
-    collector = _Collector(ctx, "quarantine", keep_raw=True, chunk_size=100_000)
+    collector = RowCollector(ctx, "quarantine", keep_raw=True, chunk_size=100_000)
     names = list(alarm_names) if alarm_names else [None]
     for name in names:
         kwargs: dict[str, Any] = {

@@ -213,8 +213,11 @@ class AlarmLoad:
         return f"<pre>{html.escape(self.summary())}</pre>" + self.alarms.head(10).to_html(max_cols=12)
 
 
-class _Collector:
-    """Accumulates rows in chunks (bounded lists, converted to frames as they fill)."""
+class RowCollector:
+    """Accumulates rows in chunks (bounded lists, converted to frames as they fill), and the records rejected or skipped.
+
+    What every reader of alarm records (:func:`load_alarms`, :func:`incidentsim.datasets.capture.capture_alarm_history`) fills.
+    """
 
     def __init__(self, ctx: ParseContext, errors: Errors, keep_raw: bool, chunk_size: int):
         self.ctx = ctx
@@ -392,18 +395,19 @@ def _plain_text(frame: pd.DataFrame) -> pd.DataFrame:
 # ----------------------------------------------------------------------------- files
 
 
-def _stem(path: Path) -> str:
+def plain_name(path: Path) -> str:
+    """The file's name in lower case without a ``.gz`` suffix (``Events.JSONL.gz`` -> ``events.jsonl``), to tell formats by."""
     name = path.name.lower()
     return name[:-3] if name.endswith(".gz") else name
 
 
 def _is_parquet(path: Path) -> bool:
-    return _stem(path).endswith((".parquet", ".pq"))
+    return plain_name(path).endswith((".parquet", ".pq"))
 
 
 def _is_json_lines(path: Path) -> bool:
     """JSON Lines when named so, or when the first non-blank line is a whole JSON value and another line follows."""
-    if _stem(path).endswith((".jsonl", ".ndjson")):
+    if plain_name(path).endswith((".jsonl", ".ndjson")):
         return True
     first: bytes | None = None
     for item in line_blocks(path):
@@ -422,14 +426,14 @@ def _is_json_lines(path: Path) -> bool:
     return False
 
 
-def _read_json_file(path: Path, collector: _Collector, expected: str | None) -> None:
+def _read_json_file(path: Path, collector: RowCollector, expected: str | None) -> None:
     if _is_json_lines(path):
         _read_json_lines(path, collector, expected)
     else:
         _read_json_document(path, collector, expected)
 
 
-def _read_json_document(path: Path, collector: _Collector, expected: str | None) -> None:
+def _read_json_document(path: Path, collector: RowCollector, expected: str | None) -> None:
     name = path.name
     data, problem = read_document(path)
     if problem is not None:
@@ -459,7 +463,7 @@ _LOOKAHEAD = 3  # blocks read column-wise ahead of the one being finished
 _WORKERS = 2  # threads preparing blocks (their compiled and pyarrow parts run without the GIL)
 
 
-def _read_json_lines(path: Path, collector: _Collector, expected: str | None) -> None:
+def _read_json_lines(path: Path, collector: RowCollector, expected: str | None) -> None:
     """JSON Lines a block at a time.  A worker thread scans and parses the next blocks (the compiled
     scan, pyarrow's parser and the record ids run without the GIL) while this thread finishes the
     current one, reading its unusual lines record by record, in line order."""
@@ -527,7 +531,7 @@ def _prepare_lines(scan: Lines, lines: np.ndarray, first: int, name: str, source
     return _Prepared(scan, first, frame, slow)
 
 
-def _finish(job: Future[list[_Prepared]] | StreamFault, name: str, collector: _Collector, expected: str | None) -> bool:
+def _finish(job: Future[list[_Prepared]] | StreamFault, name: str, collector: RowCollector, expected: str | None) -> bool:
     """Account for a prepared block (or a line that could not be read); True when it was all blank."""
     if isinstance(job, StreamFault):
         collector.seq = job.line
@@ -571,7 +575,7 @@ def _is_utf8(text: bytes) -> bool:
     return True
 
 
-def _read_line(data: bytes, origin: str, collector: _Collector, expected: str | None) -> None:
+def _read_line(data: bytes, origin: str, collector: RowCollector, expected: str | None) -> None:
     """One line of JSON Lines, record by record: it is rejected whole, or its records are read."""
     try:
         text = data.decode("utf-8").strip()
@@ -662,7 +666,7 @@ def _items(values: list[Any], where: str, separator: str) -> Iterator[tuple[str,
 
 
 def _is_table(path: Path) -> bool:
-    return _stem(path).endswith((".csv", ".tsv", ".txt", ".parquet", ".pq"))
+    return plain_name(path).endswith((".csv", ".tsv", ".txt", ".parquet", ".pq"))
 
 
 # ----------------------------------------------------------------------------- tables
@@ -688,10 +692,10 @@ class _Table:
         self.label = label
 
 
-def _open_table(path: Path, collector: _Collector) -> _Table:
+def _open_table(path: Path, collector: RowCollector) -> _Table:
     if _is_parquet(path):
         return _parquet_table(path, collector)
-    separator = "\t" if _stem(path).endswith(".tsv") else ","
+    separator = "\t" if plain_name(path).endswith(".tsv") else ","
     reader = _csv_rows(path, separator, collector)
     header = next(reader)
     return _Table(header, reader, path.name)  # type: ignore[arg-type]
@@ -719,7 +723,7 @@ def _unique_names(names: list[str]) -> list[str]:
     return out
 
 
-def _parquet_table(path: Path, collector: _Collector) -> _Table:
+def _parquet_table(path: Path, collector: RowCollector) -> _Table:
     import pyarrow.parquet as pq
 
     label = path.name
@@ -774,7 +778,7 @@ def _one_line(error: BaseException) -> str:
     return shorten(" ".join(str(error).split()), 300)
 
 
-def _csv_rows(path: Path, separator: str, collector: _Collector) -> Iterator[list[str] | None | _Chunk]:
+def _csv_rows(path: Path, separator: str, collector: RowCollector) -> Iterator[list[str] | None | _Chunk]:
     """First the header (None for an empty file or an unreadable header), then chunks of rows.
 
     Rows are split at line ends outside quotes; a row that is not UTF-8, has another number
@@ -864,7 +868,7 @@ def _split_quoted(text: str, separator: str) -> list[str]:
 
 
 def _csv_chunk(records: list[bytes] | pa.Array, numbers: np.ndarray, header: list[str], separator: str, label: str,
-               collector: _Collector) -> _Chunk | None:
+               collector: RowCollector) -> _Chunk | None:
     """Split rows into fields; reject the rows that are not UTF-8 or have the wrong number of fields."""
     width = len(header)
     problems: dict[int, tuple[str, str, str]] = {}  # row -> (field, problem, raw), reported in row order
@@ -1068,7 +1072,7 @@ _LATEST_NS = pd.Timestamp(LATEST).value
 
 def _read_intervals(
     table: _Table,
-    collector: _Collector,
+    collector: RowCollector,
     *,
     id_columns: Sequence[str],
     start_column: str,
@@ -1240,7 +1244,7 @@ TABLE_FIELDS = ("timestamp", "alarm_name", "state", "previous_state", "account_i
 
 def _read_generic_table(
     table: _Table,
-    collector: _Collector,
+    collector: RowCollector,
     *,
     columns: Mapping[str, str],
     state_map: Mapping[str, str],
@@ -1340,7 +1344,7 @@ def _table_row(
     }
 
 
-def _read_alarm_frame_table(table: _Table, collector: _Collector) -> None:
+def _read_alarm_frame_table(table: _Table, collector: RowCollector) -> None:
     """A table already in the canonical schema: each row is checked, and the bad ones rejected."""
     seen: dict[str, str] = {}
     for chunk in table.chunks:
@@ -1551,7 +1555,7 @@ def load_alarms(
         raise ParameterError("event_source", event_source, "a non-empty string")
     region = region_code(region) if region is not None else None
     ctx = ParseContext(account_id=account_id, region=region, source=event_source)
-    collector = _Collector(ctx, errors, keep_raw, chunk_size)
+    collector = RowCollector(ctx, errors, keep_raw, chunk_size)
     table_options: dict[str, Any] = {
         "columns": _checked_columns(columns), "state_map": _checked_state_map(state_map), "name_template": _checked_template(name_template),
     }
@@ -1587,7 +1591,7 @@ def load_alarms(
         if not path.is_file():
             raise FileNotFoundError(f"no such file: {path}")
     for path in paths:
-        named = _ACCOUNT_REGION_NAME.match(_stem(path).rsplit(".", 1)[0])
+        named = _ACCOUNT_REGION_NAME.match(plain_name(path).rsplit(".", 1)[0])
         if named and account_id is None and region is None:
             ctx.account_id, ctx.region, ctx.defaults_from = named["account"], named["region"], f"from the file name {path.name}"
         if format in ("intervals", "table", "alarm_frame") or (format == "auto" and _is_table(path)):
@@ -1668,7 +1672,7 @@ _ACCOUNT_REGION_NAME = re.compile(r"^(?P<account>\d{12})[_-](?P<region>[a-z]{2}(
 def _read_table_file(
     path: Path,
     format: str,  # noqa: A002
-    collector: _Collector,
+    collector: RowCollector,
     table_options: dict[str, Any],
     interval_options: dict[str, Any],
 ) -> str:

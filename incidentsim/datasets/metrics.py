@@ -12,7 +12,7 @@ from __future__ import annotations
 import gzip
 import json
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, overload
@@ -20,9 +20,10 @@ from typing import Any, Literal, overload
 import numpy as np
 import pandas as pd
 
+from ..yamlfile import line_of
 from .alarm_definitions import AlarmDefinition, AlarmDefinitionError, UnsupportedAlarmError, standard_statistics
+from .loaders import plain_name
 from .records import EARLIEST, LATEST, BadRecord, parse_time
-from .loaders import _stem
 from .schema import is_account_id, is_region
 
 SERIES_FORMATS = ("auto", "csv", "parquet", "get_metric_data", "get_metric_statistics")
@@ -54,7 +55,7 @@ def _read_text(path: Path) -> str:
 def _format_of(path: Path, format: str) -> str:  # noqa: A002
     if format != "auto":
         return format
-    stem = _stem(path)
+    stem = plain_name(path)
     if stem.endswith((".parquet", ".pq")):
         return "parquet"
     if stem.endswith((".csv", ".tsv", ".txt")):
@@ -211,7 +212,7 @@ def _when(ns: int) -> str:
 
 
 def _read_csv(path: Path, timestamp_column: str, value_column: str) -> tuple[pd.Series, pd.Series, list[str]]:
-    separator = "\t" if _stem(path).endswith(".tsv") else ","
+    separator = "\t" if plain_name(path).endswith(".tsv") else ","
     frame = pd.read_csv(path, sep=separator, dtype=str, keep_default_na=False, skip_blank_lines=False)
     for column in (timestamp_column, value_column):
         if column not in frame.columns:
@@ -481,18 +482,6 @@ def _load_yaml(text: str, name: str) -> tuple[Any, dict[str, int]]:
     return document.data, document.lines
 
 
-def _line_of(lines: Mapping[str, int], member: str) -> int | None:
-    """The line of a member path, or of its nearest enclosing member."""
-    path = member
-    while True:
-        if path in lines:
-            return lines[path]
-        cut = max(path.rfind("."), path.rfind("["))
-        if cut <= 0:
-            return lines.get("")
-        path = path[:cut]
-
-
 def load_alarm_definitions(
     path: str | Path,
     *,
@@ -523,7 +512,7 @@ def load_alarm_definitions(
     ------
     AlarmDefinitionError
         naming the file (and line, for YAML), the member path and the problem, e.g.
-        ``alarms.yaml:9: MetricAlarms[0].Period: must be 10, 20, 30 or a multiple of 60, got 45``.
+        ``alarms.yaml:9 MetricAlarms[0].Period: must be 10, 20, 30 or a multiple of 60, got 45``.
 
     Examples
     --------
@@ -555,7 +544,7 @@ def load_alarm_definitions(
     name = path.name
     text = _read_text(path)
     lines: dict[str, int] = {}
-    stem = _stem(path)
+    stem = plain_name(path)
     if not text.strip():
         document = None
     elif stem.endswith((".yaml", ".yml")):
@@ -570,7 +559,8 @@ def load_alarm_definitions(
             document, lines = _load_yaml(text, name)
 
     def where(member: str) -> str:
-        line = _line_of(lines, member) if lines else None
+        """``alarm.yaml:9``: the file and the line of ``member`` (or of what holds it), for YAML."""
+        line = line_of(lines, member)
         return f"{name}:{line}" if line is not None else name
 
     skipped: list[tuple[str, str]] = []
@@ -583,7 +573,7 @@ def load_alarm_definitions(
                 raise AlarmDefinitionError(where(kind), kind, f"expected a list, got {type(entries).__name__}")
             for index, entry in enumerate(entries):
                 alarm = entry.get("AlarmName") if isinstance(entry, dict) else None
-                skipped.append((f"{where(f'{kind}[{index}]')}: {kind}[{index}]", f"alarm {alarm!r}: {what}"))
+                skipped.append((f"{where(f'{kind}[{index}]')} {kind}[{index}]", f"alarm {alarm!r}: {what}"))
         metric = document.get("MetricAlarms") or []
         if not isinstance(metric, list):
             raise AlarmDefinitionError(where("MetricAlarms"), "MetricAlarms", f"expected a list, got {type(metric).__name__}")
@@ -605,12 +595,12 @@ def load_alarm_definitions(
             if isinstance(item, dict) and item.get("AlarmArn") is None and (account_id or region):
                 definition = definition.replace(account_id=account_id or definition.account_id, region=region or definition.region)
         except UnsupportedAlarmError as error:
-            skipped.append((f"{where(error.member)}: {error.member}", error.problem))
+            skipped.append((f"{where(error.member)} {error.member}", error.problem))
             continue
         except AlarmDefinitionError as error:
             raise type(error)(where(error.member), error.member, error.problem) from None
         key = (definition.account_id, definition.region, definition.alarm_name)
-        here = f"{where(member_path)}: {member_path or 'AlarmName'}"
+        here = f"{where(member_path)} {member_path or 'AlarmName'}"
         if key in places:
             member = f"{member_path}.AlarmName" if member_path else "AlarmName"
             raise AlarmDefinitionError(where(member), member, f"alarm {definition.alarm_name!r} is defined twice (also at {places[key]})")

@@ -24,12 +24,14 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from numbers import Real
 from typing import Any, Literal, TypeVar
 
 from moto.core.base_backend import BackendDict, BaseBackend
 from moto.utilities.utils import PARTITION_NAMES
 
 from .. import rules
+from ..params import Interval, Options, check_params
 from .clock import EmulatorClock, as_utc
 from .exceptions import (
     ConflictException,
@@ -102,18 +104,20 @@ class EmulatorOptions:
     newest_first: bool = True
 
     def __post_init__(self) -> None:
-        if self.dedupe_scope not in ("account", "response_plan"):
-            raise ValueError(f"dedupe_scope must be 'account' or 'response_plan', got {self.dedupe_scope!r}")
-        if self.token_mismatch not in ("conflict", "return_existing"):
-            raise ValueError(
-                f"token_mismatch must be 'conflict' or 'return_existing', got {self.token_mismatch!r}"
-            )
-        ttl = self.client_token_ttl_s
-        if ttl is not None and (isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not 0 < ttl < 1e12):
-            raise ValueError(f"client_token_ttl_s must be a positive number of seconds or None, got {ttl!r}")
-        for name in ("trigger_dedupe", "dedupe_timeline_event", "auto_timeline_events", "newest_first"):
-            if not isinstance(getattr(self, name), bool):
-                raise ValueError(f"{name} must be true or false, got {getattr(self, name)!r}")
+        check_params({f.name: getattr(self, f.name) for f in dataclasses.fields(self)}, EMULATOR_OPTIONS, "EmulatorOptions")
+
+
+_SWITCH = [Options((True, False))]
+#: What each of :class:`EmulatorOptions` may be.
+EMULATOR_OPTIONS: dict[str, list[Any]] = {
+    "dedupe_scope": [Options(("account", "response_plan"))],
+    "trigger_dedupe": _SWITCH,
+    "client_token_ttl_s": [Interval(Real, 0, 1e12, closed="neither"), None],
+    "token_mismatch": [Options(("conflict", "return_existing"))],
+    "dedupe_timeline_event": _SWITCH,
+    "auto_timeline_events": _SWITCH,
+    "newest_first": _SWITCH,
+}
 
 
 # --------------------------------------------------------------------------------------

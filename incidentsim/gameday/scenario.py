@@ -45,7 +45,8 @@ from typing import Any
 import pandas as pd
 
 from ..emulator.faults import FAULT_KINDS, FaultRule
-from ..policy import Policy, PolicyError, _kind, read_yaml
+from .. import yamlfile
+from ..policy import Policy, PolicyError
 
 SCENARIO_KEYS = ("name", "description", "history", "events", "policy", "speed", "seed", "retries", "faults")
 LOAD_KEYS = ("columns", "state_map", "id_columns", "start_column", "end_column", "name_template", "time_origin", "account_id", "region",
@@ -113,8 +114,11 @@ class Scenario:
             if not path.is_file():
                 raise ScenarioError(f"no such scenario file: {path}")
             text, label, base = path.read_text(encoding="utf-8"), path.name, path.resolve().parent
-        data, lines = read_yaml(text, label, ScenarioError)
-        return _Reader(label, lines, base).scenario(data)
+        try:
+            document = yamlfile.read_document(text, label)
+        except yamlfile.YamlFileError as problem:
+            raise ScenarioError(str(problem)) from None
+        return _Reader(label, document.lines, base).scenario({} if document.empty else document.data)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], base: str | Path = ".", source: str = "scenario") -> Scenario:
@@ -206,19 +210,14 @@ class _Reader:
         self.base = base
 
     def where(self, path: str) -> str:
-        line = self.lines.get(path)
-        probe = path
-        while line is None and ("." in probe or "[" in probe):
-            probe = re.sub(r"(\.[^.\[]+|\[\d+\])$", "", probe)
-            line = self.lines.get(probe)
-        return f"{self.source}:{line} {path}" if line else f"{self.source} {path}"
+        return yamlfile.where(self.source, self.lines, path)
 
     def fail(self, path: str, problem: str) -> ScenarioError:
-        return ScenarioError(f"{self.where(path)}: {problem}")
+        return ScenarioError(yamlfile.located(self.where(path), problem))
 
     def mapping(self, value: Any, path: str, allowed: tuple[str, ...]) -> dict[str, Any]:
         if not isinstance(value, dict):
-            raise self.fail(path or "(top level)", f"expected a mapping, got {_kind(value)}")
+            raise self.fail(path or "(top level)", f"expected a mapping, got {yamlfile.describe_value(value)}")
         for key in value:
             if key not in allowed:
                 raise self.fail(f"{path}.{key}" if path else str(key), f"unknown key; expected one of {', '.join(allowed)}")
@@ -237,10 +236,10 @@ class _Reader:
         data = self.mapping(data, "", SCENARIO_KEYS)
         name = data.get("name")
         if not isinstance(name, str) or not name.strip():
-            raise self.fail("name", f"a scenario needs a name (non-empty text), got {_kind(name)}")
+            raise self.fail("name", f"a scenario needs a name (non-empty text), got {yamlfile.describe_value(name)}")
         description = data.get("description", "")
         if not isinstance(description, str):
-            raise self.fail("description", f"expected text, got {_kind(description)}")
+            raise self.fail("description", f"expected text, got {yamlfile.describe_value(description)}")
         if ("history" in data) == ("events" in data):
             raise self.fail("(top level)", "give exactly one of 'history' (files to play) or 'events' (inline events)")
         alarms, loaded = self.history(data["history"]) if "history" in data else self.events(data["events"])
@@ -252,11 +251,11 @@ class _Reader:
         speed = parse_speed(data.get("speed", 60), self.where("speed"))
         seed = data.get("seed", 0)
         if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise self.fail("seed", f"expected a whole number >= 0, got {_kind(seed)}")
+            raise self.fail("seed", f"expected a whole number >= 0, got {yamlfile.describe_value(seed)}")
         retries = self.mapping(data.get("retries") or {}, "retries", ("max_attempts",))
         attempts = retries.get("max_attempts", 5)
         if isinstance(attempts, bool) or not isinstance(attempts, int) or not 1 <= attempts <= MAX_ATTEMPTS_LIMIT:
-            raise self.fail("retries.max_attempts", f"expected a whole number from 1 to {MAX_ATTEMPTS_LIMIT}, got {_kind(attempts)}")
+            raise self.fail("retries.max_attempts", f"expected a whole number from 1 to {MAX_ATTEMPTS_LIMIT}, got {yamlfile.describe_value(attempts)}")
         return Scenario(
             name=name.strip(), alarms=alarms, policy=policy, speed=speed, seed=seed, faults=self.faults(data.get("faults")),
             max_attempts=attempts, description=description.strip(), source=self.source, loaded=loaded,
@@ -271,7 +270,7 @@ class _Reader:
         files = data.get("files")
         files = [files] if isinstance(files, str) else files
         if not isinstance(files, list) or not files or not all(isinstance(f, str) for f in files):
-            raise self.fail("history.files", f"expected a file name or a list of file names, got {_kind(files)}")
+            raise self.fail("history.files", f"expected a file name or a list of file names, got {yamlfile.describe_value(files)}")
         paths = []
         for i, name in enumerate(files):
             path = (self.base / name).resolve()
@@ -280,14 +279,14 @@ class _Reader:
             paths.append(path)
         fmt = data.get("format", "auto")
         if not isinstance(fmt, str):
-            raise self.fail("history.format", f"expected a format name, got {_kind(fmt)}")
+            raise self.fail("history.format", f"expected a format name, got {yamlfile.describe_value(fmt)}")
         options = {key: data[key] for key in LOAD_KEYS if key in data}
         try:
             load = load_alarms(paths if len(paths) > 1 else paths[0], format=fmt, **options)
         except LoadError as error:
             raise self.fail("history.files", f"cannot be read: {error.worded(_yaml_hint)}") from None
         except ParameterError as error:
-            raise self.fail(f"history.{error.parameter}", f"expected {error.expected}, got {_kind(error.value)}") from None
+            raise self.fail(f"history.{error.parameter}", f"expected {error.expected}, got {yamlfile.describe_value(error.value)}") from None
         except ValueError as error:
             raise self.fail("history.files", str(error)) from None
         frame = load.alarms
@@ -309,7 +308,7 @@ class _Reader:
         from ..datasets.loaders import LoadError, load_alarms
 
         if not isinstance(value, list) or not value:
-            raise self.fail("events", f"expected a list of events, got {_kind(value)}")
+            raise self.fail("events", f"expected a list of events, got {yamlfile.describe_value(value)}")
         rows = []
         for i, item in enumerate(value):
             path = f"events[{i}]"
@@ -318,9 +317,9 @@ class _Reader:
                 if required not in item:
                     raise self.fail(path, f"an event needs '{required}'")
             if item["state"] not in STATES:
-                raise self.fail(f"{path}.state", f"expected one of {', '.join(STATES)}, got {_kind(item['state'])}")
+                raise self.fail(f"{path}.state", f"expected one of {', '.join(STATES)}, got {yamlfile.describe_value(item['state'])}")
             if not isinstance(item["alarm_name"], str) or not item["alarm_name"]:
-                raise self.fail(f"{path}.alarm_name", f"expected non-empty text, got {_kind(item['alarm_name'])}")
+                raise self.fail(f"{path}.alarm_name", f"expected non-empty text, got {yamlfile.describe_value(item['alarm_name'])}")
             row = {key: str(v) for key, v in item.items()}
             row["timestamp"] = self.time(item["timestamp"], f"{path}.timestamp").isoformat()
             rows.append(row)
@@ -341,10 +340,12 @@ class _Reader:
                 return Policy.from_yaml(path)
             if isinstance(value, dict):
                 sub_lines = {k[len("policy."):]: v for k, v in self.lines.items() if k.startswith("policy.")}
+                if "policy" in self.lines:
+                    sub_lines[""] = self.lines["policy"]  # what the inline policy lacks is placed at its key
                 return Policy.from_dict(value, source=f"{self.source} policy", lines=sub_lines)
         except PolicyError as error:
             raise ScenarioError(str(error)) from None
-        raise self.fail("policy", f"expected a policy file name or the policy as a mapping, got {_kind(value)}")
+        raise self.fail("policy", f"expected a policy file name or the policy as a mapping, got {yamlfile.describe_value(value)}")
 
     def faults(self, value: Any) -> dict[str, FaultRule]:
         if value is None:
@@ -364,7 +365,7 @@ class _Reader:
     def rule(self, data: dict[str, Any], path: str) -> FaultRule:
         for key, number in data.items():
             if isinstance(number, bool) or not isinstance(number, (int, float)):
-                raise self.fail(f"{path}.{key}", f"expected a number, got {_kind(number)}")
+                raise self.fail(f"{path}.{key}", f"expected a number, got {yamlfile.describe_value(number)}")
         try:
             return FaultRule(**{k: float(v) for k, v in data.items()})
         except ValueError as error:

@@ -142,7 +142,7 @@ def test_shifts_of_an_empty_result():
     [
         ({"shift_hours": 5}, "The 'shift_hours' parameter of {f} must be one of {{1, 2, 3, 4, 6, 8, 12, 24}}. Got 5 instead."),
         ({"shift_hours": True}, "The 'shift_hours' parameter of {f} must be one of {{1, 2, 3, 4, 6, 8, 12, 24}}. Got True instead."),
-        ({"first_shift_start_hour": 24}, "The 'first_shift_start_hour' parameter of {f} must be an integer hour 0..23. Got 24 instead."),
+        ({"first_shift_start_hour": 24}, "The 'first_shift_start_hour' parameter of {f} must be an integer in [0, 23]. Got 24 instead."),
         ({"limit": -1}, "The 'limit' parameter of {f} must be a non-negative integer. Got -1 instead."),
         ({"tz": "Utopia"}, "The 'tz' parameter of {f} must be a time zone name such as 'Europe/London'. Got 'Utopia' instead."),
     ],

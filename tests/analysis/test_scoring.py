@@ -304,7 +304,7 @@ def test_bad_parameters_are_named():
     with pytest.raises(ValueError, match=r"^The 'data_end' parameter of score must be a time such as .* Got 'now' instead\.$"):
         score(INCIDENTS, WINDOWS, data_end="now")
     assert score(INCIDENTS, WINDOWS, data_end=np.datetime64("2024-05-01T12:00")).summary["data_end"] == at(720)
-    with pytest.raises(ValueError, match=r"^The 'series' parameter of score must be a series name or None\. Got 3 instead\.$"):
+    with pytest.raises(ValueError, match=r"^The 'series' parameter of score must be a str, a PathLike or None\. Got 3 instead\.$"):
         score(INCIDENTS, WINDOWS, series=3)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=r"^The 'incidents' parameter of score must be a DataFrame or a ReplayResult\. Got list instead"):
         score([], WINDOWS)  # type: ignore[arg-type]

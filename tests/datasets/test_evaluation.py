@@ -354,7 +354,7 @@ def test_java_double_matches_cloudwatch_reason_numbers():
 
 
 def test_definition_validation_names_the_field():
-    with pytest.raises(AlarmDefinitionError, match=r"^AlarmDefinition: period: must be 10, 20, 30 or a multiple of 60, got 45$"):
+    with pytest.raises(AlarmDefinitionError, match=r"^AlarmDefinition period: must be 10, 20, 30 or a multiple of 60, got 45$"):
         definition(period=45)
     for period in (10, 20, 30, 60, 3600):
         assert definition(period=period).period == period
@@ -400,21 +400,21 @@ def test_from_api_and_to_api_round_trip():
 
 def test_from_api_errors_name_the_place_and_member():
     api = definition().to_api()
-    with pytest.raises(AlarmDefinitionError, match=r"^alarm.yaml: MetricAlarms\[0\].Period: must be 10, 20, 30 or a multiple of 60, got 45$"):
+    with pytest.raises(AlarmDefinitionError, match=r"^alarm.yaml MetricAlarms\[0\].Period: must be 10, 20, 30 or a multiple of 60, got 45$"):
         AlarmDefinition.from_api({**api, "Period": 45}, "alarm.yaml", path="MetricAlarms[0]")
-    with pytest.raises(AlarmDefinitionError, match=r"^a.json: Period: expected an integer, got str '300'$"):
+    with pytest.raises(AlarmDefinitionError, match=r"^a.json Period: expected an integer, got str '300'$"):
         AlarmDefinition.from_api({**api, "Period": "300"}, "a.json")
-    with pytest.raises(AlarmDefinitionError, match=r"^a.json: DatapointsToAlarm: must be at most EvaluationPeriods \(3\), got 5$"):
+    with pytest.raises(AlarmDefinitionError, match=r"^a.json DatapointsToAlarm: must be at most EvaluationPeriods \(3\), got 5$"):
         AlarmDefinition.from_api({**api, "DatapointsToAlarm": 5}, "a.json")
-    with pytest.raises(AlarmDefinitionError, match=r"^a.json: ComparisonOperator: must be one of .* got 'Above'$"):
+    with pytest.raises(AlarmDefinitionError, match=r"^a.json ComparisonOperator: must be one of .* got 'Above'$"):
         AlarmDefinition.from_api({**api, "ComparisonOperator": "Above"}, "a.json")
-    with pytest.raises(AlarmDefinitionError, match=r"^a.json: Threshold: is missing$"):
+    with pytest.raises(AlarmDefinitionError, match=r"^a.json Threshold: is missing$"):
         AlarmDefinition.from_api({k: v for k, v in api.items() if k != "Threshold"}, "a.json")
-    with pytest.raises(AlarmDefinitionError, match=r"^a.json: Treshold: unknown member; PutMetricAlarm takes .*AlarmName"):
+    with pytest.raises(AlarmDefinitionError, match=r"^a.json Treshold: unknown member; PutMetricAlarm takes .*AlarmName"):
         AlarmDefinition.from_api({**api, "Treshold": 1}, "a.json")
     with pytest.raises(AlarmDefinitionError, match="give either Statistic or ExtendedStatistic, not both"):
         AlarmDefinition.from_api({**api, "ExtendedStatistic": "p99"}, "a.json")
-    with pytest.raises(UnsupportedAlarmError, match=r"^a.json: Metrics: alarm 'web-cpu-high': a metric math alarm"):
+    with pytest.raises(UnsupportedAlarmError, match=r"^a.json Metrics: alarm 'web-cpu-high': a metric math alarm"):
         AlarmDefinition.from_api({**api, "Metrics": [{"Id": "m1", "Expression": "m2 * 2"}]}, "a.json")
     with pytest.raises(UnsupportedAlarmError, match="ExtendedStatistic: alarm 'web-cpu-high': only percentiles"):
         AlarmDefinition.from_api({**{k: v for k, v in api.items() if k != "Statistic"}, "ExtendedStatistic": "IQM"}, "a.json")

@@ -231,10 +231,10 @@ def test_describe_alarms_skips_what_it_cannot_evaluate_and_says_so(tmp_path: Pat
     load = load_alarm_definitions(path)
     assert load.names == ["web-cpu-high"] and load[0].region == "eu-west-1"
     assert len(load.skipped) == 2
-    assert load.skipped[0] == ("describe.json: CompositeAlarms[0]", "alarm 'service-down': a composite alarm follows other alarms' states, not a metric")
-    assert load.skipped[1][0] == "describe.json: MetricAlarms[1].Metrics"
+    assert load.skipped[0] == ("describe.json CompositeAlarms[0]", "alarm 'service-down': a composite alarm follows other alarms' states, not a metric")
+    assert load.skipped[1][0] == "describe.json MetricAlarms[1].Metrics"
     assert load.skipped[1][1].startswith("alarm 'error-rate': a metric math alarm")
-    assert "skipped describe.json: CompositeAlarms[0]" in load.summary()
+    assert "skipped describe.json CompositeAlarms[0]" in load.summary()
 
 
 def load_yaml_alarm() -> dict:
@@ -246,14 +246,14 @@ def load_yaml_alarm() -> dict:
 @pytest.mark.parametrize(
     "change, message",
     [
-        (("Period: 300", "Period: 45"), r"^alarm.yaml:9: Period: must be 10, 20, 30 or a multiple of 60, got 45$"),
-        (("Period: 300", "Period: '300'"), r"^alarm.yaml:9: Period: expected an integer, got str '300'$"),
-        (("DatapointsToAlarm: 3", "DatapointsToAlarm: 6"), r"^alarm.yaml:11: DatapointsToAlarm: must be at most EvaluationPeriods \(5\), got 6$"),
-        (("GreaterThanThreshold", "GreaterThan"), r"^alarm.yaml:13: ComparisonOperator: must be one of GreaterThanOrEqualToThreshold, .*got 'GreaterThan'$"),
-        (("Value: i-0c986c72", "Value: ''"), r"^alarm.yaml:7: Dimensions\[0\].Value: must be 1 to 1024 characters, got ''$"),
-        (("Threshold: 70", "Treshold: 70"), r"^alarm.yaml:12: Treshold: unknown member; PutMetricAlarm takes"),
-        (("Threshold: 70", "Threshold: [70]"), r"^alarm.yaml:12: Threshold: expected a number, got list \[70\]$"),
-        (("Statistic: Average", "Statistic: Mean"), r"^alarm.yaml:8: Statistic: must be one of SampleCount, Average, Sum, Minimum, Maximum"),
+        (("Period: 300", "Period: 45"), r"^alarm.yaml:9 Period: must be 10, 20, 30 or a multiple of 60, got 45$"),
+        (("Period: 300", "Period: '300'"), r"^alarm.yaml:9 Period: expected an integer, got str '300'$"),
+        (("DatapointsToAlarm: 3", "DatapointsToAlarm: 6"), r"^alarm.yaml:11 DatapointsToAlarm: must be at most EvaluationPeriods \(5\), got 6$"),
+        (("GreaterThanThreshold", "GreaterThan"), r"^alarm.yaml:13 ComparisonOperator: must be one of GreaterThanOrEqualToThreshold, .*got 'GreaterThan'$"),
+        (("Value: i-0c986c72", "Value: ''"), r"^alarm.yaml:7 Dimensions\[0\].Value: must be 1 to 1024 characters, got ''$"),
+        (("Threshold: 70", "Treshold: 70"), r"^alarm.yaml:12 Treshold: unknown member; PutMetricAlarm takes"),
+        (("Threshold: 70", "Threshold: [70]"), r"^alarm.yaml:12 Threshold: expected a number, got list \[70\]$"),
+        (("Statistic: Average", "Statistic: Mean"), r"^alarm.yaml:8 Statistic: must be one of SampleCount, Average, Sum, Minimum, Maximum"),
         (("Period: 300", "Period: 300\n  nested: [1"), r"^alarm.yaml:10: invalid YAML \(mapping values are not allowed here\)$"),
     ],
 )
@@ -268,16 +268,16 @@ def test_definition_errors_in_describe_alarms_json(tmp_path: Path):
     metric = dict(AlarmDefinition.from_api(load_yaml_alarm()).to_api())
     path = tmp_path / "describe.json"
     path.write_text(json.dumps({"MetricAlarms": [metric, dict(metric, AlarmName="second", Period=45)]}))
-    with pytest.raises(AlarmDefinitionError, match=r"^describe.json: MetricAlarms\[1\].Period: must be 10, 20, 30 or a multiple of 60, got 45$"):
+    with pytest.raises(AlarmDefinitionError, match=r"^describe.json MetricAlarms\[1\].Period: must be 10, 20, 30 or a multiple of 60, got 45$"):
         load_alarm_definitions(path)
     path.write_text(json.dumps({"MetricAlarms": [metric, metric]}))
-    with pytest.raises(AlarmDefinitionError, match=r"MetricAlarms\[1\].AlarmName: alarm 'web-cpu-high' is defined twice \(also at describe.json: MetricAlarms\[0\]\)"):
+    with pytest.raises(AlarmDefinitionError, match=r"MetricAlarms\[1\].AlarmName: alarm 'web-cpu-high' is defined twice \(also at describe.json MetricAlarms\[0\]\)"):
         load_alarm_definitions(path)
     path.write_text('{"MetricAlarms": [}')
     with pytest.raises(AlarmDefinitionError, match=r"^describe.json:1:19: invalid JSON \(Expecting value\)$"):
         load_alarm_definitions(path)
     path.write_text(json.dumps({"MetricAlarms": ["web-cpu-high"]}))
-    with pytest.raises(AlarmDefinitionError, match=r"^describe.json: MetricAlarms\[0\]: expected a mapping of PutMetricAlarm members, got str$"):
+    with pytest.raises(AlarmDefinitionError, match=r"^describe.json MetricAlarms\[0\]: expected a mapping of PutMetricAlarm members, got str$"):
         load_alarm_definitions(path)
     path.write_text("")
     with pytest.raises(AlarmDefinitionError, match="is empty"):

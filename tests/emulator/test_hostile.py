@@ -140,7 +140,7 @@ def _control(server, path: str, body: bytes | str, content_type: str = "applicat
         ("faults", '{"rules": {"StartIncidnet": {"throttle": 0.5}}}', 400, "no ssm-incidents operation is called StartIncidnet"),
         ("faults", '{"rules": {"StartIncident": {"latency_s": 1e9}}}', 400, "latency_s must be a number of seconds from 0 to 60"),
         ("faults", '{"rules": {}, "seed": 1.5}', 400, "'seed' must be a whole number"),
-        ("options", '{"client_token_ttl_s": 1e308}', 400, "client_token_ttl_s must be a positive number"),
+        ("options", '{"client_token_ttl_s": 1e308}', 400, "The 'client_token_ttl_s' parameter of EmulatorOptions must be a number in (0, 1e+12) or None. Got 1e+308 instead."),
         ("options", '{"account_id": "not-an-account"}', 400, "'account_id' must be twelve digits"),
         ("options", "[" * 5000, 400, "nests deeper than 32 levels"),
         ("nowhere", "{}", 404, "unknown control path"),

@@ -83,7 +83,7 @@ def test_replace_changes_the_speed_and_the_fingerprint_ignores_it():
         (('timestamp: "2024-05-01T09:01:00Z", ', ""), "scenario:4 events[1]: an event needs 'timestamp'"),
         (("2024-05-01T09:05:00Z", "yesterday"), "scenario:5 events[2].timestamp: expected a time"),
         (("impact: 3", "impact: 9"), "scenario policy:8 response_plans[0].impact: expected an impact from 1"),
-        (("name: two-alarms\n", ""), "scenario name: a scenario needs a name"),
+        (("name: two-alarms\n", ""), "scenario:1 name: a scenario needs a name"),
         (("unmatched: web", "unmatched: web\nhistory: x.jsonl"), "give exactly one of 'history'"),
         (("- {name: web", "- {nme: web"), "response_plans[0].nme: unknown key"),
     ],
