@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import jinja2
+import jinja2.meta
 import jinja2.nodes as nodes
 import jinja2.sandbox
 from jinja2.visitor import NodeTransformer
@@ -287,6 +288,24 @@ class BoundedEnvironment(jinja2.sandbox.ImmutableSandboxedEnvironment):
     def getitem(self, obj: Any, argument: Any) -> Any:
         _step()
         return super().getitem(obj, argument)
+
+
+@functools.lru_cache(maxsize=1)
+def _parser() -> BoundedEnvironment:
+    return BoundedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
+
+
+def template_variables(source: str) -> set[str]:
+    """The variables a template's text reads (Jinja2's undeclared variables), found by parsing it.
+
+    Raises ``jinja2.TemplateSyntaxError`` for a text that is no template.
+
+    Examples
+    --------
+    >>> sorted(template_variables("{{ alarm_name }} in {{ region | upper }}"))
+    ['alarm_name', 'region']
+    """
+    return set(jinja2.meta.find_undeclared_variables(_parser().parse(source)))
 
 
 def render_bounded(template: jinja2.Template, context: Mapping[str, Any], seconds: float = MAX_SECONDS) -> str:

@@ -11,10 +11,10 @@ import types
 from typing import Any
 
 from .decisions import decide
-from .engine import ENGINES, replay
+from .engine import ENGINES, EmulatorReplay, ReplayFinished, Step, replay
 from .result import ReplayResult, compare
 
-__all__ = ["ENGINES", "ReplayResult", "compare", "decide", "replay"]
+__all__ = ["ENGINES", "EmulatorReplay", "ReplayFinished", "ReplayResult", "Step", "compare", "decide", "replay"]
 
 
 class _CallablePackage(types.ModuleType):

@@ -23,12 +23,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import jinja2.meta
 import numpy as np
 import pandas as pd
 
 from ..policy import (
-    _ENVIRONMENT,
     TITLE_LIMIT,
     TOKEN_LIMIT,
     Pattern,
@@ -38,6 +36,7 @@ from ..policy import (
     TemplateRenderError,
     template_context,
 )
+from ..templating import template_variables
 from .codes import distinct
 
 DECISION_COLUMNS = (
@@ -156,7 +155,7 @@ def render_codes(template: Template, columns: _Columns, rows: np.ndarray, plan: 
     render that failed has code -1 and its message under ``problems`` by row position.
     """
     alarms = columns.alarms
-    variables = jinja2.meta.find_undeclared_variables(_ENVIRONMENT.parse(template.source))
+    variables = template_variables(template.source)
     used = sorted({c for v in variables for c in _TEMPLATE_SOURCES.get(v, ()) if c in alarms.columns})
     if not len(rows):
         return Rendered(np.zeros(0, dtype=np.int64), [])
@@ -419,7 +418,7 @@ class Decisions:
         return frame[list(DECISION_COLUMNS)]
 
 
-def _tokens(columns: _Columns, policy: Policy, rows: np.ndarray, plan: np.ndarray, plan_names: list[str], n: int) -> tuple[np.ndarray, Any, dict[int, str]]:
+def token_codes(columns: _Columns, policy: Policy, rows: np.ndarray, plan: np.ndarray, plan_names: list[str], n: int) -> tuple[np.ndarray, Any, dict[int, str]]:
     """Token codes per row (-1: none), their texts (or a function making them) and template errors by row."""
     alarms = columns.alarms
     strategy = policy.client_token
@@ -529,7 +528,7 @@ def decide_codes(alarms: pd.DataFrame, policy: Policy) -> Decisions:
     if errors:
         failed_title[list(errors)] = True
     token_rows = np.flatnonzero(trigger & ~failed_title)
-    token, token_texts, token_errors = _tokens(columns, policy, token_rows, plan, plan_names, n)
+    token, token_texts, token_errors = token_codes(columns, policy, token_rows, plan, plan_names, n)
     errors.update(token_errors)
     if errors:
         failed = np.zeros(n, dtype=bool)

@@ -6,13 +6,17 @@ new record ARN means created; a known ARN means deduplicated, by ``clientToken``
 when this replay already got that ARN for the same token, otherwise by the
 dedupe string of an OPEN incident.  The same code therefore works in process
 (``mock_incidents``) and against ``incidentsim serve``.
+
+:class:`EmulatorReplay` is the stepping interface, in SimPy's manner: ``now``,
+``peek()``, ``step()``, ``run(until)``, ``position``/``total`` and ``result()`` (the
+result so far).  :func:`replay` runs one to the end; the game-day player paces one.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,12 +28,13 @@ import pandas as pd
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from ..constants import OUTCOMES
 from ..datasets.schema import validate_alarm_frame
 from ..policy import Policy, ResponsePlan
 from ..rules import api_limits
 from .codes import OUTCOME_CODES, REASON_CODES
 from .decisions import decide_codes
-from .result import EVENT_RESULT_COLUMNS, ReplayResult
+from .result import EVENT_RESULT_COLUMNS, ReplayResult, summary_of_counts
 from .simulation import (
     Incident,
     Outcomes,
@@ -48,9 +53,14 @@ TIMELINE_COLUMNS = (
 RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 5})
 
 
-@dataclass
-class _Session:
-    """A client and the means to set the emulator's clock and options."""
+@dataclass(frozen=True)
+class EmulatorSession:
+    """A boto3 ssm-incidents client on the emulator and the means to set its clock and options.
+
+    What :func:`open_session` yields: ``set_clock(when)`` sets the emulator's clock,
+    ``configure(**options)`` sets :class:`~incidentsim.emulator.EmulatorOptions`,
+    and ``where`` names the emulator in words (a result's ``meta["emulator"]``).
+    """
 
     client: Any
     set_clock: Callable[[datetime], Any]
@@ -59,8 +69,12 @@ class _Session:
 
 
 @contextmanager
-def open_session(client: Any = None, endpoint_url: str | None = None, allow_remote: bool = False) -> Iterator[_Session]:
-    """A session on the emulator: in process by default, or a served one at ``endpoint_url``."""
+def open_session(client: Any = None, endpoint_url: str | None = None, allow_remote: bool = False) -> Iterator[EmulatorSession]:
+    """A session on the emulator: in process by default, or a served one at ``endpoint_url``.
+
+    With a served emulator, its clock goes back to the wall clock when the session ends
+    (unless the endpoint is gone by then).
+    """
     from ..emulator import get_backend, make_client, mock_incidents, register
     from ..emulator.core import guard_client, is_loopback
     from ..emulator.server import EmulatorControl
@@ -68,7 +82,7 @@ def open_session(client: Any = None, endpoint_url: str | None = None, allow_remo
     if client is None and endpoint_url is None:
         with mock_incidents():
             backend = get_backend()
-            yield _Session(make_client(config=RETRIES), backend.clock.set, backend.configure, "the in-process emulator")
+            yield EmulatorSession(make_client(config=RETRIES), backend.clock.set, backend.configure, "the in-process emulator")
         return
     if client is None:
         client = make_client(endpoint_url=endpoint_url, allow_remote=allow_remote, config=RETRIES)
@@ -78,13 +92,16 @@ def open_session(client: Any = None, endpoint_url: str | None = None, allow_remo
     if is_loopback(urlparse(url).hostname) or allow_remote and endpoint_url is not None:
         control = EmulatorControl(url, allow_remote=allow_remote)
         try:
-            yield _Session(client, control.set_clock, control.configure, f"the emulator served at {url}")
+            yield EmulatorSession(client, control.set_clock, control.configure, f"the emulator served at {url}")
         finally:
-            control.set_clock(None)
+            try:
+                control.set_clock(None)
+            except OSError:
+                pass  # the endpoint is gone (a crashed game day's): there is no clock left to reset
         return
     register()  # the caller's client inside their own moto mock: make sure moto serves ssm-incidents
     backend = get_backend()
-    yield _Session(client, backend.clock.set, backend.configure, "the in-process emulator")
+    yield EmulatorSession(client, backend.clock.set, backend.configure, "the in-process emulator")
 
 
 def _ensure_plans(client: Any, plans: tuple[ResponsePlan, ...]) -> dict[str, str]:
@@ -136,68 +153,212 @@ class Answer:
     error_message: str = ""
 
 
-class EmulatorReplay:
-    """A replay in progress through a session, one AlarmFrame row per :meth:`step`.
+class ReplayFinished(IndexError):
+    """:meth:`EmulatorReplay.step` after the last event: there is nothing left to play."""
 
-    :func:`incidentsim.replay` runs it to the end; the game-day player paces the
-    steps and may stop anywhere, taking a partial :meth:`result`.  Every service
-    call is recorded in :attr:`calls` (operation, simulated time, attempts, the
-    error codes of failed attempts, outcome), so retries and faults met are counted.
+
+@dataclass(frozen=True)
+class Step:
+    """What one alarm state change came to when :meth:`EmulatorReplay.step` played it.
+
+    Attributes
+    ----------
+    index : int
+        Its row in the history (0 for the first).
+    event_id, alarm_name, state : str
+        The AlarmFrame row's.
+    time : Timestamp
+        Its simulated time (the row's ``timestamp``).
+    trigger : bool
+        True when it called StartIncident (a state change into ALARM that a route sends to a plan).
+    response_plan, title : str
+        The plan it went to and the title sent with StartIncident ("" when the plan's own applies).
+    impact : int
+        The impact sent with StartIncident (0 when the plan's own applies).
+    outcome : str
+        ``created``, ``deduplicated``, ``ignored``, ``rejected`` or ``failed`` (the service's
+        retries ran out), as in :attr:`ReplayResult.events`.
+    dedup_reason : str
+        ``client_token``, ``dedupe_string`` or "".
+    incident_arn, error_code, error_message : str
+        The incident it created or joined; the error of a refused row.
+    calls : tuple of dict
+        The service calls made while playing it (resolutions that fell due first, then the
+        StartIncident), each a row of :meth:`EmulatorReplay.timeline`.
     """
 
-    def __init__(self, alarms: pd.DataFrame, policy: Policy, session: _Session):
+    index: int
+    event_id: str
+    time: pd.Timestamp
+    alarm_name: str
+    state: str
+    trigger: bool
+    response_plan: str
+    title: str
+    impact: int
+    outcome: str
+    dedup_reason: str
+    incident_arn: str
+    error_code: str
+    error_message: str
+    calls: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def answer(self) -> Answer:
+        """The outcome as an :class:`Answer`, to hand back to :meth:`EmulatorReplay.step` when a run is restored."""
+        return Answer(self.outcome, self.incident_arn, self.error_code, self.error_message)
+
+
+class EmulatorReplay:
+    """A replay through the emulator that advances one alarm state change at a time, in SimPy's manner.
+
+    It holds the simulated clock: :attr:`now` is the time of the last event played,
+    :meth:`peek` the time of the next, :meth:`step` plays the next one (its StartIncident
+    call, after the resolutions that fell due) and returns a :class:`Step`, :meth:`run` plays up
+    to a simulated time or to the end, and :meth:`result` is the :class:`ReplayResult` of what has
+    been played.  :func:`incidentsim.replay` (``engine="emulator"``) runs one to the end; the
+    game-day player paces its steps against wall time and journals them.
+
+    Parameters
+    ----------
+    alarms : AlarmFrame
+        The history, one row per state change in time order (as :func:`incidentsim.load_alarms`
+        returns it in ``.alarms``).
+    policy : Policy or path to a YAML policy
+    client, endpoint_url, allow_remote
+        Where the emulator is, as for :func:`incidentsim.replay`: a fresh in-process emulator
+        when neither ``client`` nor ``endpoint_url`` is given (it lasts until :meth:`close`).
+    wall_clock : callable, optional
+        Seconds since the run began, stamped on each call as ``wall_s`` (NaN without it).
+
+    Every service call is recorded (:attr:`calls`, :meth:`timeline`): operation, simulated time,
+    attempts, the error codes of failed attempts and the outcome, so retries and faults met are
+    counted.  Close it (or use it in a ``with`` block) when done: that ends the session.
+
+    Examples
+    --------
+    >>> from incidentsim import Policy, load_alarms
+    >>> alarms = load_alarms("data/alarm-events.jsonl").alarms.iloc[:40]
+    >>> with EmulatorReplay(alarms, Policy.from_yaml("data/sample-policy.yaml")) as replay:
+    ...     first = replay.step()
+    ...     played = replay.run(until=alarms["timestamp"].iloc[19])
+    ...     (replay.now == alarms["timestamp"].iloc[19], replay.position, replay.total)
+    ...     replay.run()
+    ...     replay.peek() is None and replay.result().summary()["events"] == 40
+    (True, 20, 40)
+    20
+    True
+    """
+
+    def __init__(
+        self,
+        alarms: pd.DataFrame,
+        policy: Policy | str | Path,
+        *,
+        client: Any = None,
+        endpoint_url: str | None = None,
+        allow_remote: bool = False,
+        wall_clock: Callable[[], float] | None = None,
+    ):
         self.alarms = alarms
-        self.policy = policy
-        self.session = session
-        self.codes = decide_codes(alarms, policy)
-        self.decisions = self.codes.frame()
-        n = len(alarms)
-        self.outcome = ["ignored"] * n
-        self.dedup_reason = [""] * n
-        self.incident_arn = [""] * n
-        self.error_code: list[str] = self.decisions["decision_error"].tolist()
-        self.error_message = [""] * n
-        self.position = 0
-        self.calls: list[dict[str, Any]] = []
-        self.tokens: dict[str, str] = {}
-        self.offline = False
-        #: seconds since the run began, for the calls' ``wall_s`` (the game-day player sets it)
-        self.wall: Callable[[], float] | None = None
-        self._attempt_errors: list[str] = []
-        self.times = [pd.Timestamp(t) for t in alarms["timestamp"].tolist()]
-        self.alarm_arns = alarms["alarm_arn"].astype(str).tolist()
-        self.states = alarms["state"].astype(str).tolist()
-        self.event_ids = alarms["event_id"].astype(str).tolist()
-        self.sources = [str(s) or "aws.cloudwatch" for s in alarms["source"].tolist()]
-        self.raw = alarms["raw"].astype(str).str.slice(0, api_limits().raw_data).tolist()
-        self.plans = self.decisions["response_plan"].tolist()
-        self.triggers = self.decisions["trigger"].tolist()
-        self.client_tokens = self.decisions["client_token"].tolist()
-        self.titles = self.decisions["title"].tolist()
-        self.impacts = self.decisions["impact"].tolist()
-        self.resolver = Resolver(policy, self._resolve)
-        events = session.client.meta.events
-        events.register("response-received.ssm-incidents", self._attempt)
+        self.policy = policy if isinstance(policy, Policy) else Policy.from_yaml(policy)
+        self._wall_clock = wall_clock
+        self._stack = ExitStack()
+        self._watching = False
+        self.session: EmulatorSession = self._stack.enter_context(open_session(client, endpoint_url, allow_remote))
         try:
-            session.configure(**policy.emulator_options())
-            self.plan_arns = _ensure_plans(session.client, policy.response_plans)
+            self._codes = decide_codes(alarms, self.policy)
+            decisions = self._codes.frame()
+            n = len(alarms)
+            self._outcome = ["ignored"] * n
+            self._dedup_reason = [""] * n
+            self._incident_arn = [""] * n
+            self._error_code: list[str] = decisions["decision_error"].tolist()
+            self._error_message = [""] * n
+            self._position = 0
+            # running counts for summary(): every key there from the start, so a reader on another thread never sees one added
+            self._outcome_counts = dict.fromkeys(OUTCOMES, 0)
+            self._reason_counts = dict.fromkeys(REASON_CODES, 0)
+            self._calls: list[dict[str, Any]] = []
+            self._tokens: dict[str, str] = {}
+            self._attempt_errors: list[str] = []
+            self._times = [pd.Timestamp(t) for t in alarms["timestamp"].tolist()]
+            self._alarm_arns = alarms["alarm_arn"].astype(str).tolist()
+            self._alarm_names = alarms["alarm_name"].astype(str).tolist()
+            self._states = alarms["state"].astype(str).tolist()
+            self._event_ids = alarms["event_id"].astype(str).tolist()
+            self._sources = [str(s) or "aws.cloudwatch" for s in alarms["source"].tolist()]
+            self._raw = alarms["raw"].astype(str).str.slice(0, api_limits().raw_data).tolist()
+            self._plans = decisions["response_plan"].tolist()
+            self._triggers = decisions["trigger"].tolist()
+            self._client_tokens = decisions["client_token"].tolist()
+            self._titles = decisions["title"].tolist()
+            self._impacts = decisions["impact"].tolist()
+            self._resolver = Resolver(self.policy, self._resolve)
+            self._offline = False
+            self.session.client.meta.events.register("response-received.ssm-incidents", self._attempt)
+            self._watching = True
+            self.session.configure(**self.policy.emulator_options())
+            self._plan_arns = _ensure_plans(self.session.client, self.policy.response_plans)
         except BaseException:
             self.close()
             raise
 
     def close(self) -> None:
-        """Stop watching the client's attempts (the client stays usable)."""
-        self.session.client.meta.events.unregister("response-received.ssm-incidents", self._attempt)
+        """Stop watching the client's attempts and end the session (an in-process emulator is gone then)."""
+        if self._watching:
+            self.session.client.meta.events.unregister("response-received.ssm-incidents", self._attempt)
+            self._watching = False
+        self._stack.close()
+
+    def __enter__(self) -> EmulatorReplay:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ where it is
 
     def __len__(self) -> int:
         return len(self.alarms)
 
     @property
-    def done(self) -> bool:
-        return self.position >= len(self.alarms)
+    def total(self) -> int:
+        """How many events the history holds."""
+        return len(self.alarms)
 
-    def is_trigger(self, i: int) -> bool:
-        return bool(self.triggers[i])
+    @property
+    def position(self) -> int:
+        """How many events have been played (the row :meth:`step` plays next)."""
+        return self._position
+
+    @property
+    def done(self) -> bool:
+        """True once every event has been played."""
+        return self._position >= len(self.alarms)
+
+    @property
+    def now(self) -> pd.Timestamp | None:
+        """The simulated time of the last event played; None before the first."""
+        return self._times[self._position - 1] if self._position else None
+
+    def peek(self) -> pd.Timestamp | None:
+        """The simulated time of the next event; None when every event has been played."""
+        return None if self.done else self._times[self._position]
+
+    @property
+    def calls(self) -> tuple[dict[str, Any], ...]:
+        """Every service call made so far, each a row of :meth:`timeline` (read them, do not change them)."""
+        return tuple(self._calls)
+
+    def open_incidents(self) -> list[str]:
+        """The ARNs of the incidents created so far that are still open, by this replay's own bookkeeping."""
+        # a copy first: another thread (a game day's player) may be adding incidents meanwhile
+        return [arn for arn, incident in list(self._resolver.incidents.items()) if incident.resolved is None]
+
+    def summary(self) -> dict[str, Any]:
+        """What :meth:`ReplayResult.summary` says of the events played so far, without building the tables."""
+        return summary_of_counts(self._position, dict(self._outcome_counts), dict(self._reason_counts))
 
     # ------------------------------------------------------------------ calls
 
@@ -211,7 +372,7 @@ class EmulatorReplay:
     def _call(self, operation: str, index: int, when: pd.Timestamp, incident: str, method: Callable[..., Any], **request: Any) -> tuple[Any, ClientError | None]:
         self._attempt_errors = []
         response, failure = None, None
-        wall = self.wall() if self.wall is not None else float("nan")
+        wall = self._wall_clock() if self._wall_clock is not None else float("nan")
         began = time.perf_counter()
         try:
             response = method(**request)
@@ -221,11 +382,11 @@ class EmulatorReplay:
         answer: dict[str, Any] = failure.response if failure is not None else (response or {})
         meta = answer.get("ResponseMetadata", {})
         attempts = int(meta.get("RetryAttempts", 0)) + 1
-        self.calls.append(
+        self._calls.append(
             {
                 "operation": operation,
                 "event_index": index,
-                "event_id": self.event_ids[index] if index >= 0 else "",
+                "event_id": self._event_ids[index] if index >= 0 else "",
                 "sim_time": when,
                 "wall_s": round(wall, 6),
                 "duration_s": round(duration, 6),
@@ -239,124 +400,172 @@ class EmulatorReplay:
 
     def _resolve(self, arn: str, when: pd.Timestamp) -> bool:
         """Resolve the incident at ``when``; False when the service did not take it (it stays OPEN)."""
-        if self.offline:
+        if self._offline:
             return True  # resolutions already made by the run being restored
         self.session.set_clock(when.to_pydatetime())
         _, failure = self._call("UpdateIncidentRecord", -1, when, arn, self.session.client.update_incident_record, arn=arn, status="RESOLVED")
-        self.calls[-1]["outcome"] = "resolved" if failure is None else ("failed" if is_transient(failure) else "rejected")
+        self._calls[-1]["outcome"] = "resolved" if failure is None else ("failed" if is_transient(failure) else "rejected")
         return failure is None
 
     def _start(self, i: int, when: pd.Timestamp) -> Answer:
         self.session.set_clock(when.to_pydatetime())
         request: dict[str, Any] = {
-            "responsePlanArn": self.plan_arns[self.plans[i]],
-            "triggerDetails": {"source": self.sources[i], "triggerArn": self.alarm_arns[i], "timestamp": when.to_pydatetime(), "rawData": self.raw[i]},
+            "responsePlanArn": self._plan_arns[self._plans[i]],
+            "triggerDetails": {"source": self._sources[i], "triggerArn": self._alarm_arns[i], "timestamp": when.to_pydatetime(), "rawData": self._raw[i]},
         }
-        if self.client_tokens[i]:
-            request["clientToken"] = self.client_tokens[i]
-        if self.titles[i]:
-            request["title"] = self.titles[i]
-        if self.impacts[i]:
-            request["impact"] = int(self.impacts[i])
+        if self._client_tokens[i]:
+            request["clientToken"] = self._client_tokens[i]
+        if self._titles[i]:
+            request["title"] = self._titles[i]
+        if self._impacts[i]:
+            request["impact"] = int(self._impacts[i])
         response, failure = self._call("StartIncident", i, when, "", self.session.client.start_incident, **request)
         if failure is None:
             return Answer("created", response["incidentRecordArn"])  # created or deduplicated: step() tells which
         code = failure.response["Error"].get("Code", "")
         message = failure.response["Error"].get("Message", "")
         if is_transient(failure):
-            attempts = self.calls[-1]["attempts"]
+            attempts = self._calls[-1]["attempts"]
             return Answer("failed", "", code, f"{message} (gave up after {attempts} attempt{'s' if attempts != 1 else ''})")
         return Answer("rejected", "", code, message)
 
     # ------------------------------------------------------------------ playing
 
-    def step(self, recorded: Answer | None = None) -> Answer | None:
-        """Play the next row; return the StartIncident answer when it was a trigger.
+    def step(self, recorded: Answer | None = None, *, offline: bool = False) -> Step:
+        """Play the next alarm state change and return what it came to.
 
-        ``recorded`` replaces the service call with an answer a previous run got
-        (restoring a run's bookkeeping without calling the service again).
+        The resolutions due by its time are carried out first; then, when it is a trigger, its
+        StartIncident is sent.
+
+        Parameters
+        ----------
+        recorded : Answer, optional
+            For a trigger: the answer a previous run got, taken instead of sending the call
+            again (restoring a run's bookkeeping).  Ignored for a row that is no trigger.
+        offline : bool
+            Call nothing: the resolutions falling due are taken as carried out (by the run
+            being restored), and a trigger needs its ``recorded`` answer.
+
+        Raises
+        ------
+        ReplayFinished
+            When every event has been played already (see :attr:`done` and :meth:`peek`).
         """
-        i = self.position
-        when = self.times[i]
-        self.resolver.due(when)
-        alarm = self.alarm_arns[i]
-        answer = None
-        if self.triggers[i]:
+        if self.done:
+            raise ReplayFinished(f"every event of the history has been played ({self.total:,}); there is no next one")
+        i = self._position
+        trigger = bool(self._triggers[i])
+        if offline and trigger and recorded is None:
+            raise ValueError(f"event {i} is a trigger: playing it offline needs the answer a previous run recorded")
+        first_call = len(self._calls)
+        when = self._times[i]
+        alarm = self._alarm_arns[i]
+        self._offline = offline
+        try:
+            self._resolver.due(when)
+        finally:
+            self._offline = False
+        if trigger:
             answer = recorded if recorded is not None else self._start(i, when)
             if answer.outcome in ("rejected", "failed"):
-                self.outcome[i] = answer.outcome
-                self.error_code[i] = answer.error_code
-                self.error_message[i] = answer.error_message
+                self._outcome[i] = answer.outcome
+                self._error_code[i] = answer.error_code
+                self._error_message[i] = answer.error_message
             else:
                 arn = answer.incident_arn
-                self.incident_arn[i] = arn
-                token = self.client_tokens[i]
-                if arn not in self.resolver.incidents:
-                    self.outcome[i] = "created"
-                    self.resolver.created(Incident(arn, self.plans[i], when, {alarm}))
+                self._incident_arn[i] = arn
+                token = self._client_tokens[i]
+                if arn not in self._resolver.incidents:
+                    self._outcome[i] = "created"
+                    self._resolver.created(Incident(arn, self._plans[i], when, {alarm}))
                 else:
-                    self.outcome[i] = "deduplicated"
-                    self.dedup_reason[i] = "client_token" if token and self.tokens.get(token) == arn else "dedupe_string"
-                    self.resolver.fed(self.resolver.incidents[arn], alarm)
+                    self._outcome[i] = "deduplicated"
+                    self._dedup_reason[i] = "client_token" if token and self._tokens.get(token) == arn else "dedupe_string"
+                    self._resolver.fed(self._resolver.incidents[arn], alarm)
                 if token:
-                    self.tokens.setdefault(token, arn)
-                answer = Answer(self.outcome[i], arn)
-            if recorded is None and self.calls:
-                self.calls[-1]["outcome"] = self.outcome[i]
-        elif self.error_code[i]:
-            self.outcome[i] = "rejected"
-        self.resolver.state_changed(alarm, self.states[i], when)
-        self.position += 1
-        return answer
+                    self._tokens.setdefault(token, arn)
+            if recorded is None and len(self._calls) > first_call:
+                self._calls[-1]["outcome"] = self._outcome[i]
+        elif self._error_code[i]:
+            self._outcome[i] = "rejected"
+        self._resolver.state_changed(alarm, self._states[i], when)
+        self._outcome_counts[self._outcome[i]] += 1
+        self._reason_counts[self._dedup_reason[i]] += 1
+        self._position += 1
+        return Step(
+            index=i, event_id=self._event_ids[i], time=when, alarm_name=self._alarm_names[i], state=self._states[i], trigger=trigger,
+            response_plan=str(self._plans[i]), title=str(self._titles[i] or ""), impact=int(self._impacts[i] or 0),
+            outcome=self._outcome[i], dedup_reason=self._dedup_reason[i], incident_arn=self._incident_arn[i],
+            error_code=str(self._error_code[i]), error_message=self._error_message[i], calls=tuple(self._calls[first_call:]),
+        )
 
-    def open_incidents(self) -> int:
-        # a copy first: another thread (a game day's player) may be adding incidents meanwhile
-        return sum(1 for incident in list(self.resolver.incidents.values()) if incident.resolved is None)
+    def run(self, until: Any = None) -> int:
+        """Play every event up to and including the simulated time ``until`` (all of them when None).
+
+        ``until`` is anything :class:`pandas.Timestamp` reads (a naive time is UTC).  Returns how
+        many events were played; a time before :attr:`now` is refused, as SimPy refuses one.
+        """
+        if until is None:
+            limit = None
+        else:
+            limit = pd.Timestamp(until)
+            limit = limit.tz_localize("UTC") if limit.tzinfo is None else limit.tz_convert("UTC")
+            if self.now is not None and limit < self.now:
+                raise ValueError(f"The 'until' parameter of run must not be before the replay's time {self.now}. Got {until!r} instead.")
+        played = 0
+        while not self.done and (limit is None or self._times[self._position] <= limit):
+            self.step()
+            played += 1
+        return played
 
     def result(
-        self, *, finish: bool = True, engine: str = "emulator", meta: dict[str, Any] | None = None, from_service: bool = True
+        self, *, finish: bool | None = None, engine: str = "emulator", meta: dict[str, Any] | None = None, from_service: bool = True
     ) -> ReplayResult:
-        """The events and incidents so far: the rows played, and every incident they created.
+        """The events played so far and every incident they created, as a :class:`ReplayResult`.
 
-        With ``finish`` (after the last row) the resolutions still scheduled are
-        carried out first, as a replay does; a stopped game day leaves them.  Without
-        ``from_service`` (the endpoint is gone) the incidents come from this replay's own
-        bookkeeping: plan, times, triggers and alarms, with the service's fields (title,
-        impact, dedupe string) left empty and the status ``UNKNOWN``.
+        ``finish`` carries out the resolutions still scheduled first, as a replay does after
+        its last event; by default it does so once every event has been played (a stopped game
+        day passes False to leave them).  Without ``from_service`` (the endpoint is gone) the
+        incidents come from this replay's own bookkeeping: plan, times, triggers and alarms, with
+        the service's fields (title, impact, dedupe string) left empty and the status ``UNKNOWN``.
         """
+        if finish is None:
+            finish = self.done
+        elif finish and not self.done:
+            raise ValueError(f"finish=True carries out every resolution still scheduled; {self.total - self._position:,} events are still to play")
         if finish:
-            self.resolver.due(None)
-        k = self.position
+            self._resolver.due(None)
+        k = self._position
         alarms = self.alarms.iloc[:k]
-        outcome = np.asarray([OUTCOME_CODES[o] for o in self.outcome[:k]], dtype=np.int8)
-        codes, arns = pd.factorize(pd.Series(self.incident_arn[:k], dtype=object).replace("", None))
+        outcome = np.asarray([OUTCOME_CODES[o] for o in self._outcome[:k]], dtype=np.int8)
+        codes, arns = pd.factorize(pd.Series(self._incident_arn[:k], dtype=object).replace("", None))
         incident = codes.astype(np.int64)
         arns = np.asarray(arns, dtype=object)
         counts, names = fed_by(alarms, outcome, incident, len(arns))
         count_of = dict(zip(arns.tolist(), counts.tolist()))
         names_of = dict(zip(arns.tolist(), names))
         if from_service:
-            incidents = _incident_table(self.session.client, self.resolver, count_of, names_of)
+            incidents = _incident_table(self.session.client, self._resolver, count_of, names_of)
         else:
             incidents = incident_table(
                 [
                     {"incident_arn": arn, "response_plan": incident.plan, "title": "", "impact": 0, "status": "UNKNOWN",
                      "creation_time": incident.created, "resolved_time": incident.resolved, "trigger_count": count_of.get(arn, 0),
                      "dedupe_string": "", "alarm_names": names_of.get(arn, ())}
-                    for arn, incident in list(self.resolver.incidents.items())
+                    for arn, incident in list(self._resolver.incidents.items())
                 ]
             )
         dedupe_of = dict(zip(incidents["incident_arn"], incidents["dedupe_string"]))
-        failed = self.codes.failed
+        failed = self._codes.failed
         errors = {
-            i: (self.error_code[i], self.error_message[i])
-            for i in range(k) if self.outcome[i] in ("rejected", "failed") and not failed[i]
+            i: (self._error_code[i], self._error_message[i])
+            for i in range(k) if self._outcome[i] in ("rejected", "failed") and not failed[i]
         }
         done = Outcomes(
-            outcome, np.asarray([REASON_CODES[r] for r in self.dedup_reason[:k]], dtype=np.int8), incident, arns,
+            outcome, np.asarray([REASON_CODES[r] for r in self._dedup_reason[:k]], dtype=np.int8), incident, arns,
             np.asarray([dedupe_of.get(arn, "") for arn in arns.tolist()], dtype=object), errors,
         )
-        decisions = self.codes.head(k)
+        decisions = self._codes.head(k)
         events, explain = event_table(alarms, decisions, done)
         return ReplayResult(events=events, incidents=incidents, engine=engine, policy_name=self.policy.name,
                             meta={"emulator": self.session.where, "rejections": rejections(decisions, done), **(meta or {})},
@@ -379,17 +588,13 @@ def run_emulator(
     """Replay ``alarms`` under ``policy`` through StartIncident calls; see :func:`incidentsim.replay`."""
     from tqdm.auto import tqdm
 
-    with open_session(client, endpoint_url, allow_remote) as session:
-        run = EmulatorReplay(alarms, policy, session)
-        try:
-            with tqdm(total=len(run), disable=not progress, desc="replay", unit="event") as bar:
-                while not run.done:
-                    run.step()
-                    bar.update(1)
-            retries = sum(call["attempts"] - 1 for call in run.calls)
-            return run.result(meta={"calls": len(run.calls), "retries": retries})
-        finally:
-            run.close()
+    with EmulatorReplay(alarms, policy, client=client, endpoint_url=endpoint_url, allow_remote=allow_remote) as run:
+        with tqdm(total=run.total, disable=not progress, desc="replay", unit="event") as bar:
+            while run.peek() is not None:
+                run.step()
+                bar.update(1)
+        calls = run.calls
+        return run.result(meta={"calls": len(calls), "retries": sum(call["attempts"] - 1 for call in calls)})
 
 
 def _incident_table(client: Any, resolver: Resolver, counts: dict[str, int], names: dict[str, tuple[str, ...]]) -> pd.DataFrame:

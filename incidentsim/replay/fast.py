@@ -88,7 +88,7 @@ def _plan_salt(names: list[str]) -> np.ndarray:
     return text_hashes(pd.Series(names, dtype=object), 0x5A17)
 
 
-def _wire_times(nanoseconds: np.ndarray, missing: np.ndarray | None = None) -> pd.Series:
+def wire_times(nanoseconds: np.ndarray, missing: np.ndarray | None = None) -> pd.Series:
     """Times as a client reads them back: the service sends epoch seconds cut to milliseconds (NaT where ``missing``)."""
     floored = (nanoseconds // 10**6) * 10**6
     if missing is not None:
@@ -290,8 +290,8 @@ class Prepared:
                 "title": text(titles),
                 "impact": impacts,
                 "status": text(np.where(ended, "RESOLVED", "OPEN").astype(object)),
-                "creation_time": _wire_times(found.created_ns),
-                "resolved_time": _wire_times(found.resolved_ns, missing=~ended),
+                "creation_time": wire_times(found.created_ns),
+                "resolved_time": wire_times(found.resolved_ns, missing=~ended),
                 "trigger_count": counts,
                 "dedupe_string": text(dedupe),
                 "alarm_names": text(alarm_names),

@@ -26,8 +26,8 @@ from ..constants import FREQS, IMPACTS, OUTCOMES
 from ..emulator.models import EmulatorOptions
 from ..policy import TITLE_LIMIT, Policy
 from .codes import CREATED, DEDUPLICATED, IGNORED, distinct
-from .decisions import NOTE_NONE, _tokens, place_titles, render_codes, route_impacts
-from .fast import Played, Prepared, _wire_times
+from .decisions import NOTE_NONE, place_titles, render_codes, route_impacts, token_codes
+from .fast import Played, Prepared, wire_times
 from .result import ReplayResult
 
 
@@ -165,7 +165,7 @@ class TuningReplay:
         d = self.prepared.d
         if d.errors:
             return False
-        token, texts, errors = _tokens(d.columns, policy, np.flatnonzero(d.trigger), d.plan, d.plan_names, len(d))
+        token, texts, errors = token_codes(d.columns, policy, np.flatnonzero(d.trigger), d.plan, d.plan_names, len(d))
         if errors:
             return False
         d.token, d._token_texts, d._token_lengths = token, texts, None
@@ -270,7 +270,7 @@ class TuningReplay:
         creators, impacts = self._created()
         key = (self.scans, tz)  # when incidents are created depends on the scan alone, not on impacts or titles
         if self._people is None or self._people[0] != key:
-            incidents = pd.DataFrame({"creation_time": _wire_times(self.played.found.created_ns)})
+            incidents = pd.DataFrame({"creation_time": wire_times(self.played.found.created_ns)})
             span = self.alarms["timestamp"].iloc[[self.lo, self.hi - 1]] if self.hi > self.lo else self.alarms["timestamp"].iloc[:0]
             light = SimpleNamespace(events=pd.DataFrame({"timestamp": span.to_numpy()}), incidents=incidents)
             self._people = (key, interruptions(light, tz=tz).set_index("category")["incidents"], shift_summary(light, tz=tz))

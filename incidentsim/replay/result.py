@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -99,25 +99,9 @@ class ReplayResult:
     def summary(self) -> dict[str, Any]:
         """The headline counts; ``dedup_ratio`` is deduplicated triggers over all triggers that reached the service."""
         events = self.event_table(explanations=False)
-        outcome = events["outcome"]
-        reason = events["dedup_reason"]
-        created = int((outcome == "created").sum())
-        deduplicated = int((outcome == "deduplicated").sum())
-        rejected = int((outcome == "rejected").sum())
-        failed = int((outcome == "failed").sum())
-        triggers = created + deduplicated + rejected + failed
-        return {
-            "events": int(len(events)),
-            "triggers": triggers,
-            "created": created,
-            "deduplicated": deduplicated,
-            "deduplicated_by_token": int((reason == "client_token").sum()),
-            "deduplicated_by_dedupe_string": int((reason == "dedupe_string").sum()),
-            "ignored": int((outcome == "ignored").sum()),
-            "rejected": rejected,
-            "failed": failed,
-            "dedup_ratio": round(deduplicated / (created + deduplicated), 4) if created + deduplicated else 0.0,
-        }
+        outcomes = events["outcome"].value_counts(sort=False)
+        reasons = events["dedup_reason"].value_counts(sort=False)
+        return summary_of_counts(len(events), outcomes.to_dict(), reasons.to_dict())
 
     def summary_text(self) -> str:
         """The summary as a few sentences a person reads."""
@@ -205,6 +189,35 @@ class ReplayResult:
         summary = {**self.summary(), "engine": self.engine, "policy": self.policy_name, **self.meta}
         paths["summary"].write_text(json.dumps(summary, indent=2, default=str) + "\n")
         return paths
+
+
+def summary_of_counts(events: int, outcomes: Mapping[str, int], reasons: Mapping[str, int]) -> dict[str, Any]:
+    """:meth:`ReplayResult.summary` from counts: ``events`` rows, how many had each outcome and each dedup reason.
+
+    The one place the headline figures are worked out, for a finished result and for a replay
+    in progress (:meth:`~incidentsim.replay.engine.EmulatorReplay.summary`) alike.
+
+    Examples
+    --------
+    >>> summary_of_counts(4, {"created": 1, "deduplicated": 1, "ignored": 2}, {"dedupe_string": 1})["dedup_ratio"]
+    0.5
+    """
+    created = int(outcomes.get("created", 0))
+    deduplicated = int(outcomes.get("deduplicated", 0))
+    rejected = int(outcomes.get("rejected", 0))
+    failed = int(outcomes.get("failed", 0))
+    return {
+        "events": int(events),
+        "triggers": created + deduplicated + rejected + failed,
+        "created": created,
+        "deduplicated": deduplicated,
+        "deduplicated_by_token": int(reasons.get("client_token", 0)),
+        "deduplicated_by_dedupe_string": int(reasons.get("dedupe_string", 0)),
+        "ignored": int(outcomes.get("ignored", 0)),
+        "rejected": rejected,
+        "failed": failed,
+        "dedup_ratio": round(deduplicated / (created + deduplicated), 4) if created + deduplicated else 0.0,
+    }
 
 
 def summary_sentences(s: dict[str, Any], policy_name: str, engine: str, by_plan: pd.Series,

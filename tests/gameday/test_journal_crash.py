@@ -16,7 +16,7 @@ import pytest
 
 import incidentsim
 from incidentsim.gameday import GameDay, GameDayError, Scenario, nothing_lost, read_journal
-from incidentsim.gameday.player import _Journal
+from incidentsim.gameday.journal import Journal
 
 EVENT = b'"kind": "event"'
 
@@ -134,7 +134,7 @@ def test_a_journal_cut_at_any_byte_of_its_last_lines_is_read_and_carried_on_twic
         assert starts_by_event(read["calls"]) == [i for i in triggers if i < played], f"cut at byte {cut}"
         # carry on twice, each sitting appending the next event's records as the player does
         for sitting in (1, 2):
-            appended = _Journal(journal)
+            appended = Journal(journal)
             appended.open(header, fresh=False)
             for item in records[played + sitting - 1]:
                 appended.write(item)

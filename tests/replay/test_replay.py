@@ -256,17 +256,14 @@ def test_a_results_events_replay_as_their_history():
 
 
 def test_a_steppable_replay_can_build_its_incidents_without_the_service():
-    from incidentsim.replay.engine import EmulatorReplay, open_session
+    from incidentsim.replay import EmulatorReplay
 
     alarms = history((0, "web-a", "ALARM", "OK"), (1, "web-b", "ALARM", "OK"), (2, "db-a", "ALARM", "OK"), (5, "web-a", "OK", "ALARM"))
-    with open_session() as session:
-        run = EmulatorReplay(alarms, policy(routes=[{"name": "all", "match": {"alarm_name": "*"}, "plan": "web"}],
-                                            response_plans=[{"name": "web", "title": "Web", "impact": 3, "dedupe_string": "w"}]), session)
-        while not run.done:
-            run.step()
+    with EmulatorReplay(alarms, policy(routes=[{"name": "all", "match": {"alarm_name": "*"}, "plan": "web"}],
+                                       response_plans=[{"name": "web", "title": "Web", "impact": 3, "dedupe_string": "w"}])) as run:
+        run.run()
         served = run.result(finish=False)
         kept = run.result(finish=False, from_service=False)
-        run.close()
     same = ["incident_arn", "response_plan", "creation_time", "resolved_time", "trigger_count", "alarm_names"]
     assert kept.incidents[same].equals(served.incidents[same]) and len(kept.incidents) == 1
     assert kept.incidents["trigger_count"].tolist() == [3]
