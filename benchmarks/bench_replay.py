@@ -160,7 +160,7 @@ def main() -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    from incidentsim.widgets import TuningPanel
+    from incidentsim.panels import TuningPanel
 
     for size in (len(history), args.panel_events):
         frame = tiled_history(size)

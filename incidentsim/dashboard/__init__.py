@@ -80,7 +80,7 @@ def header_html(settings: DashboardSettings) -> str:
 
 @dataclass
 class DashboardPage:
-    """What the page shows: the header and the panel (its :attr:`panel` is a :class:`~incidentsim.widgets.TuningPanel`)."""
+    """What the page shows: the header and the panel (its :attr:`panel` is a :class:`~incidentsim.panels.TuningPanel`)."""
 
     panel: Any
     widget: Any
@@ -92,7 +92,7 @@ class DashboardPage:
 
 
 def open_page(settings: DashboardSettings | None = None) -> DashboardPage:
-    """The page's content: the header and a :class:`~incidentsim.widgets.TuningPanel` on the settings' history.
+    """The page's content: the header and a :class:`~incidentsim.panels.TuningPanel` on the settings' history.
 
     Run inside the dashboard's kernel; the working folder becomes ``settings.workdir``, so a relative
     "save as" path lands where the command was run.
@@ -100,7 +100,7 @@ def open_page(settings: DashboardSettings | None = None) -> DashboardPage:
     import ipywidgets as w
 
     from .. import load_alarms
-    from ..widgets import TuningPanel
+    from ..panels import TuningPanel
 
     settings = settings or DashboardSettings.from_environment()
     os.chdir(settings.workdir)

@@ -173,7 +173,7 @@ import numpy as np
 import pandas as pd
 
 from incidentsim.datasets import AlarmDefinition
-from incidentsim.widgets import BacktestPanel
+from incidentsim.panels import BacktestPanel
 
 times = pd.date_range("2024-05-01", periods=864, freq="5min", tz="UTC")
 values = 10 + 2 * np.sin(2 * np.pi * np.arange(864) / 288)

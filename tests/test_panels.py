@@ -12,7 +12,7 @@ matplotlib.use("Agg")
 import pytest  # noqa: E402
 
 import incidentsim  # noqa: E402
-from incidentsim.widgets import PLAN_IMPACT, TuningPanel  # noqa: E402
+from incidentsim.panels import PLAN_IMPACT, TuningPanel  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -138,7 +138,7 @@ import pandas as pd  # noqa: E402
 
 from incidentsim.backtest import backtest  # noqa: E402
 from incidentsim.datasets.evaluation import AlarmDefinition  # noqa: E402
-from incidentsim.widgets import BacktestPanel, threshold_range  # noqa: E402
+from incidentsim.panels import BacktestPanel, threshold_range  # noqa: E402
 
 START = pd.Timestamp("2024-05-01 00:00", tz="UTC")
 

@@ -13,7 +13,7 @@ import yaml  # noqa: E402
 
 import incidentsim  # noqa: E402
 from incidentsim.awsconfig import import_policy  # noqa: E402
-from incidentsim.widgets import TuningPanel  # noqa: E402
+from incidentsim.panels import TuningPanel  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
