@@ -34,8 +34,9 @@ import itertools
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import timedelta
+from functools import cached_property
 from numbers import Real
 from typing import Any
 
@@ -45,7 +46,7 @@ import pandas as pd
 from .analysis import human_duration
 from .analysis.scoring import Score, score
 from .datasets.alarm_definitions import AlarmDefinition, AlarmDefinitionError
-from .datasets.evaluation import evaluate_alarm
+from .datasets.evaluation import evaluate_alarm, evaluate_periods
 from .params import Interval, Table, parameter_error, validate_params
 from .policy import Policy, format_duration, parse_duration
 from .replay.engine import replay
@@ -112,6 +113,8 @@ class Backtest:
     notes : tuple of str
         What to know about the series (``series.attrs["notes"]``: duplicate timestamps, gaps ...),
         shown in :meth:`summary_text`.
+    series : DataFrame or None
+        The metric series backtested (``timestamp``, ``value``), kept for :attr:`periods`.
     """
 
     definition: AlarmDefinition
@@ -122,6 +125,22 @@ class Backtest:
     data_start: pd.Timestamp
     data_end: pd.Timestamp
     notes: tuple[str, ...] = ()
+    series: pd.DataFrame | None = field(default=None, repr=False)
+
+    @cached_property
+    def periods(self) -> pd.DataFrame | None:
+        """The evaluation table of the alarm over the series (:func:`~incidentsim.datasets.evaluation.evaluate_periods`,
+        one row per evaluation), computed once when first asked for; None when the backtest keeps no series."""
+        if self.series is None:
+            return None
+        return evaluate_periods(self.series, self.definition)
+
+    def alarm_spans(self, periods: pd.DataFrame | None = None) -> pd.DataFrame:
+        """The stays in ALARM (:func:`alarm_intervals` of :attr:`alarms`); one still open at the last state change
+        ends at the last evaluation of ``periods`` (default :attr:`periods`), else at the end of the data."""
+        table = self.periods if periods is None else periods
+        end = table["evaluated_at"].max() if table is not None and len(table) else self.data_end
+        return alarm_intervals(self.alarms, end if pd.notna(end) else self.data_end)
 
     @property
     def weeks(self) -> float:
@@ -237,7 +256,51 @@ def _backtest(
         name = series_name or series.attrs.get("name")
         several = "series" in windows.columns and windows["series"].nunique() > 1
         scored = score(result, windows, data_start=data_start, data_end=data_end, series=name if several or name else None)
-    return Backtest(definition, alarms, result, chosen, scored, data_start, data_end, tuple(series.attrs.get("notes", ())))
+    return Backtest(definition, alarms, result, chosen, scored, data_start, data_end, tuple(series.attrs.get("notes", ())), series)
+
+
+def alarm_intervals(alarms: pd.DataFrame, end: Any) -> pd.DataFrame:
+    """The spans an alarm spent in ALARM, from its state changes.
+
+    Parameters
+    ----------
+    alarms : DataFrame
+        An AlarmFrame of one alarm (``timestamp``, ``state``), such as ``Backtest.alarms``.
+    end : time
+        Where a span still open at the last state change ends (the last evaluation).
+
+    Returns
+    -------
+    DataFrame
+        ``start`` (the change into ALARM) and ``end`` (the next change out of it, or ``end``),
+        one row per span, in time order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> changes = pd.DataFrame({"timestamp": pd.to_datetime(["2024-05-01 10:00", "2024-05-01 10:20", "2024-05-01 11:00"], utc=True),
+    ...                         "state": ["ALARM", "OK", "ALARM"]})
+    >>> alarm_intervals(changes, end=pd.Timestamp("2024-05-01 12:00", tz="UTC")).astype(str).to_numpy().tolist()
+    [['2024-05-01 10:00:00+00:00', '2024-05-01 10:20:00+00:00'], ['2024-05-01 11:00:00+00:00', '2024-05-01 12:00:00+00:00']]
+    """
+    ordered = alarms.sort_values("timestamp", kind="stable")
+    times = pd.to_datetime(ordered["timestamp"], utc=True).tolist()
+    states = ordered["state"].astype(str).tolist()
+    spans: list[tuple[pd.Timestamp, pd.Timestamp]] = []
+    opened: pd.Timestamp | None = None
+    for when, state in zip(times, states):
+        if state == "ALARM" and opened is None:
+            opened = when
+        elif state != "ALARM" and opened is not None:
+            spans.append((opened, when))
+            opened = None
+    if opened is not None:
+        last = pd.Timestamp(end)
+        last = last.tz_localize("UTC") if last.tzinfo is None else last.tz_convert("UTC")
+        spans.append((opened, max(last, opened)))
+    return pd.DataFrame(
+        {"start": pd.Series([s for s, _ in spans], dtype="datetime64[ns, UTC]"), "end": pd.Series([e for _, e in spans], dtype="datetime64[ns, UTC]")}
+    )
 
 
 def parse_grid(items: Sequence[str]) -> dict[str, list[Any]]:

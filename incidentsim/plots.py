@@ -1,10 +1,13 @@
-"""Plots as Display objects: compute in ``from_result``, draw in ``plot(ax=None)``.
+"""Plots as Display objects: take their data in ``from_result``, draw in ``plot(ax=None, **kwargs)``.
 
-Each Display keeps what it computed (``data``), and after ``plot`` its axes
-(``ax_``), figure (``figure_``) and artists, and returns itself, so a notebook
+Each Display keeps the table an analysis function computed (``data``; :mod:`incidentsim.analysis`,
+or the backtest's and the sweep's own results), never computes one itself, and after ``plot``
+its axes (``ax_``), figure (``figure_``) and artists, and returns itself, so a notebook
 cell can end with ``TriggerVolumeDisplay.from_result(result).plot()`` and show
-the figure.  Colours come from the Okabe-Ito palette, which reads for every
-kind of colour vision.
+the figure.  Extra keyword arguments of ``plot`` are styling passed to the Matplotlib call
+that draws the Display's main artists (each ``plot`` says which), over the Display's own
+defaults: ``TriggerVolumeDisplay.from_result(result).plot(alpha=0.5)``.  Colours come from
+the Okabe-Ito palette, which reads for every kind of colour vision.
 
 Examples
 --------
@@ -80,10 +83,12 @@ def _whole(axis: Any) -> None:
     axis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
 
 
-def _paired_barh(ax: Any, labels: list[str], pairs: list[tuple[str, Any, str]]) -> dict[str, Any]:
-    """Two horizontal bars per label (first above second), counted on whole numbers; returns the two BarContainers by name."""
+def _paired_barh(ax: Any, labels: list[str], pairs: list[tuple[str, Any, str]], **kwargs: Any) -> dict[str, Any]:
+    """Two horizontal bars per label (first above second), counted on whole numbers; returns the two BarContainers by name.
+
+    ``kwargs`` go to both ``ax.barh`` calls, over the defaults (``height``, ``color``, ``label``)."""
     y = np.arange(len(labels))
-    bars = {name: ax.barh(y + offset, values, height=0.4, color=colour, label=name)
+    bars = {name: ax.barh(y + offset, values, **{"height": 0.4, "color": colour, "label": name, **kwargs})
             for (name, values, colour), offset in zip(pairs, (0.2, -0.2))}
     ax.set_yticks(y, labels)
     ax.set_ylim(-0.6, len(labels) - 0.4)
@@ -122,7 +127,7 @@ class _Display:
         if self.FIELDS:
             check_params({f.name: getattr(self, f.name) for f in fields(self) if f.init}, self.FIELDS, type(self).__name__)
 
-    def plot(self, ax: Any = None) -> _Display:  # pragma: no cover - every Display overrides it
+    def plot(self, ax: Any = None, **kwargs: Any) -> _Display:  # pragma: no cover - every Display overrides it
         raise NotImplementedError
 
     def _repr_png_(self) -> bytes:
@@ -174,7 +179,8 @@ class TriggerVolumeDisplay(_Display):
     def from_result(cls, result: Any, freq: str = "1D", include_ignored: bool = False) -> TriggerVolumeDisplay:
         return cls(data=analysis.trigger_volume(result, freq=freq), freq=freq, include_ignored=include_ignored)
 
-    def plot(self, ax: Any = None) -> TriggerVolumeDisplay:
+    def plot(self, ax: Any = None, **kwargs: Any) -> TriggerVolumeDisplay:
+        """Draw the stacked bars; ``kwargs`` go to each outcome's ``ax.bar`` call (over ``width``, ``color``, ``label`` ...)."""
         ax = _axes(ax)
         outcomes = ["created", "deduplicated", "rejected", "failed"] + (["ignored"] if self.include_ignored else [])
         x = self.data.index
@@ -183,8 +189,8 @@ class TriggerVolumeDisplay(_Display):
         self.bars_ = {}
         for outcome in outcomes:
             values = self.data[outcome].to_numpy()
-            self.bars_[outcome] = ax.bar(x, values, width=width, bottom=bottom, align="edge",
-                                         color=OUTCOME_COLOURS[outcome], label=outcome)
+            self.bars_[outcome] = ax.bar(x, values, **{"width": width, "bottom": bottom, "align": "edge",
+                                                       "color": OUTCOME_COLOURS[outcome], "label": outcome, **kwargs})
             bottom = bottom + values
         word = FREQ_WORDS[self.freq]
         quantity = "state changes" if self.include_ignored else "triggers"
@@ -218,15 +224,16 @@ class ImpactDisplay(_Display):
     def from_result(cls, result: Any, freq: str = "1D") -> ImpactDisplay:
         return cls(data=analysis.incidents_by_impact(result, freq=freq), freq=freq)
 
-    def plot(self, ax: Any = None) -> ImpactDisplay:
+    def plot(self, ax: Any = None, **kwargs: Any) -> ImpactDisplay:
+        """Draw the stacked bars; ``kwargs`` go to each impact's ``ax.bar`` call (over ``width``, ``color``, ``label`` ...)."""
         ax = _axes(ax)
         width = pd.Timedelta(self.freq) * 0.85
         bottom = np.zeros(len(self.data))
         self.bars_ = {}
         for impact in (1, 2, 3, 4, 5):
             values = self.data[impact].to_numpy() if impact in self.data.columns else np.zeros(len(self.data))
-            self.bars_[impact] = ax.bar(self.data.index, values, width=width, bottom=bottom, align="edge",
-                                        color=IMPACT_COLOURS[impact], label=IMPACT_LABELS[impact])
+            self.bars_[impact] = ax.bar(self.data.index, values, **{"width": width, "bottom": bottom, "align": "edge",
+                                                                    "color": IMPACT_COLOURS[impact], "label": IMPACT_LABELS[impact], **kwargs})
             bottom = bottom + values
         word = FREQ_WORDS[self.freq]
         ax.set_title(f"Incidents created per {word}, by impact", pad=22)
@@ -259,12 +266,13 @@ class NoisyAlarmsDisplay(_Display):
     def from_result(cls, result: Any, n: int = 10) -> NoisyAlarmsDisplay:
         return cls(data=analysis.top_noisy_alarms(result, n=n))
 
-    def plot(self, ax: Any = None) -> NoisyAlarmsDisplay:
+    def plot(self, ax: Any = None, **kwargs: Any) -> NoisyAlarmsDisplay:
+        """Draw the paired bars; ``kwargs`` go to both ``ax.barh`` calls (over ``height``, ``color``, ``label``)."""
         ax = _axes(ax, (10, max(3.0, 0.45 * len(self.data) + 1.2)))
         data = self.data.iloc[::-1]
         labels = [f"{name} ({cls})" for name, cls in zip(data["alarm_label"], data["noise_class"])]
         bars = _paired_barh(ax, labels, [("triggers", data["triggers"], OKABE_ITO["sky"]),
-                                         ("incidents opened", data["incidents"], OKABE_ITO["vermillion"])])
+                                         ("incidents opened", data["incidents"], OKABE_ITO["vermillion"])], **kwargs)
         self.bars_ = {"triggers": bars["triggers"], "incidents": bars["incidents opened"]}
         ax.set_title("Noisiest alarms: triggers and the incidents they opened", pad=22)
         ax.set_xlabel("count over the whole history")
@@ -288,9 +296,10 @@ class InterruptionHeatmapDisplay(_Display):
     def from_result(cls, result: Any, tz: str = "UTC", sleep_hours: tuple[int, int] = (23, 7)) -> InterruptionHeatmapDisplay:
         return cls(data=analysis.interruptions_by_hour(result, tz=tz), tz=tz, sleep_hours=sleep_hours)
 
-    def plot(self, ax: Any = None) -> InterruptionHeatmapDisplay:
+    def plot(self, ax: Any = None, **kwargs: Any) -> InterruptionHeatmapDisplay:
+        """Draw the heatmap; ``kwargs`` go to the ``ax.imshow`` call (over ``aspect``, ``cmap``, ``origin``)."""
         ax = _axes(ax, (10, 3.6))
-        self.image_ = ax.imshow(self.data.to_numpy(dtype=float), aspect="auto", cmap="cividis", origin="upper")
+        self.image_ = ax.imshow(self.data.to_numpy(dtype=float), **{"aspect": "auto", "cmap": "cividis", "origin": "upper", **kwargs})
         ax.set_yticks(range(len(self.data.index)), [str(day) for day in self.data.index])
         ax.set_xticks(range(0, 24, 2), [f"{h:02d}" for h in range(0, 24, 2)])
         start, end = self.sleep_hours
@@ -336,18 +345,10 @@ class IncidentTimelineDisplay(_Display):
     @classmethod
     @validate_params({"plans": [list, tuple, set, None], "max_incidents": [Interval(Integral, 1, None)]})
     def from_result(cls, result: Any, plans: list[str] | None = None, max_incidents: int = 2000) -> IncidentTimelineDisplay:
-        incidents = result.incidents.copy()
-        if plans is not None:
-            incidents = incidents[incidents["response_plan"].isin(plans)]
-        end = result.events["timestamp"].max() if len(result.events) else pd.Timestamp.now(tz="UTC")
-        incidents["still_open"] = incidents["resolved_time"].isna()
-        incidents["end"] = incidents["resolved_time"].fillna(end)
-        incidents["duration_s"] = (incidents["end"] - incidents["creation_time"]).dt.total_seconds()
-        incidents = incidents.sort_values(["response_plan", "creation_time"]).head(max_incidents)
-        columns = ["incident_arn", "response_plan", "title", "creation_time", "end", "duration_s", "status", "still_open"]
-        return cls(data=incidents[columns].reset_index(drop=True))
+        return cls(data=analysis.incident_spans(result, plans=plans, max_incidents=max_incidents))
 
-    def plot(self, ax: Any = None) -> IncidentTimelineDisplay:
+    def plot(self, ax: Any = None, **kwargs: Any) -> IncidentTimelineDisplay:
+        """Draw the lanes; ``kwargs`` go to the ``ax.broken_barh`` calls of the incidents (over ``facecolors``)."""
         plans = list(dict.fromkeys(self.data["response_plan"]))
         ax = _axes(ax, (10, max(2.5, 0.6 * len(plans) + 1.5)))
         palette = [OKABE_ITO[c] for c in ("blue", "orange", "green", "vermillion", "purple", "sky", "yellow", "black")]
@@ -356,10 +357,10 @@ class IncidentTimelineDisplay(_Display):
             rows = self.data[self.data["response_plan"] == plan]
             colour = palette[row % len(palette)]
             closed, still_open = rows[~rows["still_open"]], rows[rows["still_open"]]
-            self.bars_[plan] = ax.broken_barh(self._spans(closed), (row - 0.3, 0.6), facecolors=colour)
+            self.bars_[plan] = ax.broken_barh(self._spans(closed), (row - 0.3, 0.6), **{"facecolors": colour, **kwargs})
             if still_open.empty:
                 continue
-            self.open_[plan] = ax.broken_barh(self._spans(still_open), (row + 0.33, 0.07), facecolors=colour)
+            self.open_[plan] = ax.broken_barh(self._spans(still_open), (row + 0.33, 0.07), **{"facecolors": colour, **kwargs})
             end = float(_date_numbers(still_open["end"]).max())
             (self.arrows_[plan],) = ax.plot([end], [row + 0.365], marker=">", markersize=7, color=colour, linestyle="none",
                                             label="still open at the end of the history" if not self.arrows_ else "_nolegend_")
@@ -403,12 +404,13 @@ class ComparisonDisplay(_Display):
         table = compare(before, after, by=by).head(n)
         return cls(data=table, labels=labels or (before.policy_name, after.policy_name))
 
-    def plot(self, ax: Any = None) -> ComparisonDisplay:
+    def plot(self, ax: Any = None, **kwargs: Any) -> ComparisonDisplay:
+        """Draw the paired bars; ``kwargs`` go to both ``ax.barh`` calls (over ``height``, ``color``, ``label``)."""
         ax = _axes(ax, (10, max(3.0, 0.45 * len(self.data) + 1.2)))
         data = self.data.iloc[::-1]
         names = analysis.alarm_labels(data["alarm_arn"], data["alarm_name"]) if "alarm_name" in data.columns else data["response_plan"]
         self.bars_ = _paired_barh(ax, list(names), [(self.labels[0], data["incidents_a"], OKABE_ITO["grey"]),
-                                                    (self.labels[1], data["incidents_b"], OKABE_ITO["blue"])])
+                                                    (self.labels[1], data["incidents_b"], OKABE_ITO["blue"])], **kwargs)
         ax.set_title("Incidents under two policies, where they differ most", pad=22)
         ax.set_xlabel("incidents over the whole history")
         self.ax_, self.figure_ = ax, ax.figure
@@ -451,14 +453,16 @@ class CallAttemptsDisplay(_Display):
         timeline = record.timeline
         return cls(data=timeline[["wall_s", "attempts", "faults"]].reset_index(drop=True))
 
-    def plot(self, ax: Any = None) -> CallAttemptsDisplay:
+    def plot(self, ax: Any = None, **kwargs: Any) -> CallAttemptsDisplay:
+        """Draw the calls; ``kwargs`` go to both ``ax.scatter`` calls (over ``s``, ``color``, ``marker``, ``label``)."""
         ax = _axes(ax, (9, 3.2))
         met = self.data["faults"].fillna("").astype(str) != ""
         clean, hit = self.data[~met], self.data[met]
         self.points_ = {
-            "clean": ax.scatter(clean["wall_s"], clean["attempts"], s=12, color=OKABE_ITO["sky"], label="answered at the first attempt"),
-            "faults": ax.scatter(hit["wall_s"], hit["attempts"], s=24, color=OKABE_ITO["vermillion"], marker="x",
-                                 label="met a fault, retried"),
+            "clean": ax.scatter(clean["wall_s"], clean["attempts"],
+                                **{"s": 12, "color": OKABE_ITO["sky"], "label": "answered at the first attempt", **kwargs}),
+            "faults": ax.scatter(hit["wall_s"], hit["attempts"],
+                                 **{"s": 24, "color": OKABE_ITO["vermillion"], "marker": "x", "label": "met a fault, retried", **kwargs}),
         }
         most = int(self.data["attempts"].max()) if len(self.data) else 1
         ax.set_ylim(0.5, most + 0.5)
@@ -491,50 +495,6 @@ def _date_numbers(times: Any) -> np.ndarray:
 
     stamps = pd.to_datetime(pd.Series(times), utc=True)
     return np.asarray(mdates.date2num(stamps.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")), dtype="float64")
-
-
-def alarm_intervals(alarms: pd.DataFrame, end: Any) -> pd.DataFrame:
-    """The spans an alarm spent in ALARM, from its state changes.
-
-    Parameters
-    ----------
-    alarms : DataFrame
-        An AlarmFrame of one alarm (``timestamp``, ``state``), such as ``Backtest.alarms``.
-    end : time
-        Where a span still open at the last state change ends (the last evaluation).
-
-    Returns
-    -------
-    DataFrame
-        ``start`` (the change into ALARM) and ``end`` (the next change out of it, or ``end``),
-        one row per span, in time order.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> changes = pd.DataFrame({"timestamp": pd.to_datetime(["2024-05-01 10:00", "2024-05-01 10:20", "2024-05-01 11:00"], utc=True),
-    ...                         "state": ["ALARM", "OK", "ALARM"]})
-    >>> alarm_intervals(changes, end=pd.Timestamp("2024-05-01 12:00", tz="UTC")).astype(str).to_numpy().tolist()
-    [['2024-05-01 10:00:00+00:00', '2024-05-01 10:20:00+00:00'], ['2024-05-01 11:00:00+00:00', '2024-05-01 12:00:00+00:00']]
-    """
-    ordered = alarms.sort_values("timestamp", kind="stable")
-    times = pd.to_datetime(ordered["timestamp"], utc=True).tolist()
-    states = ordered["state"].astype(str).tolist()
-    spans: list[tuple[pd.Timestamp, pd.Timestamp]] = []
-    opened: pd.Timestamp | None = None
-    for when, state in zip(times, states):
-        if state == "ALARM" and opened is None:
-            opened = when
-        elif state != "ALARM" and opened is not None:
-            spans.append((opened, when))
-            opened = None
-    if opened is not None:
-        last = pd.Timestamp(end)
-        last = last.tz_localize("UTC") if last.tzinfo is None else last.tz_convert("UTC")
-        spans.append((opened, max(last, opened)))
-    return pd.DataFrame(
-        {"start": pd.Series([s for s, _ in spans], dtype="datetime64[ns, UTC]"), "end": pd.Series([e for _, e in spans], dtype="datetime64[ns, UTC]")}
-    )
 
 
 @dataclass
@@ -666,13 +626,16 @@ class SweepDisplay(_Display):
             figures[key] = (x[keep][order], y[keep][order])
         return figures
 
-    def plot(self, ax: Any = None) -> SweepDisplay:
+    def plot(self, ax: Any = None, **kwargs: Any) -> SweepDisplay:
         """Draw the two trade-off axes side by side.
 
         Parameters
         ----------
         ax : pair of Axes, optional
             Where to draw (recall, then detection delay); by default a new figure with two axes.
+        **kwargs
+            Styling for the ``ax.scatter`` call of every drawn setting (``points_``), on each axes, over its
+            defaults (``s``, ``color``, ``alpha``, ``zorder``, ``label``).
 
         Returns
         -------
@@ -708,8 +671,8 @@ class SweepDisplay(_Display):
             x, y = everything[key]
             places = _places(x, y)
             sizes = [22 * places[(a, b)] ** 0.6 for a, b in zip(x, y)]  # settings with the same figures: a larger point
-            self.points_[key] = axes_.scatter(x, y, s=sizes, color=OKABE_ITO["grey"], alpha=0.7, zorder=2,
-                                              label="setting (larger where several coincide)")
+            self.points_[key] = axes_.scatter(x, y, **{"s": sizes, "color": OKABE_ITO["grey"], "alpha": 0.7, "zorder": 2,
+                                                       "label": "setting (larger where several coincide)", **kwargs})
             fx, fy = on_front[key]
             (self.front_[key],) = axes_.plot(fx, fy, marker="o", markersize=6, color=OKABE_ITO["blue"], linewidth=1.4,
                                              zorder=3, label="on the trade-off front (numbered)")
@@ -841,7 +804,7 @@ class BacktestDisplay(_Display):
         ``value``, ``state``, ...).
     definition : AlarmDefinition
     alarm_spans : DataFrame
-        ``start``, ``end`` of each stay in ALARM (:func:`alarm_intervals` of the state changes).
+        ``start``, ``end`` of each stay in ALARM (:meth:`incidentsim.backtest.Backtest.alarm_spans`).
     windows : DataFrame
         ``start``, ``end``, ``detected`` of each labelled anomaly window (empty when unscored).
     incidents : DataFrame
@@ -860,7 +823,7 @@ class BacktestDisplay(_Display):
     --------
     >>> from incidentsim.backtest import backtest  # doctest: +SKIP
     >>> run = backtest(series, definition, windows=windows)  # doctest: +SKIP
-    >>> BacktestDisplay.from_backtest(run, series=series).plot()  # doctest: +SKIP
+    >>> BacktestDisplay.from_backtest(run).plot()  # doctest: +SKIP
     """
 
     definition: Any = None
@@ -885,26 +848,24 @@ class BacktestDisplay(_Display):
         backtest : Backtest
             As :func:`incidentsim.backtest.backtest` returns.
         periods : DataFrame, optional
-            Its evaluation table, ``evaluate_periods(series, backtest.definition)``; computed from
-            ``series`` when not given.
+            Its evaluation table, ``evaluate_periods(series, backtest.definition)``; by default the one the
+            backtest keeps (:attr:`incidentsim.backtest.Backtest.periods`).
         series : DataFrame, optional
-            The metric series backtested (``timestamp``, ``value``); needed when ``periods`` is not given.
+            Not used: the backtest keeps its series and evaluation table.  Accepted so that older calls
+            (``from_backtest(run, series=series)``) keep working.
 
         Returns
         -------
         BacktestDisplay
         """
         if periods is None:
-            if series is None:
+            periods = backtest.periods
+            if periods is None:
                 raise parameter_error("periods", "BacktestDisplay.from_backtest",
-                                      "be the evaluation table (evaluate_periods(series, backtest.definition)) when no 'series' is given",
+                                      "be the evaluation table (evaluate_periods(series, backtest.definition)) when the backtest keeps none",
                                       "None")
-            from .datasets.evaluation import evaluate_periods
-
-            periods = evaluate_periods(series, backtest.definition)
         table = periods.reset_index(drop=True)
-        end = table["evaluated_at"].max() if len(table) else backtest.data_end
-        spans = alarm_intervals(backtest.alarms, end if pd.notna(end) else backtest.data_end)
+        spans = backtest.alarm_spans(table)
         windows = pd.DataFrame(columns=["start", "end", "detected"])
         if backtest.score is not None:
             windows = backtest.score.windows[["start", "end", "detected"]].reset_index(drop=True)
@@ -913,13 +874,16 @@ class BacktestDisplay(_Display):
         return cls(data=table, definition=backtest.definition, alarm_spans=spans, windows=windows, incidents=incidents,
                    summary=backtest.summary())
 
-    def plot(self, ax: Any = None) -> BacktestDisplay:
+    def plot(self, ax: Any = None, **kwargs: Any) -> BacktestDisplay:
         """Draw the series, threshold, ALARM spans, anomaly windows and incidents.
 
         Parameters
         ----------
         ax : Axes, optional
             Where to draw; by default a new figure.
+        **kwargs
+            Styling for the ``ax.plot`` call of the datapoints (``line_``), over its defaults
+            (``drawstyle``, ``color``, ``linewidth``, ``zorder``, ``label``).
 
         Returns
         -------
@@ -940,8 +904,8 @@ class BacktestDisplay(_Display):
         ]
         x = _date_numbers(self.data["period_start"])
         values = pd.to_numeric(self.data["value"], errors="coerce").to_numpy(dtype="float64")
-        (self.line_,) = ax.plot(x, values, drawstyle="steps-post", color=OKABE_ITO["blue"], linewidth=0.9, zorder=2,
-                                label=f"{d.statistic} per {d.period} s")
+        (self.line_,) = ax.plot(x, values, **{"drawstyle": "steps-post", "color": OKABE_ITO["blue"], "linewidth": 0.9, "zorder": 2,
+                                              "label": f"{d.statistic} per {d.period} s", **kwargs})
         sign = _OPERATOR_SIGNS.get(d.comparison_operator, d.comparison_operator)
         self.threshold_ = ax.axhline(d.threshold, color=OKABE_ITO["black"], linestyle="--", linewidth=1, zorder=3,
                                      label=f"threshold ({sign} {d.threshold:g})")

@@ -210,7 +210,7 @@ def test_more_datapoints_than_periods_is_shown_and_the_last_valid_run_kept(backt
     run, updates = panel.run, panel.updates
     panel.evaluation_periods.value = 1  # M = 2 of N = 1: CloudWatch refuses it
     assert panel.run is run and panel.updates == updates and panel.definition == DEFINITION
-    assert "2 datapoints to alarm out of 1 evaluation period" in panel.problem
+    assert "datapoints_to_alarm: must be at most EvaluationPeriods (1), got 2" in panel.problem  # AlarmDefinition's own message
     assert "DatapointsToAlarm (M) is more than its EvaluationPeriods (N)" in panel.message.value
     assert "Still showing the last valid setting (2 of 3" in panel.message.value
     panel.datapoints_to_alarm.value = 1  # 1 of 1: valid again

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import matplotlib
@@ -173,10 +174,25 @@ def test_backtest_display_computes_the_periods_from_the_series_and_ends_an_open_
     assert "caught" not in display.ax_.get_title()
 
 
-def test_backtest_display_needs_the_periods_or_the_series():
+def test_backtest_display_takes_the_periods_the_backtest_keeps_and_evaluates_nothing(monkeypatch):
+    series = synthetic_series()
+    run = backtest(series, DEFINITION, windows=WINDOWS)
+    periods = evaluate_periods(series, DEFINITION)
+    pd.testing.assert_frame_equal(run.periods, periods)  # computed by backtest.py, once, and kept
+    import incidentsim.backtest as backtest_module
+
+    monkeypatch.setattr(backtest_module, "evaluate_periods", lambda *args, **kwargs: pytest.fail("evaluated again"))
+    display = plots.BacktestDisplay.from_backtest(run).plot()
+    pd.testing.assert_frame_equal(display.data, periods)
+    assert display.alarm_spans.values.tolist() == [[at(202), at(208)], [at(502), at(506)]]
+    assert not hasattr(plots, "alarm_intervals")  # a pure function: it lives in incidentsim.backtest
+
+
+def test_backtest_display_needs_the_periods_when_the_backtest_keeps_no_series():
     run = backtest(synthetic_series(), DEFINITION)
+    bare = dataclasses.replace(run, series=None)
     with pytest.raises(ValueError, match=r"The 'periods' parameter of BacktestDisplay.from_backtest must be the evaluation table"):
-        plots.BacktestDisplay.from_backtest(run)
+        plots.BacktestDisplay.from_backtest(bare)
     with pytest.raises(ValueError, match=r"Got a table without \{evaluated_at, state\} instead."):
         plots.BacktestDisplay.from_backtest(run, pd.DataFrame({"period_start": [], "value": []}))
 
@@ -269,3 +285,50 @@ def test_backtest_and_sweep_displays_on_a_nab_series(corpus):
     current = table[table["current"]].iloc[0]
     assert sweep_display.current_["recall"].get_xydata().tolist() == [[current["incidents_per_week"], current["recall"]]]
     assert len(sweep_display.points_["recall"].get_offsets()) == table["valid"].sum()
+
+
+# ----------------------------------------------------------------------------- styling passes through plot(**kwargs)
+
+
+def test_plot_keyword_arguments_style_the_trigger_volume_bars(result):
+    display = plots.TriggerVolumeDisplay.from_result(result).plot(alpha=0.5, edgecolor="black")
+    assert {bar.get_alpha() for bars in display.bars_.values() for bar in bars} == {0.5}
+    assert {bar.get_edgecolor() for bar in display.bars_["created"]} == {(0.0, 0.0, 0.0, 0.5)}
+    plain = plots.TriggerVolumeDisplay.from_result(result).plot()
+    assert {bar.get_alpha() for bars in plain.bars_.values() for bar in bars} == {None}
+    # a keyword over a default wins
+    assert {bar.get_facecolor()[:3] for bar in plots.TriggerVolumeDisplay.from_result(result).plot(color="black").bars_["created"]} == {
+        (0.0, 0.0, 0.0)}
+
+
+def test_plot_keyword_arguments_reach_the_main_artists_of_every_display(result):
+    wider = incidentsim.Policy.from_yaml(DATA / "sample-policy.yaml").replace(name="other")
+    def alphas(container):
+        return {artist.get_alpha() for artist in container}
+
+    assert all(alphas(bars) == {0.5} for bars in plots.ImpactDisplay.from_result(result).plot(alpha=0.5).bars_.values())
+    assert all(alphas(bars) == {0.5} for bars in plots.NoisyAlarmsDisplay.from_result(result).plot(alpha=0.5).bars_.values())
+    comparison = plots.ComparisonDisplay.from_results(result, incidentsim.replay(result.events, wider, engine="fast")).plot(alpha=0.5)
+    assert all(alphas(bars) == {0.5} for bars in comparison.bars_.values())
+    assert plots.InterruptionHeatmapDisplay.from_result(result).plot(cmap="viridis").image_.get_cmap().name == "viridis"
+    timeline = plots.IncidentTimelineDisplay.from_result(result).plot(alpha=0.5)
+    assert {c.get_alpha() for c in [*timeline.bars_.values(), *timeline.open_.values()]} == {0.5}
+
+
+def test_plot_keyword_arguments_of_the_backtest_sweep_and_game_day_displays():
+    from types import SimpleNamespace
+
+    run = backtest(synthetic_series(), DEFINITION, windows=WINDOWS)
+    assert plots.BacktestDisplay.from_backtest(run).plot(linewidth=3).line_.get_linewidth() == 3
+    assert plots.BacktestDisplay.from_backtest(run).plot().line_.get_linewidth() == 0.9
+    sweep_display = plots.SweepDisplay.from_sweep(trade_off_table()).plot(alpha=0.25)
+    assert {points.get_alpha() for points in sweep_display.points_.values()} == {0.25}
+    timeline = pd.DataFrame({"wall_s": [0.1, 0.4], "attempts": [1, 3], "faults": ["", "ThrottlingException"]})
+    calls = plots.CallAttemptsDisplay.from_record(SimpleNamespace(timeline=timeline)).plot(alpha=0.5)
+    assert {points.get_alpha() for points in calls.points_.values()} == {0.5}
+
+
+def test_no_display_reads_the_clock():
+    source = (Path(plots.__file__)).read_text()
+    for clock in ("now(", "import time", "time.time", "datetime.now", "Timestamp.now", "datasets.evaluation import"):
+        assert clock not in source, clock

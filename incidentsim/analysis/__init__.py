@@ -10,6 +10,7 @@ function                       answers
 =============================  ====================================================================
 :func:`trigger_volume`         events per period and outcome
 :func:`incidents_by_impact`    incidents created per period and impact
+:func:`incident_spans`         each incident from creation to resolution (or the end of the history)
 :func:`outcomes_by`            triggers, incidents and deduplications per plan or alarm
 :func:`impact_mix`             incidents per impact level, with shares and labels
 :func:`noise_classes`          per alarm: flapping, short-lived, chronic, storm, and the remedy
@@ -55,7 +56,7 @@ from .people import (
 )
 from .scoring import SCORE_INCIDENT_COLUMNS, SCORE_SUMMARY_KEYS, SCORE_WINDOW_COLUMNS, Score, score
 from .titles import title_cardinality
-from .volumes import impact_mix, incidents_by_impact, outcomes_by, trigger_volume
+from .volumes import impact_mix, incident_spans, incidents_by_impact, outcomes_by, trigger_volume
 
 __all__ = [
     "IMPACT_LABELS",
@@ -72,6 +73,7 @@ __all__ = [
     "headline",
     "human_duration",
     "impact_mix",
+    "incident_spans",
     "incidents_by_impact",
     "interruptions",
     "interruptions_by_hour",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import numpy as np
 import pandas as pd
 
 from ..constants import FREQS, IMPACT_LABELS, IMPACTS, OUTCOMES, TRIGGER_OUTCOMES
-from ..params import Options, validate_params
+from ..params import Interval, Options, validate_params
 from ._common import (
     ResultLike,
     delegate,
@@ -20,7 +22,10 @@ from ._common import (
 #: What :func:`outcomes_by` counts per.
 BY = ("plan", "alarm")
 
-__all__ = ["combine_outcomes", "impact_mix", "incidents_by_impact", "outcomes_by", "trigger_volume"]
+__all__ = ["combine_outcomes", "impact_mix", "incident_spans", "incidents_by_impact", "outcomes_by", "trigger_volume"]
+
+#: The columns of :func:`incident_spans`.
+INCIDENT_SPAN_COLUMNS = ("incident_arn", "response_plan", "title", "creation_time", "end", "duration_s", "status", "still_open")
 
 
 @validate_params({"freq": [Options(FREQS)]})
@@ -221,3 +226,49 @@ def _count(periods: pd.Series, labels: pd.Series, index: pd.DatetimeIndex, colum
     table.index = index
     table.columns = columns
     return table
+
+
+@validate_params({"plans": [list, tuple, set, None], "max_incidents": [Interval(Integral, 1, None)]})
+def incident_spans(
+    result: ResultLike, plans: list[str] | tuple[str, ...] | set[str] | None = None, max_incidents: int = 2000
+) -> pd.DataFrame:
+    """Each incident from its creation to its resolution, or to the end of the history while it is still open.
+
+    Parameters
+    ----------
+    result : ReplayResult
+        Anything with ``events`` (``timestamp``) and ``incidents`` (``incident_arn``, ``response_plan``,
+        ``title``, ``creation_time``, ``resolved_time``, ``status``) tables.
+    plans : collection of str, optional
+        Only the incidents of these response plans.
+    max_incidents : int
+        At most this many rows (the first, in the order below).
+
+    Returns
+    -------
+    DataFrame
+        One row per incident, by ``response_plan`` then ``creation_time``: the columns of
+        :data:`INCIDENT_SPAN_COLUMNS`.  ``end`` is ``resolved_time``, or for a ``still_open``
+        incident the last event's time (the end of the history); ``duration_s`` is from
+        ``creation_time`` to ``end``.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> t = pd.to_datetime(["2024-05-01 10:00", "2024-05-01 11:00", "2024-05-01 12:00"], utc=True)
+    >>> incidents = pd.DataFrame({"incident_arn": ["a", "b"], "response_plan": ["web", "web"], "title": ["x", "y"],
+    ...                           "creation_time": t[:2], "resolved_time": [t[1], pd.NaT], "status": ["RESOLVED", "OPEN"]})
+    >>> spans = incident_spans(SimpleNamespace(events=pd.DataFrame({"timestamp": t}), incidents=incidents))
+    >>> spans[["duration_s", "still_open"]].to_numpy().tolist()
+    [[3600.0, False], [3600.0, True]]
+    """
+    incidents = result.incidents.copy()
+    if plans is not None:
+        incidents = incidents[incidents["response_plan"].isin(list(plans))]
+    # no events, no incidents: nothing to end, and no clock is read
+    end = result.events["timestamp"].max() if len(result.events) else pd.NaT
+    incidents["still_open"] = incidents["resolved_time"].isna()
+    incidents["end"] = incidents["resolved_time"].fillna(end)
+    incidents["duration_s"] = (incidents["end"] - incidents["creation_time"]).dt.total_seconds()
+    incidents = incidents.sort_values(["response_plan", "creation_time"]).head(max_incidents)
+    return incidents[list(INCIDENT_SPAN_COLUMNS)].reset_index(drop=True)

@@ -383,7 +383,8 @@ def _validate(d: AlarmDefinition) -> None:
         if d.datapoints_to_alarm > d.evaluation_periods:
             _fail(
                 "datapoints_to_alarm",
-                f"must be at most EvaluationPeriods ({d.evaluation_periods}), got {d.datapoints_to_alarm}",
+                f"must be at most EvaluationPeriods ({d.evaluation_periods}), got {d.datapoints_to_alarm}: CloudWatch refuses an alarm "
+                f"whose DatapointsToAlarm (M) is more than its EvaluationPeriods (N)",
             )
     total = d.period * d.evaluation_periods
     if total > MAX_TOTAL_SECONDS:

@@ -207,13 +207,8 @@ class BacktestPanel(Panel):
     # ------------------------------------------------------------------ state
 
     def current_definition(self) -> AlarmDefinition:
-        """The alarm the controls describe; raises AlarmDefinitionError when CloudWatch would refuse it."""
+        """The alarm the controls describe; raises AlarmDefinitionError (its own message) when CloudWatch would refuse it."""
         m, n = int(self.datapoints_to_alarm.value), int(self.evaluation_periods.value)
-        if m > n:
-            raise AlarmDefinitionError(
-                "", "", f"{m} datapoints to alarm out of {n} evaluation period{'' if n == 1 else 's'}: CloudWatch refuses an alarm whose "
-                f"DatapointsToAlarm (M) is more than its EvaluationPeriods (N)"
-            )
         return self.start_definition.replace(
             threshold=float(self.threshold.value),
             comparison_operator=self.operator.value,
@@ -281,7 +276,7 @@ class BacktestPanel(Panel):
         from ..plots import BacktestDisplay
 
         figure, ax = plt.subplots(figsize=(11, 4), layout="constrained")
-        self.backtest_display = BacktestDisplay.from_backtest(self.run, series=self.series).plot(ax=ax)
+        self.backtest_display = BacktestDisplay.from_backtest(self.run).plot(ax=ax)
         self.figure_ = figure
         show_figure(self.plots, figure)
         plt.close(figure)

@@ -71,6 +71,7 @@ class TuningPanel(Panel):
         self.tz = tz
         self.updates = 0
         self._timer: threading.Timer | None = None
+        self._compiled: dict[tuple[str, str], str | None] = {}  # (route, title text) -> its compile error, or None
         self.volume_display: Any = None
         self.impact_display: Any = None
         self.comparison_display: Any = None
@@ -222,13 +223,19 @@ class TuningPanel(Panel):
 
     def _broken_titles(self) -> dict[str, str]:
         """Per route whose title box holds a template that does not compile: the error."""
-        broken = {}
+        broken: dict[str, str] = {}
         for name, controls in self.route_controls.items():
             source = controls["title"].value.strip()
-            try:
-                Template(source, f"route '{name}' title") if source else None
-            except PolicyError as error:
-                broken[name] = str(error)
+            key = (name, source)
+            if key not in self._compiled:  # each text compiled once: an update is not slowed by the routes not touched
+                try:
+                    Template(source, f"route '{name}' title") if source else None
+                    self._compiled[key] = None
+                except PolicyError as error:
+                    self._compiled[key] = str(error)
+            problem = self._compiled[key]
+            if problem is not None:
+                broken[name] = problem
         return broken
 
     def _previews(self) -> None:
@@ -237,15 +244,17 @@ class TuningPanel(Panel):
             controls = self.route_controls.get(route.name)
             if controls is None:
                 continue
-            preview = self.tuning.title_preview(str(route.plan))
-            parts = [f"{preview['distinct']:,} distinct titles over {preview['triggers']:,} triggers; "
-                     f"{preview['shared']:,} shared by several alarms"]
-            if preview["at_limit"]:
-                parts.append(f"{preview['at_limit']:,} at the {TITLE_LIMIT}-character limit")
+            preview = self.tuning.title_preview(str(route.plan))  # the counts of analysis.title_cardinality, from the codes
+            parts = [f"{preview['distinct_titles']:,} distinct titles over {preview['triggers']:,} triggers; "
+                     f"{preview['collisions']:,} shared by several alarms"]
+            if preview["cut_titles"]:
+                parts.append(f"{preview['cut_titles']:,} cut to the {TITLE_LIMIT}-character limit")
+            if preview["over_limit"]:
+                parts.append(f"{preview['over_limit']:,} over the {TITLE_LIMIT}-character limit, refused by StartIncident")
             html_parts = ["<div style='line-height:1.4'><div style='font-size:0.9em'>" + html.escape("; ".join(parts)) + "</div>"]
             html_parts += [f"<div style='font-family:monospace'>{html.escape(t)}</div>" for t in preview["first"]]
-            if preview["not_sent"]:
-                html_parts.append(f"<div style='color:#D55E00'>{preview['not_sent']:,} of these triggers were not sent. "
+            if preview["undefined_variables"]:
+                html_parts.append(f"<div style='color:#D55E00'>{preview['undefined_variables']:,} of these triggers were not sent. "
                                   f"{html.escape('Not sent: ' + preview['first_error'] + '.')}</div>")
             controls["preview"].value = "".join(html_parts) + "</div>"
 

@@ -22,10 +22,11 @@ import pandas as pd
 
 from ..analysis import interruptions, shift_summary
 from ..analysis._common import floor_to, period_index
+from ..analysis.titles import title_counts, title_kinds
 from ..constants import FREQS, IMPACTS, OUTCOMES
 from ..emulator.models import EmulatorOptions
-from ..policy import TITLE_LIMIT, Policy
-from .codes import CREATED, DEDUPLICATED, IGNORED, distinct
+from ..policy import Policy
+from .codes import CREATED, DEDUPLICATED, IGNORED, REFUSED, REJECTED, distinct
 from .decisions import NOTE_NONE, place_titles, render_codes, route_impacts, token_codes
 from .fast import Played, Prepared, wire_times
 from .result import ReplayResult
@@ -289,34 +290,39 @@ class TuningReplay:
     def title_preview(self, plan: str, shown: int = 5) -> dict[str, Any]:
         """What the titles of the triggers sent to ``plan`` look like over the selected rows.
 
-        Returns ``triggers``, ``distinct`` titles, ``shared`` (titles that several alarms
-        share), ``at_limit`` (titles of the API's maximum length), the first ``shown``
-        titles in order of appearance, and ``not_sent`` with the first template error.
+        Returns the counts of ``plan``'s row of :func:`incidentsim.analysis.title_cardinality` on
+        :meth:`result` (``triggers``, ``distinct_titles``, ``collisions``, ``undefined_variables``,
+        ``cut_titles``, ``over_limit``), counted from the codes by the same rule
+        (:func:`incidentsim.analysis.titles.title_counts`), plus the ``first`` ``shown`` titles in
+        order of appearance and the ``first_error`` of a template that failed.
         """
         d = self.prepared.d
         part = slice(self.lo, self.hi)
         code = d.plan_names.index(plan) if plan in d.plan_names else -2
-        mine = (d.plan[part] == code) & (self.played.found.outcome != IGNORED)
+        outcome = self.played.found.outcome
+        mine = (d.plan[part] == code) & (outcome != IGNORED)
         failed = d.failed[part] & mine
-        sent = mine & ~failed
         plans = self.policy.plans
-        own = len(d.titles) + np.maximum(d.plan[part], 0)
-        titles = np.where(d.title[part] >= 0, d.title[part], own)[sent]
-        vocabulary = [*d.titles, *[plans[p].title for p in d.plan_names]]
-        alarms = self.prepared.requests.alarm[part][sent]
-        seen, first = np.unique(titles, return_index=True)
-        pairs = distinct(titles * (int(alarms.max()) + 1 if len(alarms) else 1) + alarms)
-        per_title = np.bincount(pairs // (int(alarms.max()) + 1 if len(alarms) else 1))
-        lengths = np.asarray([len(vocabulary[c]) for c in seen.tolist()], dtype=np.int64)
-        counts = np.bincount(np.searchsorted(seen, titles), minlength=len(seen)) if len(titles) else np.zeros(0, np.int64)
+        own_titles = [str(plans[p].title or "") for p in d.plan_names]
+        own = len(d.titles) + np.maximum(d.plan[part], 0)  # no title of the route's own: the plan's
+        codes, where = np.unique(np.where(d.title[part] >= 0, d.title[part], own)[mine], return_inverse=True)
+        texts = [d.titles[c] if c < len(d.titles) else own_titles[c - len(d.titles)] for c in codes.tolist()]
+        cut, over = title_kinds(texts)  # per distinct title of this plan, not per row
+        empty = np.asarray([text == "" for text in texts], dtype=bool)
+        refused = (outcome == REJECTED) & (self.prepared.kind[part] == REFUSED)  # ValidationException
+        counts = title_counts(
+            np.where(empty[where], -1, where),
+            self.prepared.requests.alarm[part][mine],
+            failed[mine],
+            cut[where],
+            refused[mine] & over[where],
+        )
+        sent = where[~failed[mine] & ~empty[where]]
+        seen, first = np.unique(sent, return_index=True)
         problems = [d.errors[p] for p in (np.flatnonzero(failed) + self.lo).tolist()[:1]]
         return {
-            "triggers": int(mine.sum()),
-            "distinct": int(len(seen)),
-            "shared": int((per_title > 1).sum()),
-            "at_limit": int(counts[lengths >= TITLE_LIMIT].sum()),
-            "first": [vocabulary[c] for c in seen[np.argsort(first, kind="stable")][:shown].tolist()],
-            "not_sent": int(failed.sum()),
+            **counts,
+            "first": [texts[c] for c in seen[np.argsort(first, kind="stable")][:shown].tolist()],
             "first_error": problems[0] if problems else "",
         }
 

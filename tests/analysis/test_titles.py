@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+from types import SimpleNamespace
+
 import pytest
 
 import incidentsim
 from incidentsim.analysis import title_cardinality
+from incidentsim.policy import Policy, Template
 
 from ..replay.helpers import history, policy
 from .helpers import event, result
@@ -79,3 +84,27 @@ def test_on_a_real_replay(overflow, cut, over):
     assert web["collisions"] == 1  # web-a, web-b and web-c all read "Web degraded"
     assert (web["cut_titles"], web["over_limit"]) == (cut, over)
     assert table.loc["all", "triggers"] == replayed.summary()["triggers"]
+
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+
+
+def test_over_limit_is_read_from_columns_and_agrees_with_the_explanations_on_the_sample():
+    """The structured rule (rejected, ValidationException, title over the limit) counts what the old reading of the
+    English explanation counted, on the bundled sample under a policy with a long title template."""
+    sample = Policy.from_yaml(DATA / "sample-policy.yaml")
+    routes = tuple(dataclasses.replace(route, title=Template("{{ alarm_name }} " + "x" * 170 + " {{ region }}", "long title"))
+                   if route.name == "capacity" else route for route in sample.routes)
+    replayed = incidentsim.replay(DATA / "alarm-events.jsonl", sample.replace(routes=routes), engine="fast", progress=False)
+    events = replayed.events
+    triggers = (events["response_plan"].astype(str) != "") & events["outcome"].astype(str).isin(["created", "deduplicated", "rejected", "failed"])
+    by_text = (triggers & (events["outcome"].astype(str) == "rejected") & (events["error_code"].astype(str) == "ValidationException")
+               & events["explanation"].astype(str).str.contains("'title'", regex=False))
+    old = by_text.groupby(events["response_plan"].astype(str)).sum()
+    table = title_cardinality(replayed).set_index("response_plan")
+    assert table.loc["all", "over_limit"] == int(by_text.sum()) > 0
+    for plan in table.index.drop("all"):
+        assert table.loc[plan, "over_limit"] == int(old.get(plan, 0)), plan
+    # and the explanation is not read at all
+    without = SimpleNamespace(events=events.drop(columns="explanation"), incidents=replayed.incidents)
+    assert title_cardinality(without).equals(title_cardinality(replayed))

@@ -404,7 +404,8 @@ def test_from_api_errors_name_the_place_and_member():
         AlarmDefinition.from_api({**api, "Period": 45}, "alarm.yaml", path="MetricAlarms[0]")
     with pytest.raises(AlarmDefinitionError, match=r"^a.json Period: expected an integer, got str '300'$"):
         AlarmDefinition.from_api({**api, "Period": "300"}, "a.json")
-    with pytest.raises(AlarmDefinitionError, match=r"^a.json DatapointsToAlarm: must be at most EvaluationPeriods \(3\), got 5$"):
+    with pytest.raises(AlarmDefinitionError, match=r"^a.json DatapointsToAlarm: must be at most EvaluationPeriods \(3\), got 5: CloudWatch "
+                                                    r"refuses an alarm whose DatapointsToAlarm \(M\) is more than its EvaluationPeriods \(N\)$"):
         AlarmDefinition.from_api({**api, "DatapointsToAlarm": 5}, "a.json")
     with pytest.raises(AlarmDefinitionError, match=r"^a.json ComparisonOperator: must be one of .* got 'Above'$"):
         AlarmDefinition.from_api({**api, "ComparisonOperator": "Above"}, "a.json")

@@ -248,7 +248,9 @@ def load_yaml_alarm() -> dict:
     [
         (("Period: 300", "Period: 45"), r"^alarm.yaml:9 Period: must be 10, 20, 30 or a multiple of 60, got 45$"),
         (("Period: 300", "Period: '300'"), r"^alarm.yaml:9 Period: expected an integer, got str '300'$"),
-        (("DatapointsToAlarm: 3", "DatapointsToAlarm: 6"), r"^alarm.yaml:11 DatapointsToAlarm: must be at most EvaluationPeriods \(5\), got 6$"),
+        (("DatapointsToAlarm: 3", "DatapointsToAlarm: 6"),
+         r"^alarm.yaml:11 DatapointsToAlarm: must be at most EvaluationPeriods \(5\), got 6: CloudWatch refuses an alarm whose "
+         r"DatapointsToAlarm \(M\) is more than its EvaluationPeriods \(N\)$"),
         (("GreaterThanThreshold", "GreaterThan"), r"^alarm.yaml:13 ComparisonOperator: must be one of GreaterThanOrEqualToThreshold, .*got 'GreaterThan'$"),
         (("Value: i-0c986c72", "Value: ''"), r"^alarm.yaml:7 Dimensions\[0\].Value: must be 1 to 1024 characters, got ''$"),
         (("Threshold: 70", "Treshold: 70"), r"^alarm.yaml:12 Treshold: unknown member; PutMetricAlarm takes"),

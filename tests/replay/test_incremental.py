@@ -136,9 +136,23 @@ def test_title_previews_count_what_the_result_holds():
         mine = events[(events["outcome"] != "ignored") & (events["response_plan"] == plan)]
         preview = tuning.title_preview(plan)
         assert preview["triggers"] == len(mine)
-        assert preview["distinct"] == mine["title"].nunique()
+        assert preview["distinct_titles"] == mine["title"].nunique()
         assert preview["first"] == list(dict.fromkeys(mine["title"].astype(str)))[:5]
-        assert preview["shared"] == int((mine.groupby("title", observed=True)["alarm_arn"].nunique() > 1).sum())
+        assert preview["collisions"] == int((mine.groupby("title", observed=True)["alarm_arn"].nunique() > 1).sum())
+
+
+@pytest.mark.parametrize("overflow", ["reject", "truncate"])
+@pytest.mark.parametrize("template", TITLES[1:])
+def test_title_previews_are_the_title_cardinality_of_the_result(template, overflow):
+    """The panel's previews and the report's table count titles by one rule (analysis.titles.title_counts)."""
+    capacity = next(k for k, route in enumerate(POLICY.routes) if route.name == "capacity")
+    policy = with_route(POLICY, capacity, title=Template(template, "capacity title")).replace(title_overflow=overflow)
+    tuning = TuningReplay(ALARMS, policy)
+    table = analysis.title_cardinality(tuning.result()).set_index("response_plan")
+    counts = ["triggers", "distinct_titles", "collisions", "undefined_variables", "cut_titles", "over_limit"]
+    for plan in table.index.drop("all"):
+        preview = tuning.title_preview(plan)
+        assert {key: preview[key] for key in counts} == table.loc[plan, counts].to_dict(), plan
 
 
 def test_an_unknown_period_is_refused_with_the_choices():
