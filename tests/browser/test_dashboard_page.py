@@ -18,7 +18,7 @@ from .conftest import DATA, Screen, image_bytes, no_sideways_scrolling, unnamed_
 
 pytest.importorskip("voila", reason='the dashboard needs Voila: pip install -e ".[dashboard]"')
 
-pytestmark = [pytest.mark.slow, pytest.mark.browser]
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("browser")]  # one JupyterLab, on one worker
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from .conftest import (
 
 expect = pytest.importorskip("playwright.sync_api", reason='browser tests need Playwright: pip install -e ".[test]"').expect
 
-pytestmark = [pytest.mark.slow, pytest.mark.browser]
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("browser")]  # one JupyterLab, on one worker
 
 
 def wait_changed(read: Any, before: Any, what: str, timeout_s: float = 60.0) -> Any:
@@ -201,7 +201,7 @@ def test_backtest_panel_fits_and_is_named(lab: Lab, screen: Screen) -> None:
     notebook = open_notebook(screen, lab, notebook_file.name)
     run_cells(screen.page, notebook)
     panel = notebook.locator(".jp-CodeCell").nth(0).locator(".widget-vbox").first
-    headline = panel.locator(".widget-html-content").filter(has_text="incidents").first
+    headline = panel.locator(".widget-html-content").filter(has_text="per week").first
     headline.wait_for()
     figure = panel.locator(".widget-output img").first
     figure.wait_for()
