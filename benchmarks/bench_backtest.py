@@ -36,7 +36,9 @@ def series_and_windows(days: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame
     times = pd.date_range("2024-01-01", periods=n, freq="1min", tz="UTC")
     series = pd.DataFrame({"timestamp": times[keep], "value": values[keep]})
     long = lengths >= 15
-    windows = pd.DataFrame({"start": times[starts[long]] - pd.Timedelta(minutes=10), "end": times[starts[long] + lengths[long]]})
+    windows = pd.DataFrame(
+        {"start": times[starts[long]] - pd.Timedelta(minutes=10), "end": times[starts[long] + lengths[long]]}
+    )
     return series, windows
 
 
@@ -52,25 +54,47 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     series, windows = series_and_windows(args.days, args.seed)
-    cpu = AlarmDefinition(alarm_name="cpu-high", metric_name="CPUUtilization", namespace="AWS/EC2", statistic="Maximum", period=60,
-                          threshold=80.0, comparison_operator="GreaterThanThreshold", evaluation_periods=5, datapoints_to_alarm=3)
-    print(f"{datetime.now(timezone.utc):%Y-%m-%d}: {len(series):,} one-minute points over {args.days} days, {len(windows)} labelled windows")
+    cpu = AlarmDefinition(
+        alarm_name="cpu-high",
+        metric_name="CPUUtilization",
+        namespace="AWS/EC2",
+        statistic="Maximum",
+        period=60,
+        threshold=80.0,
+        comparison_operator="GreaterThanThreshold",
+        evaluation_periods=5,
+        datapoints_to_alarm=3,
+    )
+    print(
+        f"{datetime.now(timezone.utc):%Y-%m-%d}: {len(series):,} one-minute points over {args.days} days, {len(windows)} labelled windows"
+    )
 
     periods, seconds = timed(evaluate_periods, series, cpu)
     print(f"1. evaluate_periods (3 of 5, 60 s periods): {seconds * 1000:.0f} ms for {len(periods):,} evaluations")
     changes, seconds = timed(evaluate_alarm, series, cpu)
-    print(f"   evaluate_alarm (with CloudWatch's reasons and raw events): {seconds * 1000:.0f} ms for {len(changes):,} state changes")
+    print(
+        f"   evaluate_alarm (with CloudWatch's reasons and raw events): {seconds * 1000:.0f} ms for {len(changes):,} state changes"
+    )
 
     run, seconds = timed(backtest, series, cpu, windows=windows, resolve_delay="15m")
     s = run.summary()
-    print(f"2. backtest (evaluate, fast replay, score): {seconds * 1000:.0f} ms -> {s['incidents']:,} incidents, "
-          f"recall {s['recall']:.2f}, precision {s['precision']:.2f}")
+    print(
+        f"2. backtest (evaluate, fast replay, score): {seconds * 1000:.0f} ms -> {s['incidents']:,} incidents, "
+        f"recall {s['recall']:.2f}, precision {s['precision']:.2f}"
+    )
 
-    grid = {"threshold": [75, 80, 85, 90], "datapoints_to_alarm": [1, 2, 3], "evaluation_periods": [3, 5], "resolve_delay": ["0s", "15m", "1h"]}
+    grid = {
+        "threshold": [75, 80, 85, 90],
+        "datapoints_to_alarm": [1, 2, 3],
+        "evaluation_periods": [3, 5],
+        "resolve_delay": ["0s", "15m", "1h"],
+    }
     table, seconds = timed(sweep, series, cpu, grid, windows=windows, resolve_delay="15m")
     valid = int(table["valid"].sum())
-    print(f"3. sweep of {len(table)} settings ({valid} valid, {len(table) - valid} refused): {seconds:.2f} s, "
-          f"{seconds / max(valid, 1) * 1000:.0f} ms per valid setting; {int(table['dominating'].sum())} on the front")
+    print(
+        f"3. sweep of {len(table)} settings ({valid} valid, {len(table) - valid} refused): {seconds:.2f} s, "
+        f"{seconds / max(valid, 1) * 1000:.0f} ms per valid setting; {int(table['dominating'].sum())} on the front"
+    )
 
 
 if __name__ == "__main__":

@@ -67,7 +67,11 @@ def write_history(folder: Path, events: int, copies: int) -> tuple[int, int, flo
     from incidentsim import load_alarms
 
     base = load_alarms(SAMPLE, keep_raw=False).alarms
-    text = {c: base[c].astype(str) for c in base.columns if isinstance(base[c].dtype, pd.CategoricalDtype) or c in ("event_id", "raw", "origin")}
+    text = {
+        c: base[c].astype(str)
+        for c in base.columns
+        if isinstance(base[c].dtype, pd.CategoricalDtype) or c in ("event_id", "raw", "origin")
+    }
     month = pd.Timedelta(days=31)
     folder.mkdir(parents=True, exist_ok=True)
     rows, number = 0, 0
@@ -75,13 +79,15 @@ def write_history(folder: Path, events: int, copies: int) -> tuple[int, int, flo
         frames = []
         for k in range(copies):
             suffix = f"-c{k}"
-            frames.append(base.assign(
-                **{c: v for c, v in text.items() if c not in ("event_id", "alarm_name", "alarm_arn")},
-                event_id=text["event_id"] + f"{suffix}-m{number}",
-                alarm_name=text["alarm_name"] + suffix,
-                alarm_arn=text["alarm_arn"] + suffix,
-                timestamp=base["timestamp"] + number * month + pd.Timedelta(seconds=k % 600),
-            ))
+            frames.append(
+                base.assign(
+                    **{c: v for c, v in text.items() if c not in ("event_id", "alarm_name", "alarm_arn")},
+                    event_id=text["event_id"] + f"{suffix}-m{number}",
+                    alarm_name=text["alarm_name"] + suffix,
+                    alarm_arn=text["alarm_arn"] + suffix,
+                    timestamp=base["timestamp"] + number * month + pd.Timedelta(seconds=k % 600),
+                )
+            )
         chunk = pd.concat(frames, ignore_index=True).sort_values("timestamp", kind="stable", ignore_index=True)
         chunk = chunk.iloc[: events - rows]
         chunk.to_parquet(folder / f"part.{number:05d}.parquet", index=False)
@@ -110,8 +116,17 @@ def on_cluster(folder: Path, out: Path, workers: int, memory_limit: str) -> dict
 
     logging.getLogger("distributed.shuffle._scheduler_plugin").setLevel(logging.ERROR)
     policy = Policy.from_yaml(POLICY)
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, memory_limit=memory_limit, host="127.0.0.1",
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            memory_limit=memory_limit,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         pids = client.run(os.getpid)
         start = time.perf_counter()
         result = run_dask(folder, policy, client=client)
@@ -124,17 +139,30 @@ def on_cluster(folder: Path, out: Path, workers: int, memory_limit: str) -> dict
         after = client.run(os.getpid)
         restarted = sorted(set(pids.values()) ^ set(after.values()))
         summary = result.summary()
-    return {"workers": workers, "seconds": seconds, "planned": planned, "written": written, "summary": summary,
-            "peaks": sorted(peaks.values()), "restarted": len(restarted) // 2, "partitions": result.meta["partitions"],
-            "components": result.meta["components"], "largest": max(result.meta["rows_per_partition"])}
+    return {
+        "workers": workers,
+        "seconds": seconds,
+        "planned": planned,
+        "written": written,
+        "summary": summary,
+        "peaks": sorted(peaks.values()),
+        "restarted": len(restarted) // 2,
+        "partitions": result.meta["partitions"],
+        "components": result.meta["components"],
+        "largest": max(result.meta["rows_per_partition"]),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=20_000_000, help="history size (default 20,000,000)")
-    parser.add_argument("--copies", type=int, default=50, help="copies of the sample's 61 alarms (default 50: 3,050 alarms)")
+    parser.add_argument(
+        "--copies", type=int, default=50, help="copies of the sample's 61 alarms (default 50: 3,050 alarms)"
+    )
     parser.add_argument("--memory-limit", default="3GB", help="memory limit of each worker (default 3GB)")
-    parser.add_argument("--folder", help="where to write the history and the results (default: a temporary folder, removed)")
+    parser.add_argument(
+        "--folder", help="where to write the history and the results (default: a temporary folder, removed)"
+    )
     parser.add_argument("--workers", default="2,1", help="the cluster sizes to run, in order (default 2,1)")
     args = parser.parse_args()
     print(f"{datetime.now(timezone.utc):%Y-%m-%d}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
@@ -144,25 +172,39 @@ def main() -> None:
         start = time.perf_counter()
         rows, files, writer_mb = write_history(history, args.events, args.copies)
         size = sum(f.stat().st_size for f in history.glob("*.parquet")) / 2**20
-        print(f"\n1. history: {rows:,} state changes of {61 * args.copies:,} alarms, {files:,} monthly Parquet files, "
-              f"{size:,.0f} MB, written in {time.perf_counter() - start:.0f} s (the writer's peak RSS {writer_mb:,.0f} MB)")
+        print(
+            f"\n1. history: {rows:,} state changes of {61 * args.copies:,} alarms, {files:,} monthly Parquet files, "
+            f"{size:,.0f} MB, written in {time.perf_counter() - start:.0f} s (the writer's peak RSS {writer_mb:,.0f} MB)"
+        )
         runs = []
-        print(f"\n2. replay --engine dask on a LocalCluster, 1 thread per worker, {args.memory_limit} per worker:", flush=True)
+        print(
+            f"\n2. replay --engine dask on a LocalCluster, 1 thread per worker, {args.memory_limit} per worker:",
+            flush=True,
+        )
         for workers in [int(w) for w in args.workers.split(",")]:
             run = on_cluster(history, root / f"out-{workers}", workers, args.memory_limit)
             runs.append(run)
             s = run["summary"]
-            print(f"   {run['workers']} worker(s): {run['seconds']:,.0f} s ({rows / run['seconds']:,.0f} events/s; links pass and plan "
-                  f"{run['planned']:.0f} s, shuffle + scan + tables + report's analyses {run['written'] - run['planned']:.0f} s, report "
-                  f"{run['seconds'] - run['written']:.0f} s)")
-            print(f"      peak RSS per worker {', '.join(f'{p:,.0f} MB' for p in run['peaks'])}; workers restarted: {run['restarted']}; "
-                  f"{run['partitions']} partitions of {run['components']:,} components (largest {run['largest']:,} rows)")
-            print(f"      {s['events']:,} events, {s['triggers']:,} triggers, {s['created']:,} incidents created, "
-                  f"{s['deduplicated']:,} deduplicated", flush=True)
+            print(
+                f"   {run['workers']} worker(s): {run['seconds']:,.0f} s ({rows / run['seconds']:,.0f} events/s; links pass and plan "
+                f"{run['planned']:.0f} s, shuffle + scan + tables + report's analyses {run['written'] - run['planned']:.0f} s, report "
+                f"{run['seconds'] - run['written']:.0f} s)"
+            )
+            print(
+                f"      peak RSS per worker {', '.join(f'{p:,.0f} MB' for p in run['peaks'])}; workers restarted: {run['restarted']}; "
+                f"{run['partitions']} partitions of {run['components']:,} components (largest {run['largest']:,} rows)"
+            )
+            print(
+                f"      {s['events']:,} events, {s['triggers']:,} triggers, {s['created']:,} incidents created, "
+                f"{s['deduplicated']:,} deduplicated",
+                flush=True,
+            )
         if len(runs) > 1:
             same = runs[0]["summary"] == runs[1]["summary"]
-            print(f"   {runs[0]['workers']} workers vs {runs[1]['workers']}: x{runs[1]['seconds'] / runs[0]['seconds']:.2f} faster; "
-                  f"same summary: {same}; this process's peak RSS {_peak_mb():,.0f} MB (it reads the incidents for the report)")
+            print(
+                f"   {runs[0]['workers']} workers vs {runs[1]['workers']}: x{runs[1]['seconds'] / runs[0]['seconds']:.2f} faster; "
+                f"same summary: {same}; this process's peak RSS {_peak_mb():,.0f} MB (it reads the incidents for the report)"
+            )
 
         first = sorted(history.glob("part.*.parquet"))
         needed, take = 0, []
@@ -171,13 +213,19 @@ def main() -> None:
             needed += len(pd.read_parquet(f, columns=["event_id"]))
             if needed >= 1_000_000:
                 break
-        found = subprocess.run([sys.executable, "-c", FAST, str(POLICY), *take], capture_output=True, text=True, check=True)
+        found = subprocess.run(
+            [sys.executable, "-c", FAST, str(POLICY), *take], capture_output=True, text=True, check=True
+        )
         fast = json.loads(found.stdout.strip().splitlines()[-1])
-        print(f"\n3. fast engine, one process, the first {fast['events']:,} events of the same history: {fast['seconds']:.2f} s "
-              f"({fast['events'] / fast['seconds']:,.0f} events/s), peak RSS {fast['peak_mb']:,.0f} MB "
-              f"({fast['before_mb']:,.0f} MB with the history loaded)")
-        print(f"   the dask engine with {runs[0]['workers']} workers: {rows / runs[0]['seconds']:,.0f} events/s "
-              f"(x{(rows / runs[0]['seconds']) / (fast['events'] / fast['seconds']):.2f} of the fast engine's rate)")
+        print(
+            f"\n3. fast engine, one process, the first {fast['events']:,} events of the same history: {fast['seconds']:.2f} s "
+            f"({fast['events'] / fast['seconds']:,.0f} events/s), peak RSS {fast['peak_mb']:,.0f} MB "
+            f"({fast['before_mb']:,.0f} MB with the history loaded)"
+        )
+        print(
+            f"   the dask engine with {runs[0]['workers']} workers: {rows / runs[0]['seconds']:,.0f} events/s "
+            f"(x{(rows / runs[0]['seconds']) / (fast['events'] / fast['seconds']):.2f} of the fast engine's rate)"
+        )
     finally:
         if not args.folder:
             shutil.rmtree(root, ignore_errors=True)

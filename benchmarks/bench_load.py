@@ -75,15 +75,40 @@ def write_inputs(folder: Path, records: int) -> tuple[Path, Path]:
             second = i * 3
             stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(1704067200 + second))
             event = {
-                "version": "0", "id": f"00000000-0000-0000-0000-{i:012d}", "detail-type": "CloudWatch Alarm State Change",
-                "source": "aws.cloudwatch", "account": "123456789012", "time": stamp + "Z", "region": "us-east-1",
+                "version": "0",
+                "id": f"00000000-0000-0000-0000-{i:012d}",
+                "detail-type": "CloudWatch Alarm State Change",
+                "source": "aws.cloudwatch",
+                "account": "123456789012",
+                "time": stamp + "Z",
+                "region": "us-east-1",
                 "resources": [f"arn:aws:cloudwatch:us-east-1:123456789012:alarm:{name}"],
-                "detail": {"alarmName": name,
-                           "state": {"value": state, "reason": "Threshold Crossed: 1 out of the last 1 datapoints", "timestamp": stamp + ".000+0000"},
-                           "previousState": {"value": previous, "reason": "", "timestamp": stamp + ".000+0000"},
-                           "configuration": {"metrics": [{"id": "m1", "returnData": True, "metricStat": {
-                               "metric": {"namespace": "AWS/EC2", "name": "CPUUtilization", "dimensions": {"InstanceId": f"i-{i % 97:04d}"}},
-                               "period": 60, "stat": "Average"}}]}},
+                "detail": {
+                    "alarmName": name,
+                    "state": {
+                        "value": state,
+                        "reason": "Threshold Crossed: 1 out of the last 1 datapoints",
+                        "timestamp": stamp + ".000+0000",
+                    },
+                    "previousState": {"value": previous, "reason": "", "timestamp": stamp + ".000+0000"},
+                    "configuration": {
+                        "metrics": [
+                            {
+                                "id": "m1",
+                                "returnData": True,
+                                "metricStat": {
+                                    "metric": {
+                                        "namespace": "AWS/EC2",
+                                        "name": "CPUUtilization",
+                                        "dimensions": {"InstanceId": f"i-{i % 97:04d}"},
+                                    },
+                                    "period": 60,
+                                    "stat": "Average",
+                                },
+                            }
+                        ]
+                    },
+                },
             }
             handle.write(json.dumps(event, separators=(",", ":")) + "\n")
     intervals = folder / "intervals.csv"
@@ -96,7 +121,9 @@ def write_inputs(folder: Path, records: int) -> tuple[Path, Path]:
 
 
 def measure(kind: str, path: Path) -> dict[str, float]:
-    output = subprocess.run([sys.executable, "-c", MEASURE, kind, str(path)], capture_output=True, text=True, check=True)
+    output = subprocess.run(
+        [sys.executable, "-c", MEASURE, kind, str(path)], capture_output=True, text=True, check=True
+    )
     return dict(json.loads(output.stdout.strip().splitlines()[-1]))
 
 
@@ -104,13 +131,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--only", choices=("jsonl", "csv"), help="measure one input only")
-    parser.add_argument("--naive", action="store_true", help="also run the naive JSON Lines baseline (about 7 GB at a million records)")
+    parser.add_argument(
+        "--naive", action="store_true", help="also run the naive JSON Lines baseline (about 7 GB at a million records)"
+    )
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, {args.records:,} records per input")
     with tempfile.TemporaryDirectory() as folder:
         events, intervals = write_inputs(Path(folder), args.records)
         inputs = {
-            "jsonl": ("JSON Lines", events, ("pyarrow_json", "load", "load_no_raw", *(("naive_jsonl",) if args.naive else ()))),
+            "jsonl": (
+                "JSON Lines",
+                events,
+                ("pyarrow_json", "load", "load_no_raw", *(("naive_jsonl",) if args.naive else ())),
+            ),
             "csv": ("interval CSV", intervals, ("pandas_csv_expand", "load", "load_no_raw")),
         }
         for key, (label, path, runs) in inputs.items():

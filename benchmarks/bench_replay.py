@@ -73,8 +73,12 @@ def compile_cost() -> tuple[float, float, float]:
 
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "NUMBA_CACHE_DIR": cache}
-        cold = subprocess.run([sys.executable, "-c", COMPILE, str(HERE), str(POLICY)], capture_output=True, text=True, check=True, env=env)
-        warm = subprocess.run([sys.executable, "-c", COMPILE, str(HERE), str(POLICY)], capture_output=True, text=True, check=True, env=env)
+        cold = subprocess.run(
+            [sys.executable, "-c", COMPILE, str(HERE), str(POLICY)], capture_output=True, text=True, check=True, env=env
+        )
+        warm = subprocess.run(
+            [sys.executable, "-c", COMPILE, str(HERE), str(POLICY)], capture_output=True, text=True, check=True, env=env
+        )
     cold_first, _ = map(float, cold.stdout.split())
     warm_first, again = map(float, warm.stdout.split())
     return cold_first, warm_first, again
@@ -96,7 +100,10 @@ def bare_loop(history, policy) -> float:
     plans = decisions.loc[triggers.index, "response_plan"].tolist()
     with mock_incidents():
         client = make_client()
-        arns = {p.name: client.create_response_plan(name=p.name, incidentTemplate=p.incident_template())["arn"] for p in policy.response_plans}
+        arns = {
+            p.name: client.create_response_plan(name=p.name, incidentTemplate=p.incident_template())["arn"]
+            for p in policy.response_plans
+        }
         clock = get_backend().clock
         start = time.perf_counter()
         for (_, row), plan in zip(triggers.iterrows(), plans):
@@ -105,7 +112,12 @@ def bare_loop(history, policy) -> float:
             client.start_incident(
                 responsePlanArn=arns[plan],
                 clientToken=row["event_id"].split("#")[0],
-                triggerDetails={"source": row["source"], "triggerArn": row["alarm_arn"], "timestamp": when, "rawData": row["raw"][:10000]},
+                triggerDetails={
+                    "source": row["source"],
+                    "triggerArn": row["alarm_arn"],
+                    "timestamp": when,
+                    "rawData": row["raw"][:10000],
+                },
             )
         return time.perf_counter() - start
 
@@ -132,30 +144,51 @@ def main() -> None:
     fast, fast_s = min((timed(replay, history, policy, engine="fast") for _ in range(3)), key=lambda pair: pair[1])
     same = emulated.summary() == fast.summary()
     cold, warm, again = compile_cost()
-    print(f"\n0. first fast replay in a fresh process (500 events): {cold:.2f} s with an empty numba cache (the compile, "
-          f"once per machine), {warm:.2f} s with the cache warm, {again * 1000:.0f} ms for the next call")
+    print(
+        f"\n0. first fast replay in a fresh process (500 events): {cold:.2f} s with an empty numba cache (the compile, "
+        f"once per machine), {warm:.2f} s with the cache warm, {again * 1000:.0f} ms for the next call"
+    )
     print(f"\n1. fast vs emulator engine, {len(history):,} events ({emulated.summary()['triggers']:,} triggers):")
-    print(f"   emulator {emulator_s:8.2f} s   fast {fast_s:6.3f} s   -> fast is {emulator_s / fast_s:,.0f}x faster "
-          f"(target >= 500x); same summary: {same}")
+    print(
+        f"   emulator {emulator_s:8.2f} s   fast {fast_s:6.3f} s   -> fast is {emulator_s / fast_s:,.0f}x faster "
+        f"(target >= 500x); same summary: {same}"
+    )
 
-    result = subprocess.run([sys.executable, "-c", LARGE, str(HERE), str(args.large), str(POLICY)], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", LARGE, str(HERE), str(args.large), str(POLICY)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     large = json.loads(result.stdout.strip().splitlines()[-1])
-    print(f"\n2. fast engine on {args.large:,} events ({large['summary']['triggers']:,} triggers, "
-          f"{large['summary']['created']:,} incidents):")
-    print(f"   {large['seconds']:.2f} s; groupby('alarm_arn')['state'].shift() on the same frame {large['shift']:.3f} s "
-          f"-> x{large['seconds'] / large['shift']:.1f} (target <= 5)")
-    print(f"   peak RSS {large['peak_mb']:,.0f} MB, {large['peak_mb'] - large['peak_before_mb']:,.0f} MB above the loaded history "
-          f"({large['peak_before_mb']:,.0f} MB; target <= 500 MB above)")
+    print(
+        f"\n2. fast engine on {args.large:,} events ({large['summary']['triggers']:,} triggers, "
+        f"{large['summary']['created']:,} incidents):"
+    )
+    print(
+        f"   {large['seconds']:.2f} s; groupby('alarm_arn')['state'].shift() on the same frame {large['shift']:.3f} s "
+        f"-> x{large['seconds'] / large['shift']:.1f} (target <= 5)"
+    )
+    print(
+        f"   peak RSS {large['peak_mb']:,.0f} MB, {large['peak_mb'] - large['peak_before_mb']:,.0f} MB above the loaded history "
+        f"({large['peak_before_mb']:,.0f} MB; target <= 500 MB above)"
+    )
     print(f"   the explanation sentences, written when the events table is first read: {large['explain']:.2f} s")
 
     emulated_start_only, engine_s = timed(replay, history, start_only, progress=False)
     bare_s = bare_loop(history, start_only)
     triggers = emulated_start_only.summary()["triggers"]
-    print(f"\n3. emulator engine vs a bare boto3 start_incident loop, the same {triggers:,} calls on the same emulator:")
-    print(f"   engine {engine_s:6.2f} s ({engine_s / len(history) * 1e6:,.0f} us/event)   bare loop {bare_s:6.2f} s "
-          f"({bare_s / len(history) * 1e6:,.0f} us/event)   -> x{engine_s / bare_s:.2f} (target < 1.3)")
-    print(f"   with resolutions (the sample policy resolves 15 min after OK): engine {emulator_s:.2f} s, "
-          f"x{emulator_s / bare_s:.2f} of the bare loop, which makes no UpdateIncidentRecord calls")
+    print(
+        f"\n3. emulator engine vs a bare boto3 start_incident loop, the same {triggers:,} calls on the same emulator:"
+    )
+    print(
+        f"   engine {engine_s:6.2f} s ({engine_s / len(history) * 1e6:,.0f} us/event)   bare loop {bare_s:6.2f} s "
+        f"({bare_s / len(history) * 1e6:,.0f} us/event)   -> x{engine_s / bare_s:.2f} (target < 1.3)"
+    )
+    print(
+        f"   with resolutions (the sample policy resolves 15 min after OK): engine {emulator_s:.2f} s, "
+        f"x{emulator_s / bare_s:.2f} of the bare loop, which makes no UpdateIncidentRecord calls"
+    )
 
     import matplotlib
 
@@ -174,8 +207,10 @@ def main() -> None:
             ("token", panel.token_strategy, "per_alarm_window"),
             ("resolve", panel.resolve_delay, "30m"),
         ]
-        print(f"\n4. tuning panel, {size:,} events, one control change to redrawn figures saved as PNG "
-              f"(groupby-shift on the same frame: {shift:.3f} s):")
+        print(
+            f"\n4. tuning panel, {size:,} events, one control change to redrawn figures saved as PNG "
+            f"(groupby-shift on the same frame: {shift:.3f} s):"
+        )
         for name, control, value in changes:
             start = time.perf_counter()
             control.value = value

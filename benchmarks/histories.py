@@ -20,11 +20,13 @@ def tiled_history(events: int, keep_raw: bool = False) -> pd.DataFrame:
     frames = []
     for k in range(copies):
         suffix = f"-c{k}"
-        frames.append(base.assign(
-            event_id=base["event_id"].astype(str) + suffix,
-            alarm_name=base["alarm_name"].astype(str) + suffix,
-            alarm_arn=base["alarm_arn"].astype(str) + suffix,
-            timestamp=base["timestamp"] + pd.Timedelta(seconds=k % 600),
-        ))
+        frames.append(
+            base.assign(
+                event_id=base["event_id"].astype(str) + suffix,
+                alarm_name=base["alarm_name"].astype(str) + suffix,
+                alarm_arn=base["alarm_arn"].astype(str) + suffix,
+                timestamp=base["timestamp"] + pd.Timedelta(seconds=k % 600),
+            )
+        )
     frame = pd.concat(frames, ignore_index=True).iloc[:events]
     return validate_alarm_frame(frame.sort_values("timestamp", kind="stable", ignore_index=True))

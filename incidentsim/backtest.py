@@ -67,8 +67,21 @@ BACKTEST_PARAMETERS: dict[str, list[Any]] = {
     "series_name": [str, None],
 }
 SWEEP_COLUMNS = (
-    "setting", "valid", "problem", "state_changes", "triggers", "incidents", "incidents_per_week", "windows", "detected", "precision",
-    "recall", "detection_delay_s_median", "reset_time_s_median", "current", "dominating",
+    "setting",
+    "valid",
+    "problem",
+    "state_changes",
+    "triggers",
+    "incidents",
+    "incidents_per_week",
+    "windows",
+    "detected",
+    "precision",
+    "recall",
+    "detection_delay_s_median",
+    "reset_time_s_median",
+    "current",
+    "dominating",
 )
 
 
@@ -79,13 +92,22 @@ def backtest_policy(definition: AlarmDefinition, resolve_delay: timedelta | str 
     incident is open is deduplicated into it), resolved ``resolve_delay`` after the alarm returns to
     OK (``None``: never resolved)."""
     name = re.sub(r"[^a-zA-Z0-9_-]", "-", definition.alarm_name)[: api_limits().plan_name] or "backtest"
-    resolve: dict[str, Any] = {"strategy": "never"} if resolve_delay is None else {
-        "strategy": "on_ok", "delay": format_duration(parse_duration(resolve_delay, RESOLVE_DELAY))
-    }
+    resolve: dict[str, Any] = (
+        {"strategy": "never"}
+        if resolve_delay is None
+        else {"strategy": "on_ok", "delay": format_duration(parse_duration(resolve_delay, RESOLVE_DELAY))}
+    )
     return Policy.from_dict(
         {
             "name": "backtest",
-            "response_plans": [{"name": name, "title": definition.alarm_name[: api_limits().title], "impact": 3, "dedupe_string": definition.alarm_name}],
+            "response_plans": [
+                {
+                    "name": name,
+                    "title": definition.alarm_name[: api_limits().title],
+                    "impact": 3,
+                    "dedupe_string": definition.alarm_name,
+                }
+            ],
             "unmatched": name,
             "client_token": {"strategy": "per_event"},
             "resolve": resolve,
@@ -157,7 +179,19 @@ class Backtest:
         }
         if self.score is not None:
             s = self.score.summary
-            figures.update({key: s[key] for key in ("windows", "detected", "precision", "recall", "detection_delay_s_median", "reset_time_s_median")})
+            figures.update(
+                {
+                    key: s[key]
+                    for key in (
+                        "windows",
+                        "detected",
+                        "precision",
+                        "recall",
+                        "detection_delay_s_median",
+                        "reset_time_s_median",
+                    )
+                }
+            )
         return figures
 
     def summary_text(self) -> str:
@@ -235,7 +269,15 @@ def backtest(
     -------
     Backtest
     """
-    return _backtest(series, definition, evaluate_alarm(series, definition, series_name=series_name), windows, policy, resolve_delay, series_name)
+    return _backtest(
+        series,
+        definition,
+        evaluate_alarm(series, definition, series_name=series_name),
+        windows,
+        policy,
+        resolve_delay,
+        series_name,
+    )
 
 
 def _backtest(
@@ -255,8 +297,12 @@ def _backtest(
     if windows is not None:
         name = series_name or series.attrs.get("name")
         several = "series" in windows.columns and windows["series"].nunique() > 1
-        scored = score(result, windows, data_start=data_start, data_end=data_end, series=name if several or name else None)
-    return Backtest(definition, alarms, result, chosen, scored, data_start, data_end, tuple(series.attrs.get("notes", ())), series)
+        scored = score(
+            result, windows, data_start=data_start, data_end=data_end, series=name if several or name else None
+        )
+    return Backtest(
+        definition, alarms, result, chosen, scored, data_start, data_end, tuple(series.attrs.get("notes", ())), series
+    )
 
 
 def alarm_intervals(alarms: pd.DataFrame, end: Any) -> pd.DataFrame:
@@ -299,7 +345,10 @@ def alarm_intervals(alarms: pd.DataFrame, end: Any) -> pd.DataFrame:
         last = last.tz_localize("UTC") if last.tzinfo is None else last.tz_convert("UTC")
         spans.append((opened, max(last, opened)))
     return pd.DataFrame(
-        {"start": pd.Series([s for s, _ in spans], dtype="datetime64[ns, UTC]"), "end": pd.Series([e for _, e in spans], dtype="datetime64[ns, UTC]")}
+        {
+            "start": pd.Series([s for s, _ in spans], dtype="datetime64[ns, UTC]"),
+            "end": pd.Series([e for _, e in spans], dtype="datetime64[ns, UTC]"),
+        }
     )
 
 
@@ -311,7 +360,9 @@ def parse_grid(items: Sequence[str]) -> dict[str, list[Any]]:
         name, sep, values = item.partition("=")
         name = name.strip()
         if not sep or not name or not values.strip():
-            raise ValueError(f"--sweep {item!r}: expected NAME=V1,V2,... or NAME=START:STOP:STEP, e.g. threshold=70,80,90")
+            raise ValueError(
+                f"--sweep {item!r}: expected NAME=V1,V2,... or NAME=START:STOP:STEP, e.g. threshold=70,80,90"
+            )
         if re.fullmatch(r"\s*-?[\d.]+:-?[\d.]+:[\d.]+\s*", values):
             start, stop, step = (float(v) for v in values.split(":"))
             if step <= 0 or stop < start:
@@ -340,7 +391,14 @@ def _number(text: str) -> Any:
 
 
 def _check_grid(grid: Mapping[str, Sequence[Any]], definition: AlarmDefinition) -> dict[str, list[Any]]:
-    names = {f.name for f in fields(definition)} - {"alarm_name", "account_id", "region", "metric_name", "namespace", "dimensions"}
+    names = {f.name for f in fields(definition)} - {
+        "alarm_name",
+        "account_id",
+        "region",
+        "metric_name",
+        "namespace",
+        "dimensions",
+    }
     allowed = sorted(names | {RESOLVE_DELAY})
     checked = {}
     for name, values in grid.items():

@@ -51,7 +51,13 @@ def _state(value: str, reason: str, reason_data: str | None, with_data: bool) ->
 def history_items(alarm: Any) -> list[dict[str, Any]]:
     """The StateUpdate history items of one moto alarm, oldest first."""
     entries = list(getattr(alarm, "history", []))
-    current = ("StateUpdate", alarm.state_reason, alarm.state_reason_data, alarm.state_value, alarm.state_updated_timestamp)
+    current = (
+        "StateUpdate",
+        alarm.state_reason,
+        alarm.state_reason_data,
+        alarm.state_value,
+        alarm.state_updated_timestamp,
+    )
     items = []
     for index, entry in enumerate(entries):
         if not isinstance(entry, tuple) or len(entry) != HISTORY_ENTRY_FIELDS:

@@ -109,8 +109,21 @@ def parameter_error(parameter: str, owner: str, must: str, got: str) -> InvalidP
     return InvalidParameterError(parameter, owner, must, got)
 
 
-_SCALARS = (str, bytes, bool, int, float, complex, np.generic, datetime.date, datetime.time, datetime.timedelta,
-            pd.Timedelta, PurePath, type(None))
+_SCALARS = (
+    str,
+    bytes,
+    bool,
+    int,
+    float,
+    complex,
+    np.generic,
+    datetime.date,
+    datetime.time,
+    datetime.timedelta,
+    pd.Timedelta,
+    PurePath,
+    type(None),
+)
 
 
 def shown(value: Any) -> str:
@@ -191,8 +204,13 @@ class Interval(Constraint):
     ('a positive integer', 'a number in (0, 1]', 'an integer in [0, 23]')
     """
 
-    def __init__(self, kind: type, left: float | None, right: float | None,
-                 closed: Literal["both", "left", "right", "neither"] = "both"):
+    def __init__(
+        self,
+        kind: type,
+        left: float | None,
+        right: float | None,
+        closed: Literal["both", "left", "right", "neither"] = "both",
+    ):
         if kind not in (Integral, Real):
             raise TypeError("Interval takes numbers.Integral or numbers.Real")
         self.kind, self.left, self.right, self.closed = kind, left, right, closed
@@ -203,9 +221,14 @@ class Interval(Constraint):
         if isinstance(value, (float, np.floating)) and math.isnan(value):
             return False
         number: Any = value  # an int, float or NumPy number: ordered against the bounds
-        if self.left is not None and (number < self.left or (number == self.left and self.closed in ("right", "neither"))):
+        if self.left is not None and (
+            number < self.left or (number == self.left and self.closed in ("right", "neither"))
+        ):
             return False
-        return not (self.right is not None and (number > self.right or (number == self.right and self.closed in ("left", "neither"))))
+        return not (
+            self.right is not None
+            and (number > self.right or (number == self.right and self.closed in ("left", "neither")))
+        )
 
     def __str__(self) -> str:
         noun = "integer" if self.kind is Integral else "number"
@@ -284,7 +307,9 @@ class HourWindow(Constraint):
         return (
             isinstance(value, (tuple, list))
             and len(value) == 2
-            and all(isinstance(hour, (int, np.integer)) and not isinstance(hour, bool) and 0 <= hour <= 24 for hour in value)
+            and all(
+                isinstance(hour, (int, np.integer)) and not isinstance(hour, bool) and 0 <= hour <= 24 for hour in value
+            )
             and (value[0] % 24 != value[1] % 24 or (value[0], value[1]) == (0, 24))
         )
 

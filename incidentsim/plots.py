@@ -56,7 +56,13 @@ OUTCOME_COLOURS = {
     "failed": OKABE_ITO["purple"],
     "ignored": OKABE_ITO["grey"],
 }
-IMPACT_COLOURS = {1: OKABE_ITO["vermillion"], 2: OKABE_ITO["orange"], 3: OKABE_ITO["yellow"], 4: OKABE_ITO["sky"], 5: OKABE_ITO["grey"]}
+IMPACT_COLOURS = {
+    1: OKABE_ITO["vermillion"],
+    2: OKABE_ITO["orange"],
+    3: OKABE_ITO["yellow"],
+    4: OKABE_ITO["sky"],
+    5: OKABE_ITO["grey"],
+}
 #: Legend text per impact level ("1 critical"), derived from the one mapping, :data:`incidentsim.constants.IMPACT_LABELS`.
 IMPACT_LABELS = {level: f"{level} {name.lower()}" for level, name in constants.IMPACT_LABELS.items()}
 FREQ_WORDS = {"15min": "15 minutes", "1h": "hour", "1D": "day", "1W": "week"}
@@ -88,8 +94,10 @@ def _paired_barh(ax: Any, labels: list[str], pairs: list[tuple[str, Any, str]], 
 
     ``kwargs`` go to both ``ax.barh`` calls, over the defaults (``height``, ``color``, ``label``)."""
     y = np.arange(len(labels))
-    bars = {name: ax.barh(y + offset, values, **{"height": 0.4, "color": colour, "label": name, **kwargs})
-            for (name, values, colour), offset in zip(pairs, (0.2, -0.2))}
+    bars = {
+        name: ax.barh(y + offset, values, **{"height": 0.4, "color": colour, "label": name, **kwargs})
+        for (name, values, colour), offset in zip(pairs, (0.2, -0.2))
+    }
     ax.set_yticks(y, labels)
     ax.set_ylim(-0.6, len(labels) - 0.4)
     _whole(ax.xaxis)
@@ -125,7 +133,9 @@ class _Display:
 
     def __post_init__(self) -> None:
         if self.FIELDS:
-            check_params({f.name: getattr(self, f.name) for f in fields(self) if f.init}, self.FIELDS, type(self).__name__)
+            check_params(
+                {f.name: getattr(self, f.name) for f in fields(self) if f.init}, self.FIELDS, type(self).__name__
+            )
 
     def plot(self, ax: Any = None, **kwargs: Any) -> _Display:  # pragma: no cover - every Display overrides it
         raise NotImplementedError
@@ -138,8 +148,12 @@ class _Display:
     def _restack(self, data: pd.DataFrame, bars: dict[Any, Any]) -> None:
         """Set the heights of drawn stacked bars from ``data`` (the same periods), in place."""
         if not data.index.equals(self.data.index):
-            raise parameter_error("data", f"{type(self).__name__}.update", "have the same periods as the drawn data (plot() again for others)",
-                                  f"{len(data)} other periods")
+            raise parameter_error(
+                "data",
+                f"{type(self).__name__}.update",
+                "have the same periods as the drawn data (plot() again for others)",
+                f"{len(data)} other periods",
+            )
         self.data = data
         bottom = np.zeros(len(data))
         for key, container in bars.items():
@@ -172,7 +186,10 @@ class TriggerVolumeDisplay(_Display):
     include_ignored: bool = False
     bars_: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
-    FIELDS: ClassVar[Mapping[str, Sequence[Any]]] = {"freq": [Options(FREQS)], "include_ignored": [Options((True, False))]}
+    FIELDS: ClassVar[Mapping[str, Sequence[Any]]] = {
+        "freq": [Options(FREQS)],
+        "include_ignored": [Options((True, False))],
+    }
 
     @classmethod
     @validate_params(FIELDS)
@@ -189,8 +206,18 @@ class TriggerVolumeDisplay(_Display):
         self.bars_ = {}
         for outcome in outcomes:
             values = self.data[outcome].to_numpy()
-            self.bars_[outcome] = ax.bar(x, values, **{"width": width, "bottom": bottom, "align": "edge",
-                                                       "color": OUTCOME_COLOURS[outcome], "label": outcome, **kwargs})
+            self.bars_[outcome] = ax.bar(
+                x,
+                values,
+                **{
+                    "width": width,
+                    "bottom": bottom,
+                    "align": "edge",
+                    "color": OUTCOME_COLOURS[outcome],
+                    "label": outcome,
+                    **kwargs,
+                },
+            )
             bottom = bottom + values
         word = FREQ_WORDS[self.freq]
         quantity = "state changes" if self.include_ignored else "triggers"
@@ -232,8 +259,18 @@ class ImpactDisplay(_Display):
         self.bars_ = {}
         for impact in (1, 2, 3, 4, 5):
             values = self.data[impact].to_numpy() if impact in self.data.columns else np.zeros(len(self.data))
-            self.bars_[impact] = ax.bar(self.data.index, values, **{"width": width, "bottom": bottom, "align": "edge",
-                                                                    "color": IMPACT_COLOURS[impact], "label": IMPACT_LABELS[impact], **kwargs})
+            self.bars_[impact] = ax.bar(
+                self.data.index,
+                values,
+                **{
+                    "width": width,
+                    "bottom": bottom,
+                    "align": "edge",
+                    "color": IMPACT_COLOURS[impact],
+                    "label": IMPACT_LABELS[impact],
+                    **kwargs,
+                },
+            )
             bottom = bottom + values
         word = FREQ_WORDS[self.freq]
         ax.set_title(f"Incidents created per {word}, by impact", pad=22)
@@ -271,8 +308,15 @@ class NoisyAlarmsDisplay(_Display):
         ax = _axes(ax, (10, max(3.0, 0.45 * len(self.data) + 1.2)))
         data = self.data.iloc[::-1]
         labels = [f"{name} ({cls})" for name, cls in zip(data["alarm_label"], data["noise_class"])]
-        bars = _paired_barh(ax, labels, [("triggers", data["triggers"], OKABE_ITO["sky"]),
-                                         ("incidents opened", data["incidents"], OKABE_ITO["vermillion"])], **kwargs)
+        bars = _paired_barh(
+            ax,
+            labels,
+            [
+                ("triggers", data["triggers"], OKABE_ITO["sky"]),
+                ("incidents opened", data["incidents"], OKABE_ITO["vermillion"]),
+            ],
+            **kwargs,
+        )
         self.bars_ = {"triggers": bars["triggers"], "incidents": bars["incidents opened"]}
         ax.set_title("Noisiest alarms: triggers and the incidents they opened", pad=22)
         ax.set_xlabel("count over the whole history")
@@ -293,13 +337,17 @@ class InterruptionHeatmapDisplay(_Display):
 
     @classmethod
     @validate_params(FIELDS)
-    def from_result(cls, result: Any, tz: str = "UTC", sleep_hours: tuple[int, int] = (23, 7)) -> InterruptionHeatmapDisplay:
+    def from_result(
+        cls, result: Any, tz: str = "UTC", sleep_hours: tuple[int, int] = (23, 7)
+    ) -> InterruptionHeatmapDisplay:
         return cls(data=analysis.interruptions_by_hour(result, tz=tz), tz=tz, sleep_hours=sleep_hours)
 
     def plot(self, ax: Any = None, **kwargs: Any) -> InterruptionHeatmapDisplay:
         """Draw the heatmap; ``kwargs`` go to the ``ax.imshow`` call (over ``aspect``, ``cmap``, ``origin``)."""
         ax = _axes(ax, (10, 3.6))
-        self.image_ = ax.imshow(self.data.to_numpy(dtype=float), **{"aspect": "auto", "cmap": "cividis", "origin": "upper", **kwargs})
+        self.image_ = ax.imshow(
+            self.data.to_numpy(dtype=float), **{"aspect": "auto", "cmap": "cividis", "origin": "upper", **kwargs}
+        )
         ax.set_yticks(range(len(self.data.index)), [str(day) for day in self.data.index])
         ax.set_xticks(range(0, 24, 2), [f"{h:02d}" for h in range(0, 24, 2)])
         start, end = self.sleep_hours
@@ -344,7 +392,9 @@ class IncidentTimelineDisplay(_Display):
 
     @classmethod
     @validate_params({"plans": [list, tuple, set, None], "max_incidents": [Interval(Integral, 1, None)]})
-    def from_result(cls, result: Any, plans: list[str] | None = None, max_incidents: int = 2000) -> IncidentTimelineDisplay:
+    def from_result(
+        cls, result: Any, plans: list[str] | None = None, max_incidents: int = 2000
+    ) -> IncidentTimelineDisplay:
         return cls(data=analysis.incident_spans(result, plans=plans, max_incidents=max_incidents))
 
     def plot(self, ax: Any = None, **kwargs: Any) -> IncidentTimelineDisplay:
@@ -360,15 +410,32 @@ class IncidentTimelineDisplay(_Display):
             self.bars_[plan] = ax.broken_barh(self._spans(closed), (row - 0.3, 0.6), **{"facecolors": colour, **kwargs})
             if still_open.empty:
                 continue
-            self.open_[plan] = ax.broken_barh(self._spans(still_open), (row + 0.33, 0.07), **{"facecolors": colour, **kwargs})
+            self.open_[plan] = ax.broken_barh(
+                self._spans(still_open), (row + 0.33, 0.07), **{"facecolors": colour, **kwargs}
+            )
             end = float(_date_numbers(still_open["end"]).max())
-            (self.arrows_[plan],) = ax.plot([end], [row + 0.365], marker=">", markersize=7, color=colour, linestyle="none",
-                                            label="still open at the end of the history" if not self.arrows_ else "_nolegend_")
+            (self.arrows_[plan],) = ax.plot(
+                [end],
+                [row + 0.365],
+                marker=">",
+                markersize=7,
+                color=colour,
+                linestyle="none",
+                label="still open at the end of the history" if not self.arrows_ else "_nolegend_",
+            )
             first = still_open.loc[still_open["duration_s"].idxmax()]
             since = f"since {first['creation_time']:%b %d %H:%M} ({analysis.human_duration(first['duration_s'])})"
             words = f"open {since}" if len(still_open) == 1 else f"{len(still_open)} open, the first {since}"
-            self.notes_[plan] = ax.annotate(words, xy=(end, row + 0.4), xytext=(-8, 1), textcoords="offset points",
-                                            ha="right", va="bottom", fontsize=8, color=colour)
+            self.notes_[plan] = ax.annotate(
+                words,
+                xy=(end, row + 0.4),
+                xytext=(-8, 1),
+                textcoords="offset points",
+                ha="right",
+                va="bottom",
+                fontsize=8,
+                color=colour,
+            )
         ax.set_yticks(range(len(plans)), plans)
         ax.set_ylim(-0.6, len(plans) - 0.2)
         ax.xaxis_date()
@@ -397,8 +464,12 @@ class ComparisonDisplay(_Display):
     FIELDS: ClassVar[Mapping[str, Sequence[Any]]] = {"labels": [tuple, list]}
 
     @classmethod
-    @validate_params({"n": [Interval(Integral, 1, None)], "by": [Options(("alarm", "plan"))], "labels": [tuple, list, None]})
-    def from_results(cls, before: Any, after: Any, n: int = 15, by: str = "alarm", labels: tuple[str, str] | None = None) -> ComparisonDisplay:
+    @validate_params(
+        {"n": [Interval(Integral, 1, None)], "by": [Options(("alarm", "plan"))], "labels": [tuple, list, None]}
+    )
+    def from_results(
+        cls, before: Any, after: Any, n: int = 15, by: str = "alarm", labels: tuple[str, str] | None = None
+    ) -> ComparisonDisplay:
         from .replay import compare
 
         table = compare(before, after, by=by).head(n)
@@ -408,9 +479,20 @@ class ComparisonDisplay(_Display):
         """Draw the paired bars; ``kwargs`` go to both ``ax.barh`` calls (over ``height``, ``color``, ``label``)."""
         ax = _axes(ax, (10, max(3.0, 0.45 * len(self.data) + 1.2)))
         data = self.data.iloc[::-1]
-        names = analysis.alarm_labels(data["alarm_arn"], data["alarm_name"]) if "alarm_name" in data.columns else data["response_plan"]
-        self.bars_ = _paired_barh(ax, list(names), [(self.labels[0], data["incidents_a"], OKABE_ITO["grey"]),
-                                                    (self.labels[1], data["incidents_b"], OKABE_ITO["blue"])], **kwargs)
+        names = (
+            analysis.alarm_labels(data["alarm_arn"], data["alarm_name"])
+            if "alarm_name" in data.columns
+            else data["response_plan"]
+        )
+        self.bars_ = _paired_barh(
+            ax,
+            list(names),
+            [
+                (self.labels[0], data["incidents_a"], OKABE_ITO["grey"]),
+                (self.labels[1], data["incidents_b"], OKABE_ITO["blue"]),
+            ],
+            **kwargs,
+        )
         ax.set_title("Incidents under two policies, where they differ most", pad=22)
         ax.set_xlabel("incidents over the whole history")
         self.ax_, self.figure_ = ax, ax.figure
@@ -459,10 +541,16 @@ class CallAttemptsDisplay(_Display):
         met = self.data["faults"].fillna("").astype(str) != ""
         clean, hit = self.data[~met], self.data[met]
         self.points_ = {
-            "clean": ax.scatter(clean["wall_s"], clean["attempts"],
-                                **{"s": 12, "color": OKABE_ITO["sky"], "label": "answered at the first attempt", **kwargs}),
-            "faults": ax.scatter(hit["wall_s"], hit["attempts"],
-                                 **{"s": 24, "color": OKABE_ITO["vermillion"], "marker": "x", "label": "met a fault, retried", **kwargs}),
+            "clean": ax.scatter(
+                clean["wall_s"],
+                clean["attempts"],
+                **{"s": 12, "color": OKABE_ITO["sky"], "label": "answered at the first attempt", **kwargs},
+            ),
+            "faults": ax.scatter(
+                hit["wall_s"],
+                hit["attempts"],
+                **{"s": 24, "color": OKABE_ITO["vermillion"], "marker": "x", "label": "met a fault, retried", **kwargs},
+            ),
         }
         most = int(self.data["attempts"].max()) if len(self.data) else 1
         ax.set_ylim(0.5, most + 0.5)
@@ -478,7 +566,15 @@ class CallAttemptsDisplay(_Display):
 # ----------------------------------------------------------------------------- backtests
 
 #: Columns :meth:`SweepDisplay.from_sweep` needs (as :func:`incidentsim.backtest.sweep` returns them).
-SWEEP_DISPLAY_COLUMNS = ("setting", "valid", "incidents_per_week", "recall", "detection_delay_s_median", "current", "dominating")
+SWEEP_DISPLAY_COLUMNS = (
+    "setting",
+    "valid",
+    "incidents_per_week",
+    "recall",
+    "detection_delay_s_median",
+    "current",
+    "dominating",
+)
 #: Columns :meth:`BacktestDisplay.from_backtest` needs in an evaluation table (as :func:`incidentsim.datasets.evaluation.evaluate_periods` returns).
 PERIOD_DISPLAY_COLUMNS = ("period_start", "evaluated_at", "value", "state")
 _OPERATOR_SIGNS = {
@@ -564,7 +660,9 @@ class SweepDisplay(_Display):
     FRONT_ROWS: ClassVar[int] = 12
 
     @classmethod
-    @validate_params({"table": [Table(SWEEP_DISPLAY_COLUMNS, "a sweep table such as incidentsim.backtest.sweep returns")]})
+    @validate_params(
+        {"table": [Table(SWEEP_DISPLAY_COLUMNS, "a sweep table such as incidentsim.backtest.sweep returns")]}
+    )
     def from_sweep(cls, table: pd.DataFrame) -> SweepDisplay:
         """The display of a sweep table (:func:`incidentsim.backtest.sweep` with labelled windows).
 
@@ -581,9 +679,12 @@ class SweepDisplay(_Display):
         """
         valid = table["valid"].fillna(False).astype(bool)
         if valid.any() and pd.to_numeric(table.loc[valid, "recall"], errors="coerce").isna().all():
-            raise parameter_error("table", "SweepDisplay.from_sweep",
-                                  "be a sweep scored against labelled windows (a recall for its valid settings)",
-                                  "a table without recall figures")
+            raise parameter_error(
+                "table",
+                "SweepDisplay.from_sweep",
+                "be a sweep scored against labelled windows (a recall for its valid settings)",
+                "a table without recall figures",
+            )
         return cls(data=table.reset_index(drop=True).copy())
 
     # ------------------------------------------------------------------ what is drawn
@@ -607,8 +708,12 @@ class SweepDisplay(_Display):
         front = self.data[self.valid & self.data["dominating"].fillna(False).astype(bool)]
         front = front.assign(**{key: pd.to_numeric(front[key], errors="coerce") for key in keys})
         rows = [
-            {**dict(zip(keys, figures)), "settings": len(group), "setting": _settings_text(group["setting"].astype(str).tolist()),
-             "current": bool(group["current"].fillna(False).astype(bool).any())}
+            {
+                **dict(zip(keys, figures)),
+                "settings": len(group),
+                "setting": _settings_text(group["setting"].astype(str).tolist()),
+                "current": bool(group["current"].fillna(False).astype(bool).any()),
+            }
             for figures, group in front.groupby(keys, dropna=False, sort=True)
         ]
         table = pd.DataFrame(rows, columns=[*keys, "settings", "setting", "current"])
@@ -665,30 +770,76 @@ class SweepDisplay(_Display):
         everything, on_front, here = self._figures(drawn), self._figures(front), self._figures(current)
         self.points_, self.front_, self.current_, self.labels_, self.numbers_, self.counts_ = {}, {}, {}, {}, {}, {}
         names = {"recall": "recall (share of labelled anomalies caught)", "delay": "median detection delay"}
-        numbered = {"recall": (shown["incidents_per_week"], shown["recall"]),
-                    "delay": (shown["incidents_per_week"], shown["detection_delay_s_median"] / 60)}
+        numbered = {
+            "recall": (shown["incidents_per_week"], shown["recall"]),
+            "delay": (shown["incidents_per_week"], shown["detection_delay_s_median"] / 60),
+        }
         for key, axes_ in zip(("recall", "delay"), axes):
             x, y = everything[key]
             places = _places(x, y)
             sizes = [22 * places[(a, b)] ** 0.6 for a, b in zip(x, y)]  # settings with the same figures: a larger point
-            self.points_[key] = axes_.scatter(x, y, **{"s": sizes, "color": OKABE_ITO["grey"], "alpha": 0.7, "zorder": 2,
-                                                       "label": "setting (larger where several coincide)", **kwargs})
+            self.points_[key] = axes_.scatter(
+                x,
+                y,
+                **{
+                    "s": sizes,
+                    "color": OKABE_ITO["grey"],
+                    "alpha": 0.7,
+                    "zorder": 2,
+                    "label": "setting (larger where several coincide)",
+                    **kwargs,
+                },
+            )
             fx, fy = on_front[key]
-            (self.front_[key],) = axes_.plot(fx, fy, marker="o", markersize=6, color=OKABE_ITO["blue"], linewidth=1.4,
-                                             zorder=3, label="on the trade-off front (numbered)")
+            (self.front_[key],) = axes_.plot(
+                fx,
+                fy,
+                marker="o",
+                markersize=6,
+                color=OKABE_ITO["blue"],
+                linewidth=1.4,
+                zorder=3,
+                label="on the trade-off front (numbered)",
+            )
             cx, cy = here[key]
             if len(cx):
-                (self.current_[key],) = axes_.plot(cx, cy, marker="*", markersize=17, linestyle="none", color=OKABE_ITO["vermillion"],
-                                                   markeredgecolor="black", markeredgewidth=0.6, zorder=4, label="current")
-                self.labels_[key] = axes_.annotate("current", xy=(float(cx[0]), float(cy[0])), xytext=(0, 13), ha="center",
-                                                   textcoords="offset points", fontsize=9, color=OKABE_ITO["vermillion"])
+                (self.current_[key],) = axes_.plot(
+                    cx,
+                    cy,
+                    marker="*",
+                    markersize=17,
+                    linestyle="none",
+                    color=OKABE_ITO["vermillion"],
+                    markeredgecolor="black",
+                    markeredgewidth=0.6,
+                    zorder=4,
+                    label="current",
+                )
+                self.labels_[key] = axes_.annotate(
+                    "current",
+                    xy=(float(cx[0]), float(cy[0])),
+                    xytext=(0, 13),
+                    ha="center",
+                    textcoords="offset points",
+                    fontsize=9,
+                    color=OKABE_ITO["vermillion"],
+                )
             else:
                 self.current_[key] = None
             points = _places(*numbered[key], shown["point"].astype(str).tolist())
             self.numbers_[key] = [
-                axes_.annotate(", ".join(labels), xy=where, xytext=(-5, 5), textcoords="offset points", ha="right", fontsize=8,
-                               fontweight="bold", color=OKABE_ITO["blue"], zorder=5,
-                               bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
+                axes_.annotate(
+                    ", ".join(labels),
+                    xy=where,
+                    xytext=(-5, 5),
+                    textcoords="offset points",
+                    ha="right",
+                    fontsize=8,
+                    fontweight="bold",
+                    color=OKABE_ITO["blue"],
+                    zorder=5,
+                    bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.8},
+                )
                 for where, labels in points.items()
             ]
             axes_.set_xscale("symlog", linthresh=1, linscale=0.5)  # spreads the settings that page rarely
@@ -706,7 +857,9 @@ class SweepDisplay(_Display):
             self.counts_[key] = _count_labels(axes_, _places(*everything[key]))
         recall_ax.set_title("What is caught, against the noise")
         unplaced = int(len(drawn) - len(everything["delay"][0]))
-        delay_ax.set_title("How soon, against the noise" + (f" ({unplaced} catching nothing not shown)" if unplaced else ""))
+        delay_ax.set_title(
+            "How soon, against the noise" + (f" ({unplaced} catching nothing not shown)" if unplaced else "")
+        )
         recall_ax.legend(loc="best", fontsize=9)
         figure = recall_ax.figure
         invalid = int((~valid).sum())
@@ -736,7 +889,9 @@ def _duration_ticks(axis: Any) -> None:
 
     low, high = axis.get_view_interval()
     if high - low > 180:
-        axis.set_major_locator(MultipleLocator(next((b for b in (60, 120, 180, 360, 720, 1440) if (high - low) / b <= 7), 10080)))
+        axis.set_major_locator(
+            MultipleLocator(next((b for b in (60, 120, 180, 360, 720, 1440) if (high - low) / b <= 7), 10080))
+        )
     axis.set_major_formatter(FuncFormatter(lambda minutes, _: analysis.human_duration(minutes * 60)))
 
 
@@ -751,7 +906,9 @@ def _count_labels(ax: Any, places: dict[tuple[float, float], int]) -> list[Any]:
         if count < 2 or any(abs(spot[0] - other[0]) < 0.06 and abs(spot[1] - other[1]) < 0.05 for other in placed):
             continue
         placed.append(spot)
-        labels.append(ax.annotate(f"×{count}", xy=where, xytext=(6, -11), textcoords="offset points", fontsize=8, color="dimgrey"))
+        labels.append(
+            ax.annotate(f"×{count}", xy=where, xytext=(6, -11), textcoords="offset points", fontsize=8, color="dimgrey")
+        )
     return labels
 
 
@@ -776,14 +933,28 @@ def _front_table(ax: Any, shown: pd.DataFrame, total: int) -> Any:
     ax.set_axis_off()
     ax.set_title("The trade-off front: the numbered points", loc="left", fontsize=10)
     cells = [
-        [str(row.point), f"{row.incidents_per_week:.1f}", f"{row.recall:.0%}", analysis.human_duration(row.detection_delay_s_median),
-         row.setting + (" (current)" if row.current else "")]
+        [
+            str(row.point),
+            f"{row.incidents_per_week:.1f}",
+            f"{row.recall:.0%}",
+            analysis.human_duration(row.detection_delay_s_median),
+            row.setting + (" (current)" if row.current else ""),
+        ]
         for row in shown.itertuples()
     ]
     if total > len(shown):
-        cells.append(["", "", "", "", f"and {total - len(shown)} more points on the front: the sweep table's dominating rows"])
-    table = ax.table(cellText=cells, colLabels=["#", "incidents per week", "recall", "median delay", "settings"],
-                     colWidths=[0.04, 0.12, 0.07, 0.1, 0.67], cellLoc="left", colLoc="left", edges="horizontal", bbox=[0, 0, 1, 1])
+        cells.append(
+            ["", "", "", "", f"and {total - len(shown)} more points on the front: the sweep table's dominating rows"]
+        )
+    table = ax.table(
+        cellText=cells,
+        colLabels=["#", "incidents per week", "recall", "median delay", "settings"],
+        colWidths=[0.04, 0.12, 0.07, 0.1, 0.67],
+        cellLoc="left",
+        colLoc="left",
+        edges="horizontal",
+        bbox=[0, 0, 1, 1],
+    )
     table.auto_set_font_size(False)
     table.set_fontsize(9)
     for cell in table.get_celld().values():
@@ -838,9 +1009,15 @@ class BacktestDisplay(_Display):
     incidents_: Any = field(default=None, init=False, repr=False)
 
     @classmethod
-    @validate_params({"periods": [Table(PERIOD_DISPLAY_COLUMNS, "an evaluation table such as evaluate_periods returns"), None],
-                      "series": [pd.DataFrame, None]})
-    def from_backtest(cls, backtest: Any, periods: pd.DataFrame | None = None, *, series: pd.DataFrame | None = None) -> BacktestDisplay:
+    @validate_params(
+        {
+            "periods": [Table(PERIOD_DISPLAY_COLUMNS, "an evaluation table such as evaluate_periods returns"), None],
+            "series": [pd.DataFrame, None],
+        }
+    )
+    def from_backtest(
+        cls, backtest: Any, periods: pd.DataFrame | None = None, *, series: pd.DataFrame | None = None
+    ) -> BacktestDisplay:
         """The display of one backtest.
 
         Parameters
@@ -861,18 +1038,31 @@ class BacktestDisplay(_Display):
         if periods is None:
             periods = backtest.periods
             if periods is None:
-                raise parameter_error("periods", "BacktestDisplay.from_backtest",
-                                      "be the evaluation table (evaluate_periods(series, backtest.definition)) when the backtest keeps none",
-                                      "None")
+                raise parameter_error(
+                    "periods",
+                    "BacktestDisplay.from_backtest",
+                    "be the evaluation table (evaluate_periods(series, backtest.definition)) when the backtest keeps none",
+                    "None",
+                )
         table = periods.reset_index(drop=True)
         spans = backtest.alarm_spans(table)
         windows = pd.DataFrame(columns=["start", "end", "detected"])
         if backtest.score is not None:
             windows = backtest.score.windows[["start", "end", "detected"]].reset_index(drop=True)
         incidents = backtest.result.incidents
-        incidents = incidents[["creation_time", "resolved_time"]].sort_values("creation_time", kind="stable").reset_index(drop=True)
-        return cls(data=table, definition=backtest.definition, alarm_spans=spans, windows=windows, incidents=incidents,
-                   summary=backtest.summary())
+        incidents = (
+            incidents[["creation_time", "resolved_time"]]
+            .sort_values("creation_time", kind="stable")
+            .reset_index(drop=True)
+        )
+        return cls(
+            data=table,
+            definition=backtest.definition,
+            alarm_spans=spans,
+            windows=windows,
+            incidents=incidents,
+            summary=backtest.summary(),
+        )
 
     def plot(self, ax: Any = None, **kwargs: Any) -> BacktestDisplay:
         """Draw the series, threshold, ALARM spans, anomaly windows and incidents.
@@ -893,25 +1083,68 @@ class BacktestDisplay(_Display):
         ax = _axes(ax, (11, 4))
         d = self.definition
         self.window_spans_ = [
-            ax.axvspan(start, end, color=OKABE_ITO["green"], alpha=0.22, linewidth=0, zorder=0,
-                       label="labelled anomaly window" if i == 0 else "_nolegend_")
-            for i, (start, end) in enumerate(zip(_date_numbers(self.windows["start"]), _date_numbers(self.windows["end"])))
+            ax.axvspan(
+                start,
+                end,
+                color=OKABE_ITO["green"],
+                alpha=0.22,
+                linewidth=0,
+                zorder=0,
+                label="labelled anomaly window" if i == 0 else "_nolegend_",
+            )
+            for i, (start, end) in enumerate(
+                zip(_date_numbers(self.windows["start"]), _date_numbers(self.windows["end"]))
+            )
         ]
         self.alarm_spans_ = [  # edged, so that a stay of one period still shows on a two-week axis
-            ax.axvspan(start, end, color=OKABE_ITO["vermillion"], alpha=0.3, linewidth=0.8, zorder=1,
-                       label="in ALARM" if i == 0 else "_nolegend_")
-            for i, (start, end) in enumerate(zip(_date_numbers(self.alarm_spans["start"]), _date_numbers(self.alarm_spans["end"])))
+            ax.axvspan(
+                start,
+                end,
+                color=OKABE_ITO["vermillion"],
+                alpha=0.3,
+                linewidth=0.8,
+                zorder=1,
+                label="in ALARM" if i == 0 else "_nolegend_",
+            )
+            for i, (start, end) in enumerate(
+                zip(_date_numbers(self.alarm_spans["start"]), _date_numbers(self.alarm_spans["end"]))
+            )
         ]
         x = _date_numbers(self.data["period_start"])
         values = pd.to_numeric(self.data["value"], errors="coerce").to_numpy(dtype="float64")
-        (self.line_,) = ax.plot(x, values, **{"drawstyle": "steps-post", "color": OKABE_ITO["blue"], "linewidth": 0.9, "zorder": 2,
-                                              "label": f"{d.statistic} per {d.period} s", **kwargs})
+        (self.line_,) = ax.plot(
+            x,
+            values,
+            **{
+                "drawstyle": "steps-post",
+                "color": OKABE_ITO["blue"],
+                "linewidth": 0.9,
+                "zorder": 2,
+                "label": f"{d.statistic} per {d.period} s",
+                **kwargs,
+            },
+        )
         sign = _OPERATOR_SIGNS.get(d.comparison_operator, d.comparison_operator)
-        self.threshold_ = ax.axhline(d.threshold, color=OKABE_ITO["black"], linestyle="--", linewidth=1, zorder=3,
-                                     label=f"threshold ({sign} {d.threshold:g})")
+        self.threshold_ = ax.axhline(
+            d.threshold,
+            color=OKABE_ITO["black"],
+            linestyle="--",
+            linewidth=1,
+            zorder=3,
+            label=f"threshold ({sign} {d.threshold:g})",
+        )
         created = _date_numbers(self.incidents["creation_time"])
-        (self.incidents_,) = ax.plot(created, np.full(len(created), 0.97), transform=ax.get_xaxis_transform(), linestyle="none",
-                                     marker="v", markersize=7, color=OKABE_ITO["black"], zorder=4, label="incident opened")
+        (self.incidents_,) = ax.plot(
+            created,
+            np.full(len(created), 0.97),
+            transform=ax.get_xaxis_transform(),
+            linestyle="none",
+            marker="v",
+            markersize=7,
+            color=OKABE_ITO["black"],
+            zorder=4,
+            label="incident opened",
+        )
         ax.xaxis_date()
         _dates(ax)
         s = self.summary
@@ -920,8 +1153,11 @@ class BacktestDisplay(_Display):
             caught = f"caught {s['detected']} of {s['windows']} anomalies"
             delay = s["detection_delay_s_median"]
             headline += f", {caught}" + ("" if pd.isna(delay) else f", median delay {analysis.human_duration(delay)}")
-        ax.set_title(f"{d.alarm_name}: {d.statistic} {sign} {d.threshold:g} for {d.m} of {d.n} periods of {d.period} s\n{headline}",
-                     pad=22, fontsize=11)
+        ax.set_title(
+            f"{d.alarm_name}: {d.statistic} {sign} {d.threshold:g} for {d.m} of {d.n} periods of {d.period} s\n{headline}",
+            pad=22,
+            fontsize=11,
+        )
         ax.set_xlabel("time (UTC)")
         ax.set_ylabel(d.metric_name or "value")
         _legend_above(ax, 5)

@@ -423,7 +423,9 @@ class Policy:
         if not errors:
             return PolicyCheck(self.name, triggers)
         rows = np.sort(np.fromiter(errors, dtype=np.int64, count=len(errors)))
-        failures = pd.DataFrame({"route": decisions.route[rows], "message": [errors[row] for row in rows.tolist()], "row": rows})
+        failures = pd.DataFrame(
+            {"route": decisions.route[rows], "message": [errors[row] for row in rows.tolist()], "row": rows}
+        )
         names = alarms["alarm_name"].astype(str).to_numpy()
         routes = []
         for code, group in sorted(failures.groupby("route"), key=lambda item: (item[0] < 0, item[0])):
@@ -477,7 +479,8 @@ class Policy:
                 item["impact"] = route.impact
             if route.impact_rules:
                 item["impact_rules"] = [
-                    {"when": {f: p.to_data() for f, p in rule.when.items()}, "impact": rule.impact} for rule in route.impact_rules
+                    {"when": {f: p.to_data() for f, p in rule.when.items()}, "impact": rule.impact}
+                    for rule in route.impact_rules
                 ]
             if route.title is not None:
                 item["title"] = route.title.source
@@ -537,7 +540,10 @@ class _Reader:
             raise self.fail(path, f"expected a mapping, got {yamlfile.describe_value(value)}")
         unknown = [k for k in value if k not in allowed]
         if unknown:
-            raise self.fail(f"{path}.{unknown[0]}" if path else str(unknown[0]), f"unknown key; expected one of {', '.join(allowed)}")
+            raise self.fail(
+                f"{path}.{unknown[0]}" if path else str(unknown[0]),
+                f"unknown key; expected one of {', '.join(allowed)}",
+            )
         return value
 
     def text(self, value: Any, path: str, limit: int | None = None) -> str:
@@ -563,14 +569,18 @@ class _Reader:
             except re.error as error:
                 raise self.fail(f"{path}.regex", f"not a valid regular expression ({error})") from None
             return Pattern(regex=value["regex"])
-        raise self.fail(path, f"expected a glob, a list of globs or {{regex: ...}}, got {yamlfile.describe_value(value)}")
+        raise self.fail(
+            path, f"expected a glob, a list of globs or {{regex: ...}}, got {yamlfile.describe_value(value)}"
+        )
 
     def match(self, value: Any, path: str) -> dict[str, Pattern]:
         data = self.mapping(value, path, MATCH_FIELDS)
         return {f: self.pattern(v, f"{path}.{f}") for f, v in data.items()}
 
     def plan(self, value: Any, path: str) -> ResponsePlan:
-        data = self.mapping(value, path, ("name", "title", "impact", "summary", "dedupe_string", "tags", "display_name"))
+        data = self.mapping(
+            value, path, ("name", "title", "impact", "summary", "dedupe_string", "tags", "display_name")
+        )
         for required in ("name", "title", "impact"):
             if required not in data:
                 raise self.fail(path, f"a response plan needs '{required}'")
@@ -578,7 +588,9 @@ class _Reader:
         if not re.fullmatch(r"[a-zA-Z0-9_-]+", name):
             raise self.fail(f"{path}.name", f"{name!r}: a response plan name takes letters, digits, - and _ only")
         tags = data.get("tags") or {}
-        if not isinstance(tags, dict) or not all(isinstance(k, str) and isinstance(v, (str, int, float)) for k, v in tags.items()):
+        if not isinstance(tags, dict) or not all(
+            isinstance(k, str) and isinstance(v, (str, int, float)) for k, v in tags.items()
+        ):
             raise self.fail(f"{path}.tags", "expected a mapping of tag names to values")
         summary = data.get("summary")
         dedupe = data.get("dedupe_string")
@@ -590,7 +602,9 @@ class _Reader:
             summary=self.text(summary, f"{path}.summary", 8000) if summary is not None else None,
             dedupe_string=self.text(dedupe, f"{path}.dedupe_string", 1000) if dedupe is not None else None,
             tags={str(k): str(v) for k, v in tags.items()},
-            display_name=self.text(display, f"{path}.display_name", api_limits().plan_display_name) if display is not None else None,
+            display_name=self.text(display, f"{path}.display_name", api_limits().plan_display_name)
+            if display is not None
+            else None,
         )
 
     def route(self, value: Any, path: str, index: int, plans: Mapping[str, ResponsePlan]) -> Route:
@@ -606,14 +620,21 @@ class _Reader:
             if plan is None:
                 raise self.fail(path, "a route needs 'plan' (or 'ignore: true')")
             if plan not in plans:
-                raise self.fail(f"{path}.plan", f"no response plan named {plan!r}; plans are {', '.join(plans) or 'none'}")
+                raise self.fail(
+                    f"{path}.plan", f"no response plan named {plan!r}; plans are {', '.join(plans) or 'none'}"
+                )
         rules = []
         for i, rule in enumerate(data.get("impact_rules") or []):
             rule_path = f"{path}.impact_rules[{i}]"
             rule_data = self.mapping(rule, rule_path, ("when", "impact"))
             if "when" not in rule_data or "impact" not in rule_data:
                 raise self.fail(rule_path, "an impact rule needs 'when' and 'impact'")
-            rules.append(ImpactRule(self.match(rule_data["when"], f"{rule_path}.when"), self.impact(rule_data["impact"], f"{rule_path}.impact")))
+            rules.append(
+                ImpactRule(
+                    self.match(rule_data["when"], f"{rule_path}.when"),
+                    self.impact(rule_data["impact"], f"{rule_path}.impact"),
+                )
+            )
         title = data.get("title")
         return Route(
             name=name,
@@ -622,7 +643,9 @@ class _Reader:
             ignore=ignore,
             impact=self.impact(data["impact"], f"{path}.impact") if data.get("impact") is not None else None,
             impact_rules=tuple(rules),
-            title=Template(self.text(title, f"{path}.title"), self.where(f"{path}.title")) if title is not None else None,
+            title=Template(self.text(title, f"{path}.title"), self.where(f"{path}.title"))
+            if title is not None
+            else None,
         )
 
     def client_token(self, value: Any, path: str) -> ClientTokenStrategy:
@@ -642,7 +665,9 @@ class _Reader:
         return ClientTokenStrategy(
             strategy=strategy,
             window=window,
-            template=Template(self.text(template, f"{path}.template"), self.where(f"{path}.template")) if template else None,
+            template=Template(self.text(template, f"{path}.template"), self.where(f"{path}.template"))
+            if template
+            else None,
             on_mismatch=on_mismatch,
         )
 
@@ -659,7 +684,9 @@ class _Reader:
 
     def policy(self, data: Any) -> Policy:
         data = self.mapping(
-            data, "", ("name", "response_plans", "routes", "unmatched", "client_token", "resolve", "title_overflow", "emulator")
+            data,
+            "",
+            ("name", "response_plans", "routes", "unmatched", "client_token", "resolve", "title_overflow", "emulator"),
         )
         raw_plans = data.get("response_plans")
         if not isinstance(raw_plans, list) or not raw_plans:
@@ -686,7 +713,9 @@ class _Reader:
             raise self.fail("title_overflow", f"expected reject or truncate, got {overflow!r}")
         emulator = data.get("emulator") or {}
         if not isinstance(emulator, dict):
-            raise self.fail("emulator", f"expected a mapping of emulator options, got {yamlfile.describe_value(emulator)}")
+            raise self.fail(
+                "emulator", f"expected a mapping of emulator options, got {yamlfile.describe_value(emulator)}"
+            )
         from .emulator.models import EmulatorOptions
         from .params import InvalidParameterError
 
@@ -727,7 +756,7 @@ def token_for(policy: Policy, event: Mapping[str, Any], context: Mapping[str, An
     assert strategy.template is not None
     text = strategy.template.render(context if context is not None else template_context(event))
     if len(text) > TOKEN_LIMIT:
-        return text[:TOKEN_LIMIT - 13] + "-" + _short_hash(text)
+        return text[: TOKEN_LIMIT - 13] + "-" + _short_hash(text)
     return text
 
 
@@ -740,4 +769,3 @@ def _short_hash(text: str) -> str:
 def load_policy(path: str | Path) -> Policy:
     """Shorthand for :meth:`Policy.from_yaml`."""
     return Policy.from_yaml(path)
-

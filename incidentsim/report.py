@@ -77,9 +77,16 @@ def report_analyses() -> list[tuple[str, dict[str, Any]]]:
     result computes them in the pass that writes its tables (``DaskReplayResult.to_parquet(analyses=...)``)."""
     import inspect
 
-    noise = {name: p.default for name, p in inspect.signature(analysis.noise_classes).parameters.items() if name != "result"}
-    return [("trigger_volume", {"freq": "1D"}), ("outcomes_by", {"by": "plan"}), ("outcomes_by", {"by": "alarm"}),
-            ("noise_classes", noise), ("title_cardinality", {})]
+    noise = {
+        name: p.default for name, p in inspect.signature(analysis.noise_classes).parameters.items() if name != "result"
+    }
+    return [
+        ("trigger_volume", {"freq": "1D"}),
+        ("outcomes_by", {"by": "plan"}),
+        ("outcomes_by", {"by": "alarm"}),
+        ("noise_classes", noise),
+        ("title_cardinality", {}),
+    ]
 
 
 def _sections(result: Any, tz: str) -> tuple[dict[str, Any], dict[str, pd.DataFrame], dict[str, Any]]:
@@ -142,7 +149,9 @@ def write_report(
     ``incidentsim replay`` writes into summary.json).
     """
     if format not in FORMATS:
-        raise ValueError(f"The 'format' parameter of write_report must be one of {{{', '.join(FORMATS)}}}. Got {format!r} instead.")
+        raise ValueError(
+            f"The 'format' parameter of write_report must be one of {{{', '.join(FORMATS)}}}. Got {format!r} instead."
+        )
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     headline, tables, figures = _sections(result, tz)
@@ -158,8 +167,15 @@ def write_report(
     return _html(folder, title, made, provenance, headline, tables, figures)
 
 
-def _html(folder: Path, title: str, made: str, provenance: Provenance, headline: dict[str, Any],
-          tables: dict[str, pd.DataFrame], figures: dict[str, Any]) -> Path:
+def _html(
+    folder: Path,
+    title: str,
+    made: str,
+    provenance: Provenance,
+    headline: dict[str, Any],
+    tables: dict[str, pd.DataFrame],
+    figures: dict[str, Any],
+) -> Path:
     esc = html.escape
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
@@ -188,8 +204,15 @@ def _html(folder: Path, title: str, made: str, provenance: Provenance, headline:
     return path
 
 
-def _markdown(folder: Path, title: str, made: str, provenance: Provenance, headline: dict[str, Any],
-              tables: dict[str, pd.DataFrame], figures: dict[str, Any]) -> Path:
+def _markdown(
+    folder: Path,
+    title: str,
+    made: str,
+    provenance: Provenance,
+    headline: dict[str, Any],
+    tables: dict[str, pd.DataFrame],
+    figures: dict[str, Any],
+) -> Path:
     lines = [f"# {title}", "", made, ""]
     lines += [f"- {line}" for line in provenance.lines()]
     lines += ["", "## Headline", "", "| figure | value |", "|---|---|"]
@@ -257,7 +280,11 @@ def write_comparison_report(
             after.policy_name: [v for _, v in _headline_rows(heads[1])],
         }
     )
-    tables = {"headline": side_by_side, "by_alarm": compare(before, after, by="alarm"), "by_plan": compare(before, after, by="plan")}
+    tables = {
+        "headline": side_by_side,
+        "by_alarm": compare(before, after, by="alarm"),
+        "by_plan": compare(before, after, by="plan"),
+    }
     for name, table in tables.items():
         table.to_csv(folder / f"comparison_{name}.csv", index=False)
     display = ComparisonDisplay.from_results(before, after, n=n)
@@ -282,9 +309,11 @@ def write_comparison_report(
             f"<title>{esc(title)}</title><style>body{{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem}}",
             "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:0.25rem 0.6rem}img{max-width:100%}</style></head><body>",
             f"<h1>{esc(title)}</h1><p>{esc(made)}<br>{'<br>'.join(esc(line) for block in provenance for line in block)}</p>",
-            f"<p>{esc(summary)}</p><h2>Headline</h2>", side_by_side.to_html(index=False, border=0),
+            f"<p>{esc(summary)}</p><h2>Headline</h2>",
+            side_by_side.to_html(index=False, border=0),
             f"<img alt='comparison' src='data:image/png;base64,{encoded}'>",
-            "<h2>Alarms whose incident count changes</h2>", changed.head(n).to_html(index=False, border=0),
+            "<h2>Alarms whose incident count changes</h2>",
+            changed.head(n).to_html(index=False, border=0),
             "</body></html>",
         ]
         path = folder / "comparison.html"

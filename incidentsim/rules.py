@@ -123,7 +123,9 @@ def token_verdict(known: bool, elapsed: float, ttl: float, same_request: bool, c
     return TOKEN_REPLAY
 
 
-def dedupe_key(plan_dedupe_string: str | None, source: str, trigger_arn: str | None, trigger_dedupe: bool) -> str | None:
+def dedupe_key(
+    plan_dedupe_string: str | None, source: str, trigger_arn: str | None, trigger_dedupe: bool
+) -> str | None:
     """The dedupe string a new incident is matched and stored under; None: one of its own.
 
     Examples

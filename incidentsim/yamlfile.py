@@ -47,7 +47,15 @@ import yaml
 from yaml.events import AliasEvent
 
 __all__ = [
-    "MAX_ALIAS_VALUES", "MAX_DEPTH", "YamlDocument", "YamlFileError", "describe_value", "line_of", "located", "read_document", "where",
+    "MAX_ALIAS_VALUES",
+    "MAX_DEPTH",
+    "YamlDocument",
+    "YamlFileError",
+    "describe_value",
+    "line_of",
+    "located",
+    "read_document",
+    "where",
 ]
 
 MAX_ALIAS_VALUES = 100_000
@@ -382,7 +390,9 @@ class _Builder:
             for key_node, value_node in node.value:
                 if not isinstance(key_node, yaml.ScalarNode):
                     kind = "a mapping" if isinstance(key_node, yaml.MappingNode) else "a list"
-                    raise YamlFileError(self.label, _line(key_node.start_mark), f"a mapping key must be text, not {kind}")
+                    raise YamlFileError(
+                        self.label, _line(key_node.start_mark), f"a mapping key must be text, not {kind}"
+                    )
                 key = str(key_node.value)
                 child = f"{path}.{key}" if path else key
                 self.lines[child] = key_node.start_mark.line + 1

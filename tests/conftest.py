@@ -57,7 +57,9 @@ def make_plan(client: Any) -> Callable[..., str]:
     def make(name: str | None = None, **template: Any) -> str:
         counter["n"] += 1
         incident_template = {"title": "Service degraded", "impact": 3, **template}
-        return str(client.create_response_plan(name=name or f"plan-{counter['n']}", incidentTemplate=incident_template)["arn"])
+        return str(
+            client.create_response_plan(name=name or f"plan-{counter['n']}", incidentTemplate=incident_template)["arn"]
+        )
 
     return make
 

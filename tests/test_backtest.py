@@ -29,8 +29,17 @@ def metric() -> pd.DataFrame:
 
 
 WINDOWS = pd.DataFrame({"start": [at(98), at(295), at(400)], "end": [at(110), at(305), at(410)]})
-CPU = AlarmDefinition(alarm_name="cpu-high", metric_name="CPUUtilization", namespace="AWS/EC2", statistic="Average", period=300,
-                      threshold=50.0, comparison_operator="GreaterThanThreshold", evaluation_periods=3, datapoints_to_alarm=2)
+CPU = AlarmDefinition(
+    alarm_name="cpu-high",
+    metric_name="CPUUtilization",
+    namespace="AWS/EC2",
+    statistic="Average",
+    period=300,
+    threshold=50.0,
+    comparison_operator="GreaterThanThreshold",
+    evaluation_periods=3,
+    datapoints_to_alarm=2,
+)
 
 
 def test_two_of_three_opens_two_incidents_and_the_score_is_the_hand_worked_one():
@@ -86,9 +95,16 @@ def test_a_sweep_keeps_refused_settings_marks_the_current_one_and_finds_the_fron
     for i, row in valid.iterrows():
         delay = row["detection_delay_s_median"]
         beaten = any(
-            o["incidents_per_week"] <= row["incidents_per_week"] and o["recall"] >= row["recall"] and o["detection_delay_s_median"] <= delay
-            and (o["incidents_per_week"] < row["incidents_per_week"] or o["recall"] > row["recall"] or o["detection_delay_s_median"] < delay)
-            for j, o in valid.iterrows() if j != i
+            o["incidents_per_week"] <= row["incidents_per_week"]
+            and o["recall"] >= row["recall"]
+            and o["detection_delay_s_median"] <= delay
+            and (
+                o["incidents_per_week"] < row["incidents_per_week"]
+                or o["recall"] > row["recall"]
+                or o["detection_delay_s_median"] < delay
+            )
+            for j, o in valid.iterrows()
+            if j != i
         )
         if not beaten:
             expected.add(i)
@@ -108,7 +124,10 @@ def test_the_current_setting_is_added_to_a_grid_that_leaves_it_out():
 
 def test_grids_as_the_command_line_writes_them():
     assert parse_grid(["threshold=60:80:10", "datapoints_to_alarm=1,2", "resolve_delay=0s,15m"]) == {
-        "threshold": [60, 70, 80], "datapoints_to_alarm": [1, 2], "resolve_delay": ["0s", "15m"]}
+        "threshold": [60, 70, 80],
+        "datapoints_to_alarm": [1, 2],
+        "resolve_delay": ["0s", "15m"],
+    }
     assert parse_grid(["threshold=0.1:0.3:0.1"])["threshold"] == [0.1, 0.2, 0.3]
     for bad in ("threshold", "threshold=", "threshold=9:1:1"):
         with pytest.raises(ValueError, match="--sweep"):
@@ -117,7 +136,9 @@ def test_grids_as_the_command_line_writes_them():
 
 @pytest.fixture
 def files(tmp_path):
-    metric().assign(timestamp=lambda f: f["timestamp"].dt.strftime("%Y-%m-%d %H:%M:%S")).to_csv(tmp_path / "cpu.csv", index=False)
+    metric().assign(timestamp=lambda f: f["timestamp"].dt.strftime("%Y-%m-%d %H:%M:%S")).to_csv(
+        tmp_path / "cpu.csv", index=False
+    )
     (tmp_path / "alarm.yaml").write_text(
         "MetricAlarms:\n"
         "  - {AlarmName: cpu-high, Namespace: AWS/EC2, MetricName: CPUUtilization, Statistic: Average, Period: 300,\n"
@@ -131,9 +152,24 @@ def files(tmp_path):
 
 def test_the_backtest_command_writes_the_incidents_the_score_and_the_sweep(files, capsys):
     out = files / "out"
-    code = main(["backtest", str(files / "cpu.csv"), "--alarm", str(files / "alarm.yaml"), "--alarm-name", "cpu-high",
-                 "--labels", str(files / "windows.csv"), "--resolve-delay", "15m", "--sweep", "datapoints_to_alarm=1:3:1",
-                 "--out", str(out)])
+    code = main(
+        [
+            "backtest",
+            str(files / "cpu.csv"),
+            "--alarm",
+            str(files / "alarm.yaml"),
+            "--alarm-name",
+            "cpu-high",
+            "--labels",
+            str(files / "windows.csv"),
+            "--resolve-delay",
+            "15m",
+            "--sweep",
+            "datapoints_to_alarm=1:3:1",
+            "--out",
+            str(out),
+        ]
+    )
     printed = capsys.readouterr().out
     assert code == 0
     assert "anomalies caught: 2 of 3" in printed and "sweep: 3 settings, 3 valid" in printed
@@ -141,7 +177,10 @@ def test_the_backtest_command_writes_the_incidents_the_score_and_the_sweep(files
     assert summary["incidents"] == 2 and summary["alarm"]["AlarmName"] == "cpu-high"
     assert len(pd.read_csv(out / "incidents.csv")) == 2
     states = pd.read_csv(out / "alarm-states.csv")
-    assert states["state"].tolist()[:3] == ["OK", "ALARM", "OK"] and states["reason"].str.startswith("Threshold Crossed").all()
+    assert (
+        states["state"].tolist()[:3] == ["OK", "ALARM", "OK"]
+        and states["reason"].str.startswith("Threshold Crossed").all()
+    )
     assert pd.read_csv(out / "windows.csv")["detected"].tolist() == [True, True, False]
     # 3 of 3 misses the two-period anomaly
     assert pd.read_csv(out / "sweep.csv")["incidents"].tolist() == [3, 2, 1]
@@ -154,21 +193,60 @@ def test_the_backtest_command_writes_the_incidents_the_score_and_the_sweep(files
 def test_the_backtest_command_names_the_problem(files, capsys):
     assert main(["backtest", str(files / "cpu.csv"), "--alarm", str(files / "alarm.yaml")]) == 2
     assert "defines 2 alarms (cpu-high, cpu-low); choose one with --alarm-name" in capsys.readouterr().err
-    assert main(["backtest", str(files / "cpu.csv"), "--alarm", str(files / "alarm.yaml"), "--alarm-name", "cpu-hi"]) == 2
+    assert (
+        main(["backtest", str(files / "cpu.csv"), "--alarm", str(files / "alarm.yaml"), "--alarm-name", "cpu-hi"]) == 2
+    )
     assert "no alarm named 'cpu-hi'" in capsys.readouterr().err
-    assert main(["backtest", str(files / "cpu.csv"), "--alarm", str(files / "alarm.yaml"), "--alarm-name", "cpu-low",
-                 "--sweep", "threshold"]) == 2
+    assert (
+        main(
+            [
+                "backtest",
+                str(files / "cpu.csv"),
+                "--alarm",
+                str(files / "alarm.yaml"),
+                "--alarm-name",
+                "cpu-low",
+                "--sweep",
+                "threshold",
+            ]
+        )
+        == 2
+    )
     assert "--sweep 'threshold': expected NAME=V1,V2" in capsys.readouterr().err
 
 
 def test_a_nab_series_end_to_end_on_the_command_line(corpus, tmp_path, capsys):
     nab = corpus / "nab-realAWSCloudwatch"
-    (tmp_path / "alarm.json").write_text(json.dumps({
-        "AlarmName": "ec2-cpu-high", "Namespace": "AWS/EC2", "MetricName": "CPUUtilization", "Statistic": "Average", "Period": 300,
-        "Threshold": 0.2, "ComparisonOperator": "GreaterThanThreshold", "EvaluationPeriods": 3, "DatapointsToAlarm": 2}))
+    (tmp_path / "alarm.json").write_text(
+        json.dumps(
+            {
+                "AlarmName": "ec2-cpu-high",
+                "Namespace": "AWS/EC2",
+                "MetricName": "CPUUtilization",
+                "Statistic": "Average",
+                "Period": 300,
+                "Threshold": 0.2,
+                "ComparisonOperator": "GreaterThanThreshold",
+                "EvaluationPeriods": 3,
+                "DatapointsToAlarm": 2,
+            }
+        )
+    )
     out = tmp_path / "out"
-    code = main(["backtest", str(nab / "realAWSCloudwatch" / "ec2_cpu_utilization_24ae8d.csv"), "--alarm", str(tmp_path / "alarm.json"),
-                 "--labels", str(nab / "labels" / "combined_windows.json"), "--sweep", "threshold=0.15,0.2,0.25", "--out", str(out)])
+    code = main(
+        [
+            "backtest",
+            str(nab / "realAWSCloudwatch" / "ec2_cpu_utilization_24ae8d.csv"),
+            "--alarm",
+            str(tmp_path / "alarm.json"),
+            "--labels",
+            str(nab / "labels" / "combined_windows.json"),
+            "--sweep",
+            "threshold=0.15,0.2,0.25",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     summary = json.loads((out / "backtest.json").read_text())
     windows = pd.read_csv(out / "windows.csv")

@@ -30,7 +30,9 @@ def test_no_command_is_a_usage_error(capsys):
 
 
 def test_console_script_is_installed():
-    result = subprocess.run([sys.executable, "-m", "incidentsim.cli", "--help"], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "incidentsim.cli", "--help"], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0
     assert "serve" in result.stdout and "demo" in result.stdout
 
@@ -72,13 +74,36 @@ def test_capture_from_a_served_endpoint(server, tmp_path, capsys):
     from incidentsim.emulator.server import EmulatorControl
 
     EmulatorControl(server.endpoint_url).reset()
-    cloudwatch = boto3.client("cloudwatch", region_name="eu-west-1", endpoint_url=server.endpoint_url, **THROWAWAY_CREDENTIALS)
-    cloudwatch.put_metric_alarm(AlarmName="cpu", MetricName="CPUUtilization", Namespace="AWS/EC2", Statistic="Average",
-                                Period=60, EvaluationPeriods=1, Threshold=80, ComparisonOperator="GreaterThanThreshold")
+    cloudwatch = boto3.client(
+        "cloudwatch", region_name="eu-west-1", endpoint_url=server.endpoint_url, **THROWAWAY_CREDENTIALS
+    )
+    cloudwatch.put_metric_alarm(
+        AlarmName="cpu",
+        MetricName="CPUUtilization",
+        Namespace="AWS/EC2",
+        Statistic="Average",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=80,
+        ComparisonOperator="GreaterThanThreshold",
+    )
     cloudwatch.set_alarm_state(AlarmName="cpu", StateValue="ALARM", StateReason="test")
     out = tmp_path / "captured.parquet"
-    code = main(["capture", "--endpoint-url", server.endpoint_url, "--region", "eu-west-1",
-                 "--start", "2000-01-01", "--end", "2100-01-01", "--out", str(out)])
+    code = main(
+        [
+            "capture",
+            "--endpoint-url",
+            server.endpoint_url,
+            "--region",
+            "eu-west-1",
+            "--start",
+            "2000-01-01",
+            "--end",
+            "2100-01-01",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     assert "read 1 records: 1 loaded" in capsys.readouterr().out
     from incidentsim import load_alarms
@@ -89,7 +114,19 @@ def test_capture_from_a_served_endpoint(server, tmp_path, capsys):
 
 
 def test_capture_refuses_a_remote_endpoint_without_the_flag(capsys):
-    code = main(["capture", "--endpoint-url", "http://10.0.0.5:5000", "--start", "2024-01-01", "--end", "2024-01-02", "--out", "x.parquet"])
+    code = main(
+        [
+            "capture",
+            "--endpoint-url",
+            "http://10.0.0.5:5000",
+            "--start",
+            "2024-01-01",
+            "--end",
+            "2024-01-02",
+            "--out",
+            "x.parquet",
+        ]
+    )
     assert code == 2
     assert "allow_remote" in capsys.readouterr().err
 
@@ -102,8 +139,17 @@ def test_replay_with_no_arguments_replays_the_bundled_sample(tmp_path, capsys, m
     out = capsys.readouterr().out
     assert "3,297 alarm state changes replayed with policy 'sample-policy'" in out
     summary = json.loads((tmp_path / "replay-out" / "summary.json").read_text())
-    assert set(summary) >= {"events", "triggers", "created", "deduplicated", "deduplicated_by_token",
-                            "deduplicated_by_dedupe_string", "ignored", "rejected", "dedup_ratio"}
+    assert set(summary) >= {
+        "events",
+        "triggers",
+        "created",
+        "deduplicated",
+        "deduplicated_by_token",
+        "deduplicated_by_dedupe_string",
+        "ignored",
+        "rejected",
+        "dedup_ratio",
+    }
     assert summary["events"] == 3297
     import pandas as pd
 
@@ -117,7 +163,10 @@ def test_replay_bad_policy_is_one_line(tmp_path, capsys):
     policy.write_text("response_plans:\n  - name: web\n    title: Web\n    impact: 9\n")
     assert main(["replay", "--policy", str(policy), "--quiet", "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err.strip().splitlines()[-1]
-    assert err == "incidentsim replay: p.yaml:4 response_plans[0].impact: expected an impact from 1 (critical) to 5 (no impact), got 9"
+    assert (
+        err
+        == "incidentsim replay: p.yaml:4 response_plans[0].impact: expected an impact from 1 (critical) to 5 (no impact), got 9"
+    )
 
 
 def test_replay_refuses_a_remote_endpoint(capsys):
@@ -130,9 +179,13 @@ def test_compare_two_policies_on_the_sample(tmp_path, capsys):
 
     sample_policy = Path(__file__).resolve().parents[1] / "data" / "sample-policy.yaml"
     wider = tmp_path / "wider.yaml"
-    text = sample_policy.read_text().replace("    tags: {team: search}", "    tags: {team: search}\n    dedupe_string: search-outage")
+    text = sample_policy.read_text().replace(
+        "    tags: {team: search}", "    tags: {team: search}\n    dedupe_string: search-outage"
+    )
     wider.write_text(text)
-    assert main(["compare", "--policy", str(sample_policy), "--policy", str(wider), "--out", str(tmp_path / "cmp")]) == 0
+    assert (
+        main(["compare", "--policy", str(sample_policy), "--policy", str(wider), "--out", str(tmp_path / "cmp")]) == 0
+    )
     out = capsys.readouterr().out
     assert "A: sample-policy:" in out and "change their incident count" in out
     import pandas as pd

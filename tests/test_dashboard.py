@@ -64,7 +64,9 @@ def test_the_shipped_notebook_shows_the_panel(settings, tmp_path, monkeypatch):
     monkeypatch.chdir(Path.cwd())
     monkeypatch.setenv(ENVIRONMENT, str(settings.write(tmp_path / "settings.json")))
     notebook = nbformat.read(NOTEBOOK, as_version=4)
-    NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
+    NotebookClient(
+        notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}
+    ).execute()
     outputs = [output for cell in notebook.cells for output in cell.get("outputs", [])]
     assert [o for o in outputs if o["output_type"] == "error"] == []
     views = [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]

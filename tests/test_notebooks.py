@@ -18,8 +18,13 @@ NEEDS_CORPUS = {"05-backtest-nab": CORPUS / "nab-realAWSCloudwatch"}
 
 
 def test_there_are_notebooks():
-    assert [p.name for p in ALL][:5] == ["01-explore-history.ipynb", "02-tune-impact-and-titles.ipynb", "03-trigger-volume-report.ipynb",
-                                         "04-game-day.ipynb", "05-backtest-nab.ipynb"]
+    assert [p.name for p in ALL][:5] == [
+        "01-explore-history.ipynb",
+        "02-tune-impact-and-titles.ipynb",
+        "03-trigger-volume-report.ipynb",
+        "04-game-day.ipynb",
+        "05-backtest-nab.ipynb",
+    ]
 
 
 @pytest.mark.parametrize("path", ALL, ids=[p.stem for p in ALL])
@@ -53,7 +58,12 @@ def test_notebook_runs(path):
     if corpus is not None and not corpus.is_dir():
         pytest.skip(f"{path.name} reads the NAB series from the shared corpus, which is not at {corpus}")
     # a subprocess of its own: the kernel it starts then has plain file descriptors, not pytest's captured ones
-    result = subprocess.run([sys.executable, "-c", RUN, str(path), str(NOTEBOOKS)], capture_output=True, text=True,
-                            stdin=subprocess.DEVNULL, timeout=900)
+    result = subprocess.run(
+        [sys.executable, "-c", RUN, str(path), str(NOTEBOOKS)],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert ", 0 errors" in result.stdout

@@ -33,8 +33,15 @@ def incidents_of(panel, plan):
 
 def test_the_panel_starts_with_the_policy_replayed_by_the_fast_engine(panel):
     assert panel.result.engine == "fast"
-    assert panel.result.summary() == incidentsim.replay(panel.alarms, DATA / "sample-policy.yaml", engine="fast").summary()
-    assert set(panel.route_controls) == {"capacity", "checkout", "payments", "search"}  # the ignore route has no controls
+    assert (
+        panel.result.summary() == incidentsim.replay(panel.alarms, DATA / "sample-policy.yaml", engine="fast").summary()
+    )
+    assert set(panel.route_controls) == {
+        "capacity",
+        "checkout",
+        "payments",
+        "search",
+    }  # the ignore route has no controls
     heights = sum(bar.get_height() for bar in panel.volume_display.bars_["created"])
     assert heights == panel.result.summary()["created"]
     assert f"<b>{panel.result.summary()['created']:,}</b> incidents" in panel.headline.value
@@ -68,12 +75,17 @@ def test_a_bad_title_template_is_shown_inline_never_raised(panel):
     import html
 
     preview = html.unescape(panel.route_controls["search"]["preview"].value)
-    assert "of these triggers were not sent. Not sent: route 'search' title: undefined variable: 'service' is undefined." in preview
+    assert (
+        "of these triggers were not sent. Not sent: route 'search' title: undefined variable: 'service' is undefined."
+        in preview
+    )
     assert (panel.result.events["error_code"] == "TemplateError").sum() > 0
     panel.route_controls["search"]["title"].value = "{{ alarm_name"
     assert "template error" in panel.message.value
     assert "route 'search' title: template error" in html.unescape(panel.route_controls["search"]["preview"].value)
-    assert "template error" not in panel.route_controls["payments"]["preview"].value  # the other routes keep their previews
+    assert (
+        "template error" not in panel.route_controls["payments"]["preview"].value
+    )  # the other routes keep their previews
     panel.route_controls["search"]["title"].value = "Search: {{ alarm_name }}"
     assert panel.message.value == "" and "distinct titles" in panel.route_controls["search"]["preview"].value
 
@@ -164,9 +176,20 @@ def series():
     return frame
 
 
-WINDOWS = pd.DataFrame({"series": "synthetic.csv", "window": [0, 1], "start": [at(190), at(480)], "end": [at(230), at(520)]})
-DEFINITION = AlarmDefinition(alarm_name="synthetic-high", metric_name="Synthetic", namespace="Test", statistic="Average", period=300,
-                             threshold=20, comparison_operator="GreaterThanThreshold", evaluation_periods=3, datapoints_to_alarm=2)
+WINDOWS = pd.DataFrame(
+    {"series": "synthetic.csv", "window": [0, 1], "start": [at(190), at(480)], "end": [at(230), at(520)]}
+)
+DEFINITION = AlarmDefinition(
+    alarm_name="synthetic-high",
+    metric_name="Synthetic",
+    namespace="Test",
+    statistic="Average",
+    period=300,
+    threshold=20,
+    comparison_operator="GreaterThanThreshold",
+    evaluation_periods=3,
+    datapoints_to_alarm=2,
+)
 
 
 @pytest.fixture
@@ -183,12 +206,22 @@ def test_the_backtest_panel_starts_with_the_alarm_backtested(backtest_panel, ser
     assert panel.run.summary() == backtest(series, DEFINITION, windows=WINDOWS).summary()
     assert panel.definition == DEFINITION and panel.updates == 0 and panel.problem == ""
     s = figures(panel)
-    assert (s["incidents"], s["detected"], s["precision"], s["recall"], s["detection_delay_s_median"]) == (2, 2, 1.0, 1.0, 5100.0)
+    assert (s["incidents"], s["detected"], s["precision"], s["recall"], s["detection_delay_s_median"]) == (
+        2,
+        2,
+        1.0,
+        1.0,
+        5100.0,
+    )
     assert "<b>2</b> incidents" in panel.headline.value and "recall <b>100%</b>" in panel.headline.value
     assert "median detection delay <b>1h 25m</b>" in panel.headline.value  # (60 + 110) / 2 minutes
     assert len(panel.backtest_display.alarm_spans_) == 2 and len(panel.backtest_display.window_spans_) == 2
     # the threshold box spans the metric (its 0.5th to 99.9th percentile) and holds the threshold
-    assert (panel.threshold.min, panel.threshold.max, panel.threshold.step) == (8.0, 50.0, 0.5) == threshold_range(series["value"], 20)
+    assert (
+        (panel.threshold.min, panel.threshold.max, panel.threshold.step)
+        == (8.0, 50.0, 0.5)
+        == threshold_range(series["value"], 20)
+    )
     assert (panel.datapoints_to_alarm.value, panel.evaluation_periods.value) == (2, 3)
 
 
@@ -198,7 +231,12 @@ def test_a_threshold_change_backtests_again(backtest_panel):
     assert panel.updates == 1
     assert panel.run.definition.threshold == 40.0 and panel.definition.threshold == 40.0
     s = figures(panel)
-    assert (s["incidents"], s["detected"], s["recall"], s["precision"]) == (1, 1, 0.5, 1.0)  # only the spike at 50 is above 40
+    assert (s["incidents"], s["detected"], s["recall"], s["precision"]) == (
+        1,
+        1,
+        0.5,
+        1.0,
+    )  # only the spike at 50 is above 40
     assert "<b>1</b> incident," in panel.headline.value and "recall <b>50%</b>" in panel.headline.value
     assert "median detection delay <b>1h</b>" in panel.headline.value
     assert panel.backtest_display.threshold_.get_ydata()[0] == 40
@@ -210,7 +248,9 @@ def test_more_datapoints_than_periods_is_shown_and_the_last_valid_run_kept(backt
     run, updates = panel.run, panel.updates
     panel.evaluation_periods.value = 1  # M = 2 of N = 1: CloudWatch refuses it
     assert panel.run is run and panel.updates == updates and panel.definition == DEFINITION
-    assert "datapoints_to_alarm: must be at most EvaluationPeriods (1), got 2" in panel.problem  # AlarmDefinition's own message
+    assert (
+        "datapoints_to_alarm: must be at most EvaluationPeriods (1), got 2" in panel.problem
+    )  # AlarmDefinition's own message
     assert "DatapointsToAlarm (M) is more than its EvaluationPeriods (N)" in panel.message.value
     assert "Still showing the last valid setting (2 of 3" in panel.message.value
     panel.datapoints_to_alarm.value = 1  # 1 of 1: valid again
@@ -230,11 +270,16 @@ def test_missing_data_resolve_delay_and_statistic_controls(backtest_panel):
     assert figures(panel)["incidents"] == 2
     panel.resolve_delay_control.value = "never"
     assert panel.resolve_delay is None and panel.run.policy.resolve.strategy == "never"
-    assert figures(panel)["incidents"] == 1 and panel.run.result.incidents["resolved_time"].isna().all()  # one incident absorbs all
+    assert (
+        figures(panel)["incidents"] == 1 and panel.run.result.incidents["resolved_time"].isna().all()
+    )  # one incident absorbs all
     panel.resolve_delay_control.value = "15m"
     assert panel.resolve_delay == "15m" and panel.run.policy.resolve.delay == pd.Timedelta("15min")
     resolved = panel.run.result.incidents["resolved_time"].tolist()
-    assert resolved == [at(208) + pd.Timedelta("15min"), at(506) + pd.Timedelta("15min")]  # 15 minutes after each return to OK
+    assert resolved == [
+        at(208) + pd.Timedelta("15min"),
+        at(506) + pd.Timedelta("15min"),
+    ]  # 15 minutes after each return to OK
     panel.statistic.value = "SampleCount"  # one sample per period, never above 20
     assert panel.run.definition.statistic == "SampleCount" and figures(panel)["incidents"] == 0
     panel.operator.value = "LessThanThreshold"
@@ -245,14 +290,22 @@ def test_missing_data_resolve_delay_and_statistic_controls(backtest_panel):
 
 def test_the_sweep_draws_the_trade_off_around_the_current_setting(backtest_panel):
     panel = backtest_panel
-    assert panel.default_grid() == {"threshold": [14.0, 17.0, 20.0, 23.0, 26.0], "datapoints_to_alarm": [1, 2, 3], "evaluation_periods": [2, 3, 4]}
+    assert panel.default_grid() == {
+        "threshold": [14.0, 17.0, 20.0, 23.0, 26.0],
+        "datapoints_to_alarm": [1, 2, 3],
+        "evaluation_periods": [2, 3, 4],
+    }
     panel.sweep_button.click()
     table = panel.sweep_table
     assert len(table) == 5 * 3 * 3 and table["current"].sum() == 1
     current = table[table["current"]].iloc[0]
     assert current["incidents"] == figures(panel)["incidents"] and current["recall"] == figures(panel)["recall"]
-    assert panel.sweep_display.current_["recall"].get_xydata().tolist() == [[current["incidents_per_week"], current["recall"]]]
-    assert len(panel.sweep_display.points_["recall"].get_offsets()) == table["valid"].sum() == len(table) - 5  # 3 of 2, at 5 thresholds
+    assert panel.sweep_display.current_["recall"].get_xydata().tolist() == [
+        [current["incidents_per_week"], current["recall"]]
+    ]
+    assert (
+        len(panel.sweep_display.points_["recall"].get_offsets()) == table["valid"].sum() == len(table) - 5
+    )  # 3 of 2, at 5 thresholds
     table = panel.sweep_here({"threshold": [20, 40]})
     assert table["threshold"].tolist() == [20, 40] and table["incidents"].tolist() == [2, 1]
 
@@ -280,9 +333,17 @@ def test_backtest_panel_on_a_nab_series(corpus):
     folder = corpus / "nab-realAWSCloudwatch"
     nab = load_metric_series(folder / "realAWSCloudwatch" / "ec2_cpu_utilization_24ae8d.csv")
     windows = load_windows(folder / "labels" / "combined_windows.json", series="ec2_cpu_utilization_24ae8d")
-    definition = AlarmDefinition(alarm_name="ec2-cpu-high", metric_name="CPUUtilization", namespace="AWS/EC2", statistic="Average",
-                                 period=300, threshold=0.2, comparison_operator="GreaterThanThreshold", evaluation_periods=3,
-                                 datapoints_to_alarm=2)
+    definition = AlarmDefinition(
+        alarm_name="ec2-cpu-high",
+        metric_name="CPUUtilization",
+        namespace="AWS/EC2",
+        statistic="Average",
+        period=300,
+        threshold=0.2,
+        comparison_operator="GreaterThanThreshold",
+        evaluation_periods=3,
+        datapoints_to_alarm=2,
+    )
     panel = BacktestPanel(nab, definition, windows=windows, debounce_s=0)
     assert panel.threshold.min < 0.2 < panel.threshold.max <= nab["value"].max()
     assert figures(panel)["incidents"] == 2 and figures(panel)["recall"] == 1.0
@@ -311,8 +372,10 @@ def test_the_headline_gives_the_impact_mix(panel):
     import re
 
     def mix():
-        return {int(level): int(count.replace(",", "")) for level, count in
-                re.findall(r"(\d) [a-z ]+ <b>([\d,]+)</b>", panel.headline.value.split("by impact:")[1])}
+        return {
+            int(level): int(count.replace(",", ""))
+            for level, count in re.findall(r"(\d) [a-z ]+ <b>([\d,]+)</b>", panel.headline.value.split("by impact:")[1])
+        }
 
     before = mix()
     assert sum(before.values()) == panel.result.summary()["created"]

@@ -34,9 +34,15 @@ def test_trigger_volume_bars_add_up_to_the_outcomes(result):
 
 
 def test_freq_is_checked_with_the_house_wording(result):
-    with pytest.raises(ValueError, match=r"The 'freq' parameter of TriggerVolumeDisplay.from_result must be one of \{15min, 1h, 1D, 1W\}. Got '2d' instead."):
+    with pytest.raises(
+        ValueError,
+        match=r"The 'freq' parameter of TriggerVolumeDisplay.from_result must be one of \{15min, 1h, 1D, 1W\}. Got '2d' instead.",
+    ):
         plots.TriggerVolumeDisplay.from_result(result, freq="2d")
-    with pytest.raises(ValueError, match=r"The 'freq' parameter of TriggerVolumeDisplay must be one of \{15min, 1h, 1D, 1W\}. Got '2d' instead."):
+    with pytest.raises(
+        ValueError,
+        match=r"The 'freq' parameter of TriggerVolumeDisplay must be one of \{15min, 1h, 1D, 1W\}. Got '2d' instead.",
+    ):
         plots.TriggerVolumeDisplay(data=analysis.trigger_volume(result), freq="2d")
 
 
@@ -71,7 +77,10 @@ def test_timeline_has_one_row_per_plan(result):
 
 def test_comparison_display_and_png(result):
     wider = incidentsim.Policy.from_yaml(DATA / "sample-policy.yaml")
-    plans = tuple(p if p.name != "search-degraded" else type(p)(**{**p.__dict__, "dedupe_string": "search"}) for p in wider.response_plans)
+    plans = tuple(
+        p if p.name != "search-degraded" else type(p)(**{**p.__dict__, "dedupe_string": "search"})
+        for p in wider.response_plans
+    )
     tuned = incidentsim.replay(result.events, wider.replace(response_plans=plans, name="tuned"), engine="fast")
     display = plots.ComparisonDisplay.from_results(result, tuned, n=8).plot()
     assert set(display.bars_) == {"sample-policy", "tuned"}
@@ -109,13 +118,26 @@ def synthetic_series(spikes=((200, 206, 50.0), (500, 504, 35.0), (700, 701, 40.0
 
 
 # two labelled anomalies: around the first spike and around the second; the third spike is unlabelled
-WINDOWS = pd.DataFrame({"series": "synthetic.csv", "window": [0, 1], "start": [at(190), at(480)], "end": [at(230), at(520)]})
-DEFINITION = AlarmDefinition(alarm_name="synthetic-high", metric_name="Synthetic", namespace="Test", statistic="Average", period=300,
-                             threshold=20, comparison_operator="GreaterThanThreshold", evaluation_periods=3, datapoints_to_alarm=2)
+WINDOWS = pd.DataFrame(
+    {"series": "synthetic.csv", "window": [0, 1], "start": [at(190), at(480)], "end": [at(230), at(520)]}
+)
+DEFINITION = AlarmDefinition(
+    alarm_name="synthetic-high",
+    metric_name="Synthetic",
+    namespace="Test",
+    statistic="Average",
+    period=300,
+    threshold=20,
+    comparison_operator="GreaterThanThreshold",
+    evaluation_periods=3,
+    datapoints_to_alarm=2,
+)
 
 
 def numbers(times):
-    return mdates.date2num(pd.Series(times).dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")).tolist()
+    return mdates.date2num(
+        pd.Series(times).dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
+    ).tolist()
 
 
 def alarm_runs(periods):
@@ -156,12 +178,16 @@ def test_backtest_display_shades_alarm_windows_and_marks_incidents():
     assert numbers(run.result.incidents["creation_time"]) == pytest.approx(numbers([at(202), at(502)]))
     assert list(display.threshold_.get_ydata()) == [20, 20]
     assert len(display.line_.get_xdata()) == len(periods)
-    assert display.ax_.get_legend() is not None and "in ALARM" in [t.get_text() for t in display.ax_.get_legend().get_texts()]
+    assert display.ax_.get_legend() is not None and "in ALARM" in [
+        t.get_text() for t in display.ax_.get_legend().get_texts()
+    ]
     assert "2 incidents" in display.ax_.get_title() and "caught 2 of 2 anomalies" in display.ax_.get_title()
 
 
 def test_backtest_display_computes_the_periods_from_the_series_and_ends_an_open_alarm_at_the_last_evaluation():
-    series = synthetic_series(spikes=((200, 206, 50.0), (858, 864, 50.0)))  # the second spike runs to the end of the data
+    series = synthetic_series(
+        spikes=((200, 206, 50.0), (858, 864, 50.0))
+    )  # the second spike runs to the end of the data
     definition = DEFINITION.replace(datapoints_to_alarm=1, evaluation_periods=1)
     run = backtest(series, definition)  # no windows: nothing scored, nothing shaded for them
     display = plots.BacktestDisplay.from_backtest(run, series=series).plot()
@@ -191,7 +217,9 @@ def test_backtest_display_takes_the_periods_the_backtest_keeps_and_evaluates_not
 def test_backtest_display_needs_the_periods_when_the_backtest_keeps_no_series():
     run = backtest(synthetic_series(), DEFINITION)
     bare = dataclasses.replace(run, series=None)
-    with pytest.raises(ValueError, match=r"The 'periods' parameter of BacktestDisplay.from_backtest must be the evaluation table"):
+    with pytest.raises(
+        ValueError, match=r"The 'periods' parameter of BacktestDisplay.from_backtest must be the evaluation table"
+    ):
         plots.BacktestDisplay.from_backtest(bare)
     with pytest.raises(ValueError, match=r"Got a table without \{evaluated_at, state\} instead."):
         plots.BacktestDisplay.from_backtest(run, pd.DataFrame({"period_start": [], "value": []}))
@@ -200,16 +228,18 @@ def test_backtest_display_needs_the_periods_when_the_backtest_keeps_no_series():
 def trade_off_table():
     """A sweep table made by hand: a front of three, one dominated setting, one catching nothing, two invalid."""
     nan = float("nan")
-    return pd.DataFrame({
-        "setting": ["a", "b", "c", "d", "e", "f", "g"],
-        "valid": [True, True, True, True, True, False, False],
-        "problem": ["", "", "", "", "", "M > N", "M > N"],
-        "incidents_per_week": [10.0, 2.0, 1.0, 12.0, 0.0, nan, nan],
-        "recall": [1.0, 1.0, 0.5, 1.0, 0.0, nan, nan],
-        "detection_delay_s_median": [300.0, 1200.0, 1800.0, 600.0, nan, nan, nan],
-        "current": [False, True, False, False, False, False, False],
-        "dominating": [True, True, True, False, False, False, False],
-    })
+    return pd.DataFrame(
+        {
+            "setting": ["a", "b", "c", "d", "e", "f", "g"],
+            "valid": [True, True, True, True, True, False, False],
+            "problem": ["", "", "", "", "", "M > N", "M > N"],
+            "incidents_per_week": [10.0, 2.0, 1.0, 12.0, 0.0, nan, nan],
+            "recall": [1.0, 1.0, 0.5, 1.0, 0.0, nan, nan],
+            "detection_delay_s_median": [300.0, 1200.0, 1800.0, 600.0, nan, nan, nan],
+            "current": [False, True, False, False, False, False, False],
+            "dominating": [True, True, True, False, False, False, False],
+        }
+    )
 
 
 def test_sweep_display_draws_valid_settings_the_front_and_the_current_one():
@@ -217,7 +247,13 @@ def test_sweep_display_draws_valid_settings_the_front_and_the_current_one():
     assert display.plot() is display
     recall_ax, delay_ax = display.ax_
     assert display.figure_ is recall_ax.figure is delay_ax.figure
-    assert sorted(map(tuple, display.points_["recall"].get_offsets().tolist())) == [(0, 0), (1, 0.5), (2, 1), (10, 1), (12, 1)]
+    assert sorted(map(tuple, display.points_["recall"].get_offsets().tolist())) == [
+        (0, 0),
+        (1, 0.5),
+        (2, 1),
+        (10, 1),
+        (12, 1),
+    ]
     assert sorted(map(tuple, display.points_["delay"].get_offsets().tolist())) == [(1, 30), (2, 20), (10, 5), (12, 10)]
     assert display.front_["recall"].get_xydata().tolist() == [[1, 0.5], [2, 1], [10, 1]]
     assert display.front_["delay"].get_xydata().tolist() == [[1, 30], [2, 20], [10, 5]]
@@ -233,12 +269,17 @@ def test_sweep_display_draws_into_a_given_pair_of_axes():
     figure, pair = plt.subplots(1, 2)
     display = plots.SweepDisplay.from_sweep(trade_off_table()).plot(ax=pair)
     assert display.ax_ == tuple(pair) and display.figure_ is figure
-    with pytest.raises(ValueError, match=r"The 'ax' parameter of SweepDisplay.plot must be None or a pair of Axes. Got .* instead."):
+    with pytest.raises(
+        ValueError, match=r"The 'ax' parameter of SweepDisplay.plot must be None or a pair of Axes. Got .* instead."
+    ):
         plots.SweepDisplay.from_sweep(trade_off_table()).plot(ax=pair[0])
 
 
 def test_sweep_display_checks_its_table():
-    with pytest.raises(ValueError, match=r"The 'table' parameter of SweepDisplay.from_sweep must be a sweep table .* Got a table without \{dominating\} instead."):
+    with pytest.raises(
+        ValueError,
+        match=r"The 'table' parameter of SweepDisplay.from_sweep must be a sweep table .* Got a table without \{dominating\} instead.",
+    ):
         plots.SweepDisplay.from_sweep(trade_off_table().drop(columns="dominating"))
     unscored = trade_off_table().assign(recall=float("nan"))
     with pytest.raises(ValueError, match=r"must be a sweep scored against labelled windows"):
@@ -247,8 +288,12 @@ def test_sweep_display_checks_its_table():
 
 def test_sweep_display_of_a_real_sweep_matches_its_rows():
     series = synthetic_series()
-    table = sweep(series, DEFINITION, {"threshold": [20, 40, 45], "datapoints_to_alarm": [1, 2, 3], "evaluation_periods": [1, 3]},
-                  windows=WINDOWS)
+    table = sweep(
+        series,
+        DEFINITION,
+        {"threshold": [20, 40, 45], "datapoints_to_alarm": [1, 2, 3], "evaluation_periods": [1, 3]},
+        windows=WINDOWS,
+    )
     display = plots.SweepDisplay.from_sweep(table).plot()
     valid = table[table["valid"]]
     assert (~table["valid"]).sum() == 6  # M of 2 or 3 with N = 1, at each threshold
@@ -257,9 +302,13 @@ def test_sweep_display_of_a_real_sweep_matches_its_rows():
     current = table[table["current"]].iloc[0]
     assert current["incidents"] == 2 and current["recall"] == 1.0 and current["detection_delay_s_median"] == 5100.0
     assert display.current_["recall"].get_xydata().tolist() == [[current["incidents_per_week"], current["recall"]]]
-    assert display.current_["delay"].get_xydata().tolist() == [[current["incidents_per_week"], current["detection_delay_s_median"] / 60]]
+    assert display.current_["delay"].get_xydata().tolist() == [
+        [current["incidents_per_week"], current["detection_delay_s_median"] / 60]
+    ]
     front = table[table["dominating"]]
-    assert sorted(map(tuple, display.front_["recall"].get_xydata().tolist())) == sorted(zip(front["incidents_per_week"], front["recall"]))
+    assert sorted(map(tuple, display.front_["recall"].get_xydata().tolist())) == sorted(
+        zip(front["incidents_per_week"], front["recall"])
+    )
     assert f"{len(table)} settings: {len(valid)} drawn, 6 invalid" in display.title_.get_text()
     assert display._repr_png_()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -270,9 +319,17 @@ def test_backtest_and_sweep_displays_on_a_nab_series(corpus):
     folder = corpus / "nab-realAWSCloudwatch"
     series = load_metric_series(folder / "realAWSCloudwatch" / "ec2_cpu_utilization_24ae8d.csv")
     windows = load_windows(folder / "labels" / "combined_windows.json", series="ec2_cpu_utilization_24ae8d")
-    definition = AlarmDefinition(alarm_name="ec2-cpu-high", metric_name="CPUUtilization", namespace="AWS/EC2", statistic="Average",
-                                 period=300, threshold=0.2, comparison_operator="GreaterThanThreshold", evaluation_periods=3,
-                                 datapoints_to_alarm=2)
+    definition = AlarmDefinition(
+        alarm_name="ec2-cpu-high",
+        metric_name="CPUUtilization",
+        namespace="AWS/EC2",
+        statistic="Average",
+        period=300,
+        threshold=0.2,
+        comparison_operator="GreaterThanThreshold",
+        evaluation_periods=3,
+        datapoints_to_alarm=2,
+    )
     run = backtest(series, definition, windows=windows)
     periods = evaluate_periods(series, definition)
     display = plots.BacktestDisplay.from_backtest(run, periods).plot()
@@ -283,7 +340,9 @@ def test_backtest_and_sweep_displays_on_a_nab_series(corpus):
     table = sweep(series, definition, {"threshold": [0.15, 0.2, 0.3], "datapoints_to_alarm": [1, 2]}, windows=windows)
     sweep_display = plots.SweepDisplay.from_sweep(table).plot()
     current = table[table["current"]].iloc[0]
-    assert sweep_display.current_["recall"].get_xydata().tolist() == [[current["incidents_per_week"], current["recall"]]]
+    assert sweep_display.current_["recall"].get_xydata().tolist() == [
+        [current["incidents_per_week"], current["recall"]]
+    ]
     assert len(sweep_display.points_["recall"].get_offsets()) == table["valid"].sum()
 
 
@@ -297,18 +356,25 @@ def test_plot_keyword_arguments_style_the_trigger_volume_bars(result):
     plain = plots.TriggerVolumeDisplay.from_result(result).plot()
     assert {bar.get_alpha() for bars in plain.bars_.values() for bar in bars} == {None}
     # a keyword over a default wins
-    assert {bar.get_facecolor()[:3] for bar in plots.TriggerVolumeDisplay.from_result(result).plot(color="black").bars_["created"]} == {
-        (0.0, 0.0, 0.0)}
+    assert {
+        bar.get_facecolor()[:3]
+        for bar in plots.TriggerVolumeDisplay.from_result(result).plot(color="black").bars_["created"]
+    } == {(0.0, 0.0, 0.0)}
 
 
 def test_plot_keyword_arguments_reach_the_main_artists_of_every_display(result):
     wider = incidentsim.Policy.from_yaml(DATA / "sample-policy.yaml").replace(name="other")
+
     def alphas(container):
         return {artist.get_alpha() for artist in container}
 
     assert all(alphas(bars) == {0.5} for bars in plots.ImpactDisplay.from_result(result).plot(alpha=0.5).bars_.values())
-    assert all(alphas(bars) == {0.5} for bars in plots.NoisyAlarmsDisplay.from_result(result).plot(alpha=0.5).bars_.values())
-    comparison = plots.ComparisonDisplay.from_results(result, incidentsim.replay(result.events, wider, engine="fast")).plot(alpha=0.5)
+    assert all(
+        alphas(bars) == {0.5} for bars in plots.NoisyAlarmsDisplay.from_result(result).plot(alpha=0.5).bars_.values()
+    )
+    comparison = plots.ComparisonDisplay.from_results(
+        result, incidentsim.replay(result.events, wider, engine="fast")
+    ).plot(alpha=0.5)
     assert all(alphas(bars) == {0.5} for bars in comparison.bars_.values())
     assert plots.InterruptionHeatmapDisplay.from_result(result).plot(cmap="viridis").image_.get_cmap().name == "viridis"
     timeline = plots.IncidentTimelineDisplay.from_result(result).plot(alpha=0.5)

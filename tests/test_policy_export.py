@@ -29,8 +29,11 @@ def _cfn_lint(*paths: Path) -> list[str]:
 
 def test_cfn_lint_finds_what_is_wrong_in_a_response_plan(tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("Resources:\n  Plan:\n    Type: AWS::SSMIncidents::ResponsePlan\n    Properties:\n      Name: x\n"
-                   "      IncidentTemplate: {Title: t, Impact: 9}\n", encoding="utf-8")
+    bad.write_text(
+        "Resources:\n  Plan:\n    Type: AWS::SSMIncidents::ResponsePlan\n    Properties:\n      Name: x\n"
+        "      IncidentTemplate: {Title: t, Impact: 9}\n",
+        encoding="utf-8",
+    )
     assert any("9 is greater than the maximum of 5" in finding for finding in _cfn_lint(bad))
 
 
@@ -40,8 +43,16 @@ def tuned() -> Policy:
     title template, search alarms are no longer routed."""
     data = import_policy(DATA / "live-config").policy.to_dict()
     data["name"] = "tuned"
-    data["response_plans"].append({"name": "checkout-p1", "title": "Checkout down", "impact": 1, "dedupe_string": "checkout-outage",
-                                   "display_name": "Checkout P1", "tags": {"team": "checkout"}})
+    data["response_plans"].append(
+        {
+            "name": "checkout-p1",
+            "title": "Checkout down",
+            "impact": 1,
+            "dedupe_string": "checkout-outage",
+            "display_name": "Checkout P1",
+            "tags": {"team": "checkout"},
+        }
+    )
     for route in data["routes"]:
         if route["name"] == "plan-checkout-critical":
             route.update(plan="checkout-p1", title="{{ alarm_name }} ({{ region }})")
@@ -55,15 +66,25 @@ def test_the_exported_template_holds_one_plan_each_and_lints_clean(tuned, tmp_pa
     exported = export_policy(tuned, alarms=DATA / "live-config")
     written = exported.write(tmp_path / "tuned.cfn.yaml")
     resources = exported.template["Resources"]
-    plans = {r["Properties"]["Name"]: r["Properties"] for r in resources.values() if r["Type"] == "AWS::SSMIncidents::ResponsePlan"}
+    plans = {
+        r["Properties"]["Name"]: r["Properties"]
+        for r in resources.values()
+        if r["Type"] == "AWS::SSMIncidents::ResponsePlan"
+    }
     assert sorted(plans) == sorted(p.name for p in tuned.response_plans)
-    assert plans["checkout-p1"]["IncidentTemplate"] == {"Title": "Checkout down", "Impact": 1, "DedupeString": "checkout-outage",
-                                                       "IncidentTags": [{"Key": "team", "Value": "checkout"}]}
+    assert plans["checkout-p1"]["IncidentTemplate"] == {
+        "Title": "Checkout down",
+        "Impact": 1,
+        "DedupeString": "checkout-outage",
+        "IncidentTags": [{"Key": "team", "Value": "checkout"}],
+    }
     assert plans["checkout-p1"]["DisplayName"] == "Checkout P1"
     assert _cfn_lint(written["template"]) == []
     # the file is the template: its header comments name what is not native, route by route
     text = written["template"].read_text()
-    assert "# Not expressible natively" in text and "route plan-checkout-critical -> checkout-p1: title template" in text
+    assert (
+        "# Not expressible natively" in text and "route plan-checkout-critical -> checkout-p1: title template" in text
+    )
     assert yaml.safe_load(text)["Metadata"]["incidentsim"]["not_native"][0]["route"] == "plan-checkout-critical"
 
 
@@ -79,7 +100,10 @@ def test_alarm_action_changes_are_listed_for_every_alarm_that_changes(tuned, tmp
     change = by_arn[CHECKOUT_5XX_US]
     assert change.add == ("arn:aws:ssm-incidents::111111111111:responseplan/checkout-p1",)
     assert change.remove == ("arn:aws:ssm-incidents::111111111111:responseplan/checkout-critical",)
-    assert change.new_actions == ("arn:aws:sns:us-east-1:111111111111:checkout-oncall", change.add[0])  # the topic is kept
+    assert change.new_actions == (
+        "arn:aws:sns:us-east-1:111111111111:checkout-oncall",
+        change.add[0],
+    )  # the topic is kept
     assert all(c.add == () and c.plan == "" for c in exported.changes if c.alarm_arn in dropped)
     written = exported.write(tmp_path / "tuned.cfn.yaml")
     rows = written["changes_csv"].read_text().splitlines()
@@ -104,10 +128,14 @@ def test_alarms_defined_in_the_users_template_get_their_alarm_actions_there(tune
     written = exported.write(tmp_path / "tuned.cfn.yaml")
     changed = read_template(written["alarm_template"])
     actions = changed["Resources"]["Checkout5xx"]["Properties"]["AlarmActions"]
-    assert actions == [{"Ref": "Topic"},
-                       {"Fn::Sub": "arn:${AWS::Partition}:ssm-incidents::${AWS::AccountId}:responseplan/checkout-p1"}]
+    assert actions == [
+        {"Ref": "Topic"},
+        {"Fn::Sub": "arn:${AWS::Partition}:ssm-incidents::${AWS::AccountId}:responseplan/checkout-p1"},
+    ]
     in_template = [c for c in exported.changes if c.where == "template Checkout5xx"]
-    assert {c.alarm_name for c in in_template} == {"checkout-api-5xx-high"} and len(in_template) == 2  # both Regions' alarms
+    assert {c.alarm_name for c in in_template} == {"checkout-api-5xx-high"} and len(
+        in_template
+    ) == 2  # both Regions' alarms
     assert all(c["alarm_name"] != "checkout-api-5xx-high" for c in json.loads(written["changes_json"].read_text()))
     assert _cfn_lint(written["template"], written["alarm_template"]) == []
 
@@ -116,12 +144,22 @@ def test_what_incident_manager_cannot_express_is_listed_route_by_route():
     sample = Policy.from_yaml(DATA / "sample-policy.yaml")
     items = export_policy(sample).not_native
     listed = {(i.route, i.what.split(" ")[0]) for i in items}
-    assert listed == {("capacity", "title"), ("capacity", "impact"), ("checkout", "title"), ("checkout", "impact"),
-                      ("payments", "title"), ("search", "title"), ("(every route)", "resolve")}
+    assert listed == {
+        ("capacity", "title"),
+        ("capacity", "impact"),
+        ("checkout", "title"),
+        ("checkout", "impact"),
+        ("payments", "title"),
+        ("search", "title"),
+        ("(every route)", "resolve"),
+    }
     checkout_rule = next(i for i in items if i.route == "checkout" and i.what.startswith("impact"))
     assert "impact 3 when metric_name" in checkout_rule.what and "impact 2" in checkout_rule.instead
     windowed = sample.replace(client_token=ClientTokenStrategy("per_alarm_window", window=timedelta(hours=1)))
-    assert any(i.what.startswith("clientToken strategy per_alarm_window (window 1h)") for i in export_policy(windowed).not_native)
+    assert any(
+        i.what.startswith("clientToken strategy per_alarm_window (window 1h)")
+        for i in export_policy(windowed).not_native
+    )
     # an imported policy is native through and through, but for when a responder resolves
     imported = import_policy(DATA / "live-config").policy
     assert [i.what.split(" ")[0] for i in export_policy(imported).not_native] == ["resolve"]
@@ -170,21 +208,46 @@ def test_what_a_live_plan_does_beyond_its_template_is_carried_into_the_export_or
     from incidentsim.emulator import mock_incidents
 
     account, region = "123456789012", "eu-west-1"
-    runbook = {"ssmAutomation": {"documentName": "Runbook", "roleArn": f"arn:aws:iam::{account}:role/im", "documentVersion": "$DEFAULT",
-                                 "targetAccount": "RESPONSE_PLAN_OWNER_ACCOUNT", "parameters": {"env": ["prod"]},
-                                 "dynamicParameters": {"incident": {"variable": "INCIDENT_RECORD_ARN"}}}}
-    pagerduty = {"pagerDutyConfiguration": {"name": "pd", "secretId": "pd-secret", "pagerDutyIncidentConfiguration": {"serviceId": "P1"}}}
+    runbook = {
+        "ssmAutomation": {
+            "documentName": "Runbook",
+            "roleArn": f"arn:aws:iam::{account}:role/im",
+            "documentVersion": "$DEFAULT",
+            "targetAccount": "RESPONSE_PLAN_OWNER_ACCOUNT",
+            "parameters": {"env": ["prod"]},
+            "dynamicParameters": {"incident": {"variable": "INCIDENT_RECORD_ARN"}},
+        }
+    }
+    pagerduty = {
+        "pagerDutyConfiguration": {
+            "name": "pd",
+            "secretId": "pd-secret",
+            "pagerDutyIncidentConfiguration": {"serviceId": "P1"},
+        }
+    }
     with mock_incidents():
         incidents = boto3.client("ssm-incidents", region_name=region)
         incidents.create_response_plan(
-            name="db", incidentTemplate={"title": "Database", "impact": 2,
-                                         "notificationTargets": [{"snsTopicArn": f"arn:aws:sns:{region}:{account}:im"}]},
+            name="db",
+            incidentTemplate={
+                "title": "Database",
+                "impact": 2,
+                "notificationTargets": [{"snsTopicArn": f"arn:aws:sns:{region}:{account}:im"}],
+            },
             engagements=[f"arn:aws:ssm-contacts:{region}:{account}:contact/oncall"],
-            chatChannel={"chatbotSns": [f"arn:aws:sns:{region}:{account}:chat"]}, actions=[runbook], integrations=[pagerduty])
+            chatChannel={"chatbotSns": [f"arn:aws:sns:{region}:{account}:chat"]},
+            actions=[runbook],
+            integrations=[pagerduty],
+        )
         wiring = fetch_wiring(incidents=incidents)
     imported = import_policy(wiring)
-    assert any(note.startswith("plan db in 123456789012 also has notification targets, engagements, a chat channel, a runbook, "
-                               "integrations") for note in imported.report.notes)
+    assert any(
+        note.startswith(
+            "plan db in 123456789012 also has notification targets, engagements, a chat channel, a runbook, "
+            "integrations"
+        )
+        for note in imported.report.notes
+    )
     data = imported.policy.to_dict()
     data["response_plans"].append({"name": "db-p1", "title": "Database down", "impact": 1})
     policy = Policy.from_dict(data)
@@ -194,7 +257,9 @@ def test_what_a_live_plan_does_beyond_its_template_is_carried_into_the_export_or
     assert props["ChatChannel"] == {"ChatbotSns": [f"arn:aws:sns:{region}:{account}:chat"]}
     assert props["IncidentTemplate"]["NotificationTargets"] == [{"SnsTopicArn": f"arn:aws:sns:{region}:{account}:im"}]
     assert props["Actions"][0]["SsmAutomation"]["Parameters"] == [{"Key": "env", "Values": ["prod"]}]
-    assert props["Actions"][0]["SsmAutomation"]["DynamicParameters"] == [{"Key": "incident", "Value": {"Variable": "INCIDENT_RECORD_ARN"}}]
+    assert props["Actions"][0]["SsmAutomation"]["DynamicParameters"] == [
+        {"Key": "incident", "Value": {"Variable": "INCIDENT_RECORD_ARN"}}
+    ]
     assert props["Integrations"][0]["PagerDutyConfiguration"]["PagerDutyIncidentConfiguration"] == {"ServiceId": "P1"}
     assert set(exported.template["Resources"]["ResponsePlanDbP1"]["Properties"]) == {"Name", "IncidentTemplate"}
     assert any("no get-response-plan output was given for db-p1" in note for note in exported.notes)
@@ -202,7 +267,10 @@ def test_what_a_live_plan_does_beyond_its_template_is_carried_into_the_export_or
     assert _cfn_lint(written["template"]) == []
     terraform = export_policy(policy, alarms=wiring, format="terraform").template_text()
     assert f'engagements = ["arn:aws:ssm-contacts:{region}:{account}:contact/oncall"]' in terraform
-    assert f'sns_topic_arn = "arn:aws:sns:{region}:{account}:im"' in terraform and "runbook (action) and integrations" in terraform
+    assert (
+        f'sns_topic_arn = "arn:aws:sns:{region}:{account}:im"' in terraform
+        and "runbook (action) and integrations" in terraform
+    )
 
 
 def test_the_change_list_is_written_even_when_empty_so_no_stale_list_stays_beside_the_template(tuned, tmp_path):

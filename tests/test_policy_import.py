@@ -34,13 +34,25 @@ def _plan_action(name: str, account: str = ACCOUNT, spelling: str = "responsepla
 
 
 def _metric_alarm(name: str, actions: list[str], **extra: Any) -> dict[str, Any]:
-    return {"AlarmName": name, "AlarmArn": _alarm_arn(name), "AlarmActions": actions, "OKActions": [],
-            "InsufficientDataActions": [], "ActionsEnabled": True, "Namespace": "AWS/EC2", "MetricName": "CPUUtilization", **extra}
+    return {
+        "AlarmName": name,
+        "AlarmArn": _alarm_arn(name),
+        "AlarmActions": actions,
+        "OKActions": [],
+        "InsufficientDataActions": [],
+        "ActionsEnabled": True,
+        "Namespace": "AWS/EC2",
+        "MetricName": "CPUUtilization",
+        **extra,
+    }
 
 
 def _plan(name: str, title: str, impact: int, account: str = ACCOUNT, **template: Any) -> dict[str, Any]:
-    return {"arn": _plan_action(name, account, "response-plan"), "name": name,
-            "incidentTemplate": {"title": title, "impact": impact, **template}}
+    return {
+        "arn": _plan_action(name, account, "response-plan"),
+        "name": name,
+        "incidentTemplate": {"title": title, "impact": impact, **template},
+    }
 
 
 def _write(path: Path, *documents: Any) -> Path:
@@ -75,7 +87,10 @@ def test_the_published_describe_alarms_and_get_response_plan_samples_import(corp
     assert (example.title, example.impact, example.display_name) == ("Example-Incident", 5, "Example response plan")
     assert "1 read = 0 routed + 1 ignored (no response-plan action: 1) + 0 reported" in report.text()
     # its engagements, chat channel and runbook are no part of a policy: noted, and carried by the export from the same files
-    assert any("Example-Response-Plan in 111122223333 also has engagements, a chat channel, a runbook" in n for n in report.notes)
+    assert any(
+        "Example-Response-Plan in 111122223333 also has engagements, a chat channel, a runbook" in n
+        for n in report.notes
+    )
     exported = export_policy(imported.policy, alarms=imported.wiring)
     props = exported.template["Resources"]["ResponsePlanExampleResponsePlan"]["Properties"]
     assert props["Engagements"] == ["arn:aws:ssm-contacts:us-east-1:111122223333:contact/example"]
@@ -104,25 +119,57 @@ def test_the_published_list_response_plans_sample_gives_a_placeholder_that_is_re
 def _event(name: str, state: str, previous: str, when: datetime) -> dict[str, Any]:
     stamp = when.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
     return {
-        "version": "0", "id": f"{name}-{when:%H%M}", "detail-type": "CloudWatch Alarm State Change", "source": "aws.cloudwatch",
-        "account": ACCOUNT, "time": when.strftime("%Y-%m-%dT%H:%M:%SZ"), "region": REGION, "resources": [_alarm_arn(name)],
-        "detail": {"alarmName": name, "state": {"value": state, "reason": "test", "timestamp": stamp},
-                   "previousState": {"value": previous, "reason": "test", "timestamp": stamp}},
+        "version": "0",
+        "id": f"{name}-{when:%H%M}",
+        "detail-type": "CloudWatch Alarm State Change",
+        "source": "aws.cloudwatch",
+        "account": ACCOUNT,
+        "time": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": REGION,
+        "resources": [_alarm_arn(name)],
+        "detail": {
+            "alarmName": name,
+            "state": {"value": state, "reason": "test", "timestamp": stamp},
+            "previousState": {"value": previous, "reason": "test", "timestamp": stamp},
+        },
     }
 
 
 #: (minutes after T0, alarm, new state): flaps, overlapping database alarms, an ignored alarm, a disabled one, a two-plan one
 SCRIPT = [
-    (0, "web-5xx", "ALARM"), (5, "web-5xx", "OK"), (9, "web-5xx", "ALARM"), (20, "db-cpu", "ALARM"), (22, "db-connections", "ALARM"),
-    (25, "web-latency", "ALARM"), (30, "db-cpu", "OK"), (31, "db-connections", "OK"), (40, "noisy-disk", "ALARM"),
-    (45, "muted-web", "ALARM"), (50, "two-plans", "ALARM"), (80, "web-5xx", "OK"), (95, "web-5xx", "ALARM"),
-    (100, "db-cpu", "ALARM"), (150, "db-connections", "ALARM"), (170, "web-latency", "OK"), (200, "web-latency", "ALARM"),
-    (210, "two-plans", "OK"), (215, "two-plans", "ALARM"),
+    (0, "web-5xx", "ALARM"),
+    (5, "web-5xx", "OK"),
+    (9, "web-5xx", "ALARM"),
+    (20, "db-cpu", "ALARM"),
+    (22, "db-connections", "ALARM"),
+    (25, "web-latency", "ALARM"),
+    (30, "db-cpu", "OK"),
+    (31, "db-connections", "OK"),
+    (40, "noisy-disk", "ALARM"),
+    (45, "muted-web", "ALARM"),
+    (50, "two-plans", "ALARM"),
+    (80, "web-5xx", "OK"),
+    (95, "web-5xx", "ALARM"),
+    (100, "db-cpu", "ALARM"),
+    (150, "db-connections", "ALARM"),
+    (170, "web-latency", "OK"),
+    (200, "web-latency", "ALARM"),
+    (210, "two-plans", "OK"),
+    (215, "two-plans", "ALARM"),
 ]
-PLANS = {"web": ("Web degraded", 2, None), "db": ("Database trouble", 3, "db-outage"), "pager": ("Page the on-call", 1, None)}
+PLANS = {
+    "web": ("Web degraded", 2, None),
+    "db": ("Database trouble", 3, "db-outage"),
+    "pager": ("Page the on-call", 1, None),
+}
 ALARMS = {
-    "web-5xx": (["web"], True), "web-latency": (["web"], True), "db-cpu": (["db"], True), "db-connections": (["db"], True),
-    "noisy-disk": ([], True), "muted-web": (["web"], False), "two-plans": (["web", "pager"], True),
+    "web-5xx": (["web"], True),
+    "web-latency": (["web"], True),
+    "db-cpu": (["db"], True),
+    "db-connections": (["db"], True),
+    "noisy-disk": ([], True),
+    "muted-web": (["web"], False),
+    "two-plans": (["web", "pager"], True),
 }
 
 
@@ -148,8 +195,15 @@ def _build_live_setup() -> None:
     cloudwatch = boto3.client("cloudwatch", region_name=REGION)
     for name, (plans, enabled) in ALARMS.items():
         cloudwatch.put_metric_alarm(
-            AlarmName=name, MetricName="M", Namespace="Test", Statistic="Average", Period=60, EvaluationPeriods=1, Threshold=1.0,
-            ComparisonOperator="GreaterThanThreshold", ActionsEnabled=enabled,
+            AlarmName=name,
+            MetricName="M",
+            Namespace="Test",
+            Statistic="Average",
+            Period=60,
+            EvaluationPeriods=1,
+            Threshold=1.0,
+            ComparisonOperator="GreaterThanThreshold",
+            ActionsEnabled=enabled,
             AlarmActions=[f"arn:aws:sns:{REGION}:{ACCOUNT}:oncall"] + [_plan_action(p) for p in plans],
         )
     events = boto3.client("events", region_name=REGION)
@@ -181,10 +235,14 @@ def _alarm_actions_replayed(history: Path) -> list[tuple[str, str, int, str, str
             plans, enabled = ALARMS[row.alarm_name]
             if row.state != "ALARM" or row.previous_state == "ALARM" or not enabled:
                 continue
-            for plan in plans[:1]:  # the first plan: the second one's incidents are reported, not replayed (checked below)
+            for plan in plans[
+                :1
+            ]:  # the first plan: the second one's incidents are reported, not replayed (checked below)
                 mock.backend.clock.set(when)
-                answer = client.start_incident(responsePlanArn=arns[plan], triggerDetails={
-                    "source": "aws.cloudwatch", "triggerArn": row.alarm_arn, "timestamp": when})
+                answer = client.start_incident(
+                    responsePlanArn=arns[plan],
+                    triggerDetails={"source": "aws.cloudwatch", "triggerArn": row.alarm_arn, "timestamp": when},
+                )
                 arn = answer["incidentRecordArn"]
                 if all(arn != known for _, known in due) and all(arn != f[4] for f in found):
                     due.append((when + timedelta(hours=1), arn))
@@ -196,8 +254,11 @@ def _alarm_actions_replayed(history: Path) -> list[tuple[str, str, int, str, str
 def test_the_imported_policy_replays_the_incidents_the_alarm_actions_would_open(tmp_path):
     with mock_incidents():
         _build_live_setup()
-        wiring = fetch_wiring(boto3.client("cloudwatch", region_name=REGION), boto3.client("ssm-incidents", region_name=REGION),
-                              boto3.client("events", region_name=REGION))
+        wiring = fetch_wiring(
+            boto3.client("cloudwatch", region_name=REGION),
+            boto3.client("ssm-incidents", region_name=REGION),
+            boto3.client("events", region_name=REGION),
+        )
     imported = import_policy(wiring)
     report = imported.report
     assert (report.alarms_read, report.alarms_routed, report.alarms_ignored, report.alarms_reported) == (7, 4, 2, 1)
@@ -212,7 +273,8 @@ def test_the_imported_policy_replays_the_incidents_the_alarm_actions_would_open(
     history = _history(tmp_path)
     result = incidentsim.replay(str(history), policy, engine="emulator", progress=False)
     replayed = sorted(
-        (row.response_plan, row.title, int(row.impact), row.creation_time.isoformat(), "") for row in result.incidents.itertuples()
+        (row.response_plan, row.title, int(row.impact), row.creation_time.isoformat(), "")
+        for row in result.incidents.itertuples()
     )
     expected = _alarm_actions_replayed(history)
     assert replayed == expected
@@ -226,8 +288,21 @@ def test_import_from_aws_on_the_command_line_says_where_it_reads_and_keeps_the_f
     with mock_incidents():
         _build_live_setup()
         out = tmp_path / "current.yaml"
-        code = main(["policy", "import", "--from-aws", "--region", REGION, "--out", str(out), "--save-config", str(tmp_path / "cfg"),
-                     "--report", str(tmp_path / "report.json")])
+        code = main(
+            [
+                "policy",
+                "import",
+                "--from-aws",
+                "--region",
+                REGION,
+                "--out",
+                str(out),
+                "--save-config",
+                str(tmp_path / "cfg"),
+                "--report",
+                str(tmp_path / "report.json"),
+            ]
+        )
     assert code == 0
     captured = capsys.readouterr()
     assert "reading alarms, response plans and EventBridge rules from your AWS account" in captured.err
@@ -240,14 +315,35 @@ def test_import_from_aws_on_the_command_line_says_where_it_reads_and_keeps_the_f
 def test_capture_with_config_fetches_history_and_wiring_in_one_go(tmp_path, capsys):
     with mock_incidents():
         _build_live_setup()
-        boto3.client("cloudwatch", region_name=REGION).set_alarm_state(AlarmName="web-5xx", StateValue="ALARM", StateReason="test")
-        code = main(["capture", "--start", "2000-01-01", "--end", "2100-01-01", "--region", REGION, "--with-config",
-                     "--out", str(tmp_path / "alarms.parquet")])
+        boto3.client("cloudwatch", region_name=REGION).set_alarm_state(
+            AlarmName="web-5xx", StateValue="ALARM", StateReason="test"
+        )
+        code = main(
+            [
+                "capture",
+                "--start",
+                "2000-01-01",
+                "--end",
+                "2100-01-01",
+                "--region",
+                REGION,
+                "--with-config",
+                "--out",
+                str(tmp_path / "alarms.parquet"),
+            ]
+        )
     assert code == 0
     assert (tmp_path / "alarms.parquet").is_file()
     assert sorted(p.name for p in (tmp_path / "live-config").iterdir()) == [
-        f"describe-alarms_{ACCOUNT}_{REGION}.json", f"get-response-plan_{ACCOUNT}.json", "list-rules.json", "list-targets-by-rule.json"]
-    assert Policy.from_yaml(tmp_path / "imported-policy.yaml").route_for({"alarm_arn": _alarm_arn("web-5xx")}).plan == "web"
+        f"describe-alarms_{ACCOUNT}_{REGION}.json",
+        f"get-response-plan_{ACCOUNT}.json",
+        "list-rules.json",
+        "list-targets-by-rule.json",
+    ]
+    assert (
+        Policy.from_yaml(tmp_path / "imported-policy.yaml").route_for({"alarm_arn": _alarm_arn("web-5xx")}).plan
+        == "web"
+    )
 
 
 # ------------------------------------------------------------------------------ what the service does, and the report
@@ -262,14 +358,23 @@ def test_composite_suppressed_disabled_other_account_and_ok_actions(tmp_path):
             _metric_alarm("recovery", [_plan_action("api")], OKActions=[_plan_action("api")]),
             _metric_alarm("typo", ["arn:aws:ssm-incidents::123456789012:plan/api"]),
         ],
-        "CompositeAlarms": [{
-            "AlarmName": "service-down", "AlarmArn": _alarm_arn("service-down"), "AlarmRule": "ALARM(api-5xx)",
-            "AlarmActions": [_plan_action("api", spelling="response-plan")], "ActionsEnabled": True,
-            "ActionsSuppressor": "maintenance", "ActionsSuppressorWaitPeriod": 120, "ActionsSuppressorExtensionPeriod": 180,
-        }],
+        "CompositeAlarms": [
+            {
+                "AlarmName": "service-down",
+                "AlarmArn": _alarm_arn("service-down"),
+                "AlarmRule": "ALARM(api-5xx)",
+                "AlarmActions": [_plan_action("api", spelling="response-plan")],
+                "ActionsEnabled": True,
+                "ActionsSuppressor": "maintenance",
+                "ActionsSuppressorWaitPeriod": 120,
+                "ActionsSuppressorExtensionPeriod": 180,
+            }
+        ],
     }
-    files = [_write(tmp_path / "alarms.json", alarms),
-             _write(tmp_path / "plans.json", _plan("api", "API down", 2), _plan("central", "Central", 1, "999999999999"))]
+    files = [
+        _write(tmp_path / "alarms.json", alarms),
+        _write(tmp_path / "plans.json", _plan("api", "API down", 2), _plan("central", "Central", 1, "999999999999")),
+    ]
     imported = import_policy(files)
     report, policy = imported.report, imported.policy
     assert report.alarms_read == report.alarms_routed + report.alarms_ignored + report.alarms_reported == 6
@@ -283,11 +388,23 @@ def test_composite_suppressed_disabled_other_account_and_ok_actions(tmp_path):
 
 
 def test_suppressed_composite_changes_start_nothing_in_the_replay(corpus, tmp_path):
-    files = [corpus / "aws-sample-events" / "cloudwatch-and-eventbridge_04_state-change-for-a-composite-alarm-with-a-suppressor-alarm.json"]
+    files = [
+        corpus
+        / "aws-sample-events"
+        / "cloudwatch-and-eventbridge_04_state-change-for-a-composite-alarm-with-a-suppressor-alarm.json"
+    ]
     load = load_alarms(files)
     row = load.alarms.iloc[0]
-    wiring = {"CompositeAlarms": [{"AlarmName": row.alarm_name, "AlarmArn": row.alarm_arn, "AlarmActions": [
-        _plan_action("svc", str(row.account_id))], "ActionsSuppressor": "ServiceMaintenanceAlarm"}]}
+    wiring = {
+        "CompositeAlarms": [
+            {
+                "AlarmName": row.alarm_name,
+                "AlarmArn": row.alarm_arn,
+                "AlarmActions": [_plan_action("svc", str(row.account_id))],
+                "ActionsSuppressor": "ServiceMaintenanceAlarm",
+            }
+        ]
+    }
     imported = import_policy(_wiring_folder(tmp_path, wiring, _plan("svc", "Service", 2, str(row.account_id))))
     result = incidentsim.replay(load, imported.policy, engine="emulator", progress=False)
     assert row.actions_suppressed_by  # the sample's change into ALARM came while its suppressor held
@@ -302,22 +419,38 @@ def _wiring_folder(folder: Path, *documents: Any) -> Path:
 
 def test_eventbridge_rules_become_routes_or_are_reported(tmp_path):
     def rule(name: str, pattern: Any, **extra: Any) -> dict[str, Any]:
-        return {"Name": name, "Arn": f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{name}", "State": "ENABLED",
-                "EventPattern": json.dumps(pattern), "EventBusName": "default", **extra}
+        return {
+            "Name": name,
+            "Arn": f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{name}",
+            "State": "ENABLED",
+            "EventPattern": json.dumps(pattern),
+            "EventBusName": "default",
+            **extra,
+        }
 
     alarm_events = {"source": ["aws.cloudwatch"], "detail-type": ["CloudWatch Alarm State Change"]}
-    rules = {"Rules": [
-        rule("db-alarms", {**alarm_events, "detail": {"alarmName": [{"prefix": "db-"}], "state": {"value": ["ALARM"]}}}),
-        rule("by-reason", {**alarm_events, "detail": {"state": {"reason": [{"prefix": "Threshold"}]}}}),
-        rule("no-targets-read", alarm_events),
-        rule("paused", alarm_events, State="DISABLED"),
-    ]}
+    rules = {
+        "Rules": [
+            rule(
+                "db-alarms",
+                {**alarm_events, "detail": {"alarmName": [{"prefix": "db-"}], "state": {"value": ["ALARM"]}}},
+            ),
+            rule("by-reason", {**alarm_events, "detail": {"state": {"reason": [{"prefix": "Threshold"}]}}}),
+            rule("no-targets-read", alarm_events),
+            rule("paused", alarm_events, State="DISABLED"),
+        ]
+    }
     files = [
         _write(tmp_path / "rules.json", rules),
-        _write(tmp_path / "list-targets-by-rule_db-alarms.json",
-               {"Targets": [{"Id": "1", "Arn": _plan_action("db", spelling="response-plan")}]}),
-        _write(tmp_path / "targets.json", {"Rule": "by-reason", "Targets": [{"Id": "1", "Arn": _plan_action("db")}]},
-               {"Rule": "paused", "Targets": [{"Id": "1", "Arn": _plan_action("db")}]}),
+        _write(
+            tmp_path / "list-targets-by-rule_db-alarms.json",
+            {"Targets": [{"Id": "1", "Arn": _plan_action("db", spelling="response-plan")}]},
+        ),
+        _write(
+            tmp_path / "targets.json",
+            {"Rule": "by-reason", "Targets": [{"Id": "1", "Arn": _plan_action("db")}]},
+            {"Rule": "paused", "Targets": [{"Id": "1", "Arn": _plan_action("db")}]},
+        ),
         _write(tmp_path / "alarms.json", {"MetricAlarms": [_metric_alarm("db-cpu", []), _metric_alarm("web", [])]}),
         _write(tmp_path / "plan.json", _plan("db", "Database", 2)),
     ]
@@ -326,20 +459,39 @@ def test_eventbridge_rules_become_routes_or_are_reported(tmp_path):
     assert (report.rules_read, report.rules_routed, report.rules_ignored, report.rules_reported) == (4, 1, 1, 2)
     assert sorted(f.kind for f in report.findings) == ["rule_pattern", "rule_targets_unknown"]
     assert "'detail' 'reason'" not in report.text() and "by-reason" in report.text()
-    route = policy.route_for({"alarm_name": "db-cpu", "alarm_arn": _alarm_arn("db-cpu"), "account_id": ACCOUNT, "region": REGION})
+    route = policy.route_for(
+        {"alarm_name": "db-cpu", "alarm_arn": _alarm_arn("db-cpu"), "account_id": ACCOUNT, "region": REGION}
+    )
     assert route.name == "rule-db-alarms" and route.plan == "db"
     # the same name in another Region is another rule's business: a rule sees its own Region's alarm events only
-    assert policy.route_for({"alarm_name": "db-cpu", "alarm_arn": _alarm_arn("db-cpu", region="us-east-1"),
-                             "account_id": ACCOUNT, "region": "us-east-1"}) is None
+    assert (
+        policy.route_for(
+            {
+                "alarm_name": "db-cpu",
+                "alarm_arn": _alarm_arn("db-cpu", region="us-east-1"),
+                "account_id": ACCOUNT,
+                "region": "us-east-1",
+            }
+        )
+        is None
+    )
     assert (report.alarms_routed, report.alarms_ignored) == (1, 1)  # db-cpu through the rule; web ignored
 
 
 def test_plans_of_one_name_with_different_templates_are_both_kept_and_reported(tmp_path):
     other = "222222222222"
-    alarms = {"MetricAlarms": [_metric_alarm("a", [_plan_action("ops")]),
-                               {**_metric_alarm("b", [_plan_action("ops", other)]), "AlarmArn": _alarm_arn("b", other)}]}
-    imported = import_policy([_write(tmp_path / "a.json", alarms),
-                              _write(tmp_path / "p.json", [_plan("ops", "Ops", 2), _plan("ops", "Ops (EU)", 3, other)])])
+    alarms = {
+        "MetricAlarms": [
+            _metric_alarm("a", [_plan_action("ops")]),
+            {**_metric_alarm("b", [_plan_action("ops", other)]), "AlarmArn": _alarm_arn("b", other)},
+        ]
+    }
+    imported = import_policy(
+        [
+            _write(tmp_path / "a.json", alarms),
+            _write(tmp_path / "p.json", [_plan("ops", "Ops", 2), _plan("ops", "Ops (EU)", 3, other)]),
+        ]
+    )
     assert sorted(imported.policy.plans) == ["ops", f"ops-{other}"]
     assert [f.kind for f in imported.report.findings] == ["plan_name_clash"]
     assert imported.policy.route_for({"alarm_arn": _alarm_arn("b", other)}).plan == f"ops-{other}"
@@ -349,17 +501,27 @@ def test_plans_of_one_name_with_different_templates_are_both_kept_and_reported(t
     ("content", "message"),
     [
         ('{"MetricAlarms": [\n  {"AlarmName": "x",\n', "a.json:3: not JSON"),
-        ('{"MetricAlarms": [{"AlarmName": "x", "AlarmArn": "nope"}]}', "a.json MetricAlarms[0].AlarmArn: 'nope' is not an alarm ARN"),
-        ('{"MetricAlarms": [{"AlarmName": "x", "AlarmArn": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:x", "AlarmActions": "a"}]}',
-         "a.json MetricAlarms[0].AlarmActions: expected a list of ARNs"),
-        ('{"incidentTemplate": {"title": "t", "impact": 9}, "arn": "arn:aws:ssm-incidents::123456789012:response-plan/p"}',
-         "a.json incidentTemplate.impact: expected an impact from 1 to 5, got 9"),
+        (
+            '{"MetricAlarms": [{"AlarmName": "x", "AlarmArn": "nope"}]}',
+            "a.json MetricAlarms[0].AlarmArn: 'nope' is not an alarm ARN",
+        ),
+        (
+            '{"MetricAlarms": [{"AlarmName": "x", "AlarmArn": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:x", "AlarmActions": "a"}]}',
+            "a.json MetricAlarms[0].AlarmActions: expected a list of ARNs",
+        ),
+        (
+            '{"incidentTemplate": {"title": "t", "impact": 9}, "arn": "arn:aws:ssm-incidents::123456789012:response-plan/p"}',
+            "a.json incidentTemplate.impact: expected an impact from 1 to 5, got 9",
+        ),
         ('{"AlarmHistoryItems": []}', "a.json: not an output this import reads"),
         ("", "a.json: empty file"),
         ("[]", "a.json: an empty JSON array, with no AWS CLI output in it"),
         ('[1, "x"]', "a.json:1 [0]: expected the JSON object an AWS CLI command prints, got 1"),
-        ('{"incidentTemplate": {"title": "t", "impact": 2}, "arn": "arn:aws:ssm-incidents::123456789012:response-plan/p", '
-         '"engagements": "x"}', "a.json engagements: expected a list of ARNs"),
+        (
+            '{"incidentTemplate": {"title": "t", "impact": 2}, "arn": "arn:aws:ssm-incidents::123456789012:response-plan/p", '
+            '"engagements": "x"}',
+            "a.json engagements: expected a list of ARNs",
+        ),
         ('{"Targets": []}', "a.json: list-targets-by-rule output does not say which rule it is for"),
         ('{"Rule": "r", "Targets": []}', "a.json: targets for the rule 'r', but no list-rules"),
     ],
@@ -394,9 +556,14 @@ def test_outputs_that_cannot_be_written_are_one_line_and_nothing_is_half_written
     for args in (["--out", str(folder)], ["--out", str(policy), "--report", str(folder)]):
         assert main(["policy", "import", str(DATA / "live-config"), *args]) == 2
         captured = capsys.readouterr()
-        assert captured.err.strip() == f"incidentsim policy: {folder}: is a folder; give a file name" and captured.out == ""
+        assert (
+            captured.err.strip() == f"incidentsim policy: {folder}: is a folder; give a file name"
+            and captured.out == ""
+        )
         assert not policy.exists()
-    assert main(["policy", "import", str(DATA / "live-config"), "--out", str(tmp_path / "new" / "p.yaml")]) == 0  # its folder made
+    assert (
+        main(["policy", "import", str(DATA / "live-config"), "--out", str(tmp_path / "new" / "p.yaml")]) == 0
+    )  # its folder made
     capsys.readouterr()
     assert main(["policy", "export", str(tmp_path / "new" / "p.yaml"), "--out", str(tmp_path / "new" / "p.yaml")]) == 2
     assert "is the policy itself" in capsys.readouterr().err
@@ -407,7 +574,9 @@ def test_outputs_that_cannot_be_written_are_one_line_and_nothing_is_half_written
 
 def test_the_committed_sample_wiring_is_what_the_generator_writes(tmp_path):
     written = write_sample_config(tmp_path)
-    assert (DATA / "live-config").is_dir(), "data/live-config is missing: run python -m incidentsim.datasets.synthetic --out data"
+    assert (DATA / "live-config").is_dir(), (
+        "data/live-config is missing: run python -m incidentsim.datasets.synthetic --out data"
+    )
     for name, path in written.items():
         assert (DATA / name).read_bytes() == path.read_bytes(), name
     assert sorted(p.name for p in (DATA / "live-config").iterdir()) == sorted(Path(n).name for n in written)
@@ -417,15 +586,24 @@ def test_the_sample_wiring_imports_to_the_sample_policy_without_its_overrides():
     imported = import_policy(DATA / "live-config")
     report = imported.report
     # counted from the describe-alarms files themselves: an alarm is routed when an action names a response plan
-    listed = [a for path in sorted((DATA / "live-config").glob("describe-alarms_*.json"))
-              for kind in ("MetricAlarms", "CompositeAlarms") for a in json.loads(path.read_text())[kind]]
+    listed = [
+        a
+        for path in sorted((DATA / "live-config").glob("describe-alarms_*.json"))
+        for kind in ("MetricAlarms", "CompositeAlarms")
+        for a in json.loads(path.read_text())[kind]
+    ]
     paging = [a for a in listed if any(":ssm-incidents::" in action for action in a["AlarmActions"])]
-    assert report.ok and (report.alarms_read, report.alarms_routed, report.alarms_ignored) == (len(listed), len(paging),
-                                                                                                 len(listed) - len(paging))
+    assert report.ok and (report.alarms_read, report.alarms_routed, report.alarms_ignored) == (
+        len(listed),
+        len(paging),
+        len(listed) - len(paging),
+    )
     assert 0 < len(paging) < len(listed)
     sample = Policy.from_yaml(DATA / "sample-policy.yaml")
     assert {p.name: p for p in imported.policy.response_plans} == sample.plans
     alarms = load_alarms(DATA / "alarm-events.jsonl").alarms
     for row in alarms.drop_duplicates("alarm_arn").to_dict("records"):
         ours, theirs = imported.policy.route_for(row), sample.route_for(row)
-        assert (ours.plan if ours else None) == (theirs.plan if theirs and not theirs.ignore else None), row["alarm_name"]
+        assert (ours.plan if ours else None) == (theirs.plan if theirs and not theirs.ignore else None), row[
+            "alarm_name"
+        ]

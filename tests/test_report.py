@@ -47,7 +47,10 @@ def test_the_remedy_list_tells_apart_alarms_of_one_name_in_two_regions(result, t
     text = write_report(result, tmp_path, format="md").read_text()
     remedies = [line for line in text.splitlines() if line.startswith("- checkout-service-degraded")]
     assert len(remedies) == 2
-    assert {line.split(":")[0] for line in remedies} == {"- checkout-service-degraded [us-east-1]", "- checkout-service-degraded [eu-west-1]"}
+    assert {line.split(":")[0] for line in remedies} == {
+        "- checkout-service-degraded [us-east-1]",
+        "- checkout-service-degraded [eu-west-1]",
+    }
 
 
 def test_report_format_is_checked(result, tmp_path):
@@ -62,7 +65,10 @@ def test_report_command_from_a_replay_folder(tmp_path, capsys):
     assert main(["report", str(tmp_path / "replay"), "--format", "md", "--out", str(tmp_path / "rep")]) == 0
     assert "wrote" in capsys.readouterr().out
     again = incidentsim.ReplayResult.read(tmp_path / "replay")
-    assert again.summary() == incidentsim.replay(DATA / "alarm-events.jsonl", DATA / "sample-policy.yaml", engine="fast").summary()
+    assert (
+        again.summary()
+        == incidentsim.replay(DATA / "alarm-events.jsonl", DATA / "sample-policy.yaml", engine="fast").summary()
+    )
     assert "| incidents created | " in (tmp_path / "rep" / "report.md").read_text()
 
 
@@ -75,7 +81,10 @@ def test_comparison_report(result, tmp_path):
     from incidentsim.report import write_comparison_report
 
     policy = incidentsim.Policy.from_yaml(DATA / "sample-policy.yaml")
-    plans = tuple(p if p.name != "search-degraded" else type(p)(**{**p.__dict__, "dedupe_string": "search"}) for p in policy.response_plans)
+    plans = tuple(
+        p if p.name != "search-degraded" else type(p)(**{**p.__dict__, "dedupe_string": "search"})
+        for p in policy.response_plans
+    )
     tuned = incidentsim.replay(result.events, policy.replace(response_plans=plans, name="wider-search"), engine="fast")
     path = write_comparison_report(result, tuned, tmp_path, policies=(DATA / "sample-policy.yaml", None))
     text = path.read_text()
@@ -84,4 +93,6 @@ def test_comparison_report(result, tmp_path):
     by_alarm = pd.read_csv(tmp_path / "comparison_by_alarm.csv")
     assert by_alarm["incidents_b"].sum() == tuned.summary()["created"]
     md = write_comparison_report(result, tuned, tmp_path / "md", format="md")
-    assert (tmp_path / "md" / "comparison.png").is_file() and "| figure | sample-policy | wider-search |" in md.read_text()
+    assert (
+        tmp_path / "md" / "comparison.png"
+    ).is_file() and "| figure | sample-policy | wider-search |" in md.read_text()

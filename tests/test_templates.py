@@ -10,15 +10,29 @@ from incidentsim.policy import Template, TemplateRenderError
 from incidentsim.templating import MAX_OUTPUT, MAX_STEPS, MAX_VALUE
 from tests.replay.helpers import history, policy
 
-CONTEXT = {"alarm_name": "web-5xx", "region": "us-east-1", "reason": "Threshold Crossed", "dimensions": {"InstanceId": "i-1"}}
+CONTEXT = {
+    "alarm_name": "web-5xx",
+    "region": "us-east-1",
+    "reason": "Threshold Crossed",
+    "dimensions": {"InstanceId": "i-1"},
+}
 
 
 @pytest.mark.parametrize(
     "source, bound",
     [
-        ("{% for i in range(99999) %}{% for j in range(99999) %}{% endfor %}{% endfor %}", f"more than {MAX_VALUE} characters or items (range(99999))"),
-        ("{% for i in range(9999) %}{% for j in range(9999) %}{% endfor %}{% endfor %}", f"takes more than {MAX_STEPS} steps"),
-        ("{% set L = range(1000)|list %}{% for a in L %}{% for b in L %}{% for c in L %}{% endfor %}{% endfor %}{% endfor %}", "steps"),
+        (
+            "{% for i in range(99999) %}{% for j in range(99999) %}{% endfor %}{% endfor %}",
+            f"more than {MAX_VALUE} characters or items (range(99999))",
+        ),
+        (
+            "{% for i in range(9999) %}{% for j in range(9999) %}{% endfor %}{% endfor %}",
+            f"takes more than {MAX_STEPS} steps",
+        ),
+        (
+            "{% set L = range(1000)|list %}{% for a in L %}{% for b in L %}{% for c in L %}{% endfor %}{% endfor %}{% endfor %}",
+            "steps",
+        ),
         ("{{ [1]*100000000 }}", "('*' repetition)"),
         ("{{ 'a'*200000000 }}", "('*' repetition)"),
         ('{{ "{:>1000000000}".format(alarm_name) }}', "width or precision over 10000 (str.format)"),
@@ -29,8 +43,14 @@ CONTEXT = {"alarm_name": "web-5xx", "region": "us-east-1", "reason": "Threshold 
         ("{{ '%1000000000d'|format(5) }}", "('%' formatting)"),
         ("{{ 9 ** (9 ** 9) }}", "whole number of more than"),
         ("{{ alarm_name.replace('', 'x' * 5000) }}", "(str.replace)"),
-        ("{% set ns = namespace(x='ab') %}{% for i in range(40) %}{% set ns.x = ns.x ~ ns.x %}{% endfor %}", "('~' concatenation)"),
-        ("{% set ns = namespace(x=3) %}{% for i in range(40) %}{% set ns.x = ns.x * ns.x %}{% endfor %}", "whole number"),
+        (
+            "{% set ns = namespace(x='ab') %}{% for i in range(40) %}{% set ns.x = ns.x ~ ns.x %}{% endfor %}",
+            "('~' concatenation)",
+        ),
+        (
+            "{% set ns = namespace(x=3) %}{% for i in range(40) %}{% set ns.x = ns.x * ns.x %}{% endfor %}",
+            "whole number",
+        ),
         ("{{ (range(10000)|list)|join(',') }}", "(filter 'join')"),
         ("{% macro m(n) %}{{ m(n + 1) }}{% endmacro %}{{ m(0) }}", "recurses too deeply"),
         ("{{ 'x' * 5000 }}", f"renders more than {MAX_OUTPUT} characters"),
@@ -69,12 +89,23 @@ def test_ordinary_templates_render_as_before(source, expected):
 
 
 def test_a_replay_with_a_runaway_title_rejects_that_route_and_finishes():
-    events = history((0, "web-5xx", "ALARM", "OK"), (1, "db-cpu", "ALARM", "OK"), (2, "web-5xx", "OK", "ALARM"), (3, "web-5xx", "ALARM", "OK"))
-    runaway = policy(routes=[
-        {"name": "db", "match": {"alarm_name": "db-*"}, "plan": "db"},
-        {"name": "web", "match": {"alarm_name": "web-*"}, "plan": "web",
-         "title": "{% for i in range(9999) %}{% for j in range(9999) %}{% endfor %}{% endfor %}"},
-    ])
+    events = history(
+        (0, "web-5xx", "ALARM", "OK"),
+        (1, "db-cpu", "ALARM", "OK"),
+        (2, "web-5xx", "OK", "ALARM"),
+        (3, "web-5xx", "ALARM", "OK"),
+    )
+    runaway = policy(
+        routes=[
+            {"name": "db", "match": {"alarm_name": "db-*"}, "plan": "db"},
+            {
+                "name": "web",
+                "match": {"alarm_name": "web-*"},
+                "plan": "web",
+                "title": "{% for i in range(9999) %}{% for j in range(9999) %}{% endfor %}{% endfor %}",
+            },
+        ]
+    )
     for engine in ("fast", "emulator"):
         result = replay(events, runaway, engine=engine, progress=False)
         table = result.events

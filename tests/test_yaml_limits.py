@@ -111,7 +111,9 @@ def test_a_short_file_of_nested_aliases_is_refused_at_its_line(kind, tmp_path):
     reader = READERS[kind]
     text = reader.opening + nested_aliases(reader.list_key)
     message = refused(reader, tmp_path, text)
-    assert message.startswith(f"{reader.file_name}:{line_of(text, '  - &p5')}: aliases expand to more than {MAX_ALIAS_VALUES} values")
+    assert message.startswith(
+        f"{reader.file_name}:{line_of(text, '  - &p5')}: aliases expand to more than {MAX_ALIAS_VALUES} values"
+    )
 
 
 @pytest.mark.parametrize("kind", READERS)
@@ -130,7 +132,9 @@ def test_deep_nesting_is_refused_at_its_line(kind, tmp_path):
     reader = READERS[kind]
     text = reader.opening + f"{reader.list_key}: " + "[" * 5000 + "]" * 5000 + "\n"
     message = refused(reader, tmp_path, text)
-    assert message.startswith(f"{reader.file_name}:{line_of(text, reader.list_key)}: lists and mappings nested more than {MAX_DEPTH} levels deep")
+    assert message.startswith(
+        f"{reader.file_name}:{line_of(text, reader.list_key)}: lists and mappings nested more than {MAX_DEPTH} levels deep"
+    )
 
 
 @pytest.mark.parametrize("kind", READERS)
@@ -140,7 +144,9 @@ def test_a_recursion_error_while_composing_becomes_the_same_clear_error(kind, tm
     reader = READERS[kind]
     text = reader.opening + "\n" + f"{reader.list_key}: " + "[" * 5000 + "]" * 5000 + "\n"
     message = refused(reader, tmp_path, text)
-    assert message.startswith(f"{reader.file_name}:{line_of(text, reader.list_key)}: lists and mappings nested more than")
+    assert message.startswith(
+        f"{reader.file_name}:{line_of(text, reader.list_key)}: lists and mappings nested more than"
+    )
 
 
 def test_aliases_that_nest_too_deep_are_refused_at_the_alias(tmp_path):
@@ -175,9 +181,18 @@ def test_paths_have_the_line_of_their_key_and_alias_items_the_line_of_the_alias(
     text = "plans:\n  - &web\n    name: web\n    impact: 3\nroutes:\n  - plan: web\n    impact: 2\n  - *web\n"
     document = read_document(text, "policy.yaml")
     assert document.lines == {
-        "": 1, "plans": 1, "plans[0]": 2, "plans[0].name": 3, "plans[0].impact": 4,
-        "routes": 5, "routes[0]": 6, "routes[0].plan": 6, "routes[0].impact": 7,
-        "routes[1]": 8, "routes[1].name": 3, "routes[1].impact": 4,
+        "": 1,
+        "plans": 1,
+        "plans[0]": 2,
+        "plans[0].name": 3,
+        "plans[0].impact": 4,
+        "routes": 5,
+        "routes[0]": 6,
+        "routes[0].plan": 6,
+        "routes[0].impact": 7,
+        "routes[1]": 8,
+        "routes[1].name": 3,
+        "routes[1].impact": 4,
     }
     assert document.data["routes"][1] == {"name": "web", "impact": 3}
     assert document.data["routes"][1] is not document.data["plans"][0]  # each alias is its own copy
@@ -226,7 +241,12 @@ def test_ordinary_aliases_give_the_same_scenario_as_written_out():
             '  - &alarm {timestamp: "2024-05-01T09:00:00Z", alarm_name: web-5xx, state: ALARM}\n'
             '  - {<<: *alarm, timestamp: "2024-05-01T09:05:00Z", state: OK}\n'
         )
-        return "name: aliased\nspeed: max\nevents:\n" + events + "policy:\n" + "".join(f"  {line}\n" for line in policy.splitlines())
+        return (
+            "name: aliased\nspeed: max\nevents:\n"
+            + events
+            + "policy:\n"
+            + "".join(f"  {line}\n" for line in policy.splitlines())
+        )
 
     aliased, written = Scenario.from_yaml(scenario(ALIASED_POLICY)), Scenario.from_yaml(scenario(WRITTEN_OUT_POLICY))
     assert aliased.policy == written.policy
@@ -244,8 +264,10 @@ def test_ordinary_aliases_give_the_same_alarm_definitions_as_written_out(tmp_pat
         "- <<: *cpu\n  AlarmName: cpu-low\n  Threshold: 5\n  ComparisonOperator: LessThanThreshold\n  Dimensions: *instance\n"
     )
     written = tmp_path / "written.yaml"
-    common = "  Namespace: AWS/EC2\n  MetricName: CPUUtilization\n  Dimensions: [{Name: InstanceId, Value: i-0c986c72}]\n" \
+    common = (
+        "  Namespace: AWS/EC2\n  MetricName: CPUUtilization\n  Dimensions: [{Name: InstanceId, Value: i-0c986c72}]\n"
         "  Statistic: Average\n  Period: 300\n  EvaluationPeriods: 5\n"
+    )
     written.write_text(
         "- AlarmName: cpu-high\n" + common + "  Threshold: 70\n  ComparisonOperator: GreaterThanThreshold\n"
         "- AlarmName: cpu-low\n" + common + "  Threshold: 5\n  ComparisonOperator: LessThanThreshold\n"
@@ -261,7 +283,10 @@ def test_alarm_errors_inside_an_alias_name_the_line_where_the_value_is_written(t
         "    MetricName: CPUUtilization\n    Statistic: Average\n    EvaluationPeriods: 1\n    Threshold: 70\n"
         "    ComparisonOperator: GreaterThanThreshold\n    <<: *base\n"
     )
-    with pytest.raises(AlarmDefinitionError, match=r"^alarms\.yaml:2 MetricAlarms\[0\]\.Period: must be 10, 20, 30 or a multiple of 60, got 45$"):
+    with pytest.raises(
+        AlarmDefinitionError,
+        match=r"^alarms\.yaml:2 MetricAlarms\[0\]\.Period: must be 10, 20, 30 or a multiple of 60, got 45$",
+    ):
         load_alarm_definitions(path)
 
 
@@ -278,14 +303,27 @@ def test_gameday_command_refuses_an_alias_bomb_in_one_line(tmp_path, capsys):
     scenario.write_text("name: x\nspeed: max\n" + billion_laughs())
     assert main(["gameday", str(scenario), "--quiet", "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == [f"incidentsim gameday: bomb.yaml:{2 + 6}: aliases expand to more than {MAX_ALIAS_VALUES} values "
-                   "(an alias bomb?); write the values out instead"]
+    assert err == [
+        f"incidentsim gameday: bomb.yaml:{2 + 6}: aliases expand to more than {MAX_ALIAS_VALUES} values "
+        "(an alias bomb?); write the values out instead"
+    ]
 
 
 def test_replay_command_refuses_an_alias_bomb_in_one_line_without_a_traceback(tmp_path):
     bomb = tmp_path / "bomb.yaml"
     bomb.write_text(billion_laughs())
-    command = [sys.executable, "-m", "incidentsim.cli", "replay", str(HISTORY), "--policy", str(bomb), "--quiet", "--out", str(tmp_path / "o")]
+    command = [
+        sys.executable,
+        "-m",
+        "incidentsim.cli",
+        "replay",
+        str(HISTORY),
+        "--policy",
+        str(bomb),
+        "--quiet",
+        "--out",
+        str(tmp_path / "o"),
+    ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [

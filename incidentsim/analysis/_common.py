@@ -112,7 +112,13 @@ def alarm_labels(arns: pd.Series, names: pd.Series) -> pd.Series:
         by_region, by_account = region[rows].nunique() > 1, account[rows].nunique() > 1
         if not (by_region or by_account):
             by_region = by_account = True
-        where = region[rows] + " " + account[rows] if by_region and by_account else region[rows] if by_region else account[rows]
+        where = (
+            region[rows] + " " + account[rows]
+            if by_region and by_account
+            else region[rows]
+            if by_region
+            else account[rows]
+        )
         labels[rows] = name + " [" + where + "]"
     return labels
 

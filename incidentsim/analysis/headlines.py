@@ -53,7 +53,7 @@ def headline(result: ResultLike, tz: str = "UTC") -> dict[str, Any]:
     >>> figures["incidents"], figures["off_hours_interruptions"], figures["incidents_by_impact"][2]
     (2, 1, 1)
     """
-    found = delegate(result, 'headline', tz=tz)
+    found = delegate(result, "headline", tz=tz)
     if found is not None:
         return found
     events = result.events

@@ -24,7 +24,17 @@ from ._common import (
 )
 from .volumes import outcomes_by
 
-__all__ = ["NOISE_CLASSES", "REMEDIES", "NoiseThresholds", "alarm_entries", "entry_rows", "noise_classes", "storm_entries", "with_storms", "top_noisy_alarms"]
+__all__ = [
+    "NOISE_CLASSES",
+    "REMEDIES",
+    "NoiseThresholds",
+    "alarm_entries",
+    "entry_rows",
+    "noise_classes",
+    "storm_entries",
+    "with_storms",
+    "top_noisy_alarms",
+]
 
 #: Noise classes in priority order: an alarm gets the first that applies.
 NOISE_CLASSES = ("chronic", "flapping", "storm", "short_lived", "steady")
@@ -82,12 +92,22 @@ class NoiseThresholds:
         function: str = "noise_classes",
     ) -> NoiseThresholds:
         """Check each parameter against :data:`NOISE_PARAMETERS`; errors name ``function``."""
-        given = {"flap_window": flap_window, "flap_min": flap_min, "short_lived": short_lived,
-                 "chronic_share": chronic_share, "storm_window": storm_window, "storm_min": storm_min}
+        given = {
+            "flap_window": flap_window,
+            "flap_min": flap_min,
+            "short_lived": short_lived,
+            "chronic_share": chronic_share,
+            "storm_window": storm_window,
+            "storm_min": storm_min,
+        }
         check_params(given, NOISE_PARAMETERS, function)
         return cls(
-            flap_window=pd.Timedelta(flap_window), flap_min=int(flap_min), short_lived=pd.Timedelta(short_lived),
-            chronic_share=float(chronic_share), storm_window=pd.Timedelta(storm_window), storm_min=int(storm_min),
+            flap_window=pd.Timedelta(flap_window),
+            flap_min=int(flap_min),
+            short_lived=pd.Timedelta(short_lived),
+            chronic_share=float(chronic_share),
+            storm_window=pd.Timedelta(storm_window),
+            storm_min=int(storm_min),
         )
 
 
@@ -159,11 +179,23 @@ def noise_classes(
     [['a', 5, 300.0, 'flapping'], ['b', 0, nan, 'steady']]
     """
     limits = NoiseThresholds.parse(
-        flap_window=flap_window, flap_min=flap_min, short_lived=short_lived,
-        chronic_share=chronic_share, storm_window=storm_window, storm_min=storm_min,
+        flap_window=flap_window,
+        flap_min=flap_min,
+        short_lived=short_lived,
+        chronic_share=chronic_share,
+        storm_window=storm_window,
+        storm_min=storm_min,
     )
-    found = delegate(result, 'noise_classes', flap_window=flap_window, flap_min=flap_min, short_lived=short_lived,
-                     chronic_share=chronic_share, storm_window=storm_window, storm_min=storm_min)
+    found = delegate(
+        result,
+        "noise_classes",
+        flap_window=flap_window,
+        flap_min=flap_min,
+        short_lived=short_lived,
+        chronic_share=chronic_share,
+        storm_window=storm_window,
+        storm_min=storm_min,
+    )
     if found is not None:
         return found
     return _classify(result, limits)
@@ -217,7 +249,9 @@ def top_noisy_alarms(result: ResultLike, n: int = 10) -> pd.DataFrame:
             "share_of_incidents": counts["created"] / incidents if incidents else 0.0,
         }
     )
-    table = table.sort_values(["triggers", "incidents", "alarm_arn"], ascending=[False, False, True], kind="stable").head(n)
+    table = table.sort_values(
+        ["triggers", "incidents", "alarm_arn"], ascending=[False, False, True], kind="stable"
+    ).head(n)
     classes = noise_classes(result)[[*_KEYS, "noise_class", "remedy"]]
     table = table.merge(classes, on=_KEYS, how="left")
     table.insert(2, "alarm_label", alarm_labels(table["alarm_arn"], table["alarm_name"]))
@@ -228,8 +262,18 @@ def top_noisy_alarms(result: ResultLike, n: int = 10) -> pd.DataFrame:
 
 
 _COLUMNS = [
-    *_KEYS, "alarm_entries", "round_trips_max", "median_alarm_s", "alarm_share", "storm_triggers",
-    "flapping", "short_lived", "chronic", "storm", "noise_class", "remedy",
+    *_KEYS,
+    "alarm_entries",
+    "round_trips_max",
+    "median_alarm_s",
+    "alarm_share",
+    "storm_triggers",
+    "flapping",
+    "short_lived",
+    "chronic",
+    "storm",
+    "noise_class",
+    "remedy",
 ]
 
 
@@ -260,12 +304,16 @@ def _classify(result: ResultLike, limits: NoiseThresholds) -> pd.DataFrame:
 
     table = alarms.copy()
     table["alarm_entries"] = entries.groupby("alarm").size().reindex(table.index, fill_value=0)
-    table["round_trips_max"] = _round_trips_max(spells, int(limits.flap_window.value)).reindex(table.index, fill_value=0)
+    table["round_trips_max"] = _round_trips_max(spells, int(limits.flap_window.value)).reindex(
+        table.index, fill_value=0
+    )
     table["median_alarm_s"] = (spells.groupby("alarm")["duration"].median() / 1e9).reindex(table.index)
     span_ns = end - start
     in_alarm = spells.groupby("alarm")["duration"].sum().reindex(table.index, fill_value=0)
     table["alarm_share"] = in_alarm / span_ns if span_ns > 0 else 0.0  # a single instant has no share
-    stormy = storm_entries(entries["time"].to_numpy(), entries["alarm"].to_numpy(), int(limits.storm_window.value), limits.storm_min)
+    stormy = storm_entries(
+        entries["time"].to_numpy(), entries["alarm"].to_numpy(), int(limits.storm_window.value), limits.storm_min
+    )
     table["storm_triggers"] = entries[stormy].groupby("alarm").size().reindex(table.index, fill_value=0)
     return _finish(table, limits)
 
@@ -283,9 +331,17 @@ def _finish(table: pd.DataFrame, limits: NoiseThresholds) -> pd.DataFrame:
     table["remedy"] = table["noise_class"].map(REMEDIES)
     table = table.astype(
         {
-            "alarm_entries": "int64", "round_trips_max": "int64", "median_alarm_s": "float64", "alarm_share": "float64",
-            "storm_triggers": "int64", "flapping": bool, "short_lived": bool, "chronic": bool, "storm": bool,
-            "noise_class": object, "remedy": object,
+            "alarm_entries": "int64",
+            "round_trips_max": "int64",
+            "median_alarm_s": "float64",
+            "alarm_share": "float64",
+            "storm_triggers": "int64",
+            "flapping": bool,
+            "short_lived": bool,
+            "chronic": bool,
+            "storm": bool,
+            "noise_class": object,
+            "remedy": object,
         }
     )
     return table[_COLUMNS].reset_index(drop=True)
@@ -315,12 +371,24 @@ def _spells(frame: pd.DataFrame, start: int, end: int) -> pd.DataFrame:
     next_time = np.where(last_row, end, np.r_[time[1:], end])
     next_state = np.where(last_row, "", np.concatenate([state[1:], np.array([""], dtype=object)]))
     spells = (
-        pd.DataFrame({"spell": spell[in_alarm], "alarm": alarm[in_alarm], "begin": time[in_alarm],
-                      "finish": next_time[in_alarm], "exit": next_state[in_alarm],
-                      "entered": ~rows["synthetic"].to_numpy(dtype=bool)[in_alarm]})
+        pd.DataFrame(
+            {
+                "spell": spell[in_alarm],
+                "alarm": alarm[in_alarm],
+                "begin": time[in_alarm],
+                "finish": next_time[in_alarm],
+                "exit": next_state[in_alarm],
+                "entered": ~rows["synthetic"].to_numpy(dtype=bool)[in_alarm],
+            }
+        )
         .groupby("spell")
-        .agg(alarm=("alarm", "first"), begin=("begin", "first"), finish=("finish", "last"),
-             exit=("exit", "last"), entered=("entered", "first"))
+        .agg(
+            alarm=("alarm", "first"),
+            begin=("begin", "first"),
+            finish=("finish", "last"),
+            exit=("exit", "last"),
+            entered=("entered", "first"),
+        )
         .reset_index(drop=True)
     )
     spells["duration"] = spells["finish"] - spells["begin"]
@@ -372,8 +440,13 @@ def alarm_entries(result: ResultLike) -> pd.DataFrame:
         events = events[~events["duplicate"].fillna(False).astype(bool)]
     state, previous = text(events["state"]), text(events["previous_state"])
     entry = ((state == "ALARM") & (previous != "ALARM")).to_numpy()
-    return pd.DataFrame({"alarm_arn": text(events["alarm_arn"]).to_numpy()[entry], "alarm_name": text(events["alarm_name"]).to_numpy()[entry],
-                         "time": utc(events["timestamp"]).astype("int64").to_numpy()[entry]})
+    return pd.DataFrame(
+        {
+            "alarm_arn": text(events["alarm_arn"]).to_numpy()[entry],
+            "alarm_name": text(events["alarm_name"]).to_numpy()[entry],
+            "time": utc(events["timestamp"]).astype("int64").to_numpy()[entry],
+        }
+    )
 
 
 def with_storms(table: pd.DataFrame, times: np.ndarray, alarms: np.ndarray, limits: NoiseThresholds) -> pd.DataFrame:
@@ -400,6 +473,15 @@ def entry_rows(table: pd.DataFrame, entries: pd.DataFrame) -> np.ndarray:
 def _empty() -> pd.DataFrame:
     table = pd.DataFrame({column: pd.Series([], dtype=object) for column in _COLUMNS})
     return table.astype(
-        {"alarm_entries": "int64", "round_trips_max": "int64", "median_alarm_s": "float64", "alarm_share": "float64",
-         "storm_triggers": "int64", "flapping": bool, "short_lived": bool, "chronic": bool, "storm": bool}
+        {
+            "alarm_entries": "int64",
+            "round_trips_max": "int64",
+            "median_alarm_s": "float64",
+            "alarm_share": "float64",
+            "storm_triggers": "int64",
+            "flapping": bool,
+            "short_lived": bool,
+            "chronic": bool,
+            "storm": bool,
+        }
     )

@@ -61,10 +61,15 @@ def part(name: str, result: Any, span: tuple[pd.Timestamp, pd.Timestamp] | None,
 
 
 @validate_params({"name": [Options(EVENT_ANALYSES)]})
-def combine(name: str, parts: Sequence[Any], span: tuple[pd.Timestamp, pd.Timestamp] | None, kwargs: Mapping[str, Any]) -> Any:
+def combine(
+    name: str, parts: Sequence[Any], span: tuple[pd.Timestamp, pd.Timestamp] | None, kwargs: Mapping[str, Any]
+) -> Any:
     """The analysis ``name`` of the whole history from what :func:`part` returned for each part."""
-    empty = Part(pd.DataFrame({"timestamp": pd.Series([], dtype="datetime64[ns, UTC]"), "outcome": pd.Series([], dtype=object)}),
-                 pd.DataFrame({"creation_time": pd.Series([], dtype="datetime64[ns, UTC]")}), span)
+    empty = Part(
+        pd.DataFrame({"timestamp": pd.Series([], dtype="datetime64[ns, UTC]"), "outcome": pd.Series([], dtype=object)}),
+        pd.DataFrame({"creation_time": pd.Series([], dtype="datetime64[ns, UTC]")}),
+        span,
+    )
     if name == "trigger_volume":
         total = trigger_volume(empty, **kwargs)  # checks the parameters; zeros over the whole span
         index = period_index(span, kwargs.get("freq", "1D"))
@@ -81,7 +86,9 @@ def combine(name: str, parts: Sequence[Any], span: tuple[pd.Timestamp, pd.Timest
         limits = NoiseThresholds.parse(**kwargs)
         offsets = np.cumsum([0, *[len(piece[0]) for piece in parts]])
         table = pd.concat([piece[0] for piece in parts], ignore_index=True)
-        order = np.argsort(pd.MultiIndex.from_frame(table[["alarm_arn", "alarm_name"]]).argsort(), kind="stable")  # row -> sorted place
+        order = np.argsort(
+            pd.MultiIndex.from_frame(table[["alarm_arn", "alarm_name"]]).argsort(), kind="stable"
+        )  # row -> sorted place
         times = np.concatenate([piece[1] for piece in parts])
         rows = np.concatenate([piece[2].astype(np.int64) + offset for piece, offset in zip(parts, offsets)])
         table = table.sort_values(["alarm_arn", "alarm_name"], kind="stable").reset_index(drop=True)
@@ -94,6 +101,19 @@ def combine(name: str, parts: Sequence[Any], span: tuple[pd.Timestamp, pd.Timest
 
 
 def _no_events() -> pd.DataFrame:
-    columns = ("timestamp", "alarm_arn", "alarm_name", "response_plan", "state", "previous_state", "outcome", "dedup_reason",
-               "error_code", "title", "explanation")
-    return pd.DataFrame({c: pd.Series([], dtype="datetime64[ns, UTC]" if c == "timestamp" else object) for c in columns})
+    columns = (
+        "timestamp",
+        "alarm_arn",
+        "alarm_name",
+        "response_plan",
+        "state",
+        "previous_state",
+        "outcome",
+        "dedup_reason",
+        "error_code",
+        "title",
+        "explanation",
+    )
+    return pd.DataFrame(
+        {c: pd.Series([], dtype="datetime64[ns, UTC]" if c == "timestamp" else object) for c in columns}
+    )

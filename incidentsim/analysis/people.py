@@ -51,8 +51,14 @@ def _created_local(result: ResultLike, tz: str) -> pd.Series:
     return utc(incidents["creation_time"]).dt.tz_convert(tz)
 
 
-@validate_params({"tz": [TimeZone()], "business_hours": [HourWindow()], "sleep_hours": [HourWindow()],
-                  "weekend_is_off_hours": [Options((True, False))]})
+@validate_params(
+    {
+        "tz": [TimeZone()],
+        "business_hours": [HourWindow()],
+        "sleep_hours": [HourWindow()],
+        "weekend_is_off_hours": [Options((True, False))],
+    }
+)
 def interruptions(
     result: ResultLike,
     tz: str = "UTC",
@@ -94,8 +100,14 @@ def interruptions(
     """
     business = (int(business_hours[0]) % 24, int(business_hours[1]))
     sleep = (int(sleep_hours[0]) % 24, int(sleep_hours[1]))
-    found = delegate(result, 'interruptions', tz=tz, business_hours=business_hours, sleep_hours=sleep_hours,
-                     weekend_is_off_hours=weekend_is_off_hours)
+    found = delegate(
+        result,
+        "interruptions",
+        tz=tz,
+        business_hours=business_hours,
+        sleep_hours=sleep_hours,
+        weekend_is_off_hours=weekend_is_off_hours,
+    )
     if found is not None:
         return found
     local = _created_local(result, tz)
@@ -140,7 +152,7 @@ def interruptions_by_hour(result: ResultLike, tz: str = "UTC") -> pd.DataFrame:
     >>> grid.shape, int(grid.loc["Monday", 12])
     ((7, 24), 2)
     """
-    found = delegate(result, 'interruptions_by_hour', tz=tz)
+    found = delegate(result, "interruptions_by_hour", tz=tz)
     if found is not None:
         return found
     local = _created_local(result, tz)
@@ -149,16 +161,25 @@ def interruptions_by_hour(result: ResultLike, tz: str = "UTC") -> pd.DataFrame:
     return pd.DataFrame(grid, index=pd.Index(list(WEEKDAYS), name="weekday"), columns=pd.Index(range(24), name="hour"))
 
 
-def _shift_bounds(span: tuple[pd.Timestamp, pd.Timestamp], shift_hours: int, first_hour: int, tz: str) -> pd.DatetimeIndex:
+def _shift_bounds(
+    span: tuple[pd.Timestamp, pd.Timestamp], shift_hours: int, first_hour: int, tz: str
+) -> pd.DatetimeIndex:
     """Shift boundaries in local wall time, from the last one at or before the span's start to
     the first one after its end. A boundary that falls in a daylight-saving gap moves to the
     first moment after it; an ambiguous one takes the earlier (summer-time) instant."""
     start, end = (moment.tz_convert(tz) for moment in span)
-    days = pd.date_range(start.normalize().tz_localize(None) - pd.Timedelta(days=1),
-                         end.normalize().tz_localize(None) + pd.Timedelta(days=1), freq="1D")
+    days = pd.date_range(
+        start.normalize().tz_localize(None) - pd.Timedelta(days=1),
+        end.normalize().tz_localize(None) + pd.Timedelta(days=1),
+        freq="1D",
+    )
     hours = sorted((first_hour + k * shift_hours) % 24 for k in range(24 // shift_hours))
     wall = pd.DatetimeIndex([day + pd.Timedelta(hours=hour) for day in days for hour in hours])
-    bounds = wall.tz_localize(tz, ambiguous=np.ones(len(wall), dtype=bool), nonexistent="shift_forward").unique().sort_values()
+    bounds = (
+        wall.tz_localize(tz, ambiguous=np.ones(len(wall), dtype=bool), nonexistent="shift_forward")
+        .unique()
+        .sort_values()
+    )
     first = int(np.searchsorted(bounds.asi8, start.value, side="right")) - 1
     last = int(np.searchsorted(bounds.asi8, end.value, side="right"))
     return bounds[max(first, 0) : last + 1]
@@ -215,16 +236,33 @@ def shifts_over_limit(
 
 def _shifts(result: ResultLike, shift_hours: int, first_shift_start_hour: int, tz: str, limit: int) -> pd.DataFrame:
     limit = int(limit)
-    found = delegate(result, "shifts_over_limit", shift_hours=shift_hours, first_shift_start_hour=first_shift_start_hour, tz=tz, limit=limit)
+    found = delegate(
+        result,
+        "shifts_over_limit",
+        shift_hours=shift_hours,
+        first_shift_start_hour=first_shift_start_hour,
+        tz=tz,
+        limit=limit,
+    )
     if found is not None:
         return found
     span = history_span(result)
     if span is None:
         empty = pd.Series([], dtype=f"datetime64[ns, {tz}]")
-        return pd.DataFrame({"shift_start": empty, "shift_end": empty.copy(),
-                             "incidents": pd.Series([], dtype="int64"), "over_limit": pd.Series([], dtype=bool)})
+        return pd.DataFrame(
+            {
+                "shift_start": empty,
+                "shift_end": empty.copy(),
+                "incidents": pd.Series([], dtype="int64"),
+                "over_limit": pd.Series([], dtype=bool),
+            }
+        )
     bounds = _shift_bounds(span, int(shift_hours), int(first_shift_start_hour), tz)
-    created = _created_local(result, tz).dropna().astype("int64").to_numpy() if len(result.incidents) else np.array([], dtype="int64")
+    created = (
+        _created_local(result, tz).dropna().astype("int64").to_numpy()
+        if len(result.incidents)
+        else np.array([], dtype="int64")
+    )
     positions = np.searchsorted(bounds.asi8, created, side="right") - 1
     counts = np.bincount(positions[(positions >= 0) & (positions < len(bounds) - 1)], minlength=len(bounds) - 1)
     return pd.DataFrame(

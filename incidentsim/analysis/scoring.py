@@ -32,7 +32,15 @@ from ._common import ResultLike, text, utc
 __all__ = ["SCORE_INCIDENT_COLUMNS", "SCORE_SUMMARY_KEYS", "SCORE_WINDOW_COLUMNS", "Score", "score"]
 
 #: Columns of :attr:`Score.incidents`.
-SCORE_INCIDENT_COLUMNS = ("incident_arn", "series", "creation_time", "resolved_time", "true_positive", "window", "opened_in_window")
+SCORE_INCIDENT_COLUMNS = (
+    "incident_arn",
+    "series",
+    "creation_time",
+    "resolved_time",
+    "true_positive",
+    "window",
+    "opened_in_window",
+)
 #: Columns of :attr:`Score.windows`.
 SCORE_WINDOW_COLUMNS = (
     "series",
@@ -127,7 +135,16 @@ class Score:
 
     def __repr__(self) -> str:
         s = self.summary
-        keys = ("series", "incidents", "windows", "detected", "precision", "recall", "detection_delay_s_median", "incidents_per_week")
+        keys = (
+            "series",
+            "incidents",
+            "windows",
+            "detected",
+            "precision",
+            "recall",
+            "detection_delay_s_median",
+            "incidents_per_week",
+        )
         shown = ", ".join(f"{key}={s[key]:.3g}" if isinstance(s[key], float) else f"{key}={s[key]!r}" for key in keys)
         return f"Score({shown})"
 
@@ -201,7 +218,9 @@ def _incident_table(incidents: Any, need_alarms: bool) -> pd.DataFrame:
             f"creation_time {creation.iloc[row]} and resolved_time {resolved.iloc[row]} in row {row}{ids.iloc[row]}",
         )
     out = pd.DataFrame({"incident_arn": arns, "creation_time": creation, "resolved_time": resolved})
-    out["alarm_names"] = table["alarm_names"].map(_alarm_names) if "alarm_names" in table.columns else [() for _ in range(len(table))]
+    out["alarm_names"] = (
+        table["alarm_names"].map(_alarm_names) if "alarm_names" in table.columns else [() for _ in range(len(table))]
+    )
     return out
 
 
@@ -209,7 +228,9 @@ def _window_table(windows: Any) -> pd.DataFrame:
     if not isinstance(windows, pd.DataFrame):
         raise _fail("windows", "be a DataFrame such as load_windows returns", type(windows).__name__)
     if not {"start", "end"} <= set(windows.columns):
-        raise _fail("windows", "have columns {start, end} (and optionally series, window)", f"{list(map(str, windows.columns))}")
+        raise _fail(
+            "windows", "have columns {start, end} (and optionally series, window)", f"{list(map(str, windows.columns))}"
+        )
     table = windows.reset_index(drop=True)
     ids = pd.Series([""] * len(table), dtype=object)
     start = _times(table["start"], "windows", "start", required=True, ids=ids)
@@ -217,7 +238,9 @@ def _window_table(windows: Any) -> pd.DataFrame:
     backwards = (end < start).to_numpy()
     if backwards.any():
         row = int(np.flatnonzero(backwards)[0])
-        raise _fail("windows", "have end >= start in every row", f"start {start.iloc[row]} and end {end.iloc[row]} in row {row}")
+        raise _fail(
+            "windows", "have end >= start in every row", f"start {start.iloc[row]} and end {end.iloc[row]} in row {row}"
+        )
     out = pd.DataFrame({"start": start, "end": end})
     out["series"] = text(table["series"]).str.strip() if "series" in table.columns else ""
     if "window" in table.columns:
@@ -383,7 +406,11 @@ def score(
         if series is not None and has_series:
             window_table = window_table[window_table["series"] == name]
         elif has_series and len(keys) > 1:
-            raise _fail("windows", "hold one series, or score needs series= or series_of=", f"{len(keys)} series ({', '.join(keys[:5])})")
+            raise _fail(
+                "windows",
+                "hold one series, or score needs series= or series_of=",
+                f"{len(keys)} series ({', '.join(keys[:5])})",
+            )
         elif series is None and keys:
             name = keys[0]
         window_table = window_table.assign(series=name)
@@ -391,13 +418,24 @@ def score(
     else:
         if not has_series:
             raise _fail("windows", "have a series column when series_of is given", f"{list(map(str, windows.columns))}")
-        mapped = {str(alarm): _one_series(target, keys, "series_of") or os.fspath(target) for alarm, target in series_of.items()}
+        mapped = {
+            str(alarm): _one_series(target, keys, "series_of") or os.fspath(target)
+            for alarm, target in series_of.items()
+        }
         unmapped = sorted({alarm for names in incident_table["alarm_names"] for alarm in names if alarm not in mapped})
         if unmapped:
-            raise _fail("series_of", "map every alarm in the incidents' alarm_names to a series", f"no series for {unmapped[:5]}")
-        nameless = [arn for arn, names in zip(incident_table["incident_arn"], incident_table["alarm_names"]) if not names]
+            raise _fail(
+                "series_of",
+                "map every alarm in the incidents' alarm_names to a series",
+                f"no series for {unmapped[:5]}",
+            )
+        nameless = [
+            arn for arn, names in zip(incident_table["incident_arn"], incident_table["alarm_names"]) if not names
+        ]
         if nameless:
-            raise _fail("incidents", "have alarm_names in every row when series_of is given", f"none for {nameless[:3]}")
+            raise _fail(
+                "incidents", "have alarm_names in every row when series_of is given", f"none for {nameless[:3]}"
+            )
         scored = set(mapped.values()) if series is None else {name}
         memberships = [frozenset(mapped[alarm] for alarm in names) & scored for names in incident_table["alarm_names"]]
         keep = np.array([bool(member) for member in memberships], dtype=bool)
@@ -407,7 +445,9 @@ def score(
         if series is None:
             name = ""
 
-    order = {key: index for index, key in enumerate(dict.fromkeys([*keys, *sorted(set(window_table["series"]) - set(keys))]))}
+    order = {
+        key: index for index, key in enumerate(dict.fromkeys([*keys, *sorted(set(window_table["series"]) - set(keys))]))
+    }
     window_table = (
         window_table.assign(_rank=window_table["series"].map(order))
         .sort_values(["_rank", "start", "end", "window"], kind="stable")
@@ -435,17 +475,22 @@ def score(
     if series_of is None:
         member = np.ones((len(created), len(starts)), dtype=bool)
     else:
-        member = np.array([[key in group for key in window_series] for group in memberships], dtype=bool).reshape(len(created), len(starts))
+        member = np.array([[key in group for key in window_series] for group in memberships], dtype=bool).reshape(
+            len(created), len(starts)
+        )
     overlap = member & (created[:, None] <= ends[None, :]) & (until[:, None] >= starts[None, :])
     opened = member & (created[:, None] >= starts[None, :]) & (created[:, None] <= ends[None, :])
     open_before = member & (created[:, None] < starts[None, :]) & (until[:, None] >= starts[None, :])
 
     # ---- per incident
     true_positive = np.asarray(overlap.any(axis=1), dtype=bool)
-    first_window = np.where(overlap, starts[None, :], _NEVER).argmin(axis=1) if len(starts) else np.zeros(len(created), dtype=int)
+    first_window = (
+        np.where(overlap, starts[None, :], _NEVER).argmin(axis=1) if len(starts) else np.zeros(len(created), dtype=int)
+    )
     window_numbers = window_table["window"].to_numpy(dtype="int64")
     incident_series = [
-        str(window_series[column]) if hit else min(group) for hit, column, group in zip(true_positive, first_window, memberships)
+        str(window_series[column]) if hit else min(group)
+        for hit, column, group in zip(true_positive, first_window, memberships)
     ]
     scored_incidents = pd.DataFrame(
         {
@@ -462,7 +507,9 @@ def score(
 
     # ---- per window
     detected = np.asarray(opened.any(axis=0), dtype=bool)
-    first_incident = np.where(opened, created[:, None], _NEVER).argmin(axis=0) if len(created) else np.zeros(len(starts), dtype=int)
+    first_incident = (
+        np.where(opened, created[:, None], _NEVER).argmin(axis=0) if len(created) else np.zeros(len(starts), dtype=int)
+    )
     arns = incident_table["incident_arn"].to_numpy(dtype=object)
     delay = np.where(detected, (created[first_incident] - starts) / _NS if len(created) else 0.0, math.nan)
     reset = np.full(len(starts), math.nan)

@@ -118,8 +118,14 @@ def _counts(groups: pd.DataFrame) -> pd.Series:
     titles = groups["title"].astype(str)
     codes, _ = pd.factorize(titles.where(titles != "", None), use_na_sentinel=True)
     alarms, _ = pd.factorize(groups["alarm_arn"].astype(str))
-    counts = title_counts(codes, alarms, groups["template_failed"].to_numpy(dtype=bool), groups["cut"].to_numpy(dtype=bool),
-                          groups["too_long"].to_numpy(dtype=bool), weights=groups["triggers"].to_numpy(dtype="int64"))
+    counts = title_counts(
+        codes,
+        alarms,
+        groups["template_failed"].to_numpy(dtype=bool),
+        groups["cut"].to_numpy(dtype=bool),
+        groups["too_long"].to_numpy(dtype=bool),
+        weights=groups["triggers"].to_numpy(dtype="int64"),
+    )
     return pd.Series(counts, dtype="int64")
 
 

@@ -25,7 +25,16 @@ BY = ("plan", "alarm")
 __all__ = ["combine_outcomes", "impact_mix", "incident_spans", "incidents_by_impact", "outcomes_by", "trigger_volume"]
 
 #: The columns of :func:`incident_spans`.
-INCIDENT_SPAN_COLUMNS = ("incident_arn", "response_plan", "title", "creation_time", "end", "duration_s", "status", "still_open")
+INCIDENT_SPAN_COLUMNS = (
+    "incident_arn",
+    "response_plan",
+    "title",
+    "creation_time",
+    "end",
+    "duration_s",
+    "status",
+    "still_open",
+)
 
 
 @validate_params({"freq": [Options(FREQS)]})
@@ -56,7 +65,7 @@ def trigger_volume(result: ResultLike, freq: str = "1D") -> pd.DataFrame:
     >>> volume[["created", "deduplicated"]].to_numpy().tolist()
     [[1, 0], [0, 0], [0, 1]]
     """
-    found = delegate(result, 'trigger_volume', freq=freq)
+    found = delegate(result, "trigger_volume", freq=freq)
     if found is not None:
         return found
     events = result.events
@@ -94,7 +103,7 @@ def incidents_by_impact(result: ResultLike, freq: str = "1D") -> pd.DataFrame:
     >>> table.iloc[0].tolist()
     [1, 0, 1, 0, 0]
     """
-    found = delegate(result, 'incidents_by_impact', freq=freq)
+    found = delegate(result, "incidents_by_impact", freq=freq)
     if found is not None:
         return found
     incidents = result.incidents
@@ -140,7 +149,7 @@ def outcomes_by(result: ResultLike, by: str = "plan") -> pd.DataFrame:
     >>> table[["response_plan", "triggers", "created", "dedup_ratio"]].to_numpy().tolist()
     [['web', 2, 1, 0.5], ['db', 1, 1, 0.0]]
     """
-    found = delegate(result, 'outcomes_by', by=by)
+    found = delegate(result, "outcomes_by", by=by)
     if found is not None:
         return found
     keys = ["response_plan"] if by == "plan" else ["alarm_arn", "alarm_name"]
@@ -173,7 +182,9 @@ def _outcome_table(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     table = frame.groupby(keys, sort=True, observed=True)[counts].sum().astype("int64").reset_index()
     accepted = table["created"] + table["deduplicated"]
     table["dedup_ratio"] = (table["deduplicated"] / accepted.where(accepted > 0)).fillna(0.0).astype("float64")
-    table = table.sort_values(["created", "triggers", *keys], ascending=[False, False, *[True] * len(keys)], kind="stable")
+    table = table.sort_values(
+        ["created", "triggers", *keys], ascending=[False, False, *[True] * len(keys)], kind="stable"
+    )
     return table.reset_index(drop=True)
 
 
@@ -200,7 +211,7 @@ def impact_mix(result: ResultLike) -> pd.DataFrame:
     >>> mix.to_dict("list")
     {'impact': [1, 2, 3, 4, 5], 'incidents': [2, 0, 1, 1, 0], 'share': [0.5, 0.0, 0.25, 0.25, 0.0], 'label': ['Critical', 'High', 'Medium', 'Low', 'No impact']}
     """
-    found = delegate(result, 'impact_mix')
+    found = delegate(result, "impact_mix")
     if found is not None:
         return found
     incidents = result.incidents

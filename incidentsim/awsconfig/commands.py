@@ -24,37 +24,70 @@ examples:
 
 def add_commands(commands: Any) -> None:
     """Add ``policy import`` and ``policy export`` to the ``incidentsim`` command's subcommands."""
-    policy = commands.add_parser("policy", help="import live Incident Manager wiring as a policy, or export a policy as CloudFormation")
+    policy = commands.add_parser(
+        "policy", help="import live Incident Manager wiring as a policy, or export a policy as CloudFormation"
+    )
     sub = policy.add_subparsers(dest="policy_command", metavar="ACTION")
     sub.required = True
     imports = sub.add_parser(
-        "import", help="build a policy equal in effect to the live wiring (alarm actions, response plans, EventBridge rules)",
-        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=IMPORT_EXAMPLES,
+        "import",
+        help="build a policy equal in effect to the live wiring (alarm actions, response plans, EventBridge rules)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=IMPORT_EXAMPLES,
     )
-    imports.add_argument("config", nargs="*", help="AWS CLI outputs: describe-alarms, get-response-plan, list-response-plans, "
-                                                   "list-rules / describe-rule, list-targets-by-rule (files or folders)")
-    imports.add_argument("--from-aws", action="store_true",
-                         help="read the wiring with read-only calls (your AWS credentials, or --endpoint-url)")
+    imports.add_argument(
+        "config",
+        nargs="*",
+        help="AWS CLI outputs: describe-alarms, get-response-plan, list-response-plans, "
+        "list-rules / describe-rule, list-targets-by-rule (files or folders)",
+    )
+    imports.add_argument(
+        "--from-aws",
+        action="store_true",
+        help="read the wiring with read-only calls (your AWS credentials, or --endpoint-url)",
+    )
     imports.add_argument("--region", help="the Region to read with --from-aws (default: your AWS configuration's)")
-    imports.add_argument("--endpoint-url", help="with --from-aws: an AWS-compatible endpoint, e.g. incidentsim serve on 127.0.0.1")
+    imports.add_argument(
+        "--endpoint-url", help="with --from-aws: an AWS-compatible endpoint, e.g. incidentsim serve on 127.0.0.1"
+    )
     imports.add_argument("--allow-remote", action="store_true", help="allow an --endpoint-url that is not loopback")
-    imports.add_argument("--save-config", metavar="DIR", help="with --from-aws: keep what was read as AWS CLI-shaped files in DIR")
-    imports.add_argument("--out", default="imported-policy.yaml", help="the policy YAML to write (default imported-policy.yaml)")
+    imports.add_argument(
+        "--save-config", metavar="DIR", help="with --from-aws: keep what was read as AWS CLI-shaped files in DIR"
+    )
+    imports.add_argument(
+        "--out", default="imported-policy.yaml", help="the policy YAML to write (default imported-policy.yaml)"
+    )
     imports.add_argument("--report", metavar="FILE", help="also write the report (counts, findings, notes) as JSON")
     imports.add_argument("--name", default="imported", help="the policy's name (default imported)")
     imports.set_defaults(func=_import_command)
-    exports = sub.add_parser("export", help="write a policy as a CloudFormation (or Terraform) template and its alarm-action changes")
+    exports = sub.add_parser(
+        "export", help="write a policy as a CloudFormation (or Terraform) template and its alarm-action changes"
+    )
     exports.add_argument("policy", help="the policy YAML, e.g. tuned-policy.yaml")
-    exports.add_argument("--format", dest="export_format", default="cloudformation", choices=("cloudformation", "terraform"),
-                         help="cloudformation (default) or terraform")
-    exports.add_argument("--alarms", action="append", metavar="FILE",
-                         help="describe-alarms output (or a folder of CLI outputs): the alarms whose actions change; with "
-                              "get-response-plan output the plans keep their engagements, chat channel, runbook and integrations "
-                              "(repeatable)")
-    exports.add_argument("--alarm-template", metavar="FILE",
-                         help="your CloudFormation template defining alarms: a copy gets the new AlarmActions "
-                              "(the rest go to the change list)")
-    exports.add_argument("--out", help="the template to write (default: beside the policy, <policy>.cfn.yaml or <policy>.tf)")
+    exports.add_argument(
+        "--format",
+        dest="export_format",
+        default="cloudformation",
+        choices=("cloudformation", "terraform"),
+        help="cloudformation (default) or terraform",
+    )
+    exports.add_argument(
+        "--alarms",
+        action="append",
+        metavar="FILE",
+        help="describe-alarms output (or a folder of CLI outputs): the alarms whose actions change; with "
+        "get-response-plan output the plans keep their engagements, chat channel, runbook and integrations "
+        "(repeatable)",
+    )
+    exports.add_argument(
+        "--alarm-template",
+        metavar="FILE",
+        help="your CloudFormation template defining alarms: a copy gets the new AlarmActions "
+        "(the rest go to the change list)",
+    )
+    exports.add_argument(
+        "--out", help="the template to write (default: beside the policy, <policy>.cfn.yaml or <policy>.tf)"
+    )
     exports.set_defaults(func=_export_command)
 
 
@@ -84,7 +117,9 @@ def fetch(kwargs: dict[str, Any]) -> Any:
 
     from .wiring import fetch_wiring
 
-    return fetch_wiring(boto3.client("cloudwatch", **kwargs), boto3.client("ssm-incidents", **kwargs), boto3.client("events", **kwargs))
+    return fetch_wiring(
+        boto3.client("cloudwatch", **kwargs), boto3.client("ssm-incidents", **kwargs), boto3.client("events", **kwargs)
+    )
 
 
 def _import_command(args: argparse.Namespace) -> int:
@@ -100,8 +135,11 @@ def _import_command(args: argparse.Namespace) -> int:
         wiring = read_wiring(args.config) if args.config else Wiring()
         if args.from_aws:
             kwargs, where = _clients(args.region, args.endpoint_url, args.allow_remote)
-            print(f"incidentsim policy import: reading alarms, response plans and EventBridge rules from {where}",
-                  file=sys.stderr, flush=True)
+            print(
+                f"incidentsim policy import: reading alarms, response plans and EventBridge rules from {where}",
+                file=sys.stderr,
+                flush=True,
+            )
             wiring = wiring.merge(fetch(kwargs))
             if args.save_config:
                 written = wiring.write(args.save_config)
@@ -135,7 +173,9 @@ def _export_command(args: argparse.Namespace) -> int:
 
     try:
         policy = Policy.from_yaml(args.policy)
-        exported = export_policy(policy, alarms=args.alarms, alarm_template=args.alarm_template, format=args.export_format)
+        exported = export_policy(
+            policy, alarms=args.alarms, alarm_template=args.alarm_template, format=args.export_format
+        )
     except (ConfigError, PolicyError, ValueError) as error:
         raise _command_error(str(error)) from None
     suffix = ".tf" if args.export_format == "terraform" else ".cfn.yaml"

@@ -40,13 +40,28 @@ from .wiring import AlarmWiring, ConfigError, PlanWiring, Wiring, is_incident_ma
 
 FORMATS = ("cloudformation", "terraform")
 #: The columns of the change list (CSV, :meth:`Export.changes_frame`): one row per alarm whose actions change.
-CHANGE_COLUMNS = ("alarm_name", "alarm_arn", "account_id", "region", "route", "plan", "current_actions", "current_known",
-                  "add", "remove", "new_actions", "where", "note")
+CHANGE_COLUMNS = (
+    "alarm_name",
+    "alarm_arn",
+    "account_id",
+    "region",
+    "route",
+    "plan",
+    "current_actions",
+    "current_known",
+    "add",
+    "remove",
+    "new_actions",
+    "where",
+    "note",
+)
 #: The pattern AWS::SSMIncidents::ResponsePlan's schema (the CloudFormation registry's, as cfn-lint ships it) gives a runbook's
 #: RoleArn: stricter than the Incident Manager API's, it allows no "." after the account (a service-linked role's path has one).
 CFN_ROLE_ARN = re.compile(r"^arn:aws(-(cn|us-gov))?:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$")
-CUSTOM_CALLER = ("a custom StartIncident caller (an EventBridge rule on the alarm's state change invoking a Lambda "
-                 "function that calls StartIncident with it)")
+CUSTOM_CALLER = (
+    "a custom StartIncident caller (an EventBridge rule on the alarm's state change invoking a Lambda "
+    "function that calls StartIncident with it)"
+)
 
 
 @dataclass(frozen=True)
@@ -82,12 +97,19 @@ class AlarmChange:
 
     def row(self) -> dict[str, str]:
         return {
-            "alarm_name": self.alarm_name, "alarm_arn": self.alarm_arn, "account_id": self.account_id, "region": self.region,
-            "route": self.route, "plan": self.plan,
+            "alarm_name": self.alarm_name,
+            "alarm_arn": self.alarm_arn,
+            "account_id": self.account_id,
+            "region": self.region,
+            "route": self.route,
+            "plan": self.plan,
             "current_actions": "" if self.current_actions is None else " ".join(self.current_actions),
             "current_known": str(self.current_actions is not None).lower(),
-            "add": " ".join(self.add), "remove": " ".join(self.remove), "new_actions": " ".join(self.new_actions),
-            "where": self.where, "note": self.note,
+            "add": " ".join(self.add),
+            "remove": " ".join(self.remove),
+            "new_actions": " ".join(self.new_actions),
+            "where": self.where,
+            "note": self.note,
         }
 
 
@@ -114,9 +136,11 @@ class Export:
 
     def header(self) -> str:
         """The comment block that heads the written template: the not-native list, route by route."""
-        lines = [f"Written by incidentsim policy export from the policy '{self.policy.name}'.",
-                 f"{len(self.policy.response_plans)} response plan(s); {len(self.changes)} alarm(s) need an alarm-action change "
-                 f"({sum(1 for c in self.changes if c.where.startswith('template'))} in the alarm template, the rest in the change list)."]
+        lines = [
+            f"Written by incidentsim policy export from the policy '{self.policy.name}'.",
+            f"{len(self.policy.response_plans)} response plan(s); {len(self.changes)} alarm(s) need an alarm-action change "
+            f"({sum(1 for c in self.changes if c.where.startswith('template'))} in the alarm template, the rest in the change list).",
+        ]
         if self.not_native:
             lines.append("Not expressible natively in Incident Manager (an alarm action sends only the plan's ARN):")
             lines += [f"  - {item.text()}" for item in self.not_native]
@@ -131,7 +155,9 @@ class Export:
         return self.header() + yaml.safe_dump(self.template, sort_keys=False, allow_unicode=True, width=120)
 
     def summary_text(self) -> str:
-        lines = [f"{len(self.policy.response_plans)} response plan(s) exported; {len(self.changes)} alarm-action change(s)"]
+        lines = [
+            f"{len(self.policy.response_plans)} response plan(s) exported; {len(self.changes)} alarm-action change(s)"
+        ]
         if self.not_native:
             lines.append(f"not expressible natively ({len(self.not_native)}):")
             lines += [f"  - {item.text()}" for item in self.not_native]
@@ -160,8 +186,11 @@ class Export:
         if self.alarm_template is not None:
             is_json = self.alarm_template_source is not None and self.alarm_template_source.suffix.lower() == ".json"
             alarms_path = Path(f"{stem}.alarms.{'json' if is_json else 'yaml'}")
-            text = (json.dumps(self.alarm_template, indent=2) + "\n" if is_json
-                    else yaml.safe_dump(self.alarm_template, sort_keys=False, allow_unicode=True, width=120))
+            text = (
+                json.dumps(self.alarm_template, indent=2) + "\n"
+                if is_json
+                else yaml.safe_dump(self.alarm_template, sort_keys=False, allow_unicode=True, width=120)
+            )
             alarms_path.write_text(text, encoding="utf-8")
             written["alarm_template"] = alarms_path
         return written
@@ -179,36 +208,78 @@ def not_native(policy: Policy) -> list[NotNative]:
             continue
         plan = plans[route.plan]
         if route.title is not None:
-            items.append(NotNative(route.name, plan.name, f"title template {route.title.source!r}",
-                                   f"incidents get the plan's title {plan.title!r}", f"{CUSTOM_CALLER}, or a response plan per title"))
+            items.append(
+                NotNative(
+                    route.name,
+                    plan.name,
+                    f"title template {route.title.source!r}",
+                    f"incidents get the plan's title {plan.title!r}",
+                    f"{CUSTOM_CALLER}, or a response plan per title",
+                )
+            )
         if route.impact is not None and route.impact != plan.impact:
-            items.append(NotNative(route.name, plan.name, f"impact {route.impact} (the plan's is {plan.impact})",
-                                   f"incidents get impact {plan.impact}",
-                                   f"a response plan with impact {route.impact} for this route's alarms "
-                                   f"(e.g. {plan.name}-impact-{route.impact})"))
+            items.append(
+                NotNative(
+                    route.name,
+                    plan.name,
+                    f"impact {route.impact} (the plan's is {plan.impact})",
+                    f"incidents get impact {plan.impact}",
+                    f"a response plan with impact {route.impact} for this route's alarms "
+                    f"(e.g. {plan.name}-impact-{route.impact})",
+                )
+            )
         for i, rule in enumerate(route.impact_rules):
             when = ", ".join(f"{f}={json.dumps(p.to_data())}" for f, p in rule.when.items())
-            items.append(NotNative(route.name, plan.name, f"impact rule {i + 1}: impact {rule.impact} when {when}",
-                                   f"those incidents get impact {route.impact or plan.impact}",
-                                   f"a response plan with impact {rule.impact} for the alarms the rule matches"))
+            items.append(
+                NotNative(
+                    route.name,
+                    plan.name,
+                    f"impact rule {i + 1}: impact {rule.impact} when {when}",
+                    f"those incidents get impact {route.impact or plan.impact}",
+                    f"a response plan with impact {rule.impact} for the alarms the rule matches",
+                )
+            )
     if policy.unmatched != "ignore":
-        items.append(NotNative("(unmatched)", policy.unmatched, f"alarms no route matches go to {policy.unmatched}",
-                               "only the alarms known at export get the action", "add the action to every new alarm"))
+        items.append(
+            NotNative(
+                "(unmatched)",
+                policy.unmatched,
+                f"alarms no route matches go to {policy.unmatched}",
+                "only the alarms known at export get the action",
+                "add the action to every new alarm",
+            )
+        )
     token = policy.client_token
     if token.strategy in ("per_alarm_window", "template"):
         if token.strategy == "per_alarm_window":
             detail = f"window {format_duration(token.window)}" if token.window else ""
         else:
             detail = f"template {token.template.source!r}" if token.template else ""
-        items.append(NotNative("(every route)", "*", f"clientToken strategy {token.strategy} ({detail})",
-                               "each state change into ALARM is its own StartIncident request", CUSTOM_CALLER))
+        items.append(
+            NotNative(
+                "(every route)",
+                "*",
+                f"clientToken strategy {token.strategy} ({detail})",
+                "each state change into ALARM is its own StartIncident request",
+                CUSTOM_CALLER,
+            )
+        )
     resolve = policy.resolve
     if resolve.strategy != "never":
-        when = (f"{format_duration(resolve.delay)} after every alarm that fed it is OK" if resolve.strategy == "on_ok"
-                else f"{format_duration(resolve.after) if resolve.after else '?'} after it opens")
-        items.append(NotNative("(every route)", "*", f"resolve strategy {resolve.strategy} (an incident is resolved {when})",
-                               "Incident Manager never resolves an incident by itself: a responder does",
-                               "a responder's practice, or an automation that calls UpdateIncidentRecord (status RESOLVED)"))
+        when = (
+            f"{format_duration(resolve.delay)} after every alarm that fed it is OK"
+            if resolve.strategy == "on_ok"
+            else f"{format_duration(resolve.after) if resolve.after else '?'} after it opens"
+        )
+        items.append(
+            NotNative(
+                "(every route)",
+                "*",
+                f"resolve strategy {resolve.strategy} (an incident is resolved {when})",
+                "Incident Manager never resolves an incident by itself: a responder does",
+                "a responder's practice, or an automation that calls UpdateIncidentRecord (status RESOLVED)",
+            )
+        )
     return items
 
 
@@ -295,23 +366,33 @@ def _live_plans(policy: Policy, wiring: Wiring | None) -> tuple[dict[str, PlanWi
         for action in json.loads(candidates[0].actions or "[]"):
             role = (action.get("ssmAutomation") or {}).get("roleArn")
             if isinstance(role, str) and not CFN_ROLE_ARN.match(role):
-                notes.append(f"plan {plan.name}: its runbook's role {role} is kept, but CloudFormation's schema for RoleArn allows no "
-                             "'.' after the account, so cfn-lint flags it and a deployment may refuse it; give the runbook a role "
-                             "without one")
+                notes.append(
+                    f"plan {plan.name}: its runbook's role {role} is kept, but CloudFormation's schema for RoleArn allows no "
+                    "'.' after the account, so cfn-lint flags it and a deployment may refuse it; give the runbook a role "
+                    "without one"
+                )
         differing = sorted({c.account_id for c in candidates if _other_parts(c) != _other_parts(candidates[0])})
         if differing:
-            notes.append(f"plan {plan.name}: the template carries the engagements, chat channel, runbook and integrations of "
-                         f"account {candidates[0].account_id}'s plan; account(s) {', '.join(differing)} have others")
+            notes.append(
+                f"plan {plan.name}: the template carries the engagements, chat channel, runbook and integrations of "
+                f"account {candidates[0].account_id}'s plan; account(s) {', '.join(differing)} have others"
+            )
     if missing:
         what = "notification targets, engagements, chat channel, runbook (Actions) or integrations"
-        notes.append(f"no get-response-plan output was given for {', '.join(missing)}: the template gives "
-                     f"{'it' if len(missing) == 1 else 'them'} no {what}; deployed over a live plan of that name it would remove "
-                     "them (give the plans' get-response-plan output with --alarms to carry them)")
+        notes.append(
+            f"no get-response-plan output was given for {', '.join(missing)}: the template gives "
+            f"{'it' if len(missing) == 1 else 'them'} no {what}; deployed over a live plan of that name it would remove "
+            "them (give the plans' get-response-plan output with --alarms to carry them)"
+        )
     return found, notes
 
 
-def _cloudformation(policy: Policy, not_native_items: Sequence[NotNative], changes: Sequence[AlarmChange],
-                    live_plans: dict[str, PlanWiring]) -> dict[str, Any]:
+def _cloudformation(
+    policy: Policy,
+    not_native_items: Sequence[NotNative],
+    changes: Sequence[AlarmChange],
+    live_plans: dict[str, PlanWiring],
+) -> dict[str, Any]:
     taken: set[str] = set()
     resources: dict[str, Any] = {}
     outputs: dict[str, Any] = {}
@@ -344,7 +425,11 @@ def _terraform(policy: Policy, live_plans: dict[str, PlanWiring]) -> str:
     taken: set[str] = set()
     for plan in policy.response_plans:
         live = live_plans.get(plan.name)
-        label = logical_id(plan.name, "", taken).lower() if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", plan.name) else plan.name
+        label = (
+            logical_id(plan.name, "", taken).lower()
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", plan.name)
+            else plan.name
+        )
         lines = [f'resource "aws_ssmincidents_response_plan" "{label}" {{', f"  name = {_hcl(plan.name)}"]
         if plan.display_name:
             lines.append(f"  display_name = {_hcl(plan.display_name)}")
@@ -353,7 +438,9 @@ def _terraform(policy: Policy, live_plans: dict[str, PlanWiring]) -> str:
         if live is not None and live.chat_sns:
             lines.append(f"  chat_channel = [{', '.join(_hcl(arn) for arn in live.chat_sns)}]")
         if live is not None and (live.actions or live.integrations):
-            lines.append("  # its runbook (action) and integrations are not written here: copy them from the CloudFormation export")
+            lines.append(
+                "  # its runbook (action) and integrations are not written here: copy them from the CloudFormation export"
+            )
         lines += ["", "  incident_template {", f"    title  = {_hcl(plan.title)}", f"    impact = {plan.impact}"]
         if plan.summary:
             lines.append(f"    summary = {_hcl(plan.summary)}")
@@ -387,7 +474,11 @@ def _known_alarms(alarms: Wiring | Iterable[AlarmWiring] | pd.DataFrame | None) 
     if alarms is None:
         return []
     if isinstance(alarms, pd.DataFrame):
-        columns = [c for c in ("alarm_arn", "alarm_name", "account_id", "region", "namespace", "metric_name") if c in alarms.columns]
+        columns = [
+            c
+            for c in ("alarm_arn", "alarm_name", "account_id", "region", "namespace", "metric_name")
+            if c in alarms.columns
+        ]
         distinct = alarms[columns].astype(str).drop_duplicates("alarm_arn")
         return [dict(row) for row in distinct.to_dict("records")]
     items = alarms.alarms if isinstance(alarms, Wiring) else list(alarms)
@@ -471,8 +562,12 @@ def export_policy(
     ["title template '{{ alarm_name }}'", 'resolve strategy on_ok (an incident is resolved 0s after every alarm that fed it is OK)']
     """
     if format not in FORMATS:
-        raise ValueError(f"The 'format' parameter of export_policy must be one of {set(FORMATS)}. Got {format!r} instead.")
-    if isinstance(alarms, (str, Path)) or (isinstance(alarms, Sequence) and alarms and isinstance(alarms[0], (str, Path))):
+        raise ValueError(
+            f"The 'format' parameter of export_policy must be one of {set(FORMATS)}. Got {format!r} instead."
+        )
+    if isinstance(alarms, (str, Path)) or (
+        isinstance(alarms, Sequence) and alarms and isinstance(alarms[0], (str, Path))
+    ):
         alarms = read_wiring(alarms)
     known = _known_alarms(alarms)
     live_plans, notes = _live_plans(policy, alarms if isinstance(alarms, Wiring) else None)
@@ -484,9 +579,13 @@ def export_policy(
                 properties = resource.get("Properties")
                 name = properties.get("AlarmName") if isinstance(properties, dict) else None
                 if not isinstance(properties, dict) or not isinstance(name, str):
-                    notes.append(f"{alarm_template}: the alarm {key} has no literal AlarmName, so no known alarm is matched to it")
+                    notes.append(
+                        f"{alarm_template}: the alarm {key} has no literal AlarmName, so no known alarm is matched to it"
+                    )
                 elif not isinstance(properties.get("AlarmActions", []), list):
-                    notes.append(f"{alarm_template}: the alarm {key}'s AlarmActions is not a list, so its change goes to the change list")
+                    notes.append(
+                        f"{alarm_template}: the alarm {key}'s AlarmActions is not a list, so its change goes to the change list"
+                    )
                 else:
                     in_template.setdefault(name, []).append(key)
     changes: list[AlarmChange] = []
@@ -514,24 +613,57 @@ def export_policy(
             where = f"template {keys[0]}"
             previous = template_actions.setdefault(keys[0], tuple(wanted))
             if [p.rsplit("/", 1)[1] for p in previous] != [p.rsplit("/", 1)[1] for p in wanted]:
-                note = (note + "; " if note else "") + "alarms of this name elsewhere need other actions: see the change list"
+                note = (
+                    note + "; " if note else ""
+                ) + "alarms of this name elsewhere need other actions: see the change list"
                 where = "change list"
         else:
             where = "change list"
-        changes.append(AlarmChange(facts["alarm_name"], facts["alarm_arn"], facts["account_id"], facts["region"], route_name, plan,
-                                   current, new, add, remove, where, note))
+        changes.append(
+            AlarmChange(
+                facts["alarm_name"],
+                facts["alarm_arn"],
+                facts["account_id"],
+                facts["region"],
+                route_name,
+                plan,
+                current,
+                new,
+                add,
+                remove,
+                where,
+                note,
+            )
+        )
     changed_template = None
     if user_template is not None:
         changed_template = copy.deepcopy(user_template)
         for key, actions in template_actions.items():
             properties = changed_template["Resources"][key].setdefault("Properties", {})
-            others = [a for a in properties.get("AlarmActions", []) if not (isinstance(a, str) and is_incident_manager_arn(a))]
-            plans = [{"Fn::Sub": f"arn:${{AWS::Partition}}:ssm-incidents::${{AWS::AccountId}}:responseplan/{a.rsplit('/', 1)[1]}"}
-                     for a in actions if is_incident_manager_arn(a)]
+            others = [
+                a for a in properties.get("AlarmActions", []) if not (isinstance(a, str) and is_incident_manager_arn(a))
+            ]
+            plans = [
+                {
+                    "Fn::Sub": f"arn:${{AWS::Partition}}:ssm-incidents::${{AWS::AccountId}}:responseplan/{a.rsplit('/', 1)[1]}"
+                }
+                for a in actions
+                if is_incident_manager_arn(a)
+            ]
             properties["AlarmActions"] = others + plans
     if not known:
         notes.append("no alarms were given (describe-alarms output or a history), so no alarm-action change is listed")
     items = not_native(policy)
     template = _cloudformation(policy, items, changes, live_plans)
-    return Export(policy, format, template, changes, items, changed_template,
-                  Path(alarm_template) if alarm_template is not None else None, notes, live_plans, alarms_given=bool(known))
+    return Export(
+        policy,
+        format,
+        template,
+        changes,
+        items,
+        changed_template,
+        Path(alarm_template) if alarm_template is not None else None,
+        notes,
+        live_plans,
+        alarms_given=bool(known),
+    )

@@ -99,10 +99,18 @@ class ImportReport:
 
     def counts(self) -> dict[str, int]:
         return {
-            "alarms_read": self.alarms_read, "alarms_routed": self.alarms_routed, "alarms_ignored": self.alarms_ignored,
-            "alarms_reported": self.alarms_reported, "rules_read": self.rules_read, "rules_routed": self.rules_routed,
-            "rules_ignored": self.rules_ignored, "rules_reported": self.rules_reported, "plans_read": self.plans_read,
-            "plans_in_policy": self.plans_in_policy, "placeholder_plans": self.placeholder_plans, "findings": len(self.findings),
+            "alarms_read": self.alarms_read,
+            "alarms_routed": self.alarms_routed,
+            "alarms_ignored": self.alarms_ignored,
+            "alarms_reported": self.alarms_reported,
+            "rules_read": self.rules_read,
+            "rules_routed": self.rules_routed,
+            "rules_ignored": self.rules_ignored,
+            "rules_reported": self.rules_reported,
+            "plans_read": self.plans_read,
+            "plans_in_policy": self.plans_in_policy,
+            "placeholder_plans": self.placeholder_plans,
+            "findings": len(self.findings),
         }
 
     def text(self) -> str:
@@ -110,7 +118,8 @@ class ImportReport:
         reasons = ", ".join(f"{reason}: {count:,}" for reason, count in self.ignored_reasons.items() if count)
         lines = [
             f"alarms: {self.alarms_read:,} read = {self.alarms_routed:,} routed + {self.alarms_ignored:,} ignored"
-            + (f" ({reasons})" if reasons else "") + f" + {self.alarms_reported:,} reported",
+            + (f" ({reasons})" if reasons else "")
+            + f" + {self.alarms_reported:,} reported",
             f"rules: {self.rules_read:,} read = {self.rules_routed:,} routed + {self.rules_ignored:,} ignored "
             f"(no response-plan target, or disabled) + {self.rules_reported:,} reported",
             f"response plans: {self.plans_read:,} read; {self.plans_in_policy:,} in the policy"
@@ -127,8 +136,12 @@ class ImportReport:
         return "\n".join(lines)
 
     def to_data(self) -> dict[str, Any]:
-        return {**self.counts(), "ignored_reasons": dict(self.ignored_reasons),
-                "reported": [finding.__dict__ for finding in self.findings], "notes": list(self.notes)}
+        return {
+            **self.counts(),
+            "ignored_reasons": dict(self.ignored_reasons),
+            "reported": [finding.__dict__ for finding in self.findings],
+            "notes": list(self.notes),
+        }
 
 
 @dataclass(frozen=True)
@@ -170,8 +183,12 @@ def _pattern_globs(value: Any, key: str) -> list[str]:
 
 
 def _states(value: Any, key: str) -> set[str]:
-    if not isinstance(value, dict) or set(value) != {"value"} or not isinstance(value["value"], list) \
-            or not all(isinstance(v, str) for v in value["value"]):
+    if (
+        not isinstance(value, dict)
+        or set(value) != {"value"}
+        or not isinstance(value["value"], list)
+        or not all(isinstance(v, str) for v in value["value"])
+    ):
         raise _Unexpressible(f"'{key}' is not {{\"value\": [states]}}")
     return set(value["value"])
 
@@ -212,7 +229,9 @@ def rule_match(rule: RuleWiring) -> tuple[dict[str, list[str]], list[str]]:
         if key in pattern:
             globs = _pattern_globs(pattern[key], key)
             if not any(Pattern(globs=(g,)).matches(name) for g in globs):
-                raise _Unexpressible(f"its '{key}' never matches the rule's own ({name}), the only one whose alarm events it sees")
+                raise _Unexpressible(
+                    f"its '{key}' never matches the rule's own ({name}), the only one whose alarm events it sees"
+                )
     if "resources" in pattern:
         match["alarm_arn"] = _pattern_globs(pattern["resources"], "resources")
     detail = pattern.get("detail", {})
@@ -227,11 +246,15 @@ def rule_match(rule: RuleWiring) -> tuple[dict[str, list[str]], list[str]]:
     if "ALARM" not in states:
         raise _Unexpressible("it never matches a change into ALARM (its detail.state leaves ALARM out)")
     if states - {"ALARM"}:
-        notes.append(f"it also starts incidents on changes into {', '.join(sorted(states - {'ALARM'}))}, which are not replayed")
+        notes.append(
+            f"it also starts incidents on changes into {', '.join(sorted(states - {'ALARM'}))}, which are not replayed"
+        )
     if "previousState" in detail:
         before = _states(detail["previousState"], "detail.previousState")
         if not {"OK", "INSUFFICIENT_DATA"} <= before:
-            raise _Unexpressible(f"it matches only changes from {', '.join(sorted(before))}; a route takes every change into ALARM")
+            raise _Unexpressible(
+                f"it matches only changes from {', '.join(sorted(before))}; a route takes every change into ALARM"
+            )
     return match, notes
 
 
@@ -271,8 +294,10 @@ class _Importer:
             if known is None or (plan.described and not known.described):
                 by_key[key] = plan
             elif plan.described and _template_key(plan) != _template_key(known):
-                self.notes.append(f"plan {plan.name} in {plan.account_id} was read twice with different templates; "
-                                  f"the first is kept [{known.origin}; {plan.origin}]")
+                self.notes.append(
+                    f"plan {plan.name} in {plan.account_id} was read twice with different templates; "
+                    f"the first is kept [{known.origin}; {plan.origin}]"
+                )
         self.by_key = by_key
         variants: dict[str, list[PlanWiring]] = {}
         for plan in by_key.values():
@@ -285,37 +310,56 @@ class _Importer:
                 policy_name = name if i == 0 else f"{name}-{plan.account_id}"
                 self.policy_plans[policy_name] = plan.response_plan(policy_name).to_data()
                 if i:
-                    self.report("plan_name_clash", f"plan {name}", f"account {plan.account_id}'s template differs from "
-                                f"account {group[0].account_id}'s, and a policy names each plan once",
-                                f"it is the plan {policy_name!r} in the policy", plan.origin)
+                    self.report(
+                        "plan_name_clash",
+                        f"plan {name}",
+                        f"account {plan.account_id}'s template differs from "
+                        f"account {group[0].account_id}'s, and a policy names each plan once",
+                        f"it is the plan {policy_name!r} in the policy",
+                        plan.origin,
+                    )
             for plan in by_key.values():
                 if plan.name == name:
-                    same = next(i for i, v in enumerate(group) if not plan.described or _template_key(v) == _template_key(plan))
+                    same = next(
+                        i for i, v in enumerate(group) if not plan.described or _template_key(v) == _template_key(plan)
+                    )
                     self.plan_names[(plan.account_id, name)] = name if same == 0 else f"{name}-{plan.account_id}"
             accounts = sorted({p.account_id for p in by_key.values() if p.name == name and p.described})
             if len(accounts) > 1 and len(group) == 1:
-                self.notes.append(f"plan {name} exists in accounts {', '.join(accounts)} with the same template: one plan in the policy "
-                                  "(a plan's dedupe string, if any, is then shared across those accounts in a replay)")
+                self.notes.append(
+                    f"plan {name} exists in accounts {', '.join(accounts)} with the same template: one plan in the policy "
+                    "(a plan's dedupe string, if any, is then shared across those accounts in a replay)"
+                )
         for plan in by_key.values():
             parts = plan.response_parts()
             if parts:
-                self.notes.append(f"plan {plan.name} in {plan.account_id} also has {', '.join(parts)}: a policy does not hold them "
-                                  "(a replay needs none of them); `incidentsim policy export --alarms <these outputs>` carries them "
-                                  "into the template")
+                self.notes.append(
+                    f"plan {plan.name} in {plan.account_id} also has {', '.join(parts)}: a policy does not hold them "
+                    "(a replay needs none of them); `incidentsim policy export --alarms <these outputs>` carries them "
+                    "into the template"
+                )
             if (plan.account_id, plan.name) not in self.plan_names:
-                self.plan_names[(plan.account_id, plan.name)] = self.placeholder(plan.name, plan.account_id, plan.origin)
+                self.plan_names[(plan.account_id, plan.name)] = self.placeholder(
+                    plan.name, plan.account_id, plan.origin
+                )
             elif not plan.described:
-                self.notes.append(f"plan {plan.name} in {plan.account_id} was not described; taken to be the same as the one described")
+                self.notes.append(
+                    f"plan {plan.name} in {plan.account_id} was not described; taken to be the same as the one described"
+                )
 
     def placeholder(self, name: str, account: str, origin: str) -> str:
         if name not in self.policy_plans:
             self.policy_plans[name] = {"name": name, "title": name, "impact": PLACEHOLDER_IMPACT}
             self.placeholders.add(name)
-            self.report("plan_not_described", f"plan {name}", f"no get-response-plan output for it (account {account}), so its "
-                        "title, impact and dedupe string are unknown",
-                        f"a placeholder plan (title {name!r}, impact {PLACEHOLDER_IMPACT}) stands in; read "
-                        f"`aws ssm-incidents get-response-plan --arn arn:aws:ssm-incidents::{account}:response-plan/{name}` too",
-                        origin)
+            self.report(
+                "plan_not_described",
+                f"plan {name}",
+                f"no get-response-plan output for it (account {account}), so its "
+                "title, impact and dedupe string are unknown",
+                f"a placeholder plan (title {name!r}, impact {PLACEHOLDER_IMPACT}) stands in; read "
+                f"`aws ssm-incidents get-response-plan --arn arn:aws:ssm-incidents::{account}:response-plan/{name}` too",
+                origin,
+            )
         return name
 
     def plan_for(self, account: str, name: str, origin: str) -> str:
@@ -333,27 +377,41 @@ class _Importer:
         for rule in self.wiring.rules:
             subject = f"rule {rule.name} ({rule.arn})"
             if rule.targets is None:
-                self.report("rule_targets_unknown", subject, "no list-targets-by-rule output was read for it, so whether it "
-                            "starts incidents is unknown", "not routed; read its targets too", rule.origin)
+                self.report(
+                    "rule_targets_unknown",
+                    subject,
+                    "no list-targets-by-rule output was read for it, so whether it starts incidents is unknown",
+                    "not routed; read its targets too",
+                    rule.origin,
+                )
                 self.rule_counts["reported"] += 1
                 continue
             plans = [parse_plan_arn(arn) for arn in rule.targets if is_incident_manager_arn(arn)]
             bad = [arn for arn in rule.targets if is_incident_manager_arn(arn) and parse_plan_arn(arn) is None]
             known = [p for p in plans if p is not None]
             if bad:
-                self.report("malformed_plan_arn", subject, f"target {bad[0]!r} is not a response-plan ARN", "that target is not routed",
-                            rule.origin)
+                self.report(
+                    "malformed_plan_arn",
+                    subject,
+                    f"target {bad[0]!r} is not a response-plan ARN",
+                    "that target is not routed",
+                    rule.origin,
+                )
             if not known:
                 self.rule_counts["reported" if bad else "ignored"] += 1
                 continue
             if rule.state != "ENABLED":
-                self.notes.append(f"{subject} targets a response plan but is {rule.state}: it starts nothing and is not routed")
+                self.notes.append(
+                    f"{subject} targets a response plan but is {rule.state}: it starts nothing and is not routed"
+                )
                 self.rule_counts["ignored"] += 1
                 continue
             try:
                 match, notes = rule_match(rule)
             except _Unexpressible as why:
-                self.report("rule_pattern", subject, f"its event pattern cannot be a route: {why}", "not routed", rule.origin)
+                self.report(
+                    "rule_pattern", subject, f"its event pattern cannot be a route: {why}", "not routed", rule.origin
+                )
                 self.rule_counts["reported"] += 1
                 continue
             account, name = known[0]
@@ -361,12 +419,22 @@ class _Importer:
             reported = bool(bad)
             if len(known) > 1:
                 others = ", ".join(n for _, n in known[1:])
-                self.report("rule_several_plans", subject, f"it targets {len(known)} response plans; a route sends to one",
-                            f"routed to {plan}; the incidents of {others} are not replayed", rule.origin)
+                self.report(
+                    "rule_several_plans",
+                    subject,
+                    f"it targets {len(known)} response plans; a route sends to one",
+                    f"routed to {plan}; the incidents of {others} are not replayed",
+                    rule.origin,
+                )
                 reported = True
             if account != rule.account_id:
-                self.report("other_account", subject, f"its target plan {name} is in account {account}, not the rule's {rule.account_id}",
-                            f"routed to {plan} as if it were in the rule's account", rule.origin)
+                self.report(
+                    "other_account",
+                    subject,
+                    f"its target plan {name} is in account {account}, not the rule's {rule.account_id}",
+                    f"routed to {plan} as if it were in the rule's account",
+                    rule.origin,
+                )
                 reported = True
             self.notes += [f"{subject}: {note}" for note in notes]
             self.notes.append(f"{subject}: replayed with each alarm as the trigger (triggerArn the alarm's ARN)")
@@ -389,8 +457,10 @@ class _Importer:
         for alarm in self.wiring.alarms:
             if alarm.arn in alarms:
                 if alarm != alarms[alarm.arn]:
-                    self.notes.append(f"{_alarm_label(alarm)} was read twice, differently; the first is kept "
-                                      f"[{alarms[alarm.arn].origin}; {alarm.origin}]")
+                    self.notes.append(
+                        f"{_alarm_label(alarm)} was read twice, differently; the first is kept "
+                        f"[{alarms[alarm.arn].origin}; {alarm.origin}]"
+                    )
                 continue
             alarms[alarm.arn] = alarm
         by_plan: dict[str, list[str]] = {}
@@ -417,7 +487,13 @@ class _Importer:
             )
         routes: list[dict[str, Any]] = []
         for plan_name, arns in by_plan.items():
-            routes.append({"name": f"plan-{plan_name}", "match": {"alarm_arn": [escape_glob(a) for a in sorted(arns)]}, "plan": plan_name})
+            routes.append(
+                {
+                    "name": f"plan-{plan_name}",
+                    "match": {"alarm_arn": [escape_glob(a) for a in sorted(arns)]},
+                    "plan": plan_name,
+                }
+            )
         taken = {r["name"] for r in routes}
         for rule, match, plan in rule_routes:
             route_name = f"rule-{rule.name}"
@@ -427,23 +503,47 @@ class _Importer:
             routes.append({"name": route_name, "match": match, "plan": plan})
         for reason, arns in ignored.items():
             if arns:
-                routes.append({"name": reason.replace(" ", "-"), "match": {"alarm_arn": [escape_glob(a) for a in sorted(arns)]},
-                               "ignore": True})
-        data = {"name": name, "response_plans": list(self.policy_plans.values()), "routes": routes, "unmatched": "ignore",
-                "client_token": {"strategy": "per_event"}, "resolve": {"strategy": "on_ok", "delay": "0s"}}
+                routes.append(
+                    {
+                        "name": reason.replace(" ", "-"),
+                        "match": {"alarm_arn": [escape_glob(a) for a in sorted(arns)]},
+                        "ignore": True,
+                    }
+                )
+        data = {
+            "name": name,
+            "response_plans": list(self.policy_plans.values()),
+            "routes": routes,
+            "unmatched": "ignore",
+            "client_token": {"strategy": "per_event"},
+            "resolve": {"strategy": "on_ok", "delay": "0s"},
+        }
         policy = Policy.from_dict(data, source=name)
         if alarms:
-            self.notes.append("alarms that no describe-alarms output lists (deleted, or in other Regions) are unmatched and ignored")
+            self.notes.append(
+                "alarms that no describe-alarms output lists (deleted, or in other Regions) are unmatched and ignored"
+            )
         report = ImportReport(
-            alarms_read=len(alarms), alarms_routed=counts["routed"], alarms_ignored=counts["ignored"],
-            alarms_reported=counts["reported"], ignored_reasons=reasons,
-            rules_read=len(self.wiring.rules), rules_routed=self.rule_counts["routed"], rules_ignored=self.rule_counts["ignored"],
-            rules_reported=self.rule_counts["reported"], plans_read=len(self.by_key), plans_in_policy=len(self.policy_plans),
-            placeholder_plans=len(self.placeholders), findings=tuple(self.findings), notes=tuple(dict.fromkeys(self.notes)),
+            alarms_read=len(alarms),
+            alarms_routed=counts["routed"],
+            alarms_ignored=counts["ignored"],
+            alarms_reported=counts["reported"],
+            ignored_reasons=reasons,
+            rules_read=len(self.wiring.rules),
+            rules_routed=self.rule_counts["routed"],
+            rules_ignored=self.rule_counts["ignored"],
+            rules_reported=self.rule_counts["reported"],
+            plans_read=len(self.by_key),
+            plans_in_policy=len(self.policy_plans),
+            placeholder_plans=len(self.placeholders),
+            findings=tuple(self.findings),
+            notes=tuple(dict.fromkeys(self.notes)),
         )
         return policy, report
 
-    def route_alarm(self, alarm: AlarmWiring, rules: Sequence[tuple[RuleWiring, Route, str]]) -> tuple[str | None, str | None, bool]:
+    def route_alarm(
+        self, alarm: AlarmWiring, rules: Sequence[tuple[RuleWiring, Route, str]]
+    ) -> tuple[str | None, str | None, bool]:
         """(the policy plan it is routed to by its own actions, the ignore reason, whether it is reported).
 
         An alarm routed only through a rule gives (None, None, ...): the rule's route takes it.
@@ -456,28 +556,47 @@ class _Importer:
                 continue
             parsed = parse_plan_arn(action)
             if parsed is None:
-                self.report("malformed_plan_arn", label, f"the alarm action {action!r} is not a response-plan ARN",
-                            "that action is not routed", alarm.origin)
+                self.report(
+                    "malformed_plan_arn",
+                    label,
+                    f"the alarm action {action!r} is not a response-plan ARN",
+                    "that action is not routed",
+                    alarm.origin,
+                )
                 reported = True
                 continue
             account, name = parsed
             plan = self.plan_for(account, name, alarm.origin)
             if account != alarm.account_id:
-                self.report("other_account", label, f"its action names the plan {name} in account {account}, not the alarm's "
-                            f"{alarm.account_id}", f"routed to {plan} as if it were in the alarm's account", alarm.origin)
+                self.report(
+                    "other_account",
+                    label,
+                    f"its action names the plan {name} in account {account}, not the alarm's {alarm.account_id}",
+                    f"routed to {plan} as if it were in the alarm's account",
+                    alarm.origin,
+                )
                 reported = True
             if plan not in plans:
                 plans.append(plan)
-        for key, actions in (("OKActions", alarm.ok_actions), ("InsufficientDataActions", alarm.insufficient_data_actions)):
+        for key, actions in (
+            ("OKActions", alarm.ok_actions),
+            ("InsufficientDataActions", alarm.insufficient_data_actions),
+        ):
             named = [parse_plan_arn(a) for a in actions if is_incident_manager_arn(a)]
             if named and alarm.actions_enabled:
                 state = "OK" if key == "OKActions" else "INSUFFICIENT_DATA"
-                self.report("plan_on_ok", label, f"its {key} name a response plan ({', '.join(n[1] if n else '?' for n in named)})",
-                            f"the incidents it starts on changes into {state} are not replayed (a policy starts them on ALARM only)",
-                            alarm.origin)
+                self.report(
+                    "plan_on_ok",
+                    label,
+                    f"its {key} name a response plan ({', '.join(n[1] if n else '?' for n in named)})",
+                    f"the incidents it starts on changes into {state} are not replayed (a policy starts them on ALARM only)",
+                    alarm.origin,
+                )
                 reported = True
         if not alarm.actions_enabled and plans:
-            self.notes.append(f"{label}: ActionsEnabled is false, so its plan action ({', '.join(plans)}) starts nothing: ignored")
+            self.notes.append(
+                f"{label}: ActionsEnabled is false, so its plan action ({', '.join(plans)}) starts nothing: ignored"
+            )
             plans = []
             disabled = True
         else:
@@ -485,15 +604,22 @@ class _Importer:
         via_rules = [(rule, plan) for rule, route, plan in rules if route.matches(alarm.facts())]
         everything = plans + [plan for _, plan in via_rules if plan not in plans]
         if alarm.kind == "composite" and alarm.suppressor:
-            self.notes.append(f"{label}: actions suppressed by {alarm.suppressor} (wait {alarm.suppressor_wait_s}s, extension "
-                              f"{alarm.suppressor_extension_s}s); a replay skips the state changes the history marks actionsSuppressedBy, "
-                              "where the service still performs the actions once a WaitPeriod or ExtensionPeriod runs out in ALARM")
+            self.notes.append(
+                f"{label}: actions suppressed by {alarm.suppressor} (wait {alarm.suppressor_wait_s}s, extension "
+                f"{alarm.suppressor_extension_s}s); a replay skips the state changes the history marks actionsSuppressedBy, "
+                "where the service still performs the actions once a WaitPeriod or ExtensionPeriod runs out in ALARM"
+            )
         if len(everything) > 1:
             sources = [f"its AlarmActions ({', '.join(plans)})"] if plans else []
             sources += [f"rule {rule.name} ({plan})" for rule, plan in via_rules]
             first = everything[0]
-            self.report("several_plans", label, f"it starts incidents with {len(everything)} response plans: {'; '.join(sources)}",
-                        f"routed to {first} only; the incidents of {', '.join(everything[1:])} are not replayed", alarm.origin)
+            self.report(
+                "several_plans",
+                label,
+                f"it starts incidents with {len(everything)} response plans: {'; '.join(sources)}",
+                f"routed to {first} only; the incidents of {', '.join(everything[1:])} are not replayed",
+                alarm.origin,
+            )
             reported = True
         if plans:
             return plans[0], None, reported

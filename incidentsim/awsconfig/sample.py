@@ -51,18 +51,35 @@ def sample_wiring() -> Wiring:
             if plan not in used.setdefault(alarm["account_id"], []):
                 used[alarm["account_id"]].append(plan)
         composite = alarm["kind"] == "composite"
-        wiring.alarms.append(AlarmWiring(
-            name=alarm["name"], arn=alarm["arn"], account_id=alarm["account_id"], region=alarm["region"],
-            kind="composite" if composite else "metric", alarm_actions=tuple(actions),
-            suppressor=alarm["suppressor"], suppressor_wait_s=alarm["suppressor_wait_s"],
-            suppressor_extension_s=alarm["suppressor_extension_s"],
-            namespace="" if composite else alarm["namespace"], metric_name="" if composite else alarm["metric_name"],
-        ))
+        wiring.alarms.append(
+            AlarmWiring(
+                name=alarm["name"],
+                arn=alarm["arn"],
+                account_id=alarm["account_id"],
+                region=alarm["region"],
+                kind="composite" if composite else "metric",
+                alarm_actions=tuple(actions),
+                suppressor=alarm["suppressor"],
+                suppressor_wait_s=alarm["suppressor_wait_s"],
+                suppressor_extension_s=alarm["suppressor_extension_s"],
+                namespace="" if composite else alarm["namespace"],
+                metric_name="" if composite else alarm["metric_name"],
+            )
+        )
     for account, plans in sorted(used.items()):
         for name in sorted(plans):
             title, impact, summary, team = SAMPLE_PLANS[name]
-            wiring.plans.append(PlanWiring(name, f"arn:aws:ssm-incidents::{account}:response-plan/{name}", account, title, impact,
-                                           summary, tags=(("team", team),)))
+            wiring.plans.append(
+                PlanWiring(
+                    name,
+                    f"arn:aws:ssm-incidents::{account}:response-plan/{name}",
+                    account,
+                    title,
+                    impact,
+                    summary,
+                    tags=(("team", team),),
+                )
+            )
     return wiring
 
 

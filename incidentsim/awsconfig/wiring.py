@@ -45,8 +45,17 @@ PLAN_ARN = re.compile(
     r"^arn:(?P<partition>aws|aws-cn|aws-us-gov):ssm-incidents:(?P<region>[a-z0-9-]*):(?P<account>\d{12}):"
     r"(?:responseplan|response-plan)/(?P<name>[A-Za-z0-9_-]{1,200})$"
 )
-_RULE_ARN = re.compile(r"^arn:[a-z-]+:events:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):rule/(?:(?P<bus>[^/]+)/)?(?P<name>[^/]+)$")
-KINDS = ("describe-alarms", "get-response-plan", "list-response-plans", "list-rules", "describe-rule", "list-targets-by-rule")
+_RULE_ARN = re.compile(
+    r"^arn:[a-z-]+:events:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):rule/(?:(?P<bus>[^/]+)/)?(?P<name>[^/]+)$"
+)
+KINDS = (
+    "describe-alarms",
+    "get-response-plan",
+    "list-response-plans",
+    "list-rules",
+    "describe-rule",
+    "list-targets-by-rule",
+)
 
 
 class ConfigError(ValueError):
@@ -93,8 +102,12 @@ class AlarmWiring:
     def facts(self) -> dict[str, str]:
         """The fields a policy route matches on."""
         return {
-            "alarm_name": self.name, "alarm_arn": self.arn, "account_id": self.account_id, "region": self.region,
-            "namespace": self.namespace, "metric_name": self.metric_name,
+            "alarm_name": self.name,
+            "alarm_arn": self.arn,
+            "account_id": self.account_id,
+            "region": self.region,
+            "namespace": self.namespace,
+            "metric_name": self.metric_name,
         }
 
 
@@ -131,13 +144,25 @@ class PlanWiring:
     def response_plan(self, name: str | None = None) -> ResponsePlan:
         """The described plan as a policy's :class:`~incidentsim.policy.ResponsePlan` (named ``name``, else its own name)."""
         assert self.title is not None and self.impact is not None, f"plan {self.name} was not described"
-        return ResponsePlan(name=name or self.name, title=self.title, impact=self.impact, summary=self.summary,
-                            dedupe_string=self.dedupe_string, tags=dict(self.tags), display_name=self.display_name)
+        return ResponsePlan(
+            name=name or self.name,
+            title=self.title,
+            impact=self.impact,
+            summary=self.summary,
+            dedupe_string=self.dedupe_string,
+            tags=dict(self.tags),
+            display_name=self.display_name,
+        )
 
     def response_parts(self) -> list[str]:
         """What the plan does beyond its incident's title, impact, summary, dedupe string and tags, in words."""
-        parts = [("notification targets", self.notification_targets), ("engagements", self.engagements),
-                 ("a chat channel", self.chat_sns), ("a runbook", self.actions), ("integrations", self.integrations)]
+        parts = [
+            ("notification targets", self.notification_targets),
+            ("engagements", self.engagements),
+            ("a chat channel", self.chat_sns),
+            ("a runbook", self.actions),
+            ("integrations", self.integrations),
+        ]
         return [name for name, value in parts if value]
 
 
@@ -170,8 +195,13 @@ class Wiring:
     pending_targets: dict[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)
 
     def merge(self, other: Wiring) -> Wiring:
-        merged = Wiring(self.alarms + other.alarms, self.plans + other.plans, self.rules + other.rules,
-                        self.sources + other.sources, {**self.pending_targets, **other.pending_targets})
+        merged = Wiring(
+            self.alarms + other.alarms,
+            self.plans + other.plans,
+            self.rules + other.rules,
+            self.sources + other.sources,
+            {**self.pending_targets, **other.pending_targets},
+        )
         merged.attach_targets()
         return merged
 
@@ -183,7 +213,9 @@ class Wiring:
 
     def summary(self) -> str:
         """One line per input: what it was and how many items it held."""
-        return "\n".join(f"  {where}: {kind}, {count:,} item{'s' if count != 1 else ''}" for where, kind, count in self.sources)
+        return "\n".join(
+            f"  {where}: {kind}, {count:,} item{'s' if count != 1 else ''}" for where, kind, count in self.sources
+        )
 
     def write(self, folder: str | Path) -> dict[str, Path]:
         """Keep the wiring as the AWS CLI would print it, one file per output, for :func:`read_wiring`."""
@@ -208,8 +240,11 @@ class Wiring:
             dump(f"get-response-plan_{account}.json", [get_response_plan_output(p) for p in plans])
         if self.rules:
             dump("list-rules.json", {"Rules": [_rule_output(r) for r in self.rules]})
-            targets = [{"Rule": r.name, "Targets": [{"Id": str(i + 1), "Arn": arn} for i, arn in enumerate(r.targets or ())]}
-                       for r in self.rules if r.targets is not None]
+            targets = [
+                {"Rule": r.name, "Targets": [{"Id": str(i + 1), "Arn": arn} for i, arn in enumerate(r.targets or ())]}
+                for r in self.rules
+                if r.targets is not None
+            ]
             if targets:
                 dump("list-targets-by-rule.json", targets)
         return written
@@ -223,14 +258,20 @@ def describe_alarms_output(alarms: Iterable[AlarmWiring]) -> dict[str, Any]:
     metric, composite = [], []
     for alarm in alarms:
         body: dict[str, Any] = {
-            "AlarmName": alarm.name, "AlarmArn": alarm.arn, "ActionsEnabled": alarm.actions_enabled,
-            "OKActions": list(alarm.ok_actions), "AlarmActions": list(alarm.alarm_actions),
+            "AlarmName": alarm.name,
+            "AlarmArn": alarm.arn,
+            "ActionsEnabled": alarm.actions_enabled,
+            "OKActions": list(alarm.ok_actions),
+            "AlarmActions": list(alarm.alarm_actions),
             "InsufficientDataActions": list(alarm.insufficient_data_actions),
         }
         if alarm.kind == "composite":
             if alarm.suppressor:
-                body.update(ActionsSuppressor=alarm.suppressor, ActionsSuppressorWaitPeriod=alarm.suppressor_wait_s,
-                            ActionsSuppressorExtensionPeriod=alarm.suppressor_extension_s)
+                body.update(
+                    ActionsSuppressor=alarm.suppressor,
+                    ActionsSuppressorWaitPeriod=alarm.suppressor_wait_s,
+                    ActionsSuppressorExtensionPeriod=alarm.suppressor_extension_s,
+                )
             composite.append(body)
         else:
             if alarm.namespace:
@@ -331,7 +372,9 @@ def _alarm(doc: _Doc, data: dict[str, Any], path: str, kind: str) -> AlarmWiring
     assert name is not None and arn is not None
     parsed = parse_alarm_arn(arn)
     if parsed is None:
-        raise doc.fail(_join(path, "AlarmArn"), f"{arn!r} is not an alarm ARN (arn:aws:cloudwatch:<region>:<account>:alarm:<name>)")
+        raise doc.fail(
+            _join(path, "AlarmArn"), f"{arn!r} is not an alarm ARN (arn:aws:cloudwatch:<region>:<account>:alarm:<name>)"
+        )
     enabled = data.get("ActionsEnabled", True)
     if not isinstance(enabled, bool):
         raise doc.fail(_join(path, "ActionsEnabled"), f"expected true or false, got {_kind(enabled)}")
@@ -342,11 +385,18 @@ def _alarm(doc: _Doc, data: dict[str, Any], path: str, kind: str) -> AlarmWiring
             raise doc.fail(_join(path, key), f"expected a number of seconds, got {_kind(value)}")
         periods.append(value)
     return AlarmWiring(
-        name=name, arn=arn, account_id=parsed[0], region=parsed[1], kind=kind,
-        alarm_actions=doc.texts(data, "AlarmActions", path), ok_actions=doc.texts(data, "OKActions", path),
-        insufficient_data_actions=doc.texts(data, "InsufficientDataActions", path), actions_enabled=enabled,
+        name=name,
+        arn=arn,
+        account_id=parsed[0],
+        region=parsed[1],
+        kind=kind,
+        alarm_actions=doc.texts(data, "AlarmActions", path),
+        ok_actions=doc.texts(data, "OKActions", path),
+        insufficient_data_actions=doc.texts(data, "InsufficientDataActions", path),
+        actions_enabled=enabled,
         suppressor=doc.text(data, "ActionsSuppressor", path, required=False) or "",
-        suppressor_wait_s=periods[0], suppressor_extension_s=periods[1],
+        suppressor_wait_s=periods[0],
+        suppressor_extension_s=periods[1],
         namespace=doc.text(data, "Namespace", path, required=False) or "",
         metric_name=doc.text(data, "MetricName", path, required=False) or "",
         origin=f"{doc.where} {path}",
@@ -358,7 +408,10 @@ def _plan(doc: _Doc, data: dict[str, Any], path: str) -> PlanWiring:
     assert arn is not None
     parsed = parse_plan_arn(arn)
     if parsed is None:
-        raise doc.fail(_join(path, "arn"), f"{arn!r} is not a response-plan ARN (arn:aws:ssm-incidents::<account>:response-plan/<name>)")
+        raise doc.fail(
+            _join(path, "arn"),
+            f"{arn!r} is not a response-plan ARN (arn:aws:ssm-incidents::<account>:response-plan/<name>)",
+        )
     name = doc.text(data, "name", path, required=False) or parsed[1]
     display = doc.text(data, "displayName", path, required=False)
     template = data.get("incidentTemplate")
@@ -379,12 +432,20 @@ def _plan(doc: _Doc, data: dict[str, Any], path: str) -> PlanWiring:
         targets.append(str(topic))
     chat = doc.mapping(data.get("chatChannel") or {}, _join(path, "chatChannel"))
     return PlanWiring(
-        name=name, arn=arn, account_id=parsed[0], title=title, impact=impact,
+        name=name,
+        arn=arn,
+        account_id=parsed[0],
+        title=title,
+        impact=impact,
         summary=doc.text(template, "summary", tpath, required=False) or None,
         dedupe_string=doc.text(template, "dedupeString", tpath, required=False) or None,
-        tags=tuple(sorted(tags.items())), display_name=display, notification_targets=tuple(targets),
-        engagements=doc.texts(data, "engagements", path), chat_sns=doc.texts(chat, "chatbotSns", _join(path, "chatChannel")),
-        actions=_json_text(doc.items(data, "actions", path)), integrations=_json_text(doc.items(data, "integrations", path)),
+        tags=tuple(sorted(tags.items())),
+        display_name=display,
+        notification_targets=tuple(targets),
+        engagements=doc.texts(data, "engagements", path),
+        chat_sns=doc.texts(chat, "chatbotSns", _join(path, "chatChannel")),
+        actions=_json_text(doc.items(data, "actions", path)),
+        integrations=_json_text(doc.items(data, "integrations", path)),
         origin=f"{doc.where} {path}",
     )
 
@@ -399,9 +460,15 @@ def _rule(doc: _Doc, data: dict[str, Any], path: str) -> RuleWiring:
     assert name is not None and arn is not None
     match = _RULE_ARN.match(arn)
     if match is None:
-        raise doc.fail(_join(path, "Arn"), f"{arn!r} is not an EventBridge rule ARN (arn:aws:events:<region>:<account>:rule/<name>)")
+        raise doc.fail(
+            _join(path, "Arn"),
+            f"{arn!r} is not an EventBridge rule ARN (arn:aws:events:<region>:<account>:rule/<name>)",
+        )
     return RuleWiring(
-        name=name, arn=arn, account_id=match["account"], region=match["region"],
+        name=name,
+        arn=arn,
+        account_id=match["account"],
+        region=match["region"],
         event_pattern=doc.text(data, "EventPattern", path, required=False),
         schedule=doc.text(data, "ScheduleExpression", path, required=False),
         state=doc.text(data, "State", path, required=False) or "ENABLED",
@@ -446,12 +513,20 @@ def read_document(data: Any, where: str, wiring: Wiring, file_name: str = "") ->
     if not isinstance(data, dict):
         raise doc.fail("", f"expected the JSON object an AWS CLI command prints, got {_kind(data)}")
     if "MetricAlarms" in data or "CompositeAlarms" in data:
-        found = [_alarm(doc, item, f"MetricAlarms[{i}]", "metric") for i, item in enumerate(doc.items(data, "MetricAlarms"))]
-        found += [_alarm(doc, item, f"CompositeAlarms[{i}]", "composite") for i, item in enumerate(doc.items(data, "CompositeAlarms"))]
+        found = [
+            _alarm(doc, item, f"MetricAlarms[{i}]", "metric") for i, item in enumerate(doc.items(data, "MetricAlarms"))
+        ]
+        found += [
+            _alarm(doc, item, f"CompositeAlarms[{i}]", "composite")
+            for i, item in enumerate(doc.items(data, "CompositeAlarms"))
+        ]
         wiring.alarms += found
         wiring.sources.append((where, "describe-alarms", len(found)))
     elif "responsePlanSummaries" in data:
-        plans = [_plan(doc, item, f"responsePlanSummaries[{i}]") for i, item in enumerate(doc.items(data, "responsePlanSummaries"))]
+        plans = [
+            _plan(doc, item, f"responsePlanSummaries[{i}]")
+            for i, item in enumerate(doc.items(data, "responsePlanSummaries"))
+        ]
         wiring.plans += plans
         wiring.sources.append((where, "list-response-plans", len(plans)))
     elif "incidentTemplate" in data and "arn" in data:
@@ -472,8 +547,11 @@ def read_document(data: Any, where: str, wiring: Wiring, file_name: str = "") ->
         if rule is None:
             rule = _rule_from_file_name(file_name)
             if rule is None:
-                raise doc.fail("", "list-targets-by-rule output does not say which rule it is for: add \"Rule\": \"<name>\" "
-                                   "beside \"Targets\", or name the file list-targets-by-rule_<rule name>.json")
+                raise doc.fail(
+                    "",
+                    'list-targets-by-rule output does not say which rule it is for: add "Rule": "<name>" '
+                    'beside "Targets", or name the file list-targets-by-rule_<rule name>.json',
+                )
         wiring.pending_targets[rule] = (targets, where)
         wiring.sources.append((where, f"list-targets-by-rule ({rule})", len(targets)))
     else:
@@ -487,7 +565,7 @@ def _rule_from_file_name(file_name: str) -> str | None:
         stem = stem.removesuffix(suffix)
     for prefix in ("list-targets-by-rule_", "list-targets-by-rule-", "targets_", "targets-"):
         if stem.startswith(prefix) and len(stem) > len(prefix):
-            return stem[len(prefix):]
+            return stem[len(prefix) :]
     return None
 
 
@@ -542,13 +620,17 @@ def read_wiring(paths: str | Path | Sequence[str | Path]) -> Wiring:
             raise ConfigError(f"{path}: not UTF-8 text (byte {error.start})") from None
         documents = _documents(text, str(path))
         if not documents:
-            raise ConfigError(f"{path}: " + ("an empty JSON array, with no AWS CLI output in it" if text.strip(" \t\r\n\ufeff")
-                                             else "empty file"))
+            raise ConfigError(
+                f"{path}: "
+                + ("an empty JSON array, with no AWS CLI output in it" if text.strip(" \t\r\n\ufeff") else "empty file")
+            )
         for where, data in documents:
             read_document(data, where, wiring, path.name)
     wiring.attach_targets()
     for rule, (_, where) in wiring.pending_targets.items():
-        raise ConfigError(f"{where}: targets for the rule {rule!r}, but no list-rules or describe-rule output names that rule")
+        raise ConfigError(
+            f"{where}: targets for the rule {rule!r}, but no list-rules or describe-rule output names that rule"
+        )
     return wiring
 
 
@@ -586,19 +668,40 @@ def fetch_wiring(cloudwatch: Any = None, incidents: Any = None, events: Any = No
     wiring = Wiring()
     if cloudwatch is not None:
         where = f"describe_alarms ({cloudwatch.meta.region_name})"
-        for number, page in enumerate(cloudwatch.get_paginator("describe_alarms").paginate(AlarmTypes=["MetricAlarm", "CompositeAlarm"])):
-            read_document(_plain({"MetricAlarms": page.get("MetricAlarms", []), "CompositeAlarms": page.get("CompositeAlarms", [])}),
-                          f"{where} page {number + 1}", wiring)
+        for number, page in enumerate(
+            cloudwatch.get_paginator("describe_alarms").paginate(AlarmTypes=["MetricAlarm", "CompositeAlarm"])
+        ):
+            read_document(
+                _plain(
+                    {"MetricAlarms": page.get("MetricAlarms", []), "CompositeAlarms": page.get("CompositeAlarms", [])}
+                ),
+                f"{where} page {number + 1}",
+                wiring,
+            )
     if incidents is not None:
-        summaries = incidents.get_paginator("list_response_plans").paginate().build_full_result().get("responsePlanSummaries", [])
+        summaries = (
+            incidents.get_paginator("list_response_plans")
+            .paginate()
+            .build_full_result()
+            .get("responsePlanSummaries", [])
+        )
         for summary in summaries:
-            read_document(_plain(incidents.get_response_plan(arn=summary["arn"])), f"get_response_plan({summary['arn']})", wiring)
+            read_document(
+                _plain(incidents.get_response_plan(arn=summary["arn"])), f"get_response_plan({summary['arn']})", wiring
+            )
     if events is not None:
         where = f"list_rules ({events.meta.region_name})"
         rules = events.get_paginator("list_rules").paginate().build_full_result().get("Rules", [])
         read_document(_plain({"Rules": rules}), where, wiring)
         for rule in rules:
-            targets = events.get_paginator("list_targets_by_rule").paginate(Rule=rule["Name"]).build_full_result().get("Targets", [])
-            read_document(_plain({"Rule": rule["Name"], "Targets": targets}), f"list_targets_by_rule({rule['Name']})", wiring)
+            targets = (
+                events.get_paginator("list_targets_by_rule")
+                .paginate(Rule=rule["Name"])
+                .build_full_result()
+                .get("Targets", [])
+            )
+            read_document(
+                _plain({"Rule": rule["Name"], "Targets": targets}), f"list_targets_by_rule({rule['Name']})", wiring
+            )
         wiring.attach_targets()
     return wiring

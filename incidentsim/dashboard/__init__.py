@@ -59,7 +59,9 @@ class DashboardSettings:
         """The settings the command left for this kernel (``$INCIDENTSIM_DASHBOARD``)."""
         where = os.environ.get(ENVIRONMENT)
         if not where:
-            raise DashboardError(f"${ENVIRONMENT} is not set: this notebook is the page `incidentsim dashboard` serves; run that command")
+            raise DashboardError(
+                f"${ENVIRONMENT} is not set: this notebook is the page `incidentsim dashboard` serves; run that command"
+            )
         data = json.loads(Path(where).read_text(encoding="utf-8"))
         data["sources"] = tuple(data.get("sources", ()))
         return cls(**data)
@@ -219,13 +221,24 @@ class Dashboard:
         elif not port_is_free(self.host, self.port):
             raise DashboardError(f"cannot serve on {self.host} port {self.port}: the address is in use")
         command = [
-            sys.executable, "-m", "voila", str(NOTEBOOK), "--no-browser",
-            f"--Voila.ip={self.host}", f"--Voila.port={self.port}", "--Voila.port_retries=0",
-            f"--Voila.token={self.token}", f"--Voila.root_dir={NOTEBOOK.parent}",
+            sys.executable,
+            "-m",
+            "voila",
+            str(NOTEBOOK),
+            "--no-browser",
+            f"--Voila.ip={self.host}",
+            f"--Voila.port={self.port}",
+            "--Voila.port_retries=0",
+            f"--Voila.token={self.token}",
+            f"--Voila.root_dir={NOTEBOOK.parent}",
         ]
         self._log = open(self._state / "voila.log", "wb")  # noqa: SIM115 (closed by stop)
         self.process = subprocess.Popen(
-            command, env=environment, stdout=self._log, stderr=subprocess.STDOUT, cwd=self.workdir,
+            command,
+            env=environment,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            cwd=self.workdir,
             start_new_session=True,  # Ctrl-C in the terminal reaches the command, which stops Voila and its kernels in order
         )
         deadline = time.monotonic() + timeout_s
@@ -281,5 +294,13 @@ class Dashboard:
 
 
 __all__ = [
-    "ENVIRONMENT", "NOTEBOOK", "Dashboard", "DashboardError", "DashboardPage", "DashboardSettings", "check_host", "header_html", "open_page",
+    "ENVIRONMENT",
+    "NOTEBOOK",
+    "Dashboard",
+    "DashboardError",
+    "DashboardPage",
+    "DashboardSettings",
+    "check_host",
+    "header_html",
+    "open_page",
 ]

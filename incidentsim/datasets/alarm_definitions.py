@@ -355,7 +355,10 @@ def _validate(d: AlarmDefinition) -> None:
         for part, text in (("Name", key), ("Value", value)):
             meta = dimension_shape.member.members[part].metadata
             if not meta.get("min", 0) <= len(text) <= meta.get("max", 1024):
-                _fail("dimensions", f"dimension {part.lower()} {text!r} must be {meta.get('min', 0)} to {meta.get('max')} characters")
+                _fail(
+                    "dimensions",
+                    f"dimension {part.lower()} {text!r} must be {meta.get('min', 0)} to {meta.get('max')} characters",
+                )
     if d.statistic not in standard_statistics() and d.percentile is None:
         _fail(
             "statistic",
@@ -374,7 +377,9 @@ def _validate(d: AlarmDefinition) -> None:
             UnsupportedAlarmError,
         )
     if d.comparison_operator not in threshold_operators():
-        _fail("comparison_operator", f"must be one of {', '.join(threshold_operators())}, got {d.comparison_operator!r}")
+        _fail(
+            "comparison_operator", f"must be one of {', '.join(threshold_operators())}, got {d.comparison_operator!r}"
+        )
     if not _is_int(d.evaluation_periods) or d.evaluation_periods < 1:
         _fail("evaluation_periods", f"must be an integer of at least 1, got {d.evaluation_periods!r}")
     if d.datapoints_to_alarm is not None:
@@ -388,7 +393,10 @@ def _validate(d: AlarmDefinition) -> None:
             )
     total = d.period * d.evaluation_periods
     if total > MAX_TOTAL_SECONDS:
-        _fail("period", f"Period x EvaluationPeriods must be at most {MAX_TOTAL_SECONDS:,} seconds (7 days), got {total:,}")
+        _fail(
+            "period",
+            f"Period x EvaluationPeriods must be at most {MAX_TOTAL_SECONDS:,} seconds (7 days), got {total:,}",
+        )
     if d.period < 3600 and total > MAX_TOTAL_SECONDS_SHORT_PERIOD:
         _fail(
             "period",
@@ -431,17 +439,23 @@ def _from_api(cls: type[AlarmDefinition], data: Any, where: str, path: str) -> A
         return f"{path}.{member}" if path else member
 
     if not isinstance(data, Mapping):
-        raise AlarmDefinitionError(where, path or "alarm", f"expected a mapping of PutMetricAlarm members, got {type(data).__name__}")
+        raise AlarmDefinitionError(
+            where, path or "alarm", f"expected a mapping of PutMetricAlarm members, got {type(data).__name__}"
+        )
     name = data.get("AlarmName")
     label = f"alarm {name!r}: " if isinstance(name, str) else ""
     for member, why in _UNSUPPORTED_MEMBERS.items():
         if member in data and data[member] is not None:
-            raise UnsupportedAlarmError(where, place(member), f"{label}{why}; incidentsim evaluates single-metric static-threshold alarms")
+            raise UnsupportedAlarmError(
+                where, place(member), f"{label}{why}; incidentsim evaluates single-metric static-threshold alarms"
+            )
     known = _metric_alarm_members()
     unknown = sorted(str(k) for k in data if k not in known)
     if unknown:
         raise AlarmDefinitionError(
-            where, place(unknown[0]), f"unknown member; PutMetricAlarm takes {', '.join(sorted(_put_metric_alarm_shape().members))}"
+            where,
+            place(unknown[0]),
+            f"unknown member; PutMetricAlarm takes {', '.join(sorted(_put_metric_alarm_shape().members))}",
         )
     _check_window(data.get("EvaluationWindow"), where, place("EvaluationWindow"), label)
 
@@ -459,7 +473,9 @@ def _from_api(cls: type[AlarmDefinition], data: Any, where: str, path: str) -> A
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if not _is_int(value):
-            raise AlarmDefinitionError(where, place(member), f"expected an integer, got {type(value).__name__} {value!r}")
+            raise AlarmDefinitionError(
+                where, place(member), f"expected an integer, got {type(value).__name__} {value!r}"
+            )
         return int(value)
 
     def number(member: str, value: Any) -> float:
@@ -469,13 +485,17 @@ def _from_api(cls: type[AlarmDefinition], data: Any, where: str, path: str) -> A
 
     statistic, extended = data.get("Statistic"), data.get("ExtendedStatistic")
     if statistic is not None and extended is not None:
-        raise AlarmDefinitionError(where, place("ExtendedStatistic"), "give either Statistic or ExtendedStatistic, not both")
+        raise AlarmDefinitionError(
+            where, place("ExtendedStatistic"), "give either Statistic or ExtendedStatistic, not both"
+        )
     if statistic is None and extended is None:
         raise AlarmDefinitionError(where, place("Statistic"), "is missing (give Statistic or ExtendedStatistic)")
     stat_member = "Statistic" if statistic is not None else "ExtendedStatistic"
     if extended is not None and percentile_of(text("ExtendedStatistic", extended)) is None:
         raise UnsupportedAlarmError(
-            where, place("ExtendedStatistic"), f"{label}only percentiles such as p99 are evaluated by incidentsim, got {extended!r}"
+            where,
+            place("ExtendedStatistic"),
+            f"{label}only percentiles such as p99 are evaluated by incidentsim, got {extended!r}",
         )
 
     account, region = DEFAULT_ACCOUNT_ID, DEFAULT_REGION
@@ -483,7 +503,9 @@ def _from_api(cls: type[AlarmDefinition], data: Any, where: str, path: str) -> A
     if arn is not None:
         parsed = parse_alarm_arn(text("AlarmArn", arn))
         if parsed is None:
-            raise AlarmDefinitionError(where, place("AlarmArn"), f"expected arn:aws:cloudwatch:<region>:<account>:alarm:<name>, got {arn!r}")
+            raise AlarmDefinitionError(
+                where, place("AlarmArn"), f"expected arn:aws:cloudwatch:<region>:<account>:alarm:<name>, got {arn!r}"
+            )
         account, region, arn_name = parsed
         if isinstance(name, str) and arn_name != name:
             raise AlarmDefinitionError(where, place("AlarmArn"), f"names alarm {arn_name!r}, but AlarmName is {name!r}")
@@ -517,7 +539,9 @@ def _from_api(cls: type[AlarmDefinition], data: Any, where: str, path: str) -> A
         return cls(**values)
     except AlarmDefinitionError as error:
         member = stat_member if error.member == "statistic" else _MEMBERS.get(error.member, error.member)
-        raise type(error)(where, place(member), f"{label if isinstance(error, UnsupportedAlarmError) else ''}{error.problem}") from None
+        raise type(error)(
+            where, place(member), f"{label if isinstance(error, UnsupportedAlarmError) else ''}{error.problem}"
+        ) from None
 
 
 def _dimensions(value: Any, where: str, member: str) -> dict[str, str]:
@@ -526,7 +550,9 @@ def _dimensions(value: Any, where: str, member: str) -> dict[str, str]:
     if isinstance(value, Mapping):
         return {str(k): v for k, v in value.items()}
     if not isinstance(value, list):
-        raise AlarmDefinitionError(where, member, f"expected a list of {{Name, Value}} or a mapping, got {type(value).__name__}")
+        raise AlarmDefinitionError(
+            where, member, f"expected a list of {{Name, Value}} or a mapping, got {type(value).__name__}"
+        )
     out: dict[str, str] = {}
     shape = _put_metric_alarm_shape().members["Dimensions"].member
     for index, item in enumerate(value):
@@ -535,10 +561,14 @@ def _dimensions(value: Any, where: str, member: str) -> dict[str, str]:
         for part in ("Name", "Value"):
             text, meta = item[part], shape.members[part].metadata
             if not isinstance(text, str):
-                raise AlarmDefinitionError(where, f"{member}[{index}].{part}", f"expected text, got {type(text).__name__} {text!r}")
+                raise AlarmDefinitionError(
+                    where, f"{member}[{index}].{part}", f"expected text, got {type(text).__name__} {text!r}"
+                )
             if not meta.get("min", 0) <= len(text) <= meta.get("max", 1024):
                 raise AlarmDefinitionError(
-                    where, f"{member}[{index}].{part}", f"must be {meta.get('min', 0)} to {meta.get('max')} characters, got {text!r}"
+                    where,
+                    f"{member}[{index}].{part}",
+                    f"must be {meta.get('min', 0)} to {meta.get('max')} characters, got {text!r}",
                 )
         out[item["Name"]] = item["Value"]
     return out
@@ -552,11 +582,19 @@ def _check_window(window: Any, where: str, member: str, label: str) -> None:
     """
     if window is None:
         return
-    if not isinstance(window, Mapping) or len(window) != 1 or next(iter(window)) not in ("SlidingWindow", "WallClockWindow"):
-        raise AlarmDefinitionError(where, member, f"expected exactly one of SlidingWindow or WallClockWindow, got {window!r}")
+    if (
+        not isinstance(window, Mapping)
+        or len(window) != 1
+        or next(iter(window)) not in ("SlidingWindow", "WallClockWindow")
+    ):
+        raise AlarmDefinitionError(
+            where, member, f"expected exactly one of SlidingWindow or WallClockWindow, got {window!r}"
+        )
     clock = window.get("WallClockWindow")
     zone = clock.get("Timezone") if isinstance(clock, Mapping) else None
     if zone is not None and zone not in _UTC_NAMES:
         raise UnsupportedAlarmError(
-            where, f"{member}.WallClockWindow.Timezone", f"{label}periods are aligned in UTC here; time zone {zone!r} is not evaluated"
+            where,
+            f"{member}.WallClockWindow.Timezone",
+            f"{label}periods are aligned in UTC here; time zone {zone!r} is not evaluated",
         )

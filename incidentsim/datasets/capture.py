@@ -33,7 +33,12 @@ def _alarm_facts(alarm: dict[str, Any]) -> dict[str, str]:
         namespace = alarm.get("Namespace", "")
         metric_name = alarm.get("MetricName", "")
         dimensions = dimensions_json(alarm.get("Dimensions"))
-    return {"alarm_arn": alarm["AlarmArn"], "namespace": namespace, "metric_name": metric_name, "dimensions": dimensions}
+    return {
+        "alarm_arn": alarm["AlarmArn"],
+        "namespace": namespace,
+        "metric_name": metric_name,
+        "dimensions": dimensions,
+    }
 
 
 def capture_alarm_history(
@@ -85,7 +90,12 @@ def capture_alarm_history(
         for alarm in page.get("MetricAlarms", []):
             facts[alarm["AlarmName"]] = _alarm_facts(alarm)
         for alarm in page.get("CompositeAlarms", []):
-            facts[alarm["AlarmName"]] = {"alarm_arn": alarm["AlarmArn"], "namespace": "", "metric_name": "", "dimensions": "{}"}
+            facts[alarm["AlarmName"]] = {
+                "alarm_arn": alarm["AlarmArn"],
+                "namespace": "",
+                "metric_name": "",
+                "dimensions": "{}",
+            }
     known = [parse_alarm_arn(f["alarm_arn"]) for f in facts.values()]
     known_accounts = {k[0] for k in known if k}
     known_regions = {k[1] for k in known if k}
@@ -107,7 +117,12 @@ def capture_alarm_history(
             kwargs["AlarmName"] = name
         for page_number, page in enumerate(client.get_paginator("describe_alarm_history").paginate(**kwargs)):
             for index, item in enumerate(page.get("AlarmHistoryItems", [])):
-                item = dict(item, Timestamp=item["Timestamp"].isoformat() if isinstance(item["Timestamp"], datetime) else item["Timestamp"])
+                item = dict(
+                    item,
+                    Timestamp=item["Timestamp"].isoformat()
+                    if isinstance(item["Timestamp"], datetime)
+                    else item["Timestamp"],
+                )
                 fact = facts.get(item.get("AlarmName", ""))
                 raw = compact(item)
                 if fact is not None:
@@ -130,7 +145,9 @@ def write_alarm_dataset(frame: pd.DataFrame, folder: str | Path, partition_rows:
     import pyarrow.parquet as pq
 
     if isinstance(partition_rows, bool) or not isinstance(partition_rows, int) or partition_rows < 1:
-        raise ValueError(f"The 'partition_rows' parameter of write_alarm_dataset must be an int >= 1. Got {partition_rows!r} instead.")
+        raise ValueError(
+            f"The 'partition_rows' parameter of write_alarm_dataset must be an int >= 1. Got {partition_rows!r} instead."
+        )
     target = Path(folder)
     if target.is_file():
         raise FileExistsError(f"{target} is a file; a partitioned table is written into a folder")

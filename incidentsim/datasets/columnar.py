@@ -95,8 +95,14 @@ def _empty() -> FastRows:
     return FastRows(np.empty(0, dtype=np.int64), {})
 
 
-def _parse(scan: Lines, lines: np.ndarray, tables: list[pa.Table], parsed: list[np.ndarray], slow: list[np.ndarray],
-           text: Any = None) -> None:
+def _parse(
+    scan: Lines,
+    lines: np.ndarray,
+    tables: list[pa.Table],
+    parsed: list[np.ndarray],
+    slow: list[np.ndarray],
+    text: Any = None,
+) -> None:
     """Parse the lines; a part pyarrow refuses is halved until the refused lines are found."""
     if not len(lines):
         return
@@ -204,12 +210,16 @@ def _columns(table: pa.Table, scan: Lines, positions: np.ndarray, source: str) -
     codes = arn_codes[keep]
     query_rows = query_of_row[keep]
     columns: dict[str, Any] = {
-        "timestamp": (parsed_times if everything else parsed_times.iloc[keep]).astype("datetime64[ns, UTC]").reset_index(drop=True),
+        "timestamp": (parsed_times if everything else parsed_times.iloc[keep])
+        .astype("datetime64[ns, UTC]")
+        .reset_index(drop=True),
         **{column: _from_codes(codes, values) for column, values in by_arn.items()},
         "state": _states(taken(state_value)),
         "previous_state": _states(taken(previous_value)),
         "reason": _strings(taken(pc.fill_null(_field(state, "reason"), ""))),
-        "source": pd.Categorical.from_codes(np.zeros(len(keep), dtype=np.int8), categories=pd.Index([source], dtype=TEXT)),
+        "source": pd.Categorical.from_codes(
+            np.zeros(len(keep), dtype=np.int8), categories=pd.Index([source], dtype=TEXT)
+        ),
         "namespace": _query_text(pc.fill_null(_field(metric, "namespace"), ""), query_rows),
         "metric_name": _query_text(pc.fill_null(_field(metric, "name"), ""), query_rows),
         "dimensions": _from_codes(row_dimensions[keep], np.array(dimension_values, dtype=object)),

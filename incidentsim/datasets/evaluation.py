@@ -183,7 +183,9 @@ def _series_arrays(series: Any, caller: str) -> tuple[np.ndarray, np.ndarray]:
     """(epoch nanoseconds, float values) of a metric series; NaN values are missing datapoints."""
     if isinstance(series, pd.Series):
         if not isinstance(series.index, pd.DatetimeIndex):
-            raise ValueError(f"The 'series' parameter of {caller} must have a DatetimeIndex when it is a Series. Got {type(series.index).__name__} instead.")
+            raise ValueError(
+                f"The 'series' parameter of {caller} must have a DatetimeIndex when it is a Series. Got {type(series.index).__name__} instead."
+            )
         times, values = series.index.to_series(), series.reset_index(drop=True)
     elif isinstance(series, pd.DataFrame):
         missing = [c for c in ("timestamp", "value") if c not in series.columns]
@@ -194,10 +196,14 @@ def _series_arrays(series: Any, caller: str) -> tuple[np.ndarray, np.ndarray]:
             )
         times, values = series["timestamp"], series["value"]
     else:
-        raise ValueError(f"The 'series' parameter of {caller} must be a DataFrame with timestamp and value columns. Got {type(series).__name__} instead.")
+        raise ValueError(
+            f"The 'series' parameter of {caller} must be a DataFrame with timestamp and value columns. Got {type(series).__name__} instead."
+        )
     stamps = pd.to_datetime(times.reset_index(drop=True), utc=True)
     if stamps.isna().any():
-        raise ValueError(f"The 'series' parameter of {caller} has empty timestamps at row {int(np.flatnonzero(stamps.isna())[0])}")
+        raise ValueError(
+            f"The 'series' parameter of {caller} has empty timestamps at row {int(np.flatnonzero(stamps.isna())[0])}"
+        )
     try:
         numbers = pd.to_numeric(values.reset_index(drop=True), errors="raise").astype("float64")
     except (ValueError, TypeError) as error:
@@ -223,15 +229,21 @@ def aggregate(series: pd.DataFrame | pd.Series, statistic: str, period: int) -> 
     [[2.0, 2.0], [8.0, 1.0]]
     """
     if statistic not in standard_statistics() and percentile_of(statistic) is None:
-        raise ValueError(f"The 'statistic' parameter of aggregate must be one of {{{', '.join(standard_statistics())}, pNN}}. Got {statistic!r} instead.")
+        raise ValueError(
+            f"The 'statistic' parameter of aggregate must be one of {{{', '.join(standard_statistics())}, pNN}}. Got {statistic!r} instead."
+        )
     if not _is_int(period) or period < 1:
-        raise ValueError(f"The 'period' parameter of aggregate must be a positive number of seconds. Got {period!r} instead.")
+        raise ValueError(
+            f"The 'period' parameter of aggregate must be a positive number of seconds. Got {period!r} instead."
+        )
     keys, values, counts = _aggregate_arrays(series, statistic, period, "aggregate")
     starts = pd.to_datetime(keys * (period * 1_000_000_000), utc=True).astype("datetime64[ns, UTC]")
     return pd.DataFrame({"period_start": starts, "value": values, "sample_count": counts})
 
 
-def _aggregate_arrays(series: Any, statistic: str, period: int, caller: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _aggregate_arrays(
+    series: Any, statistic: str, period: int, caller: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(period indexes since the epoch, aggregated values, sample counts), sorted by period."""
     ns, values = _series_arrays(series, caller)
     keep = ~np.isnan(values)
@@ -300,16 +312,22 @@ def _timestamp_ns(value: Any, name: str) -> int:
     try:
         stamp = pd.Timestamp(value)
     except (ValueError, TypeError) as error:
-        raise ValueError(f"The '{name}' parameter of evaluate_alarm must be a timestamp. Got {value!r} instead ({error}).") from None
+        raise ValueError(
+            f"The '{name}' parameter of evaluate_alarm must be a timestamp. Got {value!r} instead ({error})."
+        ) from None
     if stamp is pd.NaT:
         raise ValueError(f"The '{name}' parameter of evaluate_alarm must be a timestamp. Got {value!r} instead.")
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
     return int(stamp.as_unit("ns").value)
 
 
-def _evaluate(series: Any, definition: AlarmDefinition, start: Any, end: Any, evaluation_range: int | None) -> _Evaluation:
+def _evaluate(
+    series: Any, definition: AlarmDefinition, start: Any, end: Any, evaluation_range: int | None
+) -> _Evaluation:
     if not isinstance(definition, AlarmDefinition):
-        raise ValueError(f"The 'definition' parameter of evaluate_alarm must be an AlarmDefinition. Got {type(definition).__name__} instead.")
+        raise ValueError(
+            f"The 'definition' parameter of evaluate_alarm must be an AlarmDefinition. Got {type(definition).__name__} instead."
+        )
     n, m = definition.n, definition.m
     size = default_evaluation_range(n) if evaluation_range is None else evaluation_range
     if not _is_int(size) or size < n:
@@ -551,14 +569,21 @@ def _reason(ev: _Evaluation, row: int) -> tuple[str, dict[str, Any]]:
         )
     chronological = sorted(int(j) for j in evaluated)
     oldest = min([*chronological, *blanks], default=e - n + 1)
-    data: dict[str, Any] = {"version": "1.0", "queryDate": _iso((ev.first_key + e + 1) * p_ns), "startDate": _iso(start_of(oldest))}
+    data: dict[str, Any] = {
+        "version": "1.0",
+        "queryDate": _iso((ev.first_key + e + 1) * p_ns),
+        "startDate": _iso(start_of(oldest)),
+    }
     if d.unit is not None:
         data["unit"] = d.unit
     data["extendedStatistic" if d.percentile is not None else "statistic"] = d.statistic
     data["period"] = d.period
     data["recentDatapoints"] = [float(ev.values[j]) for j in chronological]
     data["threshold"] = d.threshold
-    points = [(int(j), {"timestamp": _iso(start_of(j)), "sampleCount": float(ev.counts[j]), "value": float(ev.values[j])}) for j in evaluated]
+    points = [
+        (int(j), {"timestamp": _iso(start_of(j)), "sampleCount": float(ev.counts[j]), "value": float(ev.values[j])})
+        for j in evaluated
+    ]
     points += [(int(j), {"timestamp": _iso(start_of(j))}) for j in blanks]
     data["evaluatedDatapoints"] = [point for _, point in sorted(points, key=lambda pair: -pair[0])]
     return text, data
@@ -637,7 +662,11 @@ def evaluate_alarm(
     arn = d.alarm_arn
     dimensions = compact(dict(d.dimensions))
     configuration = _configuration(d)
-    previous: dict[str, Any] = {"value": "INSUFFICIENT_DATA", "reason": INITIAL_REASON, "timestamp": _iso(ev.created_ns)}
+    previous: dict[str, Any] = {
+        "value": "INSUFFICIENT_DATA",
+        "reason": INITIAL_REASON,
+        "timestamp": _iso(ev.created_ns),
+    }
     rows: list[dict[str, Any]] = []
     p_ns = d.period * 1_000_000_000
     for row in np.flatnonzero(ev.states != ev.previous).tolist():
@@ -645,17 +674,31 @@ def evaluate_alarm(
         when = _utc(start_ns + p_ns)
         new = STATES[int(ev.states[row])]
         text, reason_data = _reason(ev, row)
-        current = {"value": new, "reason": text, "reasonData": compact_ordered(reason_data), "timestamp": _iso(start_ns + p_ns)}
+        current = {
+            "value": new,
+            "reason": text,
+            "reasonData": compact_ordered(reason_data),
+            "timestamp": _iso(start_ns + p_ns),
+        }
         event = {
             "version": "0",
-            "id": str(uuid.UUID(hashlib.sha1(f"{arn}|{start_ns + p_ns}|{new}".encode(), usedforsecurity=False).hexdigest()[:32])),
+            "id": str(
+                uuid.UUID(
+                    hashlib.sha1(f"{arn}|{start_ns + p_ns}|{new}".encode(), usedforsecurity=False).hexdigest()[:32]
+                )
+            ),
             "detail-type": "CloudWatch Alarm State Change",
             "source": "aws.cloudwatch",
             "account": d.account_id,
             "time": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "region": d.region,
             "resources": [arn],
-            "detail": {"alarmName": d.alarm_name, "configuration": configuration, "previousState": previous, "state": current},
+            "detail": {
+                "alarmName": d.alarm_name,
+                "configuration": configuration,
+                "previousState": previous,
+                "state": current,
+            },
         }
         raw = compact_ordered(event)
         rows.append(

@@ -159,7 +159,9 @@ def _nab_entries(path: Path) -> tuple[list[str], list[tuple[str, str, Any, Any]]
         raise LabelError(origin, "<file>", "not UTF-8 text") from None
     if not isinstance(data, dict):
         raise LabelError(
-            origin, "<file>", f"expected an object mapping each series to a list of [start, end] pairs, got {type(data).__name__}"
+            origin,
+            "<file>",
+            f"expected an object mapping each series to a list of [start, end] pairs, got {type(data).__name__}",
         )
     entries: list[tuple[str, str, Any, Any]] = []
     for key, pairs in data.items():
@@ -176,7 +178,9 @@ def _nab_entries(path: Path) -> tuple[list[str], list[tuple[str, str, Any, Any]]
     return list(data), entries
 
 
-def _table_entries(frame: pd.DataFrame, origin: str, csv: bool) -> tuple[list[str], list[tuple[str, str, Any, Any]], pd.DataFrame]:
+def _table_entries(
+    frame: pd.DataFrame, origin: str, csv: bool
+) -> tuple[list[str], list[tuple[str, str, Any, Any]], pd.DataFrame]:
     """Series in order of first appearance, (series, entry, start, end) per row, and the extra columns."""
     missing = [column for column in TABLE_COLUMNS if column not in frame.columns]
     if missing:
@@ -198,7 +202,11 @@ def _table_entries(frame: pd.DataFrame, origin: str, csv: bool) -> tuple[list[st
 
 
 def _time(value: Any, origin: str, entry: str, field: str) -> pd.Timestamp:
-    if value is None or (isinstance(value, str) and not value.strip()) or (not isinstance(value, str) and pd.isna(value)):
+    if (
+        value is None
+        or (isinstance(value, str) and not value.strip())
+        or (not isinstance(value, str) and pd.isna(value))
+    ):
         raise LabelError(origin, entry, f"{field} is empty")
     if not isinstance(value, (str, pd.Timestamp)) and not hasattr(value, "isoformat"):
         raise LabelError(origin, entry, f"{field} {value!r} is not a time; expected text such as '2014-02-26 13:45:00'")
@@ -207,7 +215,9 @@ def _time(value: Any, origin: str, entry: str, field: str) -> pd.Timestamp:
             raise ValueError(value)  # pandas reads these as the current time; a label must be a fixed time
         moment = pd.Timestamp(value)
     except (ValueError, TypeError, OverflowError):
-        raise LabelError(origin, entry, f"{field} {value!r} is not a time; expected text such as '2014-02-26 13:45:00'") from None
+        raise LabelError(
+            origin, entry, f"{field} {value!r} is not a time; expected text such as '2014-02-26 13:45:00'"
+        ) from None
     if pd.isna(moment):
         raise LabelError(origin, entry, f"{field} is empty")
     return moment.tz_localize("UTC") if moment.tzinfo is None else moment.tz_convert("UTC")
@@ -291,10 +301,16 @@ def load_windows(
             try:
                 frame = pd.read_csv(path, dtype=str, keep_default_na=False) if csv else pd.read_parquet(path)
             except Exception as error:  # noqa: BLE001 - any reader failure is reported against the file
-                raise LabelError(origin, "<file>", f"could not be read as a {'CSV' if csv else 'Parquet'} table ({error})") from None
+                raise LabelError(
+                    origin, "<file>", f"could not be read as a {'CSV' if csv else 'Parquet'} table ({error})"
+                ) from None
             keys, entries, extra = _table_entries(frame, origin, csv=csv)
         else:
-            raise LabelError(origin, "<file>", "unknown format; expected .json (NAB combined_windows.json), .csv, .csv.gz, .parquet or .pq")
+            raise LabelError(
+                origin,
+                "<file>",
+                "unknown format; expected .json (NAB combined_windows.json), .csv, .csv.gz, .parquet or .pq",
+            )
 
     if series is None:
         wanted = keys

@@ -69,7 +69,13 @@ def _scan(data, classes, key, max_brackets, starts, ends, raw_starts, raw_ends, 
                         found_at = i
             elif c == 92:
                 # \u0061-\u007a could spell a key in escapes: such lines are read the other way
-                if i + 4 < n and data[i + 1] == 117 and data[i + 2] == 48 and data[i + 3] == 48 and (data[i + 4] == 54 or data[i + 4] == 55):
+                if (
+                    i + 4 < n
+                    and data[i + 1] == 117
+                    and data[i + 2] == 48
+                    and data[i + 3] == 48
+                    and (data[i + 4] == 54 or data[i + 4] == 55)
+                ):
                     escaped_letter = True
             i += 1
         end = i
@@ -153,8 +159,21 @@ class Lines:
         self.flags = np.empty(room, dtype=np.int8)
         self.dims_starts = np.empty(room, dtype=np.int64)
         self.dims_ends = np.empty(room, dtype=np.int64)
-        return int(_scan(self.array, _CLASSES, _KEY, max_brackets, self.starts, self.ends, self.raw_starts, self.raw_ends,
-                         self.flags, self.dims_starts, self.dims_ends))
+        return int(
+            _scan(
+                self.array,
+                _CLASSES,
+                _KEY,
+                max_brackets,
+                self.starts,
+                self.ends,
+                self.raw_starts,
+                self.raw_ends,
+                self.flags,
+                self.dims_starts,
+                self.dims_ends,
+            )
+        )
 
     def text(self, line: int) -> bytes:
         return bytes(self.data[self.starts[line] : self.ends[line]])
@@ -169,7 +188,6 @@ class Lines:
         offsets = np.empty(len(lines) + 1, dtype=np.int64)
         _gather(self.array, starts, ends, separator, out, offsets)
         return out, offsets
-
 
     def gather_spans(self, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The spans ``[starts, ends)`` of the block end to end, and their offsets."""

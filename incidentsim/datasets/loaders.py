@@ -171,7 +171,9 @@ class AlarmLoad:
     def __post_init__(self) -> None:
         total = self.loaded + len(self.rejected) + len(self.skipped)
         if total != self.read:  # pragma: no cover - an invariant, not an input error
-            raise AssertionError(f"records do not add up: {self.loaded} + {len(self.rejected)} + {len(self.skipped)} != {self.read}")
+            raise AssertionError(
+                f"records do not add up: {self.loaded} + {len(self.rejected)} + {len(self.skipped)} != {self.read}"
+            )
 
     @property
     def counts(self) -> dict[str, int]:
@@ -347,7 +349,12 @@ class RowCollector:
                 for row in np.flatnonzero(clash).tolist():
                     self.loaded -= 1
                     self.read -= 1  # counted again as the rejected record it becomes
-                    self.fault(str(origins[row]), "event_id", f"repeats the event_id {ids[row]!r} of {first.get(ids[row], 'an earlier row')}", "")
+                    self.fault(
+                        str(origins[row]),
+                        "event_id",
+                        f"repeats the event_id {ids[row]!r} of {first.get(ids[row], 'an earlier row')}",
+                        "",
+                    )
                 alarms = alarms[~clash].reset_index(drop=True)
         return alarms
 
@@ -447,7 +454,9 @@ def _read_json_document(path: Path, collector: RowCollector, expected: str | Non
             data.decode("utf-8")
         except UnicodeDecodeError as error:
             line = data.count(b"\n", 0, error.start) + 1
-            collector.fault(f"{name}:{line}", "<text>", not_utf8(error, data.rfind(b"\n", 0, error.start) + 1), shown(data))
+            collector.fault(
+                f"{name}:{line}", "<text>", not_utf8(error, data.rfind(b"\n", 0, error.start) + 1), shown(data)
+            )
             return
     try:
         document = decode_json(data)
@@ -499,15 +508,21 @@ class _Prepared:
     slow: np.ndarray
 
 
-def _prepare_block(block: LineBlock, name: str, source: str, keep_raw: bool, chunk_size: int, columnwise: bool) -> list[_Prepared]:
+def _prepare_block(
+    block: LineBlock, name: str, source: str, keep_raw: bool, chunk_size: int, columnwise: bool
+) -> list[_Prepared]:
     scan = scan_lines(block.data, MAX_DEPTH)
     return [
-        _prepare_lines(scan, np.arange(start, min(start + chunk_size, scan.count)), block.first, name, source, keep_raw, columnwise)
+        _prepare_lines(
+            scan, np.arange(start, min(start + chunk_size, scan.count)), block.first, name, source, keep_raw, columnwise
+        )
         for start in range(0, scan.count, chunk_size)
     ]
 
 
-def _prepare_lines(scan: Lines, lines: np.ndarray, first: int, name: str, source: str, keep_raw: bool, columnwise: bool) -> _Prepared:
+def _prepare_lines(
+    scan: Lines, lines: np.ndarray, first: int, name: str, source: str, keep_raw: bool, columnwise: bool
+) -> _Prepared:
     """Read the plain EventBridge events among some scanned lines column-wise (``first`` is the
     number of the scan's line 0); the others are left, in order, for the record-by-record reader."""
     flags = scan.flags[lines]
@@ -531,7 +546,9 @@ def _prepare_lines(scan: Lines, lines: np.ndarray, first: int, name: str, source
     return _Prepared(scan, first, frame, slow)
 
 
-def _finish(job: Future[list[_Prepared]] | StreamFault, name: str, collector: RowCollector, expected: str | None) -> bool:
+def _finish(
+    job: Future[list[_Prepared]] | StreamFault, name: str, collector: RowCollector, expected: str | None
+) -> bool:
     """Account for a prepared block (or a line that could not be read); True when it was all blank."""
     if isinstance(job, StreamFault):
         collector.seq = job.line
@@ -600,7 +617,11 @@ def _columnwise_frame(rows: FastRows, scan: Lines, first: int, name: str, keep_r
     frame["event_id"] = _strings(line_ids(scan, positions))
     if keep_raw:
         buffer, offsets = scan.gather(positions)
-        frame["raw"] = _strings(pa.Array.from_buffers(pa.large_string(), len(positions), [None, pa.py_buffer(offsets), pa.py_buffer(buffer)]))
+        frame["raw"] = _strings(
+            pa.Array.from_buffers(
+                pa.large_string(), len(positions), [None, pa.py_buffer(offsets), pa.py_buffer(buffer)]
+            )
+        )
     else:
         frame["raw"] = _blank_strings(len(positions))
     numbers = positions + first
@@ -626,7 +647,11 @@ def _blank_strings(count: int) -> pd.Series:
 def _take_text(parts: Sequence[pa.Array | pa.ChunkedArray], rows: np.ndarray) -> pa.Array:
     """``rows`` of the text arrays ``parts`` read as one, as Arrow text (copied in one compiled
     pass rather than by Arrow's take, which is slow across many chunks)."""
-    chunks = [c.cast(pa.large_string()) for part in parts for c in (part.chunks if isinstance(part, pa.ChunkedArray) else [part])]
+    chunks = [
+        c.cast(pa.large_string())
+        for part in parts
+        for c in (part.chunks if isinstance(part, pa.ChunkedArray) else [part])
+    ]
     whole = pa.chunked_array(chunks, type=pa.large_string()).combine_chunks()
     data, offsets = text_spans(whole)
     buffer, out_offsets = gather_spans(data, offsets[rows], offsets[rows + 1])
@@ -755,8 +780,12 @@ def _parquet_table(path: Path, collector: RowCollector) -> _Table:
                     return
                 frame = _batch_frame(batch)
             except (pa.ArrowException, OSError, ValueError) as error:
-                collector.fault(f"{label}#{start}", "<parquet>",
-                                f"the rows from #{start} on could not be read ({_one_line(error)})", "")
+                collector.fault(
+                    f"{label}#{start}",
+                    "<parquet>",
+                    f"the rows from #{start} on could not be read ({_one_line(error)})",
+                    "",
+                )
                 return
             frame.columns = names
             yield _Chunk(frame, _strings(_numbered(f"{label}#", np.arange(start, start + len(frame)))))
@@ -792,7 +821,12 @@ def _csv_rows(path: Path, separator: str, collector: RowCollector) -> Iterator[l
     for item in line_blocks(path):
         if isinstance(item, StreamFault):
             if opened is not None:
-                collector.fault(f"{label}:{opened[0]}", "<row>", "a quoted field here runs into a line that could not be read", shown(b"\n".join(opened[1])))
+                collector.fault(
+                    f"{label}:{opened[0]}",
+                    "<row>",
+                    "a quoted field here runs into a line that could not be read",
+                    shown(b"\n".join(opened[1])),
+                )
                 opened = None
             if header is None and not started:
                 yield None
@@ -811,7 +845,9 @@ def _csv_rows(path: Path, separator: str, collector: RowCollector) -> Iterator[l
                 rows = lines[flags != BLANK]
                 numbers = rows + item.first
                 buffer, offsets = scan.gather(rows, stripped=False)
-                records = pa.Array.from_buffers(pa.large_binary(), len(rows), [None, pa.py_buffer(offsets), pa.py_buffer(buffer)])
+                records = pa.Array.from_buffers(
+                    pa.large_binary(), len(rows), [None, pa.py_buffer(offsets), pa.py_buffer(buffer)]
+                )
             else:
                 numbers, records = [], []
                 for index in lines.tolist():
@@ -823,7 +859,12 @@ def _csv_rows(path: Path, separator: str, collector: RowCollector) -> Iterator[l
                             records.append(b"\n".join(opened[1]))
                             opened = None
                         elif sum(map(len, opened[1])) > textfiles.MAX_LINE_BYTES:
-                            collector.fault(f"{label}:{opened[0]}", "<row>", "a quoted field opened here is not closed", shown(b"\n".join(opened[1])))
+                            collector.fault(
+                                f"{label}:{opened[0]}",
+                                "<row>",
+                                "a quoted field opened here is not closed",
+                                shown(b"\n".join(opened[1])),
+                            )
                             opened = None
                     elif line.count(quote) % 2:
                         opened = (item.first + index, [line])
@@ -837,12 +878,22 @@ def _csv_rows(path: Path, separator: str, collector: RowCollector) -> Iterator[l
                 try:
                     header = _unique_names(_split_quoted(header_text.decode("utf-8"), separator))
                 except UnicodeDecodeError as error:
-                    collector.fault(f"{label}:{header_line}", "<header>", f"the header {not_utf8(error)}; no row can be read", shown(header_text))
+                    collector.fault(
+                        f"{label}:{header_line}",
+                        "<header>",
+                        f"the header {not_utf8(error)}; no row can be read",
+                        shown(header_text),
+                    )
                     if not started:
                         yield None
                     return
                 except csv.Error as error:
-                    collector.fault(f"{label}:{header_line}", "<header>", f"the header cannot be read ({error}); no row can be read", shown(header_text))
+                    collector.fault(
+                        f"{label}:{header_line}",
+                        "<header>",
+                        f"the header cannot be read ({error}); no row can be read",
+                        shown(header_text),
+                    )
                     if not started:
                         yield None
                     return
@@ -853,8 +904,12 @@ def _csv_rows(path: Path, separator: str, collector: RowCollector) -> Iterator[l
                 if chunk is not None:
                     yield chunk
     if opened is not None:
-        collector.fault(f"{label}:{opened[0]}", "<row>", "a quoted field opened here is not closed before the end of the file",
-                        shown(b"\n".join(opened[1])))
+        collector.fault(
+            f"{label}:{opened[0]}",
+            "<row>",
+            "a quoted field opened here is not closed before the end of the file",
+            shown(b"\n".join(opened[1])),
+        )
         if header is None and not started:
             yield None
             return
@@ -867,8 +922,14 @@ def _split_quoted(text: str, separator: str) -> list[str]:
     return next(csv.reader([text], delimiter=separator, strict=True), [])
 
 
-def _csv_chunk(records: list[bytes] | pa.Array, numbers: np.ndarray, header: list[str], separator: str, label: str,
-               collector: RowCollector) -> _Chunk | None:
+def _csv_chunk(
+    records: list[bytes] | pa.Array,
+    numbers: np.ndarray,
+    header: list[str],
+    separator: str,
+    label: str,
+    collector: RowCollector,
+) -> _Chunk | None:
     """Split rows into fields; reject the rows that are not UTF-8 or have the wrong number of fields."""
     width = len(header)
     problems: dict[int, tuple[str, str, str]] = {}  # row -> (field, problem, raw), reported in row order
@@ -899,7 +960,9 @@ def _csv_chunk(records: list[bytes] | pa.Array, numbers: np.ndarray, header: lis
         counts = np.array([len(f) for f in fields], dtype=np.int64)
         good &= counts == width
         kept = [f for f, g in zip(fields, good) if g]
-        columns = {name: _strings(pa.array([f[j] for f in kept], type=pa.large_string())) for j, name in enumerate(header)}
+        columns = {
+            name: _strings(pa.array([f[j] for f in kept], type=pa.large_string())) for j, name in enumerate(header)
+        }
     else:
         parts = pc.split_pattern(text, separator)
         counts = pc.list_value_length(parts).to_numpy(zero_copy_only=False).astype(np.int64)
@@ -908,7 +971,11 @@ def _csv_chunk(records: list[bytes] | pa.Array, numbers: np.ndarray, header: lis
         columns = {name: _strings(flat.take(pa.array(np.arange(j, len(flat), width)))) for j, name in enumerate(header)}
     for index in np.flatnonzero(~good).tolist():
         if index not in problems:
-            problems[index] = ("<row>", f"has {counts[index]} fields; the header has {width}", shorten(text[index].as_py(), 10000))
+            problems[index] = (
+                "<row>",
+                f"has {counts[index]} fields; the header has {width}",
+                shorten(text[index].as_py(), 10000),
+            )
     for index in sorted(problems):
         field, problem, raw = problems[index]
         collector.fault(f"{label}:{numbers[index]}", field, problem, raw)
@@ -994,7 +1061,11 @@ def _row_json(frame: pd.DataFrame) -> pa.Array:
 
 def _sorted_codes(values: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
     """Integer codes of text values, numbered in sorted order of the distinct values, and those values."""
-    encoded = pc.dictionary_encode(values).combine_chunks() if values.num_chunks > 1 else pc.dictionary_encode(values.chunk(0))
+    encoded = (
+        pc.dictionary_encode(values).combine_chunks()
+        if values.num_chunks > 1
+        else pc.dictionary_encode(values.chunk(0))
+    )
     if isinstance(encoded, pa.ChunkedArray):  # pragma: no cover - depends on the pyarrow version
         encoded = encoded.combine_chunks()
     dictionary = encoded.dictionary.to_pylist()
@@ -1009,8 +1080,14 @@ def _text(values: pd.Series) -> pd.Series:
     """A column as Arrow text (missing values as "")."""
     if isinstance(values.dtype, pd.StringDtype) and not values.hasnans:
         return values.astype("string[pyarrow]")
-    return pd.Series([("" if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else str(_plain_value(v)))
-                      for v in values.tolist()], dtype="string[pyarrow]", index=values.index)
+    return pd.Series(
+        [
+            ("" if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else str(_plain_value(v)))
+            for v in values.tolist()
+        ],
+        dtype="string[pyarrow]",
+        index=values.index,
+    )
 
 
 def _times(
@@ -1089,7 +1166,8 @@ def _read_intervals(
         unknown = _template_fields(name_template) - set(id_columns)
         if unknown:
             raise ParameterError(
-                "name_template", name_template,
+                "name_template",
+                name_template,
                 f"a template of the id_columns ({', '.join(id_columns)}); it uses {sorted(unknown)}, which are not among id_columns",
             )
     label = table.label
@@ -1103,7 +1181,11 @@ def _read_intervals(
     for chunk in table.chunks:
         frame = chunk.frame
         collector.read += len(frame)
-        for option, column in [*(("id_columns", c) for c in id_columns), ("start_column", start_column), ("end_column", end_column)]:
+        for option, column in [
+            *(("id_columns", c) for c in id_columns),
+            ("start_column", start_column),
+            ("end_column", end_column),
+        ]:
             if column not in frame.columns:
                 collector.read -= len(frame)
                 problem = f"no such column; the table has {', '.join(map(str, frame.columns))}"
@@ -1124,7 +1206,11 @@ def _read_intervals(
         nat = np.iinfo(np.int64).min
         for backwards in np.flatnonzero((ends < starts) & (ends != nat) & (starts != nat)).tolist():
             problems.setdefault(
-                backwards, (end_column, f"ends before it starts ({pd.Timestamp(ends[backwards], tz='UTC')} < {pd.Timestamp(starts[backwards], tz='UTC')})")
+                backwards,
+                (
+                    end_column,
+                    f"ends before it starts ({pd.Timestamp(ends[backwards], tz='UTC')} < {pd.Timestamp(starts[backwards], tz='UTC')})",
+                ),
             )
         if problems:
             raw_texts = raws.take(pa.array(sorted(problems))).to_pylist()
@@ -1164,7 +1250,9 @@ def _read_intervals(
             f"{label}: times are plain numbers, taken as seconds since 1970-01-01 (milliseconds above 1e11) "
             "as no time origin was given; if they are relative, set time_origin= or --time-origin"
         ] += numeric_count
-    name_codes, name_values = _sorted_codes(pa.chunked_array([pa.array(part.array) for part in names_parts], type=pa.large_string()))
+    name_codes, name_values = _sorted_codes(
+        pa.chunked_array([pa.array(part.array) for part in names_parts], type=pa.large_string())
+    )
     del names_parts
     starts = np.concatenate(starts_parts)
     ends = np.concatenate(ends_parts)
@@ -1203,13 +1291,17 @@ def _read_intervals(
     previous[per_alarm] = before
     del per_alarm, alarm_codes, running, new_group, group_start, open_count, in_alarm, before
     suffixes = pa.array([":start", ":end"], type=pa.large_string()).take(pa.array(kind))
-    event_ids = pc.binary_join_element_wise(id_text(np.concatenate(ids_parts)[occurrence]), suffixes, pa.scalar("", pa.large_string()))
+    event_ids = pc.binary_join_element_wise(
+        id_text(np.concatenate(ids_parts)[occurrence]), suffixes, pa.scalar("", pa.large_string())
+    )
     del ids_parts, suffixes
     origins_all = _take_text([pa.array(part.array) for part in origins_parts], occurrence)
     del origins_parts
     arn_prefix = alarm_arn(account_id, region, "")
     categories = pd.Index(name_values, dtype=TEXT)
-    reasons = pa.array(["Alarm occurrence started", "Alarm occurrence ended"], type=pa.large_string()).take(pa.array(kind))
+    reasons = pa.array(["Alarm occurrence started", "Alarm occurrence ended"], type=pa.large_string()).take(
+        pa.array(kind)
+    )
     frame = pd.DataFrame(
         {
             "event_id": _strings(event_ids),
@@ -1217,7 +1309,9 @@ def _read_intervals(
             "account_id": _constant(account_id, len(codes)),
             "region": _constant(region, len(codes)),
             "alarm_name": pd.Categorical.from_codes(codes, categories=categories),
-            "alarm_arn": pd.Categorical.from_codes(codes, categories=pd.Index([arn_prefix + n for n in name_values], dtype=TEXT)),
+            "alarm_arn": pd.Categorical.from_codes(
+                codes, categories=pd.Index([arn_prefix + n for n in name_values], dtype=TEXT)
+            ),
             "state": pd.Categorical.from_codes(state, categories=list(STATES)),
             "previous_state": pd.Categorical.from_codes(previous, categories=list(STATES)),
             "reason": _strings(reasons),
@@ -1235,11 +1329,24 @@ def _read_intervals(
 
 
 def _constant(value: str, count: int) -> pd.Categorical:
-    return pd.Categorical.from_codes(np.zeros(count, dtype=np.int8), categories=pd.Index([value], dtype=TEXT), validate=False)
+    return pd.Categorical.from_codes(
+        np.zeros(count, dtype=np.int8), categories=pd.Index([value], dtype=TEXT), validate=False
+    )
 
 
-TABLE_FIELDS = ("timestamp", "alarm_name", "state", "previous_state", "account_id", "region", "alarm_arn", "reason",
-                "namespace", "metric_name", "dimensions")
+TABLE_FIELDS = (
+    "timestamp",
+    "alarm_name",
+    "state",
+    "previous_state",
+    "account_id",
+    "region",
+    "alarm_arn",
+    "reason",
+    "namespace",
+    "metric_name",
+    "dimensions",
+)
 
 
 def _read_generic_table(
@@ -1267,7 +1374,9 @@ def _read_generic_table(
             except BadRecord as bad:
                 collector.reject(origin, bad.field, bad.problem, raws[position], bad.hint)
                 continue
-            rows[-1].update(event_id=record_id(raws[position]), raw=raws[position] if collector.keep_raw else "", origin=origin)
+            rows[-1].update(
+                event_id=record_id(raws[position]), raw=raws[position] if collector.keep_raw else "", origin=origin
+            )
             collector.loaded += 1
         if rows:
             collector.add_frame(pd.DataFrame.from_records(rows, columns=_ROW_COLUMNS))
@@ -1317,11 +1426,15 @@ def _table_row(
     previous_text = cell("previous_state")
     account = cell("account_id") or ctx.default_account("the table has no account column")
     if not is_account_id(account):
-        raise BadRecord(columns.get("account_id", "account_id"), f"expected a 12-digit account, got {shorten(account)!r}")
+        raise BadRecord(
+            columns.get("account_id", "account_id"), f"expected a 12-digit account, got {shorten(account)!r}"
+        )
     reg = cell("region") or ctx.default_region("the table has no Region column")
     code = region_code(reg)
     if code is None:
-        raise BadRecord(columns.get("region", "region"), f"expected an AWS Region such as us-east-1, got {shorten(reg)!r}")
+        raise BadRecord(
+            columns.get("region", "region"), f"expected an AWS Region such as us-east-1, got {shorten(reg)!r}"
+        )
     given_arn = cell("alarm_arn")
     arn = given_arn if given_arn.strip() else alarm_arn(account, code, name)
     key = arn
@@ -1379,7 +1492,9 @@ _TRUE = {"true": True, "1": True, "false": False, "0": False, "": False}
 def _flags(values: pd.Series) -> pd.Series:
     if values.dtype == bool:
         return values
-    return values.map(lambda v: v if isinstance(v, (bool, np.bool_)) else _TRUE.get(str(v).strip().lower(), False)).astype(bool)
+    return values.map(
+        lambda v: v if isinstance(v, (bool, np.bool_)) else _TRUE.get(str(v).strip().lower(), False)
+    ).astype(bool)
 
 
 def _alarm_frame_problems(frame: pd.DataFrame, seen: dict[str, str], origins: list[str]) -> dict[int, tuple[str, str]]:
@@ -1405,7 +1520,9 @@ def _alarm_frame_problems(frame: pd.DataFrame, seen: dict[str, str], origins: li
     for column in ("state", "previous_state"):
         values = frame[column].astype(object)
         for row in np.flatnonzero(~values.isin(STATES).to_numpy()).tolist():
-            problems.setdefault(row, (column, f"expected one of {', '.join(STATES)}, got {shorten(str(values.iloc[row]))!r}"))
+            problems.setdefault(
+                row, (column, f"expected one of {', '.join(STATES)}, got {shorten(str(values.iloc[row]))!r}")
+            )
     for column in ("event_id", "alarm_name", "alarm_arn", "account_id", "region", "source"):
         text = _text(frame[column])
         for row in np.flatnonzero((text.str.strip() == "").to_numpy()).tolist():
@@ -1557,28 +1674,48 @@ def load_alarms(
     ctx = ParseContext(account_id=account_id, region=region, source=event_source)
     collector = RowCollector(ctx, errors, keep_raw, chunk_size)
     table_options: dict[str, Any] = {
-        "columns": _checked_columns(columns), "state_map": _checked_state_map(state_map), "name_template": _checked_template(name_template),
+        "columns": _checked_columns(columns),
+        "state_map": _checked_state_map(state_map),
+        "name_template": _checked_template(name_template),
     }
     if "alarm_name" in table_options["columns"] and name_template:
-        raise ParameterError("name_template", name_template, "left out when columns maps alarm_name (a table's alarms are named one way)")
+        raise ParameterError(
+            "name_template", name_template, "left out when columns maps alarm_name (a table's alarms are named one way)"
+        )
     interval_options: dict[str, Any] = {
-        "id_columns": _checked_id_columns(id_columns), "start_column": _checked_column("start_column", start_column),
-        "end_column": _checked_column("end_column", end_column), "name_template": name_template, "time_origin": _checked_time_origin(time_origin),
+        "id_columns": _checked_id_columns(id_columns),
+        "start_column": _checked_column("start_column", start_column),
+        "end_column": _checked_column("end_column", end_column),
+        "name_template": name_template,
+        "time_origin": _checked_time_origin(time_origin),
     }
 
-    given_options = [name for name, value, default in (
-        ("columns", columns, None), ("state_map", state_map, None), ("id_columns", tuple(id_columns), ("alarm_id", "device_id")),
-        ("start_column", start_column, "start_timestamp"), ("end_column", end_column, "end_timestamp"),
-        ("name_template", name_template, None), ("time_origin", time_origin, None),
-    ) if value and value != default]
+    given_options = [
+        name
+        for name, value, default in (
+            ("columns", columns, None),
+            ("state_map", state_map, None),
+            ("id_columns", tuple(id_columns), ("alarm_id", "device_id")),
+            ("start_column", start_column, "start_timestamp"),
+            ("end_column", end_column, "end_timestamp"),
+            ("name_template", name_template, None),
+            ("time_origin", time_origin, None),
+        )
+        if value and value != default
+    ]
     if isinstance(source, pd.DataFrame):
         if format in ("auto", "alarm_frame") and _looks_like_alarm_frame(source.columns):
             try:
                 frame = validate_alarm_frame(source)
             except AlarmFrameError as error:
                 raise LoadError("dataframe", "<table>", str(error)) from None
-            return AlarmLoad(frame, pd.DataFrame(columns=list(REJECTED_COLUMNS)), pd.DataFrame(columns=list(SKIPPED_COLUMNS)),
-                             read=len(frame), loaded=len(frame))
+            return AlarmLoad(
+                frame,
+                pd.DataFrame(columns=list(REJECTED_COLUMNS)),
+                pd.DataFrame(columns=list(SKIPPED_COLUMNS)),
+                read=len(frame),
+                loaded=len(frame),
+            )
         if format not in ("auto", "table"):
             raise ValueError(f"a DataFrame can be read as format 'alarm_frame' or 'table', not {format!r}")
         _read_generic_table(_dataframe_table(source), collector, **table_options)
@@ -1593,7 +1730,11 @@ def load_alarms(
     for path in paths:
         named = _ACCOUNT_REGION_NAME.match(plain_name(path).rsplit(".", 1)[0])
         if named and account_id is None and region is None:
-            ctx.account_id, ctx.region, ctx.defaults_from = named["account"], named["region"], f"from the file name {path.name}"
+            ctx.account_id, ctx.region, ctx.defaults_from = (
+                named["account"],
+                named["region"],
+                f"from the file name {path.name}",
+            )
         if format in ("intervals", "table", "alarm_frame") or (format == "auto" and _is_table(path)):
             reader = _read_table_file(path, format, collector, table_options, interval_options)
         else:
@@ -1611,7 +1752,9 @@ def _checked_columns(columns: Mapping[str, str] | None) -> dict[str, str]:
     unknown = sorted(set(given) - set(TABLE_FIELDS))
     if unknown or not all(isinstance(c, str) and c for c in given.values()):
         problem = f"unknown field(s) {unknown}" if unknown else "an empty or non-text column name"
-        raise ParameterError("columns", given, f"a mapping from fields ({', '.join(TABLE_FIELDS)}) to column names, without {problem}")
+        raise ParameterError(
+            "columns", given, f"a mapping from fields ({', '.join(TABLE_FIELDS)}) to column names, without {problem}"
+        )
     return given
 
 
@@ -1620,7 +1763,9 @@ def _checked_state_map(state_map: Mapping[str, str] | None) -> dict[str, str]:
     given = dict(state_map or {})
     bad = [v for v in given.values() if not isinstance(v, str) or v.upper() not in STATES]
     if bad:
-        raise ParameterError("state_map", given, f"a mapping from state words to {', '.join(STATES)}; {bad[0]!r} is none of them")
+        raise ParameterError(
+            "state_map", given, f"a mapping from state words to {', '.join(STATES)}; {bad[0]!r} is none of them"
+        )
     return {str(word): state.upper() for word, state in given.items()}
 
 
@@ -1643,11 +1788,21 @@ def _checked_template(template: str | None) -> str | None:
     if template is None:
         return None
     try:
-        names = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None] if isinstance(template, str) else None
+        names = (
+            [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+            if isinstance(template, str)
+            else None
+        )
     except ValueError:
         names = None
-    if not template or names is None or not all(re.fullmatch(r"[^.\[\]]+", name) and not name.isdigit() for name in names):
-        raise ParameterError("name_template", template, "text naming columns in braces, such as '{alarm_id}@{device_id}'")
+    if (
+        not template
+        or names is None
+        or not all(re.fullmatch(r"[^.\[\]]+", name) and not name.isdigit() for name in names)
+    ):
+        raise ParameterError(
+            "name_template", template, "text naming columns in braces, such as '{alarm_id}@{device_id}'"
+        )
     return template
 
 
@@ -1688,7 +1843,10 @@ def _read_table_file(
         _read_alarm_frame_table(table, collector)
         return "alarm_frame"
     if format == "intervals" or (
-        format == "auto" and _looks_like_intervals(header, interval_options["start_column"], interval_options["end_column"], table_options["columns"])
+        format == "auto"
+        and _looks_like_intervals(
+            header, interval_options["start_column"], interval_options["end_column"], table_options["columns"]
+        )
     ):
         _read_intervals(table, collector, **interval_options)
         return "intervals"
@@ -1701,8 +1859,12 @@ _READER_OPTIONS = {
     "table": ("columns", "state_map", "name_template"),
     "intervals": ("id_columns", "start_column", "end_column", "name_template", "time_origin"),
 }
-_READER_NAMES = {"alarm_frame": "an AlarmFrame table", "intervals": "an interval table", "table": "a state-change table",
-                 "json": "JSON alarm records"}
+_READER_NAMES = {
+    "alarm_frame": "an AlarmFrame table",
+    "intervals": "an interval table",
+    "table": "a state-change table",
+    "json": "JSON alarm records",
+}
 
 
 def _note_unused_options(path: Path, reader: str, given: Sequence[str], ctx: ParseContext) -> None:
@@ -1711,4 +1873,3 @@ def _note_unused_options(path: Path, reader: str, given: Sequence[str], ctx: Par
         python = " or ".join(f"{name}=" for name in unused)
         cli = ", ".join("--" + name.replace("_", "-") for name in unused)
         ctx.note(f"{path.name} was read as {_READER_NAMES[reader]}, which takes no {python} ({cli}): left unused", 0)
-

@@ -68,7 +68,9 @@ def _format_of(path: Path, format: str) -> str:  # noqa: A002
 
 def _cells(values: pd.Series) -> pd.Series:
     """Each cell as stripped text ("" for None and NaN)."""
-    return values.astype(object).map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip())
+    return values.astype(object).map(
+        lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip()
+    )
 
 
 def _parse_times(values: pd.Series, problems: dict[int, tuple[str, str]], field: str) -> np.ndarray:
@@ -95,7 +97,9 @@ def _parse_times(values: pd.Series, problems: dict[int, tuple[str, str]], field:
     for position in np.flatnonzero(empty).tolist():
         problems.setdefault(position, (field, "is empty"))
     for position in np.flatnonzero(unparsed).tolist():
-        problems.setdefault(position, (field, f"expected an ISO 8601 timestamp such as 2014-02-14 14:30:00, got {text.iat[position]!r}"))
+        problems.setdefault(
+            position, (field, f"expected an ISO 8601 timestamp such as 2014-02-14 14:30:00, got {text.iat[position]!r}")
+        )
     for position in np.flatnonzero(outside).tolist():
         problems.setdefault(position, (field, f"timestamp {text.iat[position]!r} is outside 1677-09-22 .. 2262-04-11"))
     for position in np.flatnonzero(numeric).tolist():  # epoch numbers: rare, one by one
@@ -216,7 +220,9 @@ def _read_csv(path: Path, timestamp_column: str, value_column: str) -> tuple[pd.
     frame = pd.read_csv(path, sep=separator, dtype=str, keep_default_na=False, skip_blank_lines=False)
     for column in (timestamp_column, value_column):
         if column not in frame.columns:
-            raise MetricSeriesError(f"{path.name}:1", column, f"no such column; the file has {', '.join(map(str, frame.columns))}")
+            raise MetricSeriesError(
+                f"{path.name}:1", column, f"no such column; the file has {', '.join(map(str, frame.columns))}"
+            )
     lines = np.arange(len(frame)) + 2  # the header is line 1
     blank = (frame.astype(str).apply(lambda column: column.str.strip()) == "").all(axis=1).to_numpy()
     frame = frame.loc[~blank]
@@ -227,12 +233,18 @@ def _read_parquet(path: Path, timestamp_column: str, value_column: str) -> tuple
     frame = pd.read_parquet(path)
     for column in (timestamp_column, value_column):
         if column not in frame.columns:
-            raise MetricSeriesError(f"{path.name}", column, f"no such column; the file has {', '.join(map(str, frame.columns))}")
+            raise MetricSeriesError(
+                f"{path.name}", column, f"no such column; the file has {', '.join(map(str, frame.columns))}"
+            )
     return frame[timestamp_column], frame[value_column], [f"{path.name}#{row}" for row in range(len(frame))]
 
 
 def _get_metric_data(
-    document: Any, name: str, id: str | None, label: str | None, notes: list[str]  # noqa: A002
+    document: Any,
+    name: str,
+    id: str | None,
+    label: str | None,
+    notes: list[str],  # noqa: A002
 ) -> tuple[pd.Series, pd.Series, list[str]]:
     """One result of a GetMetricData response (or a list of response pages, merged by Id)."""
     pages = document if isinstance(document, list) else [document]
@@ -240,7 +252,11 @@ def _get_metric_data(
     for page_index, page in enumerate(pages):
         page_place = f"[{page_index}]." if isinstance(document, list) else ""
         if not isinstance(page, dict) or not isinstance(page.get("MetricDataResults"), list):
-            raise MetricSeriesError(name, f"{page_place}MetricDataResults", "expected a GetMetricData response with a MetricDataResults list")
+            raise MetricSeriesError(
+                name,
+                f"{page_place}MetricDataResults",
+                "expected a GetMetricData response with a MetricDataResults list",
+            )
         for message in page.get("Messages") or []:
             notes.append(f"GetMetricData message: {message}")
         for index, result in enumerate(page["MetricDataResults"]):
@@ -248,17 +264,23 @@ def _get_metric_data(
             if not isinstance(result, dict):
                 raise MetricSeriesError(name, place, f"expected an object, got {type(result).__name__}")
             key = str(result.get("Id", place))
-            entry = results.setdefault(key, {"Id": result.get("Id"), "Label": result.get("Label"), "times": [], "values": [], "origins": []})
+            entry = results.setdefault(
+                key, {"Id": result.get("Id"), "Label": result.get("Label"), "times": [], "values": [], "origins": []}
+            )
             stamps, values = result.get("Timestamps") or [], result.get("Values") or []
             if not isinstance(stamps, list) or not isinstance(values, list) or len(stamps) != len(values):
                 raise MetricSeriesError(
-                    name, place, f"Timestamps and Values must be lists of the same length, got {len(stamps)} and {len(values)}"
+                    name,
+                    place,
+                    f"Timestamps and Values must be lists of the same length, got {len(stamps)} and {len(values)}",
                 )
             entry["times"] += stamps
             entry["values"] += values
             entry["origins"] += [f"{name}: {place}.Values[{i}]" for i in range(len(values))]
             if result.get("StatusCode") not in (None, "Complete"):
-                notes.append(f"{place} has StatusCode {result.get('StatusCode')}: the export may not hold every datapoint")
+                notes.append(
+                    f"{place} has StatusCode {result.get('StatusCode')}: the export may not hold every datapoint"
+                )
     choices = list(results.values())
     if id is not None:
         chosen = [r for r in choices if r["Id"] == id]
@@ -270,12 +292,16 @@ def _get_metric_data(
         listed = ", ".join(f"Id {r['Id']!r} (Label {r['Label']!r})" for r in choices) or "none"
         wanted = f"Id {id!r}" if id is not None else f"Label {label!r}" if label is not None else "one result"
         how = "" if (id is not None or label is not None) and not chosen else "; choose one with id= or label="
-        raise MetricSeriesError(name, "MetricDataResults", f"expected {wanted}, found {len(chosen)} among {listed}{how}")
+        raise MetricSeriesError(
+            name, "MetricDataResults", f"expected {wanted}, found {len(chosen)} among {listed}{how}"
+        )
     result = chosen[0]
     return pd.Series(result["times"], dtype=object), pd.Series(result["values"], dtype=object), result["origins"]
 
 
-def _get_metric_statistics(document: dict[str, Any], name: str, statistic: str | None) -> tuple[pd.Series, pd.Series, list[str]]:
+def _get_metric_statistics(
+    document: dict[str, Any], name: str, statistic: str | None
+) -> tuple[pd.Series, pd.Series, list[str]]:
     """``aws cloudwatch get-metric-statistics`` output: ``{"Label", "Datapoints": [{"Timestamp", "Average", ...}]}``."""
     points = document["Datapoints"]
     if not isinstance(points, list):
@@ -370,9 +396,13 @@ def load_metric_series(
     ([0.132, nan], {'read': 2, 'loaded': 2, 'rejected': 0, 'missing': 1})
     """
     if format not in SERIES_FORMATS:
-        raise ValueError(f"The 'format' parameter of load_metric_series must be one of {{{', '.join(SERIES_FORMATS)}}}. Got {format!r} instead.")
+        raise ValueError(
+            f"The 'format' parameter of load_metric_series must be one of {{{', '.join(SERIES_FORMATS)}}}. Got {format!r} instead."
+        )
     if errors not in ("raise", "quarantine"):
-        raise ValueError(f"The 'errors' parameter of load_metric_series must be one of {{raise, quarantine}}. Got {errors!r} instead.")
+        raise ValueError(
+            f"The 'errors' parameter of load_metric_series must be one of {{raise, quarantine}}. Got {errors!r} instead."
+        )
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")
@@ -390,7 +420,9 @@ def load_metric_series(
             document = json.loads(text)
         except ValueError as error:
             line, column = getattr(error, "lineno", "?"), getattr(error, "colno", "?")
-            raise MetricSeriesError(f"{name}:{line}:{column}", "<json>", f"invalid JSON ({getattr(error, 'msg', error)})") from None
+            raise MetricSeriesError(
+                f"{name}:{line}:{column}", "<json>", f"invalid JSON ({getattr(error, 'msg', error)})"
+            ) from None
         if fmt == "json":
             if isinstance(document, dict) and "Datapoints" in document:
                 fmt = "get_metric_statistics"
@@ -398,17 +430,31 @@ def load_metric_series(
                 fmt = "get_metric_data"
         if fmt == "get_metric_statistics":
             if not isinstance(document, dict) or "Datapoints" not in document:
-                raise MetricSeriesError(name, "Datapoints", "expected get-metric-statistics output with a Datapoints list")
+                raise MetricSeriesError(
+                    name, "Datapoints", "expected get-metric-statistics output with a Datapoints list"
+                )
             times, values, origins = _get_metric_statistics(document, name, statistic)
             time_field, value_field = "Timestamp", statistic or "value"
         elif fmt == "get_metric_data":
             times, values, origins = _get_metric_data(document, name, id, label, notes)
             time_field, value_field = "Timestamps", "Values"
         else:
-            raise MetricSeriesError(name, "<json>", f"expected a GetMetricData or get-metric-statistics export, got a JSON {type(document).__name__}")
+            raise MetricSeriesError(
+                name,
+                "<json>",
+                f"expected a GetMetricData or get-metric-statistics export, got a JSON {type(document).__name__}",
+            )
     return _series(
-        times, values, origins, name=name, source=str(path), fmt=fmt, errors=errors, notes=notes,
-        time_field=time_field, value_field=value_field,
+        times,
+        values,
+        origins,
+        name=name,
+        source=str(path),
+        fmt=fmt,
+        errors=errors,
+        notes=notes,
+        time_field=time_field,
+        value_field=value_field,
     )
 
 
@@ -535,9 +581,13 @@ def load_alarm_definitions(
     (3, {'InstanceId': 'i-0c986c72'})
     """
     if account_id is not None and not is_account_id(account_id):
-        raise ValueError(f"The 'account_id' parameter of load_alarm_definitions must be 12 digits. Got {account_id!r} instead.")
+        raise ValueError(
+            f"The 'account_id' parameter of load_alarm_definitions must be 12 digits. Got {account_id!r} instead."
+        )
     if region is not None and not is_region(region):
-        raise ValueError(f"The 'region' parameter of load_alarm_definitions must be an AWS Region such as us-east-1. Got {region!r} instead.")
+        raise ValueError(
+            f"The 'region' parameter of load_alarm_definitions must be an AWS Region such as us-east-1. Got {region!r} instead."
+        )
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")
@@ -555,7 +605,9 @@ def load_alarm_definitions(
         except ValueError as error:
             if stem.endswith(".json"):
                 line, column = getattr(error, "lineno", "?"), getattr(error, "colno", "?")
-                raise AlarmDefinitionError(f"{name}:{line}:{column}", "", f"invalid JSON ({getattr(error, 'msg', error)})") from None
+                raise AlarmDefinitionError(
+                    f"{name}:{line}:{column}", "", f"invalid JSON ({getattr(error, 'msg', error)})"
+                ) from None
             document, lines = _load_yaml(text, name)
 
     def where(member: str) -> str:
@@ -566,8 +618,10 @@ def load_alarm_definitions(
     skipped: list[tuple[str, str]] = []
     items: list[tuple[str, Any]] = []
     if isinstance(document, dict) and any(k in document for k in ("MetricAlarms", "CompositeAlarms", "LogAlarms")):
-        for kind, what in (("CompositeAlarms", "a composite alarm follows other alarms' states, not a metric"),
-                           ("LogAlarms", "a Logs alarm evaluates a log query, not a metric series")):
+        for kind, what in (
+            ("CompositeAlarms", "a composite alarm follows other alarms' states, not a metric"),
+            ("LogAlarms", "a Logs alarm evaluates a log query, not a metric series"),
+        ):
             entries = document.get(kind) or []
             if not isinstance(entries, list):
                 raise AlarmDefinitionError(where(kind), kind, f"expected a list, got {type(entries).__name__}")
@@ -576,16 +630,24 @@ def load_alarm_definitions(
                 skipped.append((f"{where(f'{kind}[{index}]')} {kind}[{index}]", f"alarm {alarm!r}: {what}"))
         metric = document.get("MetricAlarms") or []
         if not isinstance(metric, list):
-            raise AlarmDefinitionError(where("MetricAlarms"), "MetricAlarms", f"expected a list, got {type(metric).__name__}")
+            raise AlarmDefinitionError(
+                where("MetricAlarms"), "MetricAlarms", f"expected a list, got {type(metric).__name__}"
+            )
         items = [(f"MetricAlarms[{index}]", entry) for index, entry in enumerate(metric)]
     elif isinstance(document, dict):
         items = [("", document)]
     elif isinstance(document, list):
         items = [(f"[{index}]", entry) for index, entry in enumerate(document)]
     elif document is None:
-        raise AlarmDefinitionError(name, "", "is empty; expected a PutMetricAlarm mapping, a list of them or describe-alarms output")
+        raise AlarmDefinitionError(
+            name, "", "is empty; expected a PutMetricAlarm mapping, a list of them or describe-alarms output"
+        )
     else:
-        raise AlarmDefinitionError(name, "", f"expected a PutMetricAlarm mapping, a list of them or describe-alarms output, got {type(document).__name__}")
+        raise AlarmDefinitionError(
+            name,
+            "",
+            f"expected a PutMetricAlarm mapping, a list of them or describe-alarms output, got {type(document).__name__}",
+        )
 
     definitions: list[AlarmDefinition] = []
     places: dict[tuple[str, str, str], str] = {}
@@ -593,7 +655,9 @@ def load_alarm_definitions(
         try:
             definition = AlarmDefinition.from_api(item, name, path=member_path)
             if isinstance(item, dict) and item.get("AlarmArn") is None and (account_id or region):
-                definition = definition.replace(account_id=account_id or definition.account_id, region=region or definition.region)
+                definition = definition.replace(
+                    account_id=account_id or definition.account_id, region=region or definition.region
+                )
         except UnsupportedAlarmError as error:
             skipped.append((f"{where(error.member)} {error.member}", error.problem))
             continue
@@ -603,7 +667,9 @@ def load_alarm_definitions(
         here = f"{where(member_path)} {member_path or 'AlarmName'}"
         if key in places:
             member = f"{member_path}.AlarmName" if member_path else "AlarmName"
-            raise AlarmDefinitionError(where(member), member, f"alarm {definition.alarm_name!r} is defined twice (also at {places[key]})")
+            raise AlarmDefinitionError(
+                where(member), member, f"alarm {definition.alarm_name!r} is defined twice (also at {places[key]})"
+            )
         places[key] = here
         definitions.append(definition)
     return DefinitionLoad(definitions=tuple(definitions), skipped=tuple(skipped), source=str(path))

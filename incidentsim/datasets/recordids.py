@@ -66,7 +66,16 @@ def _check(init: Any, update: Any, final: Any) -> bool:
     sample = np.frombuffer(b"incidentsim", dtype=np.uint8)
     out = np.empty(20, dtype=np.uint8)
     try:
-        _sha1_spans(init, update, final, sample, np.array([0]), np.array([len(sample)]), out, np.zeros(_CONTEXT_BYTES, dtype=np.uint8))
+        _sha1_spans(
+            init,
+            update,
+            final,
+            sample,
+            np.array([0]),
+            np.array([len(sample)]),
+            out,
+            np.zeros(_CONTEXT_BYTES, dtype=np.uint8),
+        )
     except Exception:  # pragma: no cover - a library that is not what it says: use hashlib
         return False
     return out.tobytes() == hashlib.sha1(b"incidentsim").digest()
@@ -78,12 +87,20 @@ def span_digests(data: np.ndarray, starts: np.ndarray, ends: np.ndarray, compile
     out = np.empty(count * 20, dtype=np.uint8)
     functions = _openssl() if (compiled if compiled is not None else count >= _ENOUGH_FOR_COMPILED) else None
     if functions is not None:
-        _sha1_spans(*functions, data, np.ascontiguousarray(starts, dtype=np.int64), np.ascontiguousarray(ends, dtype=np.int64),
-                    out, np.zeros(_CONTEXT_BYTES, dtype=np.uint8))
+        _sha1_spans(
+            *functions,
+            data,
+            np.ascontiguousarray(starts, dtype=np.int64),
+            np.ascontiguousarray(ends, dtype=np.int64),
+            out,
+            np.zeros(_CONTEXT_BYTES, dtype=np.uint8),
+        )
     else:
         view = data.data
         sha1 = hashlib.sha1
-        out[:] = np.frombuffer(b"".join([sha1(view[s:e]).digest() for s, e in zip(starts.tolist(), ends.tolist())]), dtype=np.uint8)
+        out[:] = np.frombuffer(
+            b"".join([sha1(view[s:e]).digest() for s, e in zip(starts.tolist(), ends.tolist())]), dtype=np.uint8
+        )
     return out.reshape(count, 20)
 
 
@@ -106,7 +123,9 @@ def id_text(chars: np.ndarray) -> pa.Array:
     """Rows of id characters (as :func:`span_id_chars` gives them) as Arrow text, without a copy."""
     count, width = chars.shape
     offsets = np.arange(0, width * count + 1, width, dtype=np.int64)
-    return pa.Array.from_buffers(pa.large_string(), count, [None, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(chars))])
+    return pa.Array.from_buffers(
+        pa.large_string(), count, [None, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(chars))]
+    )
 
 
 def text_spans(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:

@@ -69,7 +69,9 @@ class ParseContext:
         if self.account_id:
             self.note(f"account {self.account_id} ({self.defaults_from}) used where {why}", count)
             return self.account_id
-        self.note(f"account {DEFAULT_ACCOUNT_ID} (the default; set account_id= or --account-id) used where {why}", count)
+        self.note(
+            f"account {DEFAULT_ACCOUNT_ID} (the default; set account_id= or --account-id) used where {why}", count
+        )
         return DEFAULT_ACCOUNT_ID
 
     def default_region(self, why: str, count: int = 1) -> str:
@@ -302,8 +304,10 @@ def metric_of(metrics: Any, style: str) -> tuple[str, str, str]:
     returned = [m for m in stats if m.get(id_key, True)]
     chosen = returned[0] if returned else None
     if chosen is None:
-        namespaces = {_text_of(m[stat_key][metric_key].get(ns_key)) if isinstance(m[stat_key].get(metric_key), dict) else ""
-                      for m in stats}
+        namespaces = {
+            _text_of(m[stat_key][metric_key].get(ns_key)) if isinstance(m[stat_key].get(metric_key), dict) else ""
+            for m in stats
+        }
         return (namespaces.pop() if len(namespaces) == 1 else ""), "", "{}"
     metric = chosen[stat_key].get(metric_key)
     if not isinstance(metric, dict):  # absent, null, or not an object: no metric to name
@@ -377,7 +381,9 @@ def from_eventbridge(record: dict[str, Any], ctx: ParseContext) -> list[Row]:
     detail = get(record, "detail")
     resources = record.get("resources") or []
     arn = resources[0] if isinstance(resources, list) and resources and isinstance(resources[0], str) else ""
-    return _from_alarm_data(detail, "detail", ctx, arn, str(record.get("account", "")), str(record.get("region", "")), record.get("time"))
+    return _from_alarm_data(
+        detail, "detail", ctx, arn, str(record.get("account", "")), str(record.get("region", "")), record.get("time")
+    )
 
 
 def _state_at(record: Any, path: str, prefix: str) -> str:
@@ -393,12 +399,19 @@ def from_lambda(record: dict[str, Any], ctx: ParseContext) -> list[Row]:
     if not isinstance(data, dict):
         raise BadRecord("alarmData", f"expected an object, got {type(data).__name__}")
     return _from_alarm_data(
-        data, "alarmData", ctx, text(record, "alarmArn", required=False), str(record.get("accountId", "")),
-        str(record.get("region", "")), record.get("time"),
+        data,
+        "alarmData",
+        ctx,
+        text(record, "alarmArn", required=False),
+        str(record.get("accountId", "")),
+        str(record.get("region", "")),
+        record.get("time"),
     )
 
 
-def _from_alarm_data(data: Any, where: str, ctx: ParseContext, arn: str, account: str, region: str, fallback_time: Any) -> list[Row]:
+def _from_alarm_data(
+    data: Any, where: str, ctx: ParseContext, arn: str, account: str, region: str, fallback_time: Any
+) -> list[Row]:
     """The alarm object EventBridge (``detail``) and Lambda alarm actions (``alarmData``) share:
     ``alarmName``, ``state``, ``previousState``, ``configuration``."""
     if not isinstance(data, dict):
@@ -409,7 +422,9 @@ def _from_alarm_data(data: Any, where: str, ctx: ParseContext, arn: str, account
     namespace, metric_name, dimensions = metric_of(metrics, "lower")
     return [
         row(
-            timestamp=parse_time(get(data, "state.timestamp", required=False) or fallback_time, f"{where}.state.timestamp"),
+            timestamp=parse_time(
+                get(data, "state.timestamp", required=False) or fallback_time, f"{where}.state.timestamp"
+            ),
             arn=arn,
             name=name,
             account=account,

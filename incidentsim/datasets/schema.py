@@ -263,7 +263,9 @@ def validate_alarm_frame(frame: pd.DataFrame, *, sort: bool = True) -> pd.DataFr
         raise AlarmFrameError(f"an AlarmFrame must be a pandas DataFrame, got {type(frame).__name__}")
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
-        raise AlarmFrameError(f"the table has no column(s) {', '.join(missing)}; an AlarmFrame needs {', '.join(REQUIRED_COLUMNS)}")
+        raise AlarmFrameError(
+            f"the table has no column(s) {', '.join(missing)}; an AlarmFrame needs {', '.join(REQUIRED_COLUMNS)}"
+        )
     frame = frame.reset_index(drop=True)
     try:
         timestamps = pd.to_datetime(frame["timestamp"], utc=True, format="mixed")
@@ -276,9 +278,7 @@ def validate_alarm_frame(frame: pd.DataFrame, *, sort: bool = True) -> pd.DataFr
         bad = ~frame[column].isin(STATES)
         if bad.any():
             value = frame.loc[bad.idxmax(), column]
-            raise AlarmFrameError(
-                f"column {column} must be one of {', '.join(STATES)}; {value!r} at {_rows(bad)}"
-            )
+            raise AlarmFrameError(f"column {column} must be one of {', '.join(STATES)}; {value!r} at {_rows(bad)}")
     for column in ("event_id", "alarm_name", "alarm_arn", "account_id", "region", "source"):
         blank = _blank(frame[column])
         if blank.any():

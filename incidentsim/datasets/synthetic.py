@@ -139,160 +139,411 @@ _LB = (("LoadBalancer", "app/{service}-api/{lb}"),)
 _TEMPLATES: dict[str, tuple[_Template, ...]] = {
     "checkout": (
         _Template(
-            "api-5xx-high", _ALB, "HTTPCode_Target_5XX_Count", _LB, "Sum", 60, 5, 3, 50.0,
-            healthy=(0, 24), breach=(55, 420), integer=True,
+            "api-5xx-high",
+            _ALB,
+            "HTTPCode_Target_5XX_Count",
+            _LB,
+            "Sum",
+            60,
+            5,
+            3,
+            50.0,
+            healthy=(0, 24),
+            breach=(55, 420),
+            integer=True,
             description="Checkout API targets returned more than 50 5XX responses a minute in 3 of 5 minutes.",
         ),
         _Template(
-            "api-latency-high", _ALB, "TargetResponseTime", _LB, "Average", 60, 5, 3, 1.5,
-            healthy=(0.08, 0.9), breach=(1.55, 6.5),
+            "api-latency-high",
+            _ALB,
+            "TargetResponseTime",
+            _LB,
+            "Average",
+            60,
+            5,
+            3,
+            1.5,
+            healthy=(0.08, 0.9),
+            breach=(1.55, 6.5),
             description="Checkout API average response time above 1.5 s in 3 of 5 minutes.",
         ),
         _Template(
-            "api-unhealthy-hosts", _ALB, "UnHealthyHostCount",
-            (("TargetGroup", "targetgroup/{service}-api/{tg}"), *_LB), "Maximum", 60, 2, 2, 0.0,
-            healthy=(0, 0), breach=(1, 3), integer=True, load=False,
+            "api-unhealthy-hosts",
+            _ALB,
+            "UnHealthyHostCount",
+            (("TargetGroup", "targetgroup/{service}-api/{tg}"), *_LB),
+            "Maximum",
+            60,
+            2,
+            2,
+            0.0,
+            healthy=(0, 0),
+            breach=(1, 3),
+            integer=True,
+            load=False,
             description="At least one checkout API target failed its health checks for 2 minutes.",
         ),
         _Template(
-            "api-error-rate-high", _ALB, "", _LB, "", 60, 3, 3, 5.0,
-            healthy=(0.01, 2.5), breach=(5.2, 38.0),
+            "api-error-rate-high",
+            _ALB,
+            "",
+            _LB,
+            "",
+            60,
+            3,
+            3,
+            5.0,
+            healthy=(0.01, 2.5),
+            breach=(5.2, 38.0),
             description="Checkout API 5XX error rate above 5% for 3 minutes.",
             expression="100 * m1 / m2",
             math_metrics=(("m1", "HTTPCode_Target_5XX_Count", "Sum"), ("m2", "RequestCount", "Sum")),
         ),
         _Template(
-            "cart-lambda-errors", "AWS/Lambda", "Errors", (("FunctionName", "checkout-cart-handler"),),
-            "Sum", 60, 3, 2, 10.0, healthy=(0, 6), breach=(11, 140), integer=True,
+            "cart-lambda-errors",
+            "AWS/Lambda",
+            "Errors",
+            (("FunctionName", "checkout-cart-handler"),),
+            "Sum",
+            60,
+            3,
+            2,
+            10.0,
+            healthy=(0, 6),
+            breach=(11, 140),
+            integer=True,
             description="checkout-cart-handler raised more than 10 errors a minute in 2 of 3 minutes.",
         ),
         _Template(
-            "db-cpu-high", "AWS/RDS", "CPUUtilization", (("DBInstanceIdentifier", "checkout-db-1"),),
-            "Average", 300, 3, 3, 80.0, healthy=(12.0, 68.0), breach=(80.5, 99.6),
+            "db-cpu-high",
+            "AWS/RDS",
+            "CPUUtilization",
+            (("DBInstanceIdentifier", "checkout-db-1"),),
+            "Average",
+            300,
+            3,
+            3,
+            80.0,
+            healthy=(12.0, 68.0),
+            breach=(80.5, 99.6),
             description="checkout-db-1 CPU above 80% for 15 minutes.",
         ),
         _Template(
-            "db-connections-high", "AWS/RDS", "DatabaseConnections",
-            (("DBInstanceIdentifier", "checkout-db-1"),), "Average", 60, 3, 3, 400.0,
-            healthy=(40, 330), breach=(405, 900), integer=True,
+            "db-connections-high",
+            "AWS/RDS",
+            "DatabaseConnections",
+            (("DBInstanceIdentifier", "checkout-db-1"),),
+            "Average",
+            60,
+            3,
+            3,
+            400.0,
+            healthy=(40, 330),
+            breach=(405, 900),
+            integer=True,
             description="checkout-db-1 has more than 400 open connections for 3 minutes.",
         ),
         _Template(
-            "orders-queue-age-high", "AWS/SQS", "ApproximateAgeOfOldestMessage",
-            (("QueueName", "checkout-orders"),), "Maximum", 60, 5, 5, 300.0,
-            healthy=(1, 95), breach=(305, 3600), integer=True,
+            "orders-queue-age-high",
+            "AWS/SQS",
+            "ApproximateAgeOfOldestMessage",
+            (("QueueName", "checkout-orders"),),
+            "Maximum",
+            60,
+            5,
+            5,
+            300.0,
+            healthy=(1, 95),
+            breach=(305, 3600),
+            integer=True,
             description="The oldest message on checkout-orders has waited more than 5 minutes.",
         ),
         _Template(
-            "orders-dlq-not-empty", "AWS/SQS", "ApproximateNumberOfMessagesVisible",
-            (("QueueName", "checkout-orders-dlq"),), "Maximum", 300, 1, 1, 0.0,
-            healthy=(0, 0), breach=(1, 40), integer=True, load=False, treat_missing="notBreaching",
+            "orders-dlq-not-empty",
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            (("QueueName", "checkout-orders-dlq"),),
+            "Maximum",
+            300,
+            1,
+            1,
+            0.0,
+            healthy=(0, 0),
+            breach=(1, 40),
+            integer=True,
+            load=False,
+            treat_missing="notBreaching",
             description="Orders are waiting on the checkout-orders dead-letter queue.",
         ),
         _Template("service-degraded", rule=("api-5xx-high", "api-error-rate-high"), load=False),
     ),
     "payments": (
         _Template(
-            "api-5xx-high", _ALB, "HTTPCode_Target_5XX_Count", _LB, "Sum", 60, 5, 3, 20.0,
-            healthy=(0, 9), breach=(21, 260), integer=True,
+            "api-5xx-high",
+            _ALB,
+            "HTTPCode_Target_5XX_Count",
+            _LB,
+            "Sum",
+            60,
+            5,
+            3,
+            20.0,
+            healthy=(0, 9),
+            breach=(21, 260),
+            integer=True,
             description="Payments API targets returned more than 20 5XX responses a minute in 3 of 5 minutes.",
         ),
         _Template(
-            "api-latency-high", _ALB, "TargetResponseTime", _LB, "Average", 60, 5, 3, 1.0,
-            healthy=(0.05, 0.7), breach=(1.02, 4.8),
+            "api-latency-high",
+            _ALB,
+            "TargetResponseTime",
+            _LB,
+            "Average",
+            60,
+            5,
+            3,
+            1.0,
+            healthy=(0.05, 0.7),
+            breach=(1.02, 4.8),
             description="Payments API average response time above 1 s in 3 of 5 minutes.",
         ),
         _Template(
-            "gateway-5xx-high", "AWS/ApiGateway", "5XXError", (("ApiName", "payments-public"),),
-            "Sum", 60, 3, 2, 10.0, healthy=(0, 5), breach=(11, 180), integer=True,
+            "gateway-5xx-high",
+            "AWS/ApiGateway",
+            "5XXError",
+            (("ApiName", "payments-public"),),
+            "Sum",
+            60,
+            3,
+            2,
+            10.0,
+            healthy=(0, 5),
+            breach=(11, 180),
+            integer=True,
             description="The payments-public API returned more than 10 5XX errors a minute in 2 of 3 minutes.",
         ),
         _Template(
-            "authorize-lambda-errors", "AWS/Lambda", "Errors", (("FunctionName", "payments-authorize"),),
-            "Sum", 60, 3, 2, 5.0, healthy=(0, 3), breach=(6, 90), integer=True,
+            "authorize-lambda-errors",
+            "AWS/Lambda",
+            "Errors",
+            (("FunctionName", "payments-authorize"),),
+            "Sum",
+            60,
+            3,
+            2,
+            5.0,
+            healthy=(0, 3),
+            breach=(6, 90),
+            integer=True,
             description="payments-authorize raised more than 5 errors a minute in 2 of 3 minutes.",
         ),
         _Template(
-            "authorize-lambda-duration-high", "AWS/Lambda", "Duration",
-            (("FunctionName", "payments-authorize"),), "Average", 60, 5, 3, 3000.0,
-            healthy=(180.0, 1800.0), breach=(3050.0, 9500.0),
+            "authorize-lambda-duration-high",
+            "AWS/Lambda",
+            "Duration",
+            (("FunctionName", "payments-authorize"),),
+            "Average",
+            60,
+            5,
+            3,
+            3000.0,
+            healthy=(180.0, 1800.0),
+            breach=(3050.0, 9500.0),
             description="payments-authorize average duration above 3 s in 3 of 5 minutes.",
         ),
         _Template(
-            "db-cpu-high", "AWS/RDS", "CPUUtilization", (("DBInstanceIdentifier", "payments-db-1"),),
-            "Average", 300, 3, 3, 80.0, healthy=(10.0, 66.0), breach=(80.5, 99.8),
+            "db-cpu-high",
+            "AWS/RDS",
+            "CPUUtilization",
+            (("DBInstanceIdentifier", "payments-db-1"),),
+            "Average",
+            300,
+            3,
+            3,
+            80.0,
+            healthy=(10.0, 66.0),
+            breach=(80.5, 99.8),
             description="payments-db-1 CPU above 80% for 15 minutes.",
         ),
         _Template(
-            "db-replica-lag-high", "AWS/RDS", "ReplicaLag",
-            (("DBInstanceIdentifier", "payments-db-replica-1"),), "Maximum", 60, 3, 3, 30.0,
-            healthy=(0.0, 4.0), breach=(31.0, 620.0),
+            "db-replica-lag-high",
+            "AWS/RDS",
+            "ReplicaLag",
+            (("DBInstanceIdentifier", "payments-db-replica-1"),),
+            "Maximum",
+            60,
+            3,
+            3,
+            30.0,
+            healthy=(0.0, 4.0),
+            breach=(31.0, 620.0),
             description="payments-db-replica-1 is more than 30 s behind its primary for 3 minutes.",
         ),
         _Template(
-            "settlement-queue-age-high", "AWS/SQS", "ApproximateAgeOfOldestMessage",
-            (("QueueName", "payments-settlement"),), "Maximum", 300, 2, 2, 900.0,
-            healthy=(2, 300), breach=(905, 7200), integer=True,
+            "settlement-queue-age-high",
+            "AWS/SQS",
+            "ApproximateAgeOfOldestMessage",
+            (("QueueName", "payments-settlement"),),
+            "Maximum",
+            300,
+            2,
+            2,
+            900.0,
+            healthy=(2, 300),
+            breach=(905, 7200),
+            integer=True,
             description="The oldest settlement message has waited more than 15 minutes.",
         ),
         _Template(
-            "ledger-write-throttles", "AWS/DynamoDB", "WriteThrottleEvents",
-            (("TableName", "payments-ledger"),), "Sum", 60, 3, 2, 25.0,
-            healthy=(0, 8), breach=(26, 400), integer=True,
+            "ledger-write-throttles",
+            "AWS/DynamoDB",
+            "WriteThrottleEvents",
+            (("TableName", "payments-ledger"),),
+            "Sum",
+            60,
+            3,
+            2,
+            25.0,
+            healthy=(0, 8),
+            breach=(26, 400),
+            integer=True,
             description="Writes to payments-ledger were throttled more than 25 times a minute.",
         ),
         _Template("service-degraded", rule=("api-5xx-high", "authorize-lambda-errors"), load=False),
     ),
     "search": (
         _Template(
-            "api-5xx-high", _ALB, "HTTPCode_Target_5XX_Count", _LB, "Sum", 60, 5, 3, 30.0,
-            healthy=(0, 14), breach=(31, 300), integer=True,
+            "api-5xx-high",
+            _ALB,
+            "HTTPCode_Target_5XX_Count",
+            _LB,
+            "Sum",
+            60,
+            5,
+            3,
+            30.0,
+            healthy=(0, 14),
+            breach=(31, 300),
+            integer=True,
             description="Search API targets returned more than 30 5XX responses a minute in 3 of 5 minutes.",
         ),
         _Template(
-            "api-latency-high", _ALB, "TargetResponseTime", _LB, "Average", 60, 1, 1, 0.8,
-            healthy=(0.05, 0.6), breach=(0.82, 2.4),
+            "api-latency-high",
+            _ALB,
+            "TargetResponseTime",
+            _LB,
+            "Average",
+            60,
+            1,
+            1,
+            0.8,
+            healthy=(0.05, 0.6),
+            breach=(0.82, 2.4),
             description="Search API average response time above 0.8 s.",
         ),
         _Template(
-            "indexer-lambda-errors", "AWS/Lambda", "Errors", (("FunctionName", "search-indexer"),),
-            "Sum", 300, 1, 1, 3.0, healthy=(0, 2), breach=(4, 60), integer=True,
+            "indexer-lambda-errors",
+            "AWS/Lambda",
+            "Errors",
+            (("FunctionName", "search-indexer"),),
+            "Sum",
+            300,
+            1,
+            1,
+            3.0,
+            healthy=(0, 2),
+            breach=(4, 60),
+            integer=True,
             description="search-indexer raised more than 3 errors in 5 minutes.",
         ),
         _Template(
-            "indexer-queue-age-high", "AWS/SQS", "ApproximateAgeOfOldestMessage",
-            (("QueueName", "search-index-updates"),), "Maximum", 60, 5, 5, 600.0,
-            healthy=(1, 180), breach=(605, 5400), integer=True,
+            "indexer-queue-age-high",
+            "AWS/SQS",
+            "ApproximateAgeOfOldestMessage",
+            (("QueueName", "search-index-updates"),),
+            "Maximum",
+            60,
+            5,
+            5,
+            600.0,
+            healthy=(1, 180),
+            breach=(605, 5400),
+            integer=True,
             description="The oldest index update has waited more than 10 minutes.",
         ),
         _Template(
-            "domain-cpu-high", "AWS/ES", "CPUUtilization",
-            (("DomainName", "search-prod"), ("ClientId", "{account}")), "Maximum", 300, 3, 3, 85.0,
-            healthy=(15.0, 72.0), breach=(85.5, 100.0),
+            "domain-cpu-high",
+            "AWS/ES",
+            "CPUUtilization",
+            (("DomainName", "search-prod"), ("ClientId", "{account}")),
+            "Maximum",
+            300,
+            3,
+            3,
+            85.0,
+            healthy=(15.0, 72.0),
+            breach=(85.5, 100.0),
             description="search-prod data nodes above 85% CPU for 15 minutes.",
         ),
         _Template(
-            "domain-jvm-memory-pressure-high", "AWS/ES", "JVMMemoryPressure",
-            (("DomainName", "search-prod"), ("ClientId", "{account}")), "Maximum", 300, 3, 3, 80.0,
-            healthy=(35.0, 74.0), breach=(80.5, 97.0), load=False,
+            "domain-jvm-memory-pressure-high",
+            "AWS/ES",
+            "JVMMemoryPressure",
+            (("DomainName", "search-prod"), ("ClientId", "{account}")),
+            "Maximum",
+            300,
+            3,
+            3,
+            80.0,
+            healthy=(35.0, 74.0),
+            breach=(80.5, 97.0),
+            load=False,
             description="search-prod JVM memory pressure above 80% for 15 minutes.",
         ),
         _Template(
-            "cluster-status-red", "AWS/ES", "ClusterStatus.red",
-            (("DomainName", "search-prod"), ("ClientId", "{account}")), "Maximum", 60, 1, 1, 1.0,
-            "GreaterThanOrEqualToThreshold", healthy=(0, 0), breach=(1, 1), integer=True, load=False,
+            "cluster-status-red",
+            "AWS/ES",
+            "ClusterStatus.red",
+            (("DomainName", "search-prod"), ("ClientId", "{account}")),
+            "Maximum",
+            60,
+            1,
+            1,
+            1.0,
+            "GreaterThanOrEqualToThreshold",
+            healthy=(0, 0),
+            breach=(1, 1),
+            integer=True,
+            load=False,
             description="At least one primary shard of search-prod is unassigned.",
         ),
         _Template(
-            "cache-cpu-high", "AWS/ElastiCache", "CPUUtilization",
-            (("CacheClusterId", "search-cache-001"),), "Average", 300, 3, 2, 75.0,
-            healthy=(8.0, 60.0), breach=(75.5, 98.0),
+            "cache-cpu-high",
+            "AWS/ElastiCache",
+            "CPUUtilization",
+            (("CacheClusterId", "search-cache-001"),),
+            "Average",
+            300,
+            3,
+            2,
+            75.0,
+            healthy=(8.0, 60.0),
+            breach=(75.5, 98.0),
             description="search-cache-001 CPU above 75% in 2 of 3 five-minute periods.",
         ),
         _Template(
-            "cache-evictions-high", "AWS/ElastiCache", "Evictions",
-            (("CacheClusterId", "search-cache-001"),), "Sum", 300, 2, 2, 1000.0,
-            healthy=(0, 400), breach=(1005, 25000), integer=True,
+            "cache-evictions-high",
+            "AWS/ElastiCache",
+            "Evictions",
+            (("CacheClusterId", "search-cache-001"),),
+            "Sum",
+            300,
+            2,
+            2,
+            1000.0,
+            healthy=(0, 400),
+            breach=(1005, 25000),
+            integer=True,
             description="search-cache-001 evicted more than 1000 keys in 5 minutes.",
         ),
         _Template("service-degraded", rule=("api-5xx-high", "cluster-status-red"), load=False),
@@ -300,9 +551,21 @@ _TEMPLATES: dict[str, tuple[_Template, ...]] = {
 }
 
 _MAINTENANCE_TEMPLATE = _Template(
-    "maintenance-mode", "Payments/Operations", "MaintenanceMode", (("Environment", "production"),),
-    "Maximum", 60, 1, 1, 1.0, "GreaterThanOrEqualToThreshold", healthy=(0, 0), breach=(1, 1),
-    integer=True, load=False, treat_missing="notBreaching",
+    "maintenance-mode",
+    "Payments/Operations",
+    "MaintenanceMode",
+    (("Environment", "production"),),
+    "Maximum",
+    60,
+    1,
+    1,
+    1.0,
+    "GreaterThanOrEqualToThreshold",
+    healthy=(0, 0),
+    breach=(1, 1),
+    integer=True,
+    load=False,
+    treat_missing="notBreaching",
     description="The payments platform is in a scheduled maintenance window.",
 )
 _SUPPRESSOR_WAIT_S = 120
@@ -365,8 +628,17 @@ def _catalogue() -> tuple[_Alarm, ...]:
             if template.rule and maintenance:
                 suppressor = alarm_arn(account, region, f"{service}-{_MAINTENANCE_TEMPLATE.suffix}")
             alarms.append(
-                _Alarm(service, account, region, name, alarm_arn(account, region, name), template,
-                       dims, children, suppressor)
+                _Alarm(
+                    service,
+                    account,
+                    region,
+                    name,
+                    alarm_arn(account, region, name),
+                    template,
+                    dims,
+                    children,
+                    suppressor,
+                )
             )
     return tuple(alarms)
 
@@ -384,8 +656,15 @@ def estate_alarms() -> list[dict[str, Any]]:
     """
     return [
         {
-            "service": a.service, "account_id": a.account_id, "region": a.region, "name": a.name, "arn": a.arn, "kind": a.kind,
-            "namespace": a.template.namespace, "metric_name": a.template.metric_name, "topic": a.topic,
+            "service": a.service,
+            "account_id": a.account_id,
+            "region": a.region,
+            "name": a.name,
+            "arn": a.arn,
+            "kind": a.kind,
+            "namespace": a.template.namespace,
+            "metric_name": a.template.metric_name,
+            "topic": a.topic,
             "suppressor": a.suppressor.rsplit(":", 1)[1] if a.suppressor else "",
             "suppressor_wait_s": _SUPPRESSOR_WAIT_S if a.suppressor else None,
             "suppressor_extension_s": _SUPPRESSOR_EXTENSION_S if a.suppressor else None,
@@ -485,18 +764,16 @@ def _story_days(days: int) -> dict[str, int]:
 def _maintenance_start(first_day: int, days: int) -> int:
     """02:00 UTC of the Sunday nearest 43% into the history, inside it with room to spare."""
     target = first_day + round(0.43 * days) * _DAY
-    sundays = [
-        first_day + d * _DAY + 2 * _HOUR
-        for d in range(days + 1)
-        if (((first_day // _DAY) + d + 3) % 7) == 6
-    ]
+    sundays = [first_day + d * _DAY + 2 * _HOUR for d in range(days + 1) if (((first_day // _DAY) + d + 3) % 7) == 6]
     inside = [s for s in sundays if first_day + _DAY <= s <= first_day + (days - 1) * _DAY]
     if not inside:
         raise ValueError(f"a history of {days} days holds no Sunday for the maintenance window")
     return min(inside, key=lambda s: abs(s - target))
 
 
-def story_windows(start: str | pd.Timestamp = "2024-04-01T00:00:00Z", days: int = 30) -> dict[str, tuple[pd.Timestamp, pd.Timestamp]]:
+def story_windows(
+    start: str | pd.Timestamp = "2024-04-01T00:00:00Z", days: int = 30
+) -> dict[str, tuple[pd.Timestamp, pd.Timestamp]]:
     """When each story of :func:`generate_history` happens: ``{story: (begin, end)}``, UTC.
 
     The windows depend only on ``start`` and ``days``, not on the seed. ``chronic`` ends
@@ -516,12 +793,24 @@ def story_windows(start: str | pd.Timestamp = "2024-04-01T00:00:00Z", days: int 
     at = _story_days(days)
     windows_ms = {
         "chronic": (first_day + at["chronic"] * _DAY + 6 * _HOUR + 40 * _MIN, begin + days * _DAY),
-        "flapping": (first_day + at["flapping"] * _DAY + 13 * _HOUR, first_day + at["flapping"] * _DAY + 20 * _HOUR + 30 * _MIN),
+        "flapping": (
+            first_day + at["flapping"] * _DAY + 13 * _HOUR,
+            first_day + at["flapping"] * _DAY + 20 * _HOUR + 30 * _MIN,
+        ),
         "maintenance": (_maintenance_start(first_day, days), _maintenance_start(first_day, days) + 2 * _HOUR),
-        "cascade": (first_day + at["cascade"] * _DAY + 14 * _HOUR + 5 * _MIN, first_day + at["cascade"] * _DAY + 16 * _HOUR + 35 * _MIN),
-        "metrics_gap": (first_day + at["metrics_gap"] * _DAY + 10 * _HOUR + 40 * _MIN, first_day + at["metrics_gap"] * _DAY + 11 * _HOUR + 10 * _MIN),
+        "cascade": (
+            first_day + at["cascade"] * _DAY + 14 * _HOUR + 5 * _MIN,
+            first_day + at["cascade"] * _DAY + 16 * _HOUR + 35 * _MIN,
+        ),
+        "metrics_gap": (
+            first_day + at["metrics_gap"] * _DAY + 10 * _HOUR + 40 * _MIN,
+            first_day + at["metrics_gap"] * _DAY + 11 * _HOUR + 10 * _MIN,
+        ),
     }
-    return {name: (pd.Timestamp(b, unit="ms", tz="UTC"), pd.Timestamp(e, unit="ms", tz="UTC")) for name, (b, e) in windows_ms.items()}
+    return {
+        name: (pd.Timestamp(b, unit="ms", tz="UTC"), pd.Timestamp(e, unit="ms", tz="UTC"))
+        for name, (b, e) in windows_ms.items()
+    }
 
 
 # --------------------------------------------------------------------------------------
@@ -538,14 +827,18 @@ def _script(
     margin: int = 20 * _MIN,
 ) -> bool:
     """Schedule ``(minutes after anchor, state)`` steps on one alarm, evaluated at its period."""
-    moves = [(_evaluated(rng, anchor + round(minutes * _MIN), alarm.template.period), state) for minutes, state in steps]
+    moves = [
+        (_evaluated(rng, anchor + round(minutes * _MIN), alarm.template.period), state) for minutes, state in steps
+    ]
     times = [t for t, _ in moves]
     if times != sorted(times):
         raise ValueError(f"story steps of {alarm.name} are out of order")
     return timeline.claim(times[0] - margin, times[-1] + margin, moves)
 
 
-def _cascade(rng: np.random.Generator, lines: dict[str, _Timeline], by_key: dict[tuple[str, str, str], _Alarm], t0: int) -> None:
+def _cascade(
+    rng: np.random.Generator, lines: dict[str, _Timeline], by_key: dict[tuple[str, str, str], _Alarm], t0: int
+) -> None:
     """A payments database overload that spreads to checkout and search, then recovers."""
     # (account, region, alarm, minutes to ALARM, minutes to OK, relapse)
     plan = (
@@ -581,7 +874,9 @@ def _cascade(rng: np.random.Generator, lines: dict[str, _Timeline], by_key: dict
         _script(rng, lines[alarm.arn], alarm, t0, steps, margin=45 * _MIN)
 
 
-def _maintenance(rng: np.random.Generator, lines: dict[str, _Timeline], by_key: dict[tuple[str, str, str], _Alarm], w: int) -> None:
+def _maintenance(
+    rng: np.random.Generator, lines: dict[str, _Timeline], by_key: dict[tuple[str, str, str], _Alarm], w: int
+) -> None:
     """The noisy Sunday 02:00-04:00 UTC payments database maintenance in eu-west-1."""
     A, O, I = "ALARM", "OK", "INSUFFICIENT_DATA"
     pay = ("222222222222", "eu-west-1")
@@ -699,25 +994,29 @@ def _configuration(alarm: _Alarm) -> dict[str, Any]:
             {"expression": tpl.expression, "id": "e1", "label": alarm.name, "returnData": True}
         ]
         for metric_id, name, stat in tpl.math_metrics:
-            metrics.append({
-                "id": metric_id,
-                "metricStat": {
-                    "metric": {"dimensions": dims, "name": name, "namespace": tpl.namespace},
-                    "period": tpl.period,
-                    "stat": stat,
-                },
-                "returnData": False,
-            })
+            metrics.append(
+                {
+                    "id": metric_id,
+                    "metricStat": {
+                        "metric": {"dimensions": dims, "name": name, "namespace": tpl.namespace},
+                        "period": tpl.period,
+                        "stat": stat,
+                    },
+                    "returnData": False,
+                }
+            )
     else:
-        metrics = [{
-            "id": _uuid(alarm.arn, "metric"),
-            "metricStat": {
-                "metric": {"dimensions": dims, "name": tpl.metric_name, "namespace": tpl.namespace},
-                "period": tpl.period,
-                "stat": tpl.stat,
-            },
-            "returnData": True,
-        }]
+        metrics = [
+            {
+                "id": _uuid(alarm.arn, "metric"),
+                "metricStat": {
+                    "metric": {"dimensions": dims, "name": tpl.metric_name, "namespace": tpl.namespace},
+                    "period": tpl.period,
+                    "stat": tpl.stat,
+                },
+                "returnData": True,
+            }
+        ]
     return {"description": tpl.description, "metrics": metrics}
 
 
@@ -870,9 +1169,19 @@ def generate_history(
 
     gap = _to_ms(windows["metrics_gap"][0])
     for alarm in alarms:
-        if (alarm.account_id, alarm.region) == ("222222222222", "eu-west-1") and alarm.kind != "composite" and alarm.template.treat_missing == "missing":
+        if (
+            (alarm.account_id, alarm.region) == ("222222222222", "eu-west-1")
+            and alarm.kind != "composite"
+            and alarm.template.treat_missing == "missing"
+        ):
             went = float(rng.uniform(0, 4))
-            _script(rng, lines[alarm.arn], alarm, gap, ((went, "INSUFFICIENT_DATA"), (went + float(rng.uniform(14, 24)), "OK")))
+            _script(
+                rng,
+                lines[alarm.arn],
+                alarm,
+                gap,
+                ((went, "INSUFFICIENT_DATA"), (went + float(rng.uniform(14, 24)), "OK")),
+            )
 
     # The search indexer has nothing to do at night: its error alarm runs out of data.
     for alarm in alarms:
@@ -885,7 +1194,14 @@ def generate_history(
                 back = went + float(rng.uniform(200, 250))
                 anchor = first_day + day * _DAY + quiet
                 if anchor + round(back * _MIN) < end:
-                    _script(rng, lines[alarm.arn], alarm, anchor, ((went, "INSUFFICIENT_DATA"), (back, "OK")), margin=15 * _MIN)
+                    _script(
+                        rng,
+                        lines[alarm.arn],
+                        alarm,
+                        anchor,
+                        ((went, "INSUFFICIENT_DATA"), (back, "OK")),
+                        margin=15 * _MIN,
+                    )
 
     # Background noise, with a few alarms that are known to be chatty.
     chatty = {
@@ -945,7 +1261,9 @@ def generate_history(
                 body = _metric_state(rng, alarm, t, new)
             state = {**body, "timestamp": _iso_offset(t)}
             if suppressed:
-                state.update(actionsSuppressedBy=suppressed, actionsSuppressedReason=f"Actions suppressed by {suppressed}")
+                state.update(
+                    actionsSuppressedBy=suppressed, actionsSuppressedReason=f"Actions suppressed by {suppressed}"
+                )
             event = {
                 "version": "0",
                 "id": _uuid(str(seed), alarm.arn, str(t), new),
@@ -957,24 +1275,28 @@ def generate_history(
                 "resources": [alarm.arn],
                 "detail": {"alarmName": alarm.name, "state": state, "previousState": previous, "configuration": config},
             }
-            rows.append({
-                "t": t,
-                "timestamp": pd.Timestamp(t, unit="ms", tz="UTC"),
-                "account_id": alarm.account_id,
-                "region": alarm.region,
-                "alarm_name": alarm.name,
-                "alarm_arn": alarm.arn,
-                "state": new,
-                "previous_state": old,
-                "reason": state["reason"],
-                "source": SOURCE,
-                "namespace": alarm.template.namespace,
-                "metric_name": alarm.template.metric_name,
-                "dimensions": "{}" if alarm.kind != "metric" else json.dumps(dict(alarm.dimensions), separators=(",", ":"), sort_keys=True),
-                "actions_suppressed_by": suppressed,
-                "duplicate": False,
-                "raw": json.dumps(event, separators=(",", ":")),
-            })
+            rows.append(
+                {
+                    "t": t,
+                    "timestamp": pd.Timestamp(t, unit="ms", tz="UTC"),
+                    "account_id": alarm.account_id,
+                    "region": alarm.region,
+                    "alarm_name": alarm.name,
+                    "alarm_arn": alarm.arn,
+                    "state": new,
+                    "previous_state": old,
+                    "reason": state["reason"],
+                    "source": SOURCE,
+                    "namespace": alarm.template.namespace,
+                    "metric_name": alarm.template.metric_name,
+                    "dimensions": "{}"
+                    if alarm.kind != "metric"
+                    else json.dumps(dict(alarm.dimensions), separators=(",", ":"), sort_keys=True),
+                    "actions_suppressed_by": suppressed,
+                    "duplicate": False,
+                    "raw": json.dumps(event, separators=(",", ":")),
+                }
+            )
             previous = state
     rows.sort(key=lambda row: (row["t"], row["alarm_arn"]))
     for index, row in enumerate(rows):
@@ -1014,11 +1336,13 @@ def _event_from_columns(row: Any, previous: dict[str, Any] | None) -> dict[str, 
     configuration: dict[str, Any] = {}
     if namespace and metric_name:
         dims = json.loads(str(getattr(row, "dimensions", "") or "{}"))
-        configuration["metrics"] = [{
-            "id": _uuid(str(row.alarm_arn), "metric"),
-            "metricStat": {"metric": {"dimensions": dims, "name": metric_name, "namespace": namespace}},
-            "returnData": True,
-        }]
+        configuration["metrics"] = [
+            {
+                "id": _uuid(str(row.alarm_arn), "metric"),
+                "metricStat": {"metric": {"dimensions": dims, "name": metric_name, "namespace": namespace}},
+                "returnData": True,
+            }
+        ]
     return {
         "version": "0",
         "id": _uuid(str(row.event_id)),
@@ -1028,7 +1352,12 @@ def _event_from_columns(row: Any, previous: dict[str, Any] | None) -> dict[str, 
         "time": _iso_z(t),
         "region": str(row.region),
         "resources": [str(row.alarm_arn)],
-        "detail": {"alarmName": str(row.alarm_name), "state": state, "previousState": previous, "configuration": configuration},
+        "detail": {
+            "alarmName": str(row.alarm_name),
+            "state": state,
+            "previousState": previous,
+            "configuration": configuration,
+        },
     }
 
 
@@ -1171,26 +1500,40 @@ def to_alarm_history(frame: pd.DataFrame) -> dict[tuple[str, str], dict[str, lis
                 created = _parse_offset(previous["timestamp"])
                 bucket.append((_iso_ms_z(created), 0, alarm.name, _created_item(alarm, created, kind)))
         history = {"version": "1.0", "oldState": _history_state(previous), "newState": _history_state(detail["state"])}
-        bucket.append((_iso_ms_z(t), 1, str(row.alarm_name), {
-            "AlarmName": str(row.alarm_name),
-            "AlarmType": kind,
-            "Timestamp": _iso_ms_z(t),
-            "HistoryItemType": "StateUpdate",
-            "HistorySummary": f"Alarm updated from {row.previous_state} to {row.state}",
-            "HistoryData": json.dumps(history, separators=(",", ":")),
-        }))
+        bucket.append(
+            (
+                _iso_ms_z(t),
+                1,
+                str(row.alarm_name),
+                {
+                    "AlarmName": str(row.alarm_name),
+                    "AlarmType": kind,
+                    "Timestamp": _iso_ms_z(t),
+                    "HistoryItemType": "StateUpdate",
+                    "HistorySummary": f"Alarm updated from {row.previous_state} to {row.state}",
+                    "HistoryData": json.dumps(history, separators=(",", ":")),
+                },
+            )
+        )
         notify = alarm is not None and alarm.kind == "composite" and str(row.state) == "ALARM"
         if notify and alarm is not None and not str(row.actions_suppressed_by):
             sent = t + 120 + int(_hex(str(row.event_id), length=4), 16) % 600
             data = {"actionState": "Succeeded", "stateUpdateTimestamp": t, "notificationResource": alarm.topic}
-            bucket.append((_iso_ms_z(sent), 2, alarm.name, {
-                "AlarmName": alarm.name,
-                "AlarmType": kind,
-                "Timestamp": _iso_ms_z(sent),
-                "HistoryItemType": "Action",
-                "HistorySummary": f"Successfully executed action {alarm.topic}",
-                "HistoryData": json.dumps(data, separators=(",", ":")),
-            }))
+            bucket.append(
+                (
+                    _iso_ms_z(sent),
+                    2,
+                    alarm.name,
+                    {
+                        "AlarmName": alarm.name,
+                        "AlarmType": kind,
+                        "Timestamp": _iso_ms_z(sent),
+                        "HistoryItemType": "Action",
+                        "HistorySummary": f"Successfully executed action {alarm.topic}",
+                        "HistoryData": json.dumps(data, separators=(",", ":")),
+                    },
+                )
+            )
     return {
         key: {"AlarmHistoryItems": [item for *_, item in sorted(bucket, key=lambda x: x[:3], reverse=True)]}
         for key, bucket in sorted(items.items())
@@ -1249,7 +1592,9 @@ def write_sample(out_dir: str | Path, seed: int = 2024) -> dict[str, Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8", newline="\n")
         written[name] = path
-    from ..awsconfig.sample import write_sample_config  # the estate's wiring: describe-alarms and get-response-plan outputs
+    from ..awsconfig.sample import (
+        write_sample_config,
+    )  # the estate's wiring: describe-alarms and get-response-plan outputs
 
     written.update(write_sample_config(out))
     return written

@@ -152,7 +152,9 @@ class _Chunks:
         self.handle.close()
 
 
-def line_blocks(path: Path, block_bytes: int | None = None, max_line: int | None = None) -> Iterator[LineBlock | StreamFault]:
+def line_blocks(
+    path: Path, block_bytes: int | None = None, max_line: int | None = None
+) -> Iterator[LineBlock | StreamFault]:
     """The file's lines in blocks, with a :class:`StreamFault` wherever a line could not be read.
 
     Memory is bounded by ``block_bytes`` (:data:`BLOCK_BYTES`) plus one line of at most
@@ -260,7 +262,10 @@ def read_document(path: Path, limit: int | None = None) -> tuple[bytes, str | No
                 break
             parts.append(data)
             if chunks.total > limit:
-                return b"", f"the file is larger than {limit:,} bytes, the most read as one JSON document; write it as JSON Lines"
+                return (
+                    b"",
+                    f"the file is larger than {limit:,} bytes, the most read as one JSON document; write it as JSON Lines",
+                )
     finally:
         chunks.close()
     return b"".join(parts), chunks.fault
@@ -342,7 +347,9 @@ def _check_text(value: Any) -> None:
                 try:
                     item.encode("utf-8")
                 except UnicodeEncodeError:
-                    raise JSONTextError(f"has a string with an unpaired surrogate escape ({shown(item.encode('utf-8', 'backslashreplace'), 60)!s})") from None
+                    raise JSONTextError(
+                        f"has a string with an unpaired surrogate escape ({shown(item.encode('utf-8', 'backslashreplace'), 60)!s})"
+                    ) from None
         elif isinstance(item, dict):
             stack.extend(item.keys())
             stack.extend(item.values())

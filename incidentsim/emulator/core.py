@@ -129,7 +129,9 @@ def guard_client(client: Any, *, allow_remote: bool = False) -> Any:
     request nobody local answers, and fail when an answer is not the emulator's."""
     if not allow_remote:
         client.meta.events.register_last("before-send", _refuse_unanswered, unique_id="incidentsim-refuse-unanswered")
-    client.meta.events.register_last("after-call.ssm-incidents", _require_emulator, unique_id="incidentsim-require-emulator")
+    client.meta.events.register_last(
+        "after-call.ssm-incidents", _require_emulator, unique_id="incidentsim-require-emulator"
+    )
     return client
 
 

@@ -104,7 +104,9 @@ class EmulatorOptions:
     newest_first: bool = True
 
     def __post_init__(self) -> None:
-        check_params({f.name: getattr(self, f.name) for f in dataclasses.fields(self)}, EMULATOR_OPTIONS, "EmulatorOptions")
+        check_params(
+            {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}, EMULATOR_OPTIONS, "EmulatorOptions"
+        )
 
 
 _SWITCH = [Options((True, False))]
@@ -253,14 +255,14 @@ _EVENT_FILTERS: dict[str, tuple[str, Callable[[Any], Any]]] = {
 }
 
 
-def _filter_predicate(flt: dict[str, Any], fields: dict[str, tuple[str, Callable[[Any], Any]]]) -> Callable[[Any], bool]:
+def _filter_predicate(
+    flt: dict[str, Any], fields: dict[str, tuple[str, Callable[[Any], Any]]]
+) -> Callable[[Any], bool]:
     """One Filter of a list operation as a predicate: AND across filters is the
     caller's, OR across the values of one filter is here."""
     key, condition = flt["key"], flt["condition"]
     if key not in fields:
-        raise ValidationException(
-            f"Unsupported filter key {key!r}; supported keys are {', '.join(fields)}"
-        )
+        raise ValidationException(f"Unsupported filter key {key!r}; supported keys are {', '.join(fields)}")
     kind, read = fields[key]
     if kind == "time":
         if "before" in condition:
@@ -276,7 +278,9 @@ def _filter_predicate(flt: dict[str, Any], fields: dict[str, tuple[str, Callable
     return lambda item: bool(read(item) & values)
 
 
-def paginate(items: Sequence[Any], max_results: int | None, next_token: str | None, key: str) -> tuple[list[Any], str | None]:
+def paginate(
+    items: Sequence[Any], max_results: int | None, next_token: str | None, key: str
+) -> tuple[list[Any], str | None]:
     """One page of ``items`` and the token of the next page (None after the last).
 
     ``key`` names the listing (operation and filters), so a token is refused by
@@ -489,7 +493,9 @@ class SSMIncidentsBackend(BaseBackend):
                 self.tags.pop(plan.arn, None)
                 self.resource_policies.pop(plan.arn, None)
 
-    def list_response_plans(self, max_results: int | None = None, next_token: str | None = None) -> tuple[list[ResponsePlan], str | None]:
+    def list_response_plans(
+        self, max_results: int | None = None, next_token: str | None = None
+    ) -> tuple[list[ResponsePlan], str | None]:
         plans = sorted(self.response_plans.values(), key=lambda p: p.name)
         return paginate(plans, max_results, next_token, "ListResponsePlans")
 
@@ -569,7 +575,9 @@ class SSMIncidentsBackend(BaseBackend):
         if existing is not None:
             existing.trigger_count += 1
             if self.options.dedupe_timeline_event:
-                data = json.dumps(f"Duplicate incident deduplicated into this incident ({title or plan.incident_template['title']})")
+                data = json.dumps(
+                    f"Duplicate incident deduplicated into this incident ({title or plan.incident_template['title']})"
+                )
                 self._add_timeline_event(existing, "Custom Event", data, now, updated=now)
             return StartIncidentOutcome(existing, "deduplicated")
         record = self._create_record(plan, dedupe_string, impact, title, related_items, trigger_details, now)
@@ -594,7 +602,7 @@ class SSMIncidentsBackend(BaseBackend):
             resource_arn = trigger_details.get("triggerArn")
             if source.startswith("aws.") and source != MANUAL_SOURCE:
                 # an AWS service (CloudWatch, EventBridge) started it on the caller's behalf
-                invoked_by = f"{source[len('aws.'):]}.amazonaws.com"
+                invoked_by = f"{source[len('aws.') :]}.amazonaws.com"
         template = plan.incident_template
         record_source: dict[str, Any] = {"createdBy": caller, "invokedBy": invoked_by, "source": source}
         if resource_arn:
@@ -829,7 +837,9 @@ class SSMIncidentsBackend(BaseBackend):
             raise not_found("Replication set", "REPLICATION_SET", arn)
         return replication_set
 
-    def list_replication_sets(self, max_results: int | None = None, next_token: str | None = None) -> tuple[list[str], str | None]:
+    def list_replication_sets(
+        self, max_results: int | None = None, next_token: str | None = None
+    ) -> tuple[list[str], str | None]:
         return paginate(sorted(self.replication_sets), max_results, next_token, "ListReplicationSets")
 
     @idempotent("UpdateReplicationSet")
@@ -876,8 +886,12 @@ class SSMIncidentsBackend(BaseBackend):
         try:
             json.loads(policy)
         except ValueError:
-            raise ValidationException("Value at 'policy' failed to satisfy constraint: Member must be a JSON policy document") from None
-        policy_id = hashlib.sha256(f"{resource_arn}/{len(self.resource_policies[resource_arn])}/{policy}".encode()).hexdigest()[:32]
+            raise ValidationException(
+                "Value at 'policy' failed to satisfy constraint: Member must be a JSON policy document"
+            ) from None
+        policy_id = hashlib.sha256(
+            f"{resource_arn}/{len(self.resource_policies[resource_arn])}/{policy}".encode()
+        ).hexdigest()[:32]
         self.resource_policies[resource_arn][policy_id] = ResourcePolicy(policy_id, policy, ram_resource_share_region)
         return policy_id
 
@@ -905,7 +919,9 @@ class SSMIncidentsBackend(BaseBackend):
         )
         if not exists:
             raise ResourceNotFoundException(
-                f"Resource {resource_arn} not found", resource_identifier=resource_arn, resource_type=_resource_type(resource_arn)
+                f"Resource {resource_arn} not found",
+                resource_identifier=resource_arn,
+                resource_type=_resource_type(resource_arn),
             )
         return self.tags[resource_arn]
 

@@ -112,7 +112,9 @@ class SSMIncidentsResponse(BaseResponse):
         # request is answered with ValidationException rather than a crash.
         self.automated_parameter_parsing = False
 
-    def setup_class(self, request: Any, full_url: str | None = None, headers: Any = None, use_raw_body: bool | None = None) -> None:
+    def setup_class(
+        self, request: Any, full_url: str | None = None, headers: Any = None, use_raw_body: bool | None = None
+    ) -> None:
         # The body is kept as bytes and decoded in _validate, so bytes that are not UTF-8 are
         # a ValidationException instead of an error inside moto's request setup.
         super().setup_class(request, full_url, headers, use_raw_body=True)

@@ -76,7 +76,9 @@ def _seconds(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise ControlError(f"'advance_s' must be a number of seconds, got {value!r}")
     if abs(value) > MAX_ADVANCE_S:
-        raise ControlError(f"'advance_s' moves the clock at most {MAX_ADVANCE_S:.0f} s (a hundred years) at a time, got {value!r}")
+        raise ControlError(
+            f"'advance_s' moves the clock at most {MAX_ADVANCE_S:.0f} s (a hundred years) at a time, got {value!r}"
+        )
     return float(value)
 
 
@@ -120,8 +122,12 @@ class ControlMiddleware:
         if not control and not path.startswith(MOTO_API_PREFIX):
             too_large = self._too_large(environ)
             if too_large:
-                return _answer(start_response, 400, {"__type": "ValidationException", "message": too_large},
-                               [("x-amzn-ErrorType", "ValidationException")])
+                return _answer(
+                    start_response,
+                    400,
+                    {"__type": "ValidationException", "message": too_large},
+                    [("x-amzn-ErrorType", "ValidationException")],
+                )
             return self.app(environ, start_response)
         try:
             self._check_caller(environ, json_post=control)
@@ -154,7 +160,9 @@ class ControlMiddleware:
             return
         content_type = str(environ.get("CONTENT_TYPE") or "").split(";")[0].strip().lower()
         if json_post and content_type != "application/json":
-            raise ControlError(f"control requests must be sent as Content-Type application/json, not {content_type or 'none'!r}", 415)
+            raise ControlError(
+                f"control requests must be sent as Content-Type application/json, not {content_type or 'none'!r}", 415
+            )
         if content_type in _SIMPLE_TYPES:
             raise ControlError(f"moto's API does not take Content-Type {content_type} on this endpoint", 415)
 
@@ -239,7 +247,9 @@ class ControlMiddleware:
         return 200, describe_backend(account)
 
 
-def _answer(start_response: StartResponse, status: int, payload: dict[str, Any], headers: Iterable[tuple[str, str]] = ()) -> list[bytes]:
+def _answer(
+    start_response: StartResponse, status: int, payload: dict[str, Any], headers: Iterable[tuple[str, str]] = ()
+) -> list[bytes]:
     body = json.dumps(payload, default=str).encode()
     start_response(
         f"{status} {HTTPStatus(status).phrase}",
@@ -366,7 +376,9 @@ class EmulatorServer:
                 listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 listener.bind((self.host, self.port))
                 listener.listen(128)
-                self._server = make_server(self.host, self.port, app, threaded=True, request_handler=handler, fd=listener.fileno())
+                self._server = make_server(
+                    self.host, self.port, app, threaded=True, request_handler=handler, fd=listener.fileno()
+                )
             self.port = int(self._server.port)
         return self
 

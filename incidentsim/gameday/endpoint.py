@@ -79,8 +79,14 @@ class Endpoint:
 
     def replay(self, scenario: Scenario, wall_clock: Callable[[], float]) -> EmulatorReplay:
         """A replay of the scenario's history under its policy through this endpoint's client (response plans made)."""
-        return EmulatorReplay(scenario.alarms, scenario.policy, client=self.client, endpoint_url=self.url,
-                              allow_remote=self.allow_remote, wall_clock=wall_clock)
+        return EmulatorReplay(
+            scenario.alarms,
+            scenario.policy,
+            client=self.client,
+            endpoint_url=self.url,
+            allow_remote=self.allow_remote,
+            wall_clock=wall_clock,
+        )
 
     def faults_on(self, scenario: Scenario) -> None:
         self.control.set_faults(scenario.fault_rules(), seed=scenario.seed)

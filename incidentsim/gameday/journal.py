@@ -65,7 +65,9 @@ def scan_journal(path: Path) -> tuple[dict[str, Any], int]:
             item = None
         if not isinstance(item, dict):
             if any(rest.strip() for rest in lines[number:]):
-                raise GameDayError(f"{path}:{number}: not a JSON line, and more follows: the journal is damaged") from None
+                raise GameDayError(
+                    f"{path}:{number}: not a JSON line, and more follows: the journal is damaged"
+                ) from None
             break  # a line cut short by a crash can only be the last one
         complete = end + 1 if ended else end
         start = end + 1
@@ -84,7 +86,9 @@ def scan_journal(path: Path) -> tuple[dict[str, Any], int]:
             injected.update(item.get("injected", {}))
     if not header:
         if b"\n" not in data and (_HEADER_START.startswith(data) or data.startswith(_HEADER_START)):
-            raise HeaderCutShort(f"{path}:1: the header line is cut short: the game day stopped before it played anything")
+            raise HeaderCutShort(
+                f"{path}:1: the header line is cut short: the game day stopped before it played anything"
+            )
         raise GameDayError(f"{path}: no header line; this is not a game-day journal")
     positions = sorted(answers)
     if positions != list(range(len(positions))):
@@ -183,7 +187,9 @@ def restore(replay: EmulatorReplay, journal: dict[str, Any], client: Any) -> lis
     steps = []
     for i in range(len(answers)):
         saved = answers[i]
-        recorded = Answer(saved["outcome"], saved.get("incident_arn", ""), saved.get("error_code", ""), saved.get("error_message", ""))
+        recorded = Answer(
+            saved["outcome"], saved.get("incident_arn", ""), saved.get("error_code", ""), saved.get("error_message", "")
+        )
         sent_before = saved["outcome"] in ("created", "deduplicated")
         step = replay.step(recorded if still_there or not sent_before else None, offline=still_there)
         if step.trigger and (step.outcome, step.incident_arn) != (saved["outcome"], saved.get("incident_arn", "")):
@@ -200,7 +206,14 @@ def journal_step(journal: Journal, step: Step) -> None:
     for call in step.calls:
         journal.write({"kind": "call", **call})
     journal.write(
-        {"kind": "event", "i": step.index, "event_id": step.event_id, "outcome": step.outcome, "incident_arn": step.incident_arn,
-         "error_code": step.error_code, "error_message": step.error_message}
+        {
+            "kind": "event",
+            "i": step.index,
+            "event_id": step.event_id,
+            "outcome": step.outcome,
+            "incident_arn": step.incident_arn,
+            "error_code": step.error_code,
+            "error_message": step.error_message,
+        }
     )
     journal.flush()

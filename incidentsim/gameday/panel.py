@@ -48,8 +48,13 @@ class GameDayPanel:
         self.figures = w.HTML()
         self.incidents = w.HTML()
         self.message = w.HTML()
-        self.seek_to = w.Text(value=str(game.scenario.alarms["timestamp"].iloc[0]), description="seek to", layout=w.Layout(width="330px"))
-        self.buttons = {name: w.Button(description=name.capitalize()) for name in ("start", "pause", "resume", "step", "seek", "stop")}
+        self.seek_to = w.Text(
+            value=str(game.scenario.alarms["timestamp"].iloc[0]), description="seek to", layout=w.Layout(width="330px")
+        )
+        self.buttons = {
+            name: w.Button(description=name.capitalize())
+            for name in ("start", "pause", "resume", "step", "seek", "stop")
+        }
         actions = {
             "start": game.start,
             "pause": game.pause,
@@ -103,20 +108,34 @@ class GameDayPanel:
             self.progress.value = status.position
             when = f"{status.sim_time:%Y-%m-%d %H:%M:%S} UTC" if status.sim_time is not None else "not started"
             cells = [
-                ("state", status.state), ("simulated time", when), ("events", f"{status.position:,} / {status.total:,}"),
-                ("triggers sent", f"{status.triggers_sent:,}"), ("incidents", f"{status.incidents_created:,}"),
-                ("open", f"{status.incidents_open:,}"), ("calls", f"{status.calls:,}"), ("retries", f"{status.retries:,}"),
-                ("faults met", f"{status.faults:,}"), ("failed", f"{status.failed:,}"),
+                ("state", status.state),
+                ("simulated time", when),
+                ("events", f"{status.position:,} / {status.total:,}"),
+                ("triggers sent", f"{status.triggers_sent:,}"),
+                ("incidents", f"{status.incidents_created:,}"),
+                ("open", f"{status.incidents_open:,}"),
+                ("calls", f"{status.calls:,}"),
+                ("retries", f"{status.retries:,}"),
+                ("faults met", f"{status.faults:,}"),
+                ("failed", f"{status.failed:,}"),
             ]
-            self.figures.value = "<table><tr>" + "".join(f"<th style='padding:0 8px'>{k}</th>" for k, _ in cells) + "</tr><tr>" + "".join(
-                f"<td style='padding:0 8px;text-align:center'>{html.escape(v)}</td>" for _, v in cells
-            ) + "</tr></table>"
+            self.figures.value = (
+                "<table><tr>"
+                + "".join(f"<th style='padding:0 8px'>{k}</th>" for k, _ in cells)
+                + "</tr><tr>"
+                + "".join(f"<td style='padding:0 8px;text-align:center'>{html.escape(v)}</td>" for _, v in cells)
+                + "</tr></table>"
+            )
             table = self.game.incidents_so_far().head(self.rows)
             if table.empty:
                 self.incidents.value = "<i>no incidents yet</i>"
             else:
-                shown = table.drop(columns=["incident_arn"]).assign(creation_time=table["creation_time"].dt.strftime("%H:%M:%S"))
+                shown = table.drop(columns=["incident_arn"]).assign(
+                    creation_time=table["creation_time"].dt.strftime("%H:%M:%S")
+                )
                 table_html = shown.to_html(index=False, border=0)  # cells padded, or neighbouring columns run together
                 for tag in ("th", "td"):
-                    table_html = re.sub(rf"<{tag}(?=[ >])", f"<{tag} style='padding:2px 10px;text-align:left'", table_html)
+                    table_html = re.sub(
+                        rf"<{tag}(?=[ >])", f"<{tag} style='padding:2px 10px;text-align:left'", table_html
+                    )
                 self.incidents.value = f"<b>Latest incidents</b> ({status.incidents_created:,} in all)" + table_html

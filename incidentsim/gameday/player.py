@@ -107,8 +107,13 @@ class GameDay:
                 self.resume_from = read_journal(journal)
             except HeaderCutShort:
                 self.resume_from = None  # nothing was played: the game day starts afresh
-            if self.resume_from is not None and self.resume_from["header"].get("fingerprint") != self.scenario.fingerprint():
-                raise GameDayError(f"{journal} is the journal of another scenario or policy; it cannot be resumed with '{self.scenario.name}'")
+            if (
+                self.resume_from is not None
+                and self.resume_from["header"].get("fingerprint") != self.scenario.fingerprint()
+            ):
+                raise GameDayError(
+                    f"{journal} is the journal of another scenario or policy; it cannot be resumed with '{self.scenario.name}'"
+                )
         self.allow_remote = allow_remote
         self.reset = reset
         self._endpoint = Endpoint(endpoint_url, allow_remote=allow_remote, max_attempts=self.scenario.max_attempts)
@@ -184,7 +189,12 @@ class GameDay:
         except BaseException:
             self.close()
             raise
-        header = {"scenario": self.scenario.name, "fingerprint": self.scenario.fingerprint(), "total": run.total, "endpoint_url": str(endpoint.url)}
+        header = {
+            "scenario": self.scenario.name,
+            "fingerprint": self.scenario.fingerprint(),
+            "total": run.total,
+            "endpoint_url": str(endpoint.url),
+        }
         self._journal.open(header, fresh=self.resume_from is None)
         self._run = run
         if not run.done:
@@ -363,7 +373,10 @@ class GameDay:
             run = self._endpoint.replay(self.scenario, self._wall)
             self._endpoint.faults_on(self.scenario)
             self._journal.close()
-            self._journal.open({"scenario": self.scenario.name, "fingerprint": self.scenario.fingerprint(), "total": run.total}, fresh=True)
+            self._journal.open(
+                {"scenario": self.scenario.name, "fingerprint": self.scenario.fingerprint(), "total": run.total},
+                fresh=True,
+            )
             self._restored_calls, self._first_call = [], 0
             self._incidents = IncidentLog(self.scenario.policy)
             self._run = run
@@ -500,4 +513,3 @@ class GameDay:
         import html
 
         return f"<pre>{html.escape(repr(self))}</pre>"
-

@@ -89,7 +89,11 @@ class GameDayRecord:
         paths["timeline"] = folder / "timeline.csv"
         self.timeline.to_csv(paths["timeline"], index=False)
         paths["gameday"] = folder / "gameday.json"
-        data = {**self.summary(), "faults_met_by_code": self.faults_met(), "faults_injected_by_kind": self.faults_injected}
+        data = {
+            **self.summary(),
+            "faults_met_by_code": self.faults_met(),
+            "faults_injected_by_kind": self.faults_injected,
+        }
         paths["gameday"].write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
         return paths
 
@@ -105,7 +109,9 @@ def nothing_lost(record: GameDayRecord, reference: ReplayResult) -> pd.DataFrame
 
     def rows(table: pd.DataFrame) -> pd.DataFrame:
         out = table[keys].copy()
-        out["alarm_names"] = out["alarm_names"].map(lambda names: ";".join(names) if isinstance(names, (tuple, list)) else str(names))
+        out["alarm_names"] = out["alarm_names"].map(
+            lambda names: ";".join(names) if isinstance(names, (tuple, list)) else str(names)
+        )
         return out
 
     merged = rows(record.result.incidents).merge(rows(reference.incidents), how="outer", on=keys, indicator=True)

@@ -49,8 +49,18 @@ from .. import yamlfile
 from ..policy import Policy, PolicyError
 
 SCENARIO_KEYS = ("name", "description", "history", "events", "policy", "speed", "seed", "retries", "faults")
-LOAD_KEYS = ("columns", "state_map", "id_columns", "start_column", "end_column", "name_template", "time_origin", "account_id", "region",
-             "event_source")  # passed to load_alarms as they are
+LOAD_KEYS = (
+    "columns",
+    "state_map",
+    "id_columns",
+    "start_column",
+    "end_column",
+    "name_template",
+    "time_origin",
+    "account_id",
+    "region",
+    "event_source",
+)  # passed to load_alarms as they are
 HISTORY_KEYS = ("files", "format", "start", "end", *LOAD_KEYS)
 EVENT_KEYS = ("timestamp", "alarm_name", "state", "account_id", "region", "reason", "namespace", "metric_name")
 STATES = ("OK", "ALARM", "INSUFFICIENT_DATA")
@@ -150,7 +160,9 @@ class Scenario:
 
     def fault_rules(self) -> dict[str, dict[str, float]]:
         """The fault rules as the emulator's control API takes them."""
-        return {operation: {f.name: getattr(rule, f.name) for f in fields(rule)} for operation, rule in self.faults.items()}
+        return {
+            operation: {f.name: getattr(rule, f.name) for f in fields(rule)} for operation, rule in self.faults.items()
+        }
 
     def fingerprint(self) -> str:
         """A hash of what is played and how (events, policy), so a resumed run can check it plays the same scenario."""
@@ -164,11 +176,21 @@ class Scenario:
         speed = "as fast as possible" if math.isinf(self.speed) else f"at {self.speed:g}x"
         first = self.alarms["timestamp"].iloc[0] if len(self.alarms) else None
         minutes = int(self.span.total_seconds() // 60)
-        when = f" from {pd.Timestamp(first):%Y-%m-%d %H:%M} UTC over {minutes // 60} h {minutes % 60:02d} min" if first is not None else ""
-        faults = "; ".join(
-            f"{op}: " + ", ".join(f"{name} {getattr(rule, name):g}" for name in (*FAULT_KINDS, "latency_s") if getattr(rule, name))
-            for op, rule in self.faults.items()
-        ) or "none"
+        when = (
+            f" from {pd.Timestamp(first):%Y-%m-%d %H:%M} UTC over {minutes // 60} h {minutes % 60:02d} min"
+            if first is not None
+            else ""
+        )
+        faults = (
+            "; ".join(
+                f"{op}: "
+                + ", ".join(
+                    f"{name} {getattr(rule, name):g}" for name in (*FAULT_KINDS, "latency_s") if getattr(rule, name)
+                )
+                for op, rule in self.faults.items()
+            )
+            or "none"
+        )
         return (
             f"Scenario '{self.name}': {len(self.alarms):,} alarm state changes{when}, played {speed} under policy "
             f"'{self.policy.name}'; faults: {faults}; up to {self.max_attempts} attempts per call (seed {self.seed})."
@@ -220,7 +242,9 @@ class _Reader:
             raise self.fail(path or "(top level)", f"expected a mapping, got {yamlfile.describe_value(value)}")
         for key in value:
             if key not in allowed:
-                raise self.fail(f"{path}.{key}" if path else str(key), f"unknown key; expected one of {', '.join(allowed)}")
+                raise self.fail(
+                    f"{path}.{key}" if path else str(key), f"unknown key; expected one of {', '.join(allowed)}"
+                )
         return value
 
     def time(self, value: Any, path: str) -> pd.Timestamp:
@@ -244,7 +268,9 @@ class _Reader:
             raise self.fail("(top level)", "give exactly one of 'history' (files to play) or 'events' (inline events)")
         alarms, loaded = self.history(data["history"]) if "history" in data else self.events(data["events"])
         if alarms.empty:
-            raise self.fail("history" if "history" in data else "events", "there is nothing to play: no alarm state changes")
+            raise self.fail(
+                "history" if "history" in data else "events", "there is nothing to play: no alarm state changes"
+            )
         if "policy" not in data:
             raise self.fail("(top level)", "a scenario needs a 'policy': a policy file or the policy inline")
         policy = self.policy(data["policy"])
@@ -255,10 +281,21 @@ class _Reader:
         retries = self.mapping(data.get("retries") or {}, "retries", ("max_attempts",))
         attempts = retries.get("max_attempts", 5)
         if isinstance(attempts, bool) or not isinstance(attempts, int) or not 1 <= attempts <= MAX_ATTEMPTS_LIMIT:
-            raise self.fail("retries.max_attempts", f"expected a whole number from 1 to {MAX_ATTEMPTS_LIMIT}, got {yamlfile.describe_value(attempts)}")
+            raise self.fail(
+                "retries.max_attempts",
+                f"expected a whole number from 1 to {MAX_ATTEMPTS_LIMIT}, got {yamlfile.describe_value(attempts)}",
+            )
         return Scenario(
-            name=name.strip(), alarms=alarms, policy=policy, speed=speed, seed=seed, faults=self.faults(data.get("faults")),
-            max_attempts=attempts, description=description.strip(), source=self.source, loaded=loaded,
+            name=name.strip(),
+            alarms=alarms,
+            policy=policy,
+            speed=speed,
+            seed=seed,
+            faults=self.faults(data.get("faults")),
+            max_attempts=attempts,
+            description=description.strip(),
+            source=self.source,
+            loaded=loaded,
         )
 
     def history(self, value: Any) -> tuple[pd.DataFrame, dict[str, int]]:
@@ -270,7 +307,9 @@ class _Reader:
         files = data.get("files")
         files = [files] if isinstance(files, str) else files
         if not isinstance(files, list) or not files or not all(isinstance(f, str) for f in files):
-            raise self.fail("history.files", f"expected a file name or a list of file names, got {yamlfile.describe_value(files)}")
+            raise self.fail(
+                "history.files", f"expected a file name or a list of file names, got {yamlfile.describe_value(files)}"
+            )
         paths = []
         for i, name in enumerate(files):
             path = (self.base / name).resolve()
@@ -286,7 +325,9 @@ class _Reader:
         except LoadError as error:
             raise self.fail("history.files", f"cannot be read: {error.worded(_yaml_hint)}") from None
         except ParameterError as error:
-            raise self.fail(f"history.{error.parameter}", f"expected {error.expected}, got {yamlfile.describe_value(error.value)}") from None
+            raise self.fail(
+                f"history.{error.parameter}", f"expected {error.expected}, got {yamlfile.describe_value(error.value)}"
+            ) from None
         except ValueError as error:
             raise self.fail("history.files", str(error)) from None
         frame = load.alarms
@@ -317,9 +358,14 @@ class _Reader:
                 if required not in item:
                     raise self.fail(path, f"an event needs '{required}'")
             if item["state"] not in STATES:
-                raise self.fail(f"{path}.state", f"expected one of {', '.join(STATES)}, got {yamlfile.describe_value(item['state'])}")
+                raise self.fail(
+                    f"{path}.state",
+                    f"expected one of {', '.join(STATES)}, got {yamlfile.describe_value(item['state'])}",
+                )
             if not isinstance(item["alarm_name"], str) or not item["alarm_name"]:
-                raise self.fail(f"{path}.alarm_name", f"expected non-empty text, got {yamlfile.describe_value(item['alarm_name'])}")
+                raise self.fail(
+                    f"{path}.alarm_name", f"expected non-empty text, got {yamlfile.describe_value(item['alarm_name'])}"
+                )
             row = {key: str(v) for key, v in item.items()}
             row["timestamp"] = self.time(item["timestamp"], f"{path}.timestamp").isoformat()
             rows.append(row)
@@ -339,13 +385,15 @@ class _Reader:
                     raise self.fail("policy", f"no such policy file: {path}")
                 return Policy.from_yaml(path)
             if isinstance(value, dict):
-                sub_lines = {k[len("policy."):]: v for k, v in self.lines.items() if k.startswith("policy.")}
+                sub_lines = {k[len("policy.") :]: v for k, v in self.lines.items() if k.startswith("policy.")}
                 if "policy" in self.lines:
                     sub_lines[""] = self.lines["policy"]  # what the inline policy lacks is placed at its key
                 return Policy.from_dict(value, source=f"{self.source} policy", lines=sub_lines)
         except PolicyError as error:
             raise ScenarioError(str(error)) from None
-        raise self.fail("policy", f"expected a policy file name or the policy as a mapping, got {yamlfile.describe_value(value)}")
+        raise self.fail(
+            "policy", f"expected a policy file name or the policy as a mapping, got {yamlfile.describe_value(value)}"
+        )
 
     def faults(self, value: Any) -> dict[str, FaultRule]:
         if value is None:

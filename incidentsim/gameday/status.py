@@ -55,7 +55,16 @@ def call_figures(calls: Iterable[Mapping[str, Any]]) -> tuple[int, int, int]:
 
 
 #: the columns of :meth:`IncidentLog.table` (and :meth:`GameDay.incidents_so_far`)
-INCIDENT_LOG_COLUMNS = ("creation_time", "response_plan", "title", "impact", "alarm_name", "triggers", "status", "incident_arn")
+INCIDENT_LOG_COLUMNS = (
+    "creation_time",
+    "response_plan",
+    "title",
+    "impact",
+    "alarm_name",
+    "triggers",
+    "status",
+    "incident_arn",
+)
 
 
 class IncidentLog:
@@ -82,7 +91,17 @@ class IncidentLog:
         rows = []
         for step in self._created:
             plan = self._plans[step.response_plan]
-            rows.append([step.time, plan.name, step.title or plan.title, int(step.impact or plan.impact), step.alarm_name,
-                         self._reached[step.incident_arn], "OPEN" if step.incident_arn in still_open else "RESOLVED", step.incident_arn])
+            rows.append(
+                [
+                    step.time,
+                    plan.name,
+                    step.title or plan.title,
+                    int(step.impact or plan.impact),
+                    step.alarm_name,
+                    self._reached[step.incident_arn],
+                    "OPEN" if step.incident_arn in still_open else "RESOLVED",
+                    step.incident_arn,
+                ]
+            )
         table = pd.DataFrame(rows, columns=list(INCIDENT_LOG_COLUMNS))
         return table.iloc[::-1].reset_index(drop=True)

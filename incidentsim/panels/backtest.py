@@ -28,12 +28,24 @@ import pandas as pd
 
 from ..analysis import human_duration
 from ..backtest import Backtest, backtest, sweep
-from ..datasets.evaluation import TREAT_MISSING_DATA, AlarmDefinition, AlarmDefinitionError, standard_statistics, threshold_operators
+from ..datasets.evaluation import (
+    TREAT_MISSING_DATA,
+    AlarmDefinition,
+    AlarmDefinitionError,
+    standard_statistics,
+    threshold_operators,
+)
 from .common import Panel, show_figure
 
 #: The resolve delays the backtest panel offers: (label, duration); ``never`` leaves incidents open.
 RESOLVE_DELAYS: tuple[tuple[str, str], ...] = (
-    ("at once", "0s"), ("5 min", "5m"), ("15 min", "15m"), ("30 min", "30m"), ("1 hour", "1h"), ("4 hours", "4h"), ("never", "never"),
+    ("at once", "0s"),
+    ("5 min", "5m"),
+    ("15 min", "15m"),
+    ("30 min", "30m"),
+    ("1 hour", "1h"),
+    ("4 hours", "4h"),
+    ("never", "never"),
 )
 NEVER = "never"
 #: Percentile statistics offered besides botocore's standard ones.
@@ -141,14 +153,18 @@ class BacktestPanel(Panel):
         debounce_s: float = 0.4,
     ):
         if not isinstance(definition, AlarmDefinition):
-            raise ValueError(f"The 'definition' parameter of BacktestPanel must be an AlarmDefinition. Got {type(definition).__name__} instead.")
+            raise ValueError(
+                f"The 'definition' parameter of BacktestPanel must be an AlarmDefinition. Got {type(definition).__name__} instead."
+            )
         self.series = series
         self.windows = windows
         self.series_name = series_name
         self.start_definition = definition
         self.definition = definition
         self.resolve_delay = resolve_delay
-        self.start_run = backtest(series, definition, windows=windows, resolve_delay=resolve_delay, series_name=series_name)
+        self.start_run = backtest(
+            series, definition, windows=windows, resolve_delay=resolve_delay, series_name=series_name
+        )
         self.run: Backtest = self.start_run
         self.problem = ""
         self.debounce_s = debounce_s
@@ -170,24 +186,59 @@ class BacktestPanel(Panel):
         low, high, step = threshold_range(self.series["value"], d.threshold)
         # number boxes rather than sliders: a slider's handle has no name a screen reader could say; the arrows
         # (and the arrow keys) step them, and a change backtests again at once
-        self.threshold = w.BoundedFloatText(value=d.threshold, min=low, max=high, step=step, description="threshold",
-                                            tooltip=f"from {low:g} to {high:g}, in steps of {step:g}", style=style, layout=boxes)
-        self.operator = w.Dropdown(options=list(threshold_operators()), value=d.comparison_operator, description="comparison", style=style)
+        self.threshold = w.BoundedFloatText(
+            value=d.threshold,
+            min=low,
+            max=high,
+            step=step,
+            description="threshold",
+            tooltip=f"from {low:g} to {high:g}, in steps of {step:g}",
+            style=style,
+            layout=boxes,
+        )
+        self.operator = w.Dropdown(
+            options=list(threshold_operators()), value=d.comparison_operator, description="comparison", style=style
+        )
         statistics = list(dict.fromkeys([*standard_statistics(), *PERCENTILES, d.statistic]))
         self.statistic = w.Dropdown(options=statistics, value=d.statistic, description="statistic", style=style)
         most = max(20, d.n, d.m)
-        self.datapoints_to_alarm = w.BoundedIntText(value=d.m, min=1, max=most, description="datapoints to alarm (M)",
-                                                    tooltip=f"1 to {most}", style=style, layout=boxes)
-        self.evaluation_periods = w.BoundedIntText(value=d.n, min=1, max=most, description="evaluation periods (N)",
-                                                   tooltip=f"1 to {most}", style=style, layout=boxes)
-        self.treat_missing_data = w.Dropdown(options=list(TREAT_MISSING_DATA), value=d.treat_missing_data, description="missing data", style=style)
+        self.datapoints_to_alarm = w.BoundedIntText(
+            value=d.m,
+            min=1,
+            max=most,
+            description="datapoints to alarm (M)",
+            tooltip=f"1 to {most}",
+            style=style,
+            layout=boxes,
+        )
+        self.evaluation_periods = w.BoundedIntText(
+            value=d.n,
+            min=1,
+            max=most,
+            description="evaluation periods (N)",
+            tooltip=f"1 to {most}",
+            style=style,
+            layout=boxes,
+        )
+        self.treat_missing_data = w.Dropdown(
+            options=list(TREAT_MISSING_DATA), value=d.treat_missing_data, description="missing data", style=style
+        )
         start_delay = _delay_value(self.resolve_delay)
         delays = list(RESOLVE_DELAYS)
         if start_delay not in [value for _, value in delays]:
             delays.insert(0, (start_delay, start_delay))
-        self.resolve_delay_control = w.Dropdown(options=delays, value=start_delay, description="resolve after OK", style=style)
-        self.controls = (self.threshold, self.operator, self.statistic, self.datapoints_to_alarm, self.evaluation_periods,
-                         self.treat_missing_data, self.resolve_delay_control)
+        self.resolve_delay_control = w.Dropdown(
+            options=delays, value=start_delay, description="resolve after OK", style=style
+        )
+        self.controls = (
+            self.threshold,
+            self.operator,
+            self.statistic,
+            self.datapoints_to_alarm,
+            self.evaluation_periods,
+            self.treat_missing_data,
+            self.resolve_delay_control,
+        )
         for control in self.controls:
             control.observe(self._changed, names="value")
         self.message = w.HTML()
@@ -196,13 +247,21 @@ class BacktestPanel(Panel):
         self.sweep_button = w.Button(description="Sweep around this setting", icon="th", layout=w.Layout(width="16rem"))
         self.sweep_button.on_click(lambda _: self.sweep_here())
         self.sweep_output = w.Output()
-        self.widget = w.VBox([
-            w.HTML(f"<h3>Alarm {html.escape(d.alarm_name)} on {html.escape(str(self.series.attrs.get('name') or d.metric_name))}</h3>"),
-            w.HBox([self.threshold, self.operator, self.statistic], layout=w.Layout(flex_flow="row wrap")),
-            w.HBox([self.datapoints_to_alarm, self.evaluation_periods], layout=w.Layout(flex_flow="row wrap")),
-            w.HBox([self.treat_missing_data, self.resolve_delay_control]),
-            self.message, self.headline, self.plots, self.sweep_button, self.sweep_output,
-        ])
+        self.widget = w.VBox(
+            [
+                w.HTML(
+                    f"<h3>Alarm {html.escape(d.alarm_name)} on {html.escape(str(self.series.attrs.get('name') or d.metric_name))}</h3>"
+                ),
+                w.HBox([self.threshold, self.operator, self.statistic], layout=w.Layout(flex_flow="row wrap")),
+                w.HBox([self.datapoints_to_alarm, self.evaluation_periods], layout=w.Layout(flex_flow="row wrap")),
+                w.HBox([self.treat_missing_data, self.resolve_delay_control]),
+                self.message,
+                self.headline,
+                self.plots,
+                self.sweep_button,
+                self.sweep_output,
+            ]
+        )
 
     # ------------------------------------------------------------------ state
 
@@ -238,7 +297,9 @@ class BacktestPanel(Panel):
             return
         delay = self.current_resolve_delay()
         try:
-            run = backtest(self.series, definition, windows=self.windows, resolve_delay=delay, series_name=self.series_name)
+            run = backtest(
+                self.series, definition, windows=self.windows, resolve_delay=delay, series_name=self.series_name
+            )
         except ValueError as error:
             self.problem = str(error)
             self.message.value = f"<span style='color:#D55E00'>{html.escape(self.problem)}</span>"
@@ -309,8 +370,14 @@ class BacktestPanel(Panel):
 
         from ..plots import SweepDisplay
 
-        table = sweep(self.series, self.definition, grid or self.default_grid(), windows=self.windows,
-                      resolve_delay=self.resolve_delay, series_name=self.series_name)
+        table = sweep(
+            self.series,
+            self.definition,
+            grid or self.default_grid(),
+            windows=self.windows,
+            resolve_delay=self.resolve_delay,
+            series_name=self.series_name,
+        )
         self.sweep_table = table
         try:
             self.sweep_display = SweepDisplay.from_sweep(table).plot()

@@ -21,7 +21,10 @@ def show_figure(output: Any, figure: Any, *, clear: bool = True) -> None:
     width, height = (int(round(v)) for v in figure.get_size_inches() * figure.dpi)
     shown = {
         "output_type": "display_data",
-        "data": {"image/png": base64.b64encode(buffer.getvalue()).decode("ascii"), "text/plain": f"<Figure size {width}x{height}>"},
+        "data": {
+            "image/png": base64.b64encode(buffer.getvalue()).decode("ascii"),
+            "text/plain": f"<Figure size {width}x{height}>",
+        },
         "metadata": {},
     }
     output.outputs = (shown,) if clear else (*output.outputs, shown)

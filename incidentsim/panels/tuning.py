@@ -88,37 +88,75 @@ class TuningPanel(Panel):
         for route in self.start_policy.routes:
             if route.ignore:
                 continue
-            impact = w.Dropdown(options=[PLAN_IMPACT, 1, 2, 3, 4, 5], value=route.impact or PLAN_IMPACT,
-                                description="impact", tooltip=f"impact of route {route.name}'s incidents",
-                                style=style, layout=w.Layout(width="16rem"))
-            title = w.Text(value=route.title.source if route.title else "", placeholder="plan's own title",
-                           description="title", tooltip=f"title template of route {route.name}",
-                           style=style, layout=w.Layout(width="40rem", max_width="100%"))
+            impact = w.Dropdown(
+                options=[PLAN_IMPACT, 1, 2, 3, 4, 5],
+                value=route.impact or PLAN_IMPACT,
+                description="impact",
+                tooltip=f"impact of route {route.name}'s incidents",
+                style=style,
+                layout=w.Layout(width="16rem"),
+            )
+            title = w.Text(
+                value=route.title.source if route.title else "",
+                placeholder="plan's own title",
+                description="title",
+                tooltip=f"title template of route {route.name}",
+                style=style,
+                layout=w.Layout(width="40rem", max_width="100%"),
+            )
             preview = w.HTML()
             for control in (impact, title):
                 control.observe(self._changed, names="value")
             self.route_controls[route.name] = {"impact": impact, "title": title, "preview": preview}
-            rows.append(w.VBox([w.HTML(f"<b>route {html.escape(route.name)}</b> &rarr; {html.escape(str(route.plan))}"),
-                                w.HBox([impact, title], layout=w.Layout(flex_flow="row wrap")), preview]))
+            rows.append(
+                w.VBox(
+                    [
+                        w.HTML(f"<b>route {html.escape(route.name)}</b> &rarr; {html.escape(str(route.plan))}"),
+                        w.HBox([impact, title], layout=w.Layout(flex_flow="row wrap")),
+                        preview,
+                    ]
+                )
+            )
         token = self.start_policy.client_token
-        self.token_strategy = w.Dropdown(options=["per_event", "per_alarm_window", "template", "none"], value=token.strategy,
-                                         description="clientToken", style=style)
+        self.token_strategy = w.Dropdown(
+            options=["per_event", "per_alarm_window", "template", "none"],
+            value=token.strategy,
+            description="clientToken",
+            style=style,
+        )
         self.token_window = w.Text(value=_duration_text(token.window) or "1h", description="window", style=style)
         resolve = self.start_policy.resolve
-        self.resolve_strategy = w.Dropdown(options=["on_ok", "after", "never"], value=resolve.strategy, description="resolve", style=style)
-        self.resolve_delay = w.Text(value=_duration_text(resolve.delay) or "0m", description="delay after OK", style=style)
-        self.resolve_after = w.Text(value=_duration_text(resolve.after) or "4h", description="resolve after", style=style)
+        self.resolve_strategy = w.Dropdown(
+            options=["on_ok", "after", "never"], value=resolve.strategy, description="resolve", style=style
+        )
+        self.resolve_delay = w.Text(
+            value=_duration_text(resolve.delay) or "0m", description="delay after OK", style=style
+        )
+        self.resolve_after = w.Text(
+            value=_duration_text(resolve.after) or "4h", description="resolve after", style=style
+        )
         days = sorted({t.date() for t in self.alarms["timestamp"]}) or [pd.Timestamp.now(tz="UTC").date()]
         # two labelled lists rather than a range slider, whose handles have no name a screen reader could say
         days_shown = [(d.isoformat(), d) for d in days]
-        self.date_from = w.Dropdown(options=days_shown, value=days[0], description="from", style=style, tooltip="first day replayed")
-        self.date_to = w.Dropdown(options=days_shown, value=days[-1], description="to", style=style, tooltip="last day replayed")
+        self.date_from = w.Dropdown(
+            options=days_shown, value=days[0], description="from", style=style, tooltip="first day replayed"
+        )
+        self.date_to = w.Dropdown(
+            options=days_shown, value=days[-1], description="to", style=style, tooltip="last day replayed"
+        )
         self.dates_text = w.HTML()
         for control in (self.date_from, self.date_to):
             control.observe(self._show_dates, names="value")
         self._show_dates()
-        for control in (self.token_strategy, self.token_window, self.resolve_strategy, self.resolve_delay, self.resolve_after,
-                        self.date_from, self.date_to):
+        for control in (
+            self.token_strategy,
+            self.token_window,
+            self.resolve_strategy,
+            self.resolve_delay,
+            self.resolve_after,
+            self.date_from,
+            self.date_to,
+        ):
             control.observe(self._changed, names="value")
         self.message = w.HTML()
         self.headline = w.HTML()
@@ -126,23 +164,34 @@ class TuningPanel(Panel):
         self.save_path = w.Text(value="tuned-policy.yaml", description="save as", style=style)
         self.save_button = w.Button(description="Write policy YAML", icon="save", layout=w.Layout(width="auto"))
         self.save_button.on_click(lambda _: self.save())
-        self.save_cloudformation = w.Checkbox(value=False, description="and CloudFormation beside it", indent=False,
-                                              layout=w.Layout(width="auto"))
-        self.live_config: Any = None  # AWS CLI outputs (or a Wiring) the CloudFormation export reads; None: this history's alarms
-        self.compare_button = w.Button(description="Compare with start", icon="balance-scale", layout=w.Layout(width="auto"))
+        self.save_cloudformation = w.Checkbox(
+            value=False, description="and CloudFormation beside it", indent=False, layout=w.Layout(width="auto")
+        )
+        self.live_config: Any = (
+            None  # AWS CLI outputs (or a Wiring) the CloudFormation export reads; None: this history's alarms
+        )
+        self.compare_button = w.Button(
+            description="Compare with start", icon="balance-scale", layout=w.Layout(width="auto")
+        )
         self.compare_button.on_click(lambda _: self.show_comparison())
         self.comparison = w.Output()
         wrap = w.Layout(flex_flow="row wrap")
         # the headline first: whatever control moves, the figures it changes are in view
-        self.widget = w.VBox([
-            self.headline, self.message,
-            w.HTML("<h3>Routes: impact and title</h3>"), *rows,
-            w.HTML("<h3>Tokens, resolution, dates</h3>"),
-            w.HBox([self.token_strategy, self.token_window], layout=wrap),
-            w.HBox([self.resolve_strategy, self.resolve_delay, self.resolve_after], layout=wrap),
-            w.HBox([self.date_from, self.date_to, self.dates_text], layout=wrap), self.plots,
-            w.HBox([self.save_path, self.save_button, self.save_cloudformation, self.compare_button], layout=wrap), self.comparison,
-        ])
+        self.widget = w.VBox(
+            [
+                self.headline,
+                self.message,
+                w.HTML("<h3>Routes: impact and title</h3>"),
+                *rows,
+                w.HTML("<h3>Tokens, resolution, dates</h3>"),
+                w.HBox([self.token_strategy, self.token_window], layout=wrap),
+                w.HBox([self.resolve_strategy, self.resolve_delay, self.resolve_after], layout=wrap),
+                w.HBox([self.date_from, self.date_to, self.dates_text], layout=wrap),
+                self.plots,
+                w.HBox([self.save_path, self.save_button, self.save_cloudformation, self.compare_button], layout=wrap),
+                self.comparison,
+            ]
+        )
 
     def dates(self) -> tuple[Any, Any]:
         """The first and last day replayed (in either order in the lists)."""
@@ -152,7 +201,9 @@ class TuningPanel(Panel):
     def _show_dates(self, _: Any = None) -> None:
         first, last = self.dates()
         days = (last - first).days + 1
-        self.dates_text.value = f"&nbsp;{days:,} day{'s' if days != 1 else ''}, {first.isoformat()} to {last.isoformat()}"
+        self.dates_text.value = (
+            f"&nbsp;{days:,} day{'s' if days != 1 else ''}, {first.isoformat()} to {last.isoformat()}"
+        )
 
     # ------------------------------------------------------------------ state
 
@@ -167,11 +218,15 @@ class TuningPanel(Panel):
             impact = controls["impact"].value
             source = controls["title"].value.strip()
             title = Template(source, f"route '{route.name}' title") if source else None
-            routes.append(dataclasses.replace(route, impact=None if impact == PLAN_IMPACT else int(impact), title=title))
+            routes.append(
+                dataclasses.replace(route, impact=None if impact == PLAN_IMPACT else int(impact), title=title)
+            )
         strategy = self.token_strategy.value
         token = ClientTokenStrategy(
             strategy=strategy,
-            window=parse_duration(self.token_window.value, "clientToken window") if strategy == "per_alarm_window" else None,
+            window=parse_duration(self.token_window.value, "clientToken window")
+            if strategy == "per_alarm_window"
+            else None,
             template=self.start_policy.client_token.template if strategy == "template" else None,
             on_mismatch=self.start_policy.client_token.on_mismatch,
         )
@@ -183,7 +238,9 @@ class TuningPanel(Panel):
             delay=parse_duration(self.resolve_delay.value, "resolve delay"),
             after=parse_duration(self.resolve_after.value, "resolve after") if resolve_kind == "after" else None,
         )
-        return self.start_policy.replace(routes=tuple(routes), client_token=token, resolve=resolve, name=f"{self.start_policy.name} (tuned)")
+        return self.start_policy.replace(
+            routes=tuple(routes), client_token=token, resolve=resolve, name=f"{self.start_policy.name} (tuned)"
+        )
 
     @property
     def result(self) -> ReplayResult:
@@ -244,18 +301,28 @@ class TuningPanel(Panel):
             controls = self.route_controls.get(route.name)
             if controls is None:
                 continue
-            preview = self.tuning.title_preview(str(route.plan))  # the counts of analysis.title_cardinality, from the codes
-            parts = [f"{preview['distinct_titles']:,} distinct titles over {preview['triggers']:,} triggers; "
-                     f"{preview['collisions']:,} shared by several alarms"]
+            preview = self.tuning.title_preview(
+                str(route.plan)
+            )  # the counts of analysis.title_cardinality, from the codes
+            parts = [
+                f"{preview['distinct_titles']:,} distinct titles over {preview['triggers']:,} triggers; "
+                f"{preview['collisions']:,} shared by several alarms"
+            ]
             if preview["cut_titles"]:
                 parts.append(f"{preview['cut_titles']:,} cut to the {TITLE_LIMIT}-character limit")
             if preview["over_limit"]:
-                parts.append(f"{preview['over_limit']:,} over the {TITLE_LIMIT}-character limit, refused by StartIncident")
-            html_parts = ["<div style='line-height:1.4'><div style='font-size:0.9em'>" + html.escape("; ".join(parts)) + "</div>"]
+                parts.append(
+                    f"{preview['over_limit']:,} over the {TITLE_LIMIT}-character limit, refused by StartIncident"
+                )
+            html_parts = [
+                "<div style='line-height:1.4'><div style='font-size:0.9em'>" + html.escape("; ".join(parts)) + "</div>"
+            ]
             html_parts += [f"<div style='font-family:monospace'>{html.escape(t)}</div>" for t in preview["first"]]
             if preview["undefined_variables"]:
-                html_parts.append(f"<div style='color:#D55E00'>{preview['undefined_variables']:,} of these triggers were not sent. "
-                                  f"{html.escape('Not sent: ' + preview['first_error'] + '.')}</div>")
+                html_parts.append(
+                    f"<div style='color:#D55E00'>{preview['undefined_variables']:,} of these triggers were not sent. "
+                    f"{html.escape('Not sent: ' + preview['first_error'] + '.')}</div>"
+                )
             controls["preview"].value = "".join(html_parts) + "</div>"
 
     def _headline(self) -> None:
@@ -265,7 +332,10 @@ class TuningPanel(Panel):
             f"<b>{figures['incidents']:,}</b> incidents (start: {self.start_incidents:,}), "
             f"dedup ratio <b>{figures['dedup_ratio']:.1%}</b>, {figures['off_hours_interruptions']:,} off-hours interruptions, "
             f"{figures['shifts_over_limit']:,} shifts over 2 incidents<br>by impact: "
-            + ", ".join(f"{html.escape(IMPACT_LABELS[level])} <b>{count:,}</b>" for level, count in figures["incidents_by_impact"].items())
+            + ", ".join(
+                f"{html.escape(IMPACT_LABELS[level])} <b>{count:,}</b>"
+                for level, count in figures["incidents_by_impact"].items()
+            )
             + "</div>"
         )
 
@@ -287,7 +357,9 @@ class TuningPanel(Panel):
             self.volume_display = TriggerVolumeDisplay(data=volume, freq="1D").plot(ax=top)
             self.impact_display = ImpactDisplay(data=impact, freq="1D").plot(ax=bottom)
             figure.canvas.draw()
-            figure.set_layout_engine("none")  # placed once; an update only restacks the bars, so the layout is not solved again
+            figure.set_layout_engine(
+                "none"
+            )  # placed once; an update only restacks the bars, so the layout is not solved again
             self.figure_ = figure
             plt.close(figure)  # shown through the output area, not pyplot's own display
         show_figure(self.plots, self.figure_)
@@ -322,7 +394,9 @@ class TuningPanel(Panel):
 
         from ..plots import ComparisonDisplay
 
-        self.comparison_display = ComparisonDisplay.from_results(self.start_result, self.result, labels=("start", "tuned")).plot()
+        self.comparison_display = ComparisonDisplay.from_results(
+            self.start_result, self.result, labels=("start", "tuned")
+        ).plot()
         show_figure(self.comparison, self.comparison_display.figure_)
         plt.close(self.comparison_display.figure_)
 

@@ -6,7 +6,13 @@ import numpy as np
 
 #: outcome codes, in the order of :data:`incidentsim.constants.OUTCOMES`
 CREATED, DEDUPLICATED, IGNORED, REJECTED, FAILED = 0, 1, 2, 3, 4
-OUTCOME_CODES = {"created": CREATED, "deduplicated": DEDUPLICATED, "ignored": IGNORED, "rejected": REJECTED, "failed": FAILED}
+OUTCOME_CODES = {
+    "created": CREATED,
+    "deduplicated": DEDUPLICATED,
+    "ignored": IGNORED,
+    "rejected": REJECTED,
+    "failed": FAILED,
+}
 #: dedup reason codes
 NO_REASON, BY_TOKEN, BY_DEDUPE_STRING = 0, 1, 2
 REASON_CODES = {"": NO_REASON, "client_token": BY_TOKEN, "dedupe_string": BY_DEDUPE_STRING}

@@ -51,7 +51,16 @@ DECISION_COLUMNS = (
 )
 
 # why a row does not trigger (or what happened on the way), as codes; sentences in ``notes``
-NOTE_NONE, NOTE_NOT_ALARM, NOTE_STAYED, NOTE_SUPPRESSED, NOTE_ROUTE_IGNORES, NOTE_UNMATCHED, NOTE_TITLE_CUT, NOTE_ERROR = range(8)
+(
+    NOTE_NONE,
+    NOTE_NOT_ALARM,
+    NOTE_STAYED,
+    NOTE_SUPPRESSED,
+    NOTE_ROUTE_IGNORES,
+    NOTE_UNMATCHED,
+    NOTE_TITLE_CUT,
+    NOTE_ERROR,
+) = range(8)
 
 # template variable -> the AlarmFrame columns it is computed from
 _TEMPLATE_SOURCES = {
@@ -148,7 +157,9 @@ class Rendered:
     problems: dict[int, str] = field(default_factory=dict)
 
 
-def render_codes(template: Template, columns: _Columns, rows: np.ndarray, plan: np.ndarray, plan_names: Sequence[str]) -> Rendered:
+def render_codes(
+    template: Template, columns: _Columns, rows: np.ndarray, plan: np.ndarray, plan_names: Sequence[str]
+) -> Rendered:
     """Render ``template`` for the given rows, once per distinct input of the fields it uses.
 
     Returns codes per row (positions of ``rows``) into a vocabulary of distinct texts; a
@@ -169,9 +180,16 @@ def render_codes(template: Template, columns: _Columns, rows: np.ndarray, plan: 
     problem_of_input: dict[int, str] = {}
     parts = _simple_parts(template.source)
     if parts is not None:  # literal text and plain fields: assembled without Jinja, checked against it once
-        pieces = [np.full(len(first), part, dtype=object) if kind == "text" else
-                  (plans if part == "response_plan" else values.get(part, np.full(len(first), "", dtype=object)).astype(str).astype(object))
-                  for kind, part in parts]
+        pieces = [
+            np.full(len(first), part, dtype=object)
+            if kind == "text"
+            else (
+                plans
+                if part == "response_plan"
+                else values.get(part, np.full(len(first), "", dtype=object)).astype(str).astype(object)
+            )
+            for kind, part in parts
+        ]
         assembled = pieces[0] if len(pieces) == 1 else functools.reduce(np.add, pieces)
         if len(first) and assembled[0] != _render_one(template, values, plans, 0):
             parts = None
@@ -195,8 +213,21 @@ def render_codes(template: Template, columns: _Columns, rows: np.ndarray, plan: 
     return Rendered(codes, list(texts), problems)
 
 
-_SIMPLE_FIELDS = frozenset({"alarm_name", "alarm_arn", "account_id", "region", "namespace", "metric_name", "reason", "state",
-                            "previous_state", "source", "response_plan"})
+_SIMPLE_FIELDS = frozenset(
+    {
+        "alarm_name",
+        "alarm_arn",
+        "account_id",
+        "region",
+        "namespace",
+        "metric_name",
+        "reason",
+        "state",
+        "previous_state",
+        "source",
+        "response_plan",
+    }
+)
 _FIELD = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z_0-9]*)\s*\}\}")
 
 
@@ -240,8 +271,15 @@ def route_impacts(route: Route, mask: np.ndarray, columns: _Columns, impact: np.
         impact[mask & columns.mask(rule.when)] = rule.impact
 
 
-def place_titles(rendered: Rendered, rows: np.ndarray, titles: dict[str, int], overflow: str,
-                 title: np.ndarray, note: np.ndarray, cut_from: np.ndarray) -> None:
+def place_titles(
+    rendered: Rendered,
+    rows: np.ndarray,
+    titles: dict[str, int],
+    overflow: str,
+    title: np.ndarray,
+    note: np.ndarray,
+    cut_from: np.ndarray,
+) -> None:
     """Put one route's rendered titles (for ``rows``) into the title codes, adding new texts to ``titles``: a title
     over the limit is cut when the policy truncates (and noted), an empty one leaves the plan's own (-1)."""
     remap = np.empty(len(rendered.texts), dtype=np.int64)
@@ -321,7 +359,9 @@ class Decisions:
             texts = self._token_texts
             if isinstance(texts, pd.Series):
                 self._token_lengths = texts.str.len().to_numpy(dtype=np.int64)
-            elif callable(texts):  # per-alarm-window tokens: at most 60 + 1 + 12 + 1 + 11 characters, always within the limit
+            elif callable(
+                texts
+            ):  # per-alarm-window tokens: at most 60 + 1 + 12 + 1 + 11 characters, always within the limit
                 self._token_lengths = np.zeros(int(self.token.max()) + 1 if len(self.token) else 0, dtype=np.int64)
             else:
                 self._token_lengths = np.asarray([len(t) for t in self.token_texts().tolist()], dtype=np.int64)
@@ -347,7 +387,9 @@ class Decisions:
 
         def assign(rows: np.ndarray, keys: np.ndarray, sentence: Any) -> None:
             distinct, inverse = np.unique(keys, return_inverse=True)
-            remap = np.asarray([texts.setdefault(sentence(key), len(texts)) for key in distinct.tolist()], dtype=np.int64)
+            remap = np.asarray(
+                [texts.setdefault(sentence(key), len(texts)) for key in distinct.tolist()], dtype=np.int64
+            )
             codes[rows] = remap[inverse.ravel()]
 
         for kind in np.flatnonzero(np.bincount(kinds.astype(np.int64), minlength=1)).tolist():
@@ -356,19 +398,37 @@ class Decisions:
                 state, states = self.columns.codes("state")
                 previous, previous_states = self.columns.codes("previous_state")
                 pair = previous[rows] * len(states) + state[rows]
-                assign(rows, pair, lambda key, to=states, was=previous_states: f"went from {was[key // len(to)]} to {to[key % len(to)]}; "
-                                                                              "only a change into ALARM starts an incident")
+                assign(
+                    rows,
+                    pair,
+                    lambda key, to=states, was=previous_states: (
+                        f"went from {was[key // len(to)]} to {to[key % len(to)]}; "
+                        "only a change into ALARM starts an incident"
+                    ),
+                )
             elif kind == NOTE_STAYED:
-                assign(rows, np.zeros(len(rows), dtype=np.int64),
-                       lambda key: "stayed in ALARM; CloudWatch runs alarm actions only when the state changes")
+                assign(
+                    rows,
+                    np.zeros(len(rows), dtype=np.int64),
+                    lambda key: "stayed in ALARM; CloudWatch runs alarm actions only when the state changes",
+                )
             elif kind == NOTE_SUPPRESSED:
                 by, names = self.columns.codes("actions_suppressed_by")
-                assign(rows, by[rows], lambda key, by_name=names: f"entered ALARM with its actions suppressed by {by_name[key]}, "
-                                                                   "so CloudWatch started nothing")
+                assign(
+                    rows,
+                    by[rows],
+                    lambda key, by_name=names: (
+                        f"entered ALARM with its actions suppressed by {by_name[key]}, so CloudWatch started nothing"
+                    ),
+                )
             elif kind == NOTE_ROUTE_IGNORES:
                 assign(rows, self.route[rows], lambda key: f"route '{self.route_names[key]}' ignores this alarm")
             elif kind == NOTE_UNMATCHED:
-                assign(rows, np.zeros(len(rows), dtype=np.int64), lambda key: "no route matched and the policy ignores unmatched alarms")
+                assign(
+                    rows,
+                    np.zeros(len(rows), dtype=np.int64),
+                    lambda key: "no route matched and the policy ignores unmatched alarms",
+                )
             elif kind == NOTE_TITLE_CUT:
                 assign(rows, self.cut_from[rows], lambda key: f"title cut from {key} to {TITLE_LIMIT} characters")
         for position, problem in self.errors.items():
@@ -384,12 +444,21 @@ class Decisions:
         """The decisions of the rows ``lo:hi``."""
         if (lo, hi) == (0, len(self)):
             return self
-        cut = {name: getattr(self, name)[lo:hi] for name in ("trigger", "route", "plan", "impact", "title", "token", "note", "cut_from")}
+        cut = {
+            name: getattr(self, name)[lo:hi]
+            for name in ("trigger", "route", "plan", "impact", "title", "token", "note", "cut_from")
+        }
         alarms = self.alarms.iloc[lo:hi]
         columns = _Columns(alarms)
         columns.cache = {name: (codes[lo:hi], texts) for name, (codes, texts) in self.columns.cache.items()}
-        return dataclasses.replace(self, alarms=alarms, columns=columns, errors={p - lo: m for p, m in self.errors.items() if lo <= p < hi},
-                                   _token_texts=self.token_texts(), **cut)
+        return dataclasses.replace(
+            self,
+            alarms=alarms,
+            columns=columns,
+            errors={p - lo: m for p, m in self.errors.items() if lo <= p < hi},
+            _token_texts=self.token_texts(),
+            **cut,
+        )
 
     def head(self, k: int) -> Decisions:
         """The decisions of the first ``k`` rows."""
@@ -418,7 +487,9 @@ class Decisions:
         return frame[list(DECISION_COLUMNS)]
 
 
-def token_codes(columns: _Columns, policy: Policy, rows: np.ndarray, plan: np.ndarray, plan_names: list[str], n: int) -> tuple[np.ndarray, Any, dict[int, str]]:
+def token_codes(
+    columns: _Columns, policy: Policy, rows: np.ndarray, plan: np.ndarray, plan_names: list[str], n: int
+) -> tuple[np.ndarray, Any, dict[int, str]]:
     """Token codes per row (-1: none), their texts (or a function making them) and template errors by row."""
     alarms = columns.alarms
     strategy = policy.client_token
@@ -448,9 +519,17 @@ def token_codes(columns: _Columns, policy: Policy, rows: np.ndarray, plan: np.nd
 
         def texts() -> list[str]:
             starts = rows[first]
-            clean = {k: "".join(ch for ch in str(names[k]) if ch.isascii() and ch.isalnum())[:60] for k in distinct(name_codes[starts]).tolist()}
+            clean = {
+                k: "".join(ch for ch in str(names[k]) if ch.isascii() and ch.isalnum())[:60]
+                for k in distinct(name_codes[starts]).tolist()
+            }
             digest = {k: short_hash(str(arns[k])) for k in distinct(arn_codes[starts]).tolist()}
-            return [f"{clean[a]}-{digest[b]}-{w}" for a, b, w in zip(name_codes[starts].tolist(), arn_codes[starts].tolist(), window_start[first].tolist())]
+            return [
+                f"{clean[a]}-{digest[b]}-{w}"
+                for a, b, w in zip(
+                    name_codes[starts].tolist(), arn_codes[starts].tolist(), window_start[first].tolist()
+                )
+            ]
 
         return token, texts, {}
     assert strategy.template is not None
@@ -536,9 +615,22 @@ def decide_codes(alarms: pd.DataFrame, policy: Policy) -> Decisions:
         note[failed] = NOTE_ERROR
         trigger &= ~failed
     return Decisions(
-        alarms=alarms, policy=policy, columns=columns, trigger=trigger, route=route, route_names=route_names, plan=plan,
-        plan_names=plan_names, impact=impact, title=title, titles=list(titles), token=token, note=note, errors=errors,
-        _token_texts=token_texts, cut_from=cut_from,
+        alarms=alarms,
+        policy=policy,
+        columns=columns,
+        trigger=trigger,
+        route=route,
+        route_names=route_names,
+        plan=plan,
+        plan_names=plan_names,
+        impact=impact,
+        title=title,
+        titles=list(titles),
+        token=token,
+        note=note,
+        errors=errors,
+        _token_texts=token_texts,
+        cut_from=cut_from,
     )
 
 

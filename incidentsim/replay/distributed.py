@@ -79,8 +79,9 @@ def as_dask_history(history: Any) -> Any:
         frame = history
     elif isinstance(history, pd.DataFrame):
         frame = dd.from_pandas(history, npartitions=1, sort=False)
-    elif isinstance(history, (str, Path)) or (isinstance(history, (list, tuple)) and history
-                                               and all(isinstance(p, (str, Path)) for p in history)):
+    elif isinstance(history, (str, Path)) or (
+        isinstance(history, (list, tuple)) and history and all(isinstance(p, (str, Path)) for p in history)
+    ):
         paths = [str(p) for p in ([history] if isinstance(history, (str, Path)) else history)]
         for path in paths:
             if "://" not in path and not any(ch in path for ch in "*?[") and not Path(path).exists():
@@ -88,14 +89,18 @@ def as_dask_history(history: Any) -> Any:
         try:
             frame = dd.read_parquet(paths if len(paths) > 1 else paths[0])
         except Exception as error:  # dask and pyarrow raise many kinds; the message names the file
-            raise DaskEngineError(f"{', '.join(paths)}: not a readable Parquet dataset ({str(error).splitlines()[0]})") from None
+            raise DaskEngineError(
+                f"{', '.join(paths)}: not a readable Parquet dataset ({str(error).splitlines()[0]})"
+            ) from None
     else:
         raise DaskEngineError(
             f"the dask engine replays a Dask DataFrame, a pandas DataFrame or a Parquet path or glob; got {type(history).__name__}"
         )
     missing = [column for column in REQUIRED_COLUMNS if column not in frame.columns]
     if missing:
-        raise DaskEngineError(f"the history has no column(s) {', '.join(missing)}; an AlarmFrame needs {', '.join(REQUIRED_COLUMNS)}")
+        raise DaskEngineError(
+            f"the history has no column(s) {', '.join(missing)}; an AlarmFrame needs {', '.join(REQUIRED_COLUMNS)}"
+        )
     dropped = [column for column in frame.columns if column in EVENT_RESULT_COLUMNS or column in (_SEQ, _PART)]
     return frame.drop(columns=dropped) if dropped else frame
 
@@ -145,8 +150,12 @@ def _links(frame: pd.DataFrame, policy: Policy) -> pd.DataFrame:
         for position in rows[first].tolist():
             name = decisions.plan_names[decisions.plan[position]]
             arn = str(arns[arn_codes[position]])
-            key = rules.dedupe_key(plans[name].dedupe_string, str(sources[source_codes[position]] or "aws.cloudwatch"), arn,
-                                   options.trigger_dedupe)
+            key = rules.dedupe_key(
+                plans[name].dedupe_string,
+                str(sources[source_codes[position]] or "aws.cloudwatch"),
+                arn,
+                options.trigger_dedupe,
+            )
             if key is not None:
                 out_arn.append(arn)
                 out_link.append("s" + json.dumps(rules.dedupe_slot(key, name, options.dedupe_scope)))
@@ -169,20 +178,31 @@ def _links(frame: pd.DataFrame, policy: Policy) -> pd.DataFrame:
             out_arn.append(arns[code])
             out_link.append("t" + event_id.split("#", 1)[0])
             out_rows.append(0)
-    return pd.DataFrame({"alarm_arn": pd.Series(out_arn, dtype=object).astype(str), "link": out_link,
-                         "rows": np.asarray(out_rows, dtype=np.int64)})
+    return pd.DataFrame(
+        {
+            "alarm_arn": pd.Series(out_arn, dtype=object).astype(str),
+            "link": out_link,
+            "rows": np.asarray(out_rows, dtype=np.int64),
+        }
+    )
 
 
 def _ids_of(frame: pd.DataFrame, wanted: frozenset[str]) -> pd.DataFrame:
     """The rows of a partition whose event_id is one of ``wanted``, as (alarm ARN, "t" + id) links."""
     ids = frame["event_id"].astype(str)
     hit = ids.isin(wanted).to_numpy()
-    return pd.DataFrame({"alarm_arn": frame["alarm_arn"].astype(str).to_numpy()[hit], "link": ("t" + ids[hit]).to_numpy(dtype=object),
-                         "rows": np.zeros(int(hit.sum()), dtype=np.int64)})
+    return pd.DataFrame(
+        {
+            "alarm_arn": frame["alarm_arn"].astype(str).to_numpy()[hit],
+            "link": ("t" + ids[hit]).to_numpy(dtype=object),
+            "rows": np.zeros(int(hit.sum()), dtype=np.int64),
+        }
+    )
 
 
-def plan_partitions(links: pd.DataFrame, partition_rows: int = DEFAULT_PARTITION_ROWS,
-                    npartitions: int | None = None) -> tuple[dict[str, int], dict[str, Any]]:
+def plan_partitions(
+    links: pd.DataFrame, partition_rows: int = DEFAULT_PARTITION_ROWS, npartitions: int | None = None
+) -> tuple[dict[str, int], dict[str, Any]]:
     """Which partition each alarm ARN goes to, so that alarms joined by a dedupe slot or a token share one.
 
     Parameters
@@ -230,8 +250,11 @@ def plan_partitions(links: pd.DataFrame, partition_rows: int = DEFAULT_PARTITION
     roots = np.asarray([root(k) for k in range(len(index))], dtype=np.int64)
     counted = links[links["link"] == ""]
     rows = np.zeros(len(index), dtype=np.int64)
-    np.add.at(rows, np.asarray([index[a] for a in counted["alarm_arn"].astype(str).tolist()], dtype=np.int64),
-              counted["rows"].to_numpy(dtype=np.int64))
+    np.add.at(
+        rows,
+        np.asarray([index[a] for a in counted["alarm_arn"].astype(str).tolist()], dtype=np.int64),
+        counted["rows"].to_numpy(dtype=np.int64),
+    )
     component_rows = np.bincount(roots, weights=rows, minlength=len(index)).astype(np.int64)
     components = np.unique(roots)
     total = int(rows.sum())
@@ -260,7 +283,9 @@ def _assign(frame: pd.DataFrame, parts: Mapping[str, int]) -> pd.DataFrame:
     arns = frame["alarm_arn"].astype(str)
     part = arns.map(parts)
     if part.isna().any():  # pragma: no cover - every ARN was counted by the links pass
-        raise DaskEngineError(f"alarm {arns[part.isna()].iloc[0]!r} appeared after the history was planned; was it changed meanwhile?")
+        raise DaskEngineError(
+            f"alarm {arns[part.isna()].iloc[0]!r} appeared after the history was planned; was it changed meanwhile?"
+        )
     return frame.assign(**{_PART: part.astype("int64").to_numpy()})
 
 
@@ -316,9 +341,16 @@ def _incidents_of(result: ReplayResult) -> pd.DataFrame:
 
 
 def _counts_of(result: ReplayResult) -> dict[str, Any]:
-    by_plan = result.incidents.groupby("response_plan", observed=True).size() if len(result.incidents) else pd.Series(dtype="int64")
-    return {"summary": result.summary(), "rejections": result.meta.get("rejections", []),
-            "by_plan": {str(k): int(v) for k, v in by_plan.items()}}
+    by_plan = (
+        result.incidents.groupby("response_plan", observed=True).size()
+        if len(result.incidents)
+        else pd.Series(dtype="int64")
+    )
+    return {
+        "summary": result.summary(),
+        "rejections": result.meta.get("rejections", []),
+        "by_plan": {str(k): int(v) for k, v in by_plan.items()},
+    }
 
 
 def _read_incidents(folder: Path) -> pd.DataFrame:
@@ -326,8 +358,13 @@ def _read_incidents(folder: Path) -> pd.DataFrame:
     return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True) if files else pd.DataFrame()
 
 
-def _part_work(result: ReplayResult, number: int, wanted: Sequence[tuple[str, Mapping[str, Any]]],
-               span: tuple[pd.Timestamp, pd.Timestamp] | None, writes: Sequence[str] | None) -> dict[str, Any]:
+def _part_work(
+    result: ReplayResult,
+    number: int,
+    wanted: Sequence[tuple[str, Mapping[str, Any]]],
+    span: tuple[pd.Timestamp, pd.Timestamp] | None,
+    writes: Sequence[str] | None,
+) -> dict[str, Any]:
     """One partition's share of a pass: its counts, its part of each analysis wanted, its tables written."""
     from ..analysis import parts
 
@@ -344,8 +381,11 @@ def _merge_counts(found: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     for part in found:
         for plan, count in part["by_plan"].items():
             by_plan[plan] = by_plan.get(plan, 0) + count
-    return {"summary": _sum_summaries(part["summary"] for part in found),
-            "rejections": _sum_rejections(part["rejections"] for part in found), "by_plan": by_plan}
+    return {
+        "summary": _sum_summaries(part["summary"] for part in found),
+        "rejections": _sum_rejections(part["rejections"] for part in found),
+        "by_plan": by_plan,
+    }
 
 
 def _sum_summaries(parts: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
@@ -391,8 +431,16 @@ class DaskReplayResult:
 
     engine = "dask"
 
-    def __init__(self, parts: list[Any], policy_name: str, meta: dict[str, Any], events_meta: pd.DataFrame,
-                 incidents_meta: pd.DataFrame, client: Any = None, span: tuple[pd.Timestamp, pd.Timestamp] | None = None):
+    def __init__(
+        self,
+        parts: list[Any],
+        policy_name: str,
+        meta: dict[str, Any],
+        events_meta: pd.DataFrame,
+        incidents_meta: pd.DataFrame,
+        client: Any = None,
+        span: tuple[pd.Timestamp, pd.Timestamp] | None = None,
+    ):
         self._parts = parts
         self._client = client
         self.span = span
@@ -415,14 +463,18 @@ class DaskReplayResult:
         import dask
         import dask.dataframe as dd
 
-        return dd.from_delayed([dask.delayed(_events_of)(p) for p in self._parts], meta=self._events_meta, verify_meta=False)
+        return dd.from_delayed(
+            [dask.delayed(_events_of)(p) for p in self._parts], meta=self._events_meta, verify_meta=False
+        )
 
     @property
     def incidents(self) -> Any:
         import dask
         import dask.dataframe as dd
 
-        return dd.from_delayed([dask.delayed(_incidents_of)(p) for p in self._parts], meta=self._incidents_meta, verify_meta=False)
+        return dd.from_delayed(
+            [dask.delayed(_incidents_of)(p) for p in self._parts], meta=self._incidents_meta, verify_meta=False
+        )
 
     def persist(self) -> DaskReplayResult:
         """Keep every partition's result in the cluster's memory, so that further tables and summaries reuse it."""
@@ -442,8 +494,13 @@ class DaskReplayResult:
         """The summary as the sentences of :meth:`ReplayResult.summary_text` (computed on the cluster)."""
         summary = self.summary()
         groups = self.meta.get("rejections", [])
-        return summary_sentences(summary, self.policy_name, "dask", pd.Series(self._by_plan, dtype="int64"),
-                                 lambda kind, total: refusal_lines([g for g in groups if g["outcome"] == kind], kind, total))
+        return summary_sentences(
+            summary,
+            self.policy_name,
+            "dask",
+            pd.Series(self._by_plan, dtype="int64"),
+            lambda kind, total: refusal_lines([g for g in groups if g["outcome"] == kind], kind, total),
+        )
 
     def compute(self) -> ReplayResult:
         """The whole result in this process as a :class:`ReplayResult` (for histories that fit in memory)."""
@@ -455,11 +512,21 @@ class DaskReplayResult:
         events = events.sort_values("timestamp", kind="stable", ignore_index=True)
         incidents = incidents.sort_values(["creation_time", "incident_arn"], kind="stable", ignore_index=True)
         rejections = _sum_rejections(r.meta.get("rejections", []) for r in results)
-        return ReplayResult(events=events, incidents=incidents, engine="dask", policy_name=self.policy_name,
-                            meta={**self.meta, "rejections": rejections})
+        return ReplayResult(
+            events=events,
+            incidents=incidents,
+            engine="dask",
+            policy_name=self.policy_name,
+            meta={**self.meta, "rejections": rejections},
+        )
 
-    def to_parquet(self, folder: str | Path, extra: Mapping[str, Any] | None = None,
-                   analyses: Sequence[tuple[str, Mapping[str, Any]]] = (), progress: bool = False) -> dict[str, Path]:
+    def to_parquet(
+        self,
+        folder: str | Path,
+        extra: Mapping[str, Any] | None = None,
+        analyses: Sequence[tuple[str, Mapping[str, Any]]] = (),
+        progress: bool = False,
+    ) -> dict[str, Path]:
         """Write ``events.parquet/`` and ``incidents.parquet/`` (Parquet datasets, one file per partition)
         and ``summary.json`` into ``folder`` in one pass over the cluster, computing the event
         ``analyses`` (name and parameters, as :mod:`incidentsim.analysis.parts` names them) in the
@@ -468,7 +535,11 @@ class DaskReplayResult:
         :meth:`ReplayResult.read` and ``incidentsim report`` read the folder back.
         """
         folder = Path(folder)
-        paths = {"events": folder / "events.parquet", "incidents": folder / "incidents.parquet", "summary": folder / "summary.json"}
+        paths = {
+            "events": folder / "events.parquet",
+            "incidents": folder / "incidents.parquet",
+            "summary": folder / "summary.json",
+        }
         for kind in ("events", "incidents"):
             if paths[kind].is_file():
                 paths[kind].unlink()
@@ -509,8 +580,12 @@ class DaskReplayResult:
         self._known[key] = found
         return found
 
-    def _compute_parts(self, wanted: Sequence[tuple[str, Mapping[str, Any]]], writes: Sequence[str] | None = None,
-                       progress: bool = False) -> None:
+    def _compute_parts(
+        self,
+        wanted: Sequence[tuple[str, Mapping[str, Any]]],
+        writes: Sequence[str] | None = None,
+        progress: bool = False,
+    ) -> None:
         """Compute the event analyses ``wanted`` (and the counts) in one pass; with ``writes`` (two folders),
         write the tables there in the same pass."""
         import dask
@@ -540,8 +615,12 @@ class DaskReplayResult:
         from ..analysis.parts import Part
 
         if self._incident_frame is None:
-            self._incident_frame = self.incidents.compute(scheduler=self._client) if self._parts else self._incidents_meta
-        events = pd.DataFrame({"timestamp": pd.Series([], dtype="datetime64[ns, UTC]"), "outcome": pd.Series([], dtype=object)})
+            self._incident_frame = (
+                self.incidents.compute(scheduler=self._client) if self._parts else self._incidents_meta
+            )
+        events = pd.DataFrame(
+            {"timestamp": pd.Series([], dtype="datetime64[ns, UTC]"), "outcome": pd.Series([], dtype=object)}
+        )
         return Part(events, self._incident_frame, self.span)
 
     def close(self) -> None:
@@ -554,8 +633,10 @@ class DaskReplayResult:
             self._owns_client = False
 
     def __repr__(self) -> str:
-        return (f"DaskReplayResult(policy={self.policy_name!r}, partitions={self.npartitions}, "
-                f"components={self.meta.get('components')}; lazy: call summary(), to_parquet() or compute())")
+        return (
+            f"DaskReplayResult(policy={self.policy_name!r}, partitions={self.npartitions}, "
+            f"components={self.meta.get('components')}; lazy: call summary(), to_parquet() or compute())"
+        )
 
 
 # ---------------------------------------------------------------------------- the engine
@@ -578,8 +659,14 @@ def _client(client: Any) -> tuple[Any, bool]:
     return Client(LocalCluster(host="127.0.0.1", dashboard_address=None, processes=True)), True
 
 
-def run_dask(history: Any, policy: Policy, *, client: Any = None, partition_rows: int = DEFAULT_PARTITION_ROWS,
-             npartitions: int | None = None) -> DaskReplayResult:
+def run_dask(
+    history: Any,
+    policy: Policy,
+    *,
+    client: Any = None,
+    partition_rows: int = DEFAULT_PARTITION_ROWS,
+    npartitions: int | None = None,
+) -> DaskReplayResult:
     """Replay ``history`` under ``policy`` on a Dask cluster; see :func:`incidentsim.replay`.
 
     The links pass runs at once (it decides how to shuffle); the replay itself is lazy.
@@ -587,14 +674,24 @@ def run_dask(history: Any, policy: Policy, *, client: Any = None, partition_rows
     import dask
 
     if not isinstance(partition_rows, (int, np.integer)) or isinstance(partition_rows, bool) or partition_rows < 1:
-        raise DaskEngineError(f"The 'partition_rows' parameter of replay must be an int >= 1. Got {partition_rows!r} instead.")
-    if npartitions is not None and (not isinstance(npartitions, (int, np.integer)) or isinstance(npartitions, bool) or npartitions < 1):
-        raise DaskEngineError(f"The 'npartitions' parameter of replay must be an int >= 1 or None. Got {npartitions!r} instead.")
+        raise DaskEngineError(
+            f"The 'partition_rows' parameter of replay must be an int >= 1. Got {partition_rows!r} instead."
+        )
+    if npartitions is not None and (
+        not isinstance(npartitions, (int, np.integer)) or isinstance(npartitions, bool) or npartitions < 1
+    ):
+        raise DaskEngineError(
+            f"The 'npartitions' parameter of replay must be an int >= 1 or None. Got {npartitions!r} instead."
+        )
     frame = as_dask_history(history)
     client, made = _client(client)
     frame = frame.map_partitions(_numbered, meta={**frame.dtypes.to_dict(), _SEQ: "int64"})
-    found, first, last = dask.compute(frame.map_partitions(_links, policy, meta=_LINK_META), frame["timestamp"].min(),
-                                      frame["timestamp"].max(), scheduler=client)
+    found, first, last = dask.compute(
+        frame.map_partitions(_links, policy, meta=_LINK_META),
+        frame["timestamp"].min(),
+        frame["timestamp"].max(),
+        scheduler=client,
+    )
     span = None if pd.isna(first) else (_utc(first), _utc(last))
     if policy.client_token.strategy == "per_event":
         wanted = frozenset(t[1:] for t in found["link"].tolist() if t.startswith("t"))

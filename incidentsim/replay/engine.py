@@ -48,7 +48,17 @@ from .simulation import (
 ENGINES = ("emulator", "fast", "dask")
 #: The columns of :meth:`EmulatorReplay.timeline`, one row per service call.
 TIMELINE_COLUMNS = (
-    "operation", "event_index", "event_id", "sim_time", "wall_s", "duration_s", "attempts", "faults", "error_code", "outcome", "incident_arn",
+    "operation",
+    "event_index",
+    "event_id",
+    "sim_time",
+    "wall_s",
+    "duration_s",
+    "attempts",
+    "faults",
+    "error_code",
+    "outcome",
+    "incident_arn",
 )
 RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 5})
 
@@ -69,7 +79,9 @@ class EmulatorSession:
 
 
 @contextmanager
-def open_session(client: Any = None, endpoint_url: str | None = None, allow_remote: bool = False) -> Iterator[EmulatorSession]:
+def open_session(
+    client: Any = None, endpoint_url: str | None = None, allow_remote: bool = False
+) -> Iterator[EmulatorSession]:
     """A session on the emulator: in process by default, or a served one at ``endpoint_url``.
 
     With a served emulator, its clock goes back to the wall clock when the session ends
@@ -82,7 +94,9 @@ def open_session(client: Any = None, endpoint_url: str | None = None, allow_remo
     if client is None and endpoint_url is None:
         with mock_incidents():
             backend = get_backend()
-            yield EmulatorSession(make_client(config=RETRIES), backend.clock.set, backend.configure, "the in-process emulator")
+            yield EmulatorSession(
+                make_client(config=RETRIES), backend.clock.set, backend.configure, "the in-process emulator"
+            )
         return
     if client is None:
         client = make_client(endpoint_url=endpoint_url, allow_remote=allow_remote, config=RETRIES)
@@ -117,7 +131,10 @@ def _ensure_plans(client: Any, plans: tuple[ResponsePlan, ...]) -> dict[str, str
             if error.response["Error"]["Code"] != "ConflictException":
                 raise
             arn = error.response.get("resourceIdentifier") or next(
-                p["arn"] for p in client.get_paginator("list_response_plans").paginate().build_full_result()["responsePlanSummaries"]
+                p["arn"]
+                for p in client.get_paginator("list_response_plans")
+                .paginate()
+                .build_full_result()["responsePlanSummaries"]
                 if p["name"] == plan.name
             )
             template = plan.incident_template()
@@ -133,7 +150,9 @@ def _ensure_plans(client: Any, plans: tuple[ResponsePlan, ...]) -> dict[str, str
     return arns
 
 
-TRANSIENT_CODES = frozenset({"ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded", "ServiceUnavailable"})
+TRANSIENT_CODES = frozenset(
+    {"ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded", "ServiceUnavailable"}
+)
 
 
 def is_transient(error: ClientError) -> bool:
@@ -362,14 +381,18 @@ class EmulatorReplay:
 
     # ------------------------------------------------------------------ calls
 
-    def _attempt(self, parsed_response: dict[str, Any] | None = None, exception: Exception | None = None, **_: Any) -> None:
+    def _attempt(
+        self, parsed_response: dict[str, Any] | None = None, exception: Exception | None = None, **_: Any
+    ) -> None:
         """Each HTTP attempt's answer (botocore's response-received event): note the failed ones."""
         if exception is not None:
             self._attempt_errors.append(type(exception).__name__)
         elif parsed_response is not None and "Error" in parsed_response:
             self._attempt_errors.append(str(parsed_response["Error"].get("Code") or "HTTP error"))
 
-    def _call(self, operation: str, index: int, when: pd.Timestamp, incident: str, method: Callable[..., Any], **request: Any) -> tuple[Any, ClientError | None]:
+    def _call(
+        self, operation: str, index: int, when: pd.Timestamp, incident: str, method: Callable[..., Any], **request: Any
+    ) -> tuple[Any, ClientError | None]:
         self._attempt_errors = []
         response, failure = None, None
         wall = self._wall_clock() if self._wall_clock is not None else float("nan")
@@ -403,15 +426,30 @@ class EmulatorReplay:
         if self._offline:
             return True  # resolutions already made by the run being restored
         self.session.set_clock(when.to_pydatetime())
-        _, failure = self._call("UpdateIncidentRecord", -1, when, arn, self.session.client.update_incident_record, arn=arn, status="RESOLVED")
-        self._calls[-1]["outcome"] = "resolved" if failure is None else ("failed" if is_transient(failure) else "rejected")
+        _, failure = self._call(
+            "UpdateIncidentRecord",
+            -1,
+            when,
+            arn,
+            self.session.client.update_incident_record,
+            arn=arn,
+            status="RESOLVED",
+        )
+        self._calls[-1]["outcome"] = (
+            "resolved" if failure is None else ("failed" if is_transient(failure) else "rejected")
+        )
         return failure is None
 
     def _start(self, i: int, when: pd.Timestamp) -> Answer:
         self.session.set_clock(when.to_pydatetime())
         request: dict[str, Any] = {
             "responsePlanArn": self._plan_arns[self._plans[i]],
-            "triggerDetails": {"source": self._sources[i], "triggerArn": self._alarm_arns[i], "timestamp": when.to_pydatetime(), "rawData": self._raw[i]},
+            "triggerDetails": {
+                "source": self._sources[i],
+                "triggerArn": self._alarm_arns[i],
+                "timestamp": when.to_pydatetime(),
+                "rawData": self._raw[i],
+            },
         }
         if self._client_tokens[i]:
             request["clientToken"] = self._client_tokens[i]
@@ -426,7 +464,9 @@ class EmulatorReplay:
         message = failure.response["Error"].get("Message", "")
         if is_transient(failure):
             attempts = self._calls[-1]["attempts"]
-            return Answer("failed", "", code, f"{message} (gave up after {attempts} attempt{'s' if attempts != 1 else ''})")
+            return Answer(
+                "failed", "", code, f"{message} (gave up after {attempts} attempt{'s' if attempts != 1 else ''})"
+            )
         return Answer("rejected", "", code, message)
 
     # ------------------------------------------------------------------ playing
@@ -480,7 +520,9 @@ class EmulatorReplay:
                     self._resolver.created(Incident(arn, self._plans[i], when, {alarm}))
                 else:
                     self._outcome[i] = "deduplicated"
-                    self._dedup_reason[i] = "client_token" if token and self._tokens.get(token) == arn else "dedupe_string"
+                    self._dedup_reason[i] = (
+                        "client_token" if token and self._tokens.get(token) == arn else "dedupe_string"
+                    )
                     self._resolver.fed(self._resolver.incidents[arn], alarm)
                 if token:
                     self._tokens.setdefault(token, arn)
@@ -493,10 +535,21 @@ class EmulatorReplay:
         self._reason_counts[self._dedup_reason[i]] += 1
         self._position += 1
         return Step(
-            index=i, event_id=self._event_ids[i], time=when, alarm_name=self._alarm_names[i], state=self._states[i], trigger=trigger,
-            response_plan=str(self._plans[i]), title=str(self._titles[i] or ""), impact=int(self._impacts[i] or 0),
-            outcome=self._outcome[i], dedup_reason=self._dedup_reason[i], incident_arn=self._incident_arn[i],
-            error_code=str(self._error_code[i]), error_message=self._error_message[i], calls=tuple(self._calls[first_call:]),
+            index=i,
+            event_id=self._event_ids[i],
+            time=when,
+            alarm_name=self._alarm_names[i],
+            state=self._states[i],
+            trigger=trigger,
+            response_plan=str(self._plans[i]),
+            title=str(self._titles[i] or ""),
+            impact=int(self._impacts[i] or 0),
+            outcome=self._outcome[i],
+            dedup_reason=self._dedup_reason[i],
+            incident_arn=self._incident_arn[i],
+            error_code=str(self._error_code[i]),
+            error_message=self._error_message[i],
+            calls=tuple(self._calls[first_call:]),
         )
 
     def run(self, until: Any = None) -> int:
@@ -511,7 +564,9 @@ class EmulatorReplay:
             limit = pd.Timestamp(until)
             limit = limit.tz_localize("UTC") if limit.tzinfo is None else limit.tz_convert("UTC")
             if self.now is not None and limit < self.now:
-                raise ValueError(f"The 'until' parameter of run must not be before the replay's time {self.now}. Got {until!r} instead.")
+                raise ValueError(
+                    f"The 'until' parameter of run must not be before the replay's time {self.now}. Got {until!r} instead."
+                )
         played = 0
         while not self.done and (limit is None or self._times[self._position] <= limit):
             self.step()
@@ -519,7 +574,12 @@ class EmulatorReplay:
         return played
 
     def result(
-        self, *, finish: bool | None = None, engine: str = "emulator", meta: dict[str, Any] | None = None, from_service: bool = True
+        self,
+        *,
+        finish: bool | None = None,
+        engine: str = "emulator",
+        meta: dict[str, Any] | None = None,
+        from_service: bool = True,
     ) -> ReplayResult:
         """The events played so far and every incident they created, as a :class:`ReplayResult`.
 
@@ -532,7 +592,9 @@ class EmulatorReplay:
         if finish is None:
             finish = self.done
         elif finish and not self.done:
-            raise ValueError(f"finish=True carries out every resolution still scheduled; {self.total - self._position:,} events are still to play")
+            raise ValueError(
+                f"finish=True carries out every resolution still scheduled; {self.total - self._position:,} events are still to play"
+            )
         if finish:
             self._resolver.due(None)
         k = self._position
@@ -549,9 +611,18 @@ class EmulatorReplay:
         else:
             incidents = incident_table(
                 [
-                    {"incident_arn": arn, "response_plan": incident.plan, "title": "", "impact": 0, "status": "UNKNOWN",
-                     "creation_time": incident.created, "resolved_time": incident.resolved, "trigger_count": count_of.get(arn, 0),
-                     "dedupe_string": "", "alarm_names": names_of.get(arn, ())}
+                    {
+                        "incident_arn": arn,
+                        "response_plan": incident.plan,
+                        "title": "",
+                        "impact": 0,
+                        "status": "UNKNOWN",
+                        "creation_time": incident.created,
+                        "resolved_time": incident.resolved,
+                        "trigger_count": count_of.get(arn, 0),
+                        "dedupe_string": "",
+                        "alarm_names": names_of.get(arn, ()),
+                    }
                     for arn, incident in list(self._resolver.incidents.items())
                 ]
             )
@@ -559,17 +630,27 @@ class EmulatorReplay:
         failed = self._codes.failed
         errors = {
             i: (self._error_code[i], self._error_message[i])
-            for i in range(k) if self._outcome[i] in ("rejected", "failed") and not failed[i]
+            for i in range(k)
+            if self._outcome[i] in ("rejected", "failed") and not failed[i]
         }
         done = Outcomes(
-            outcome, np.asarray([REASON_CODES[r] for r in self._dedup_reason[:k]], dtype=np.int8), incident, arns,
-            np.asarray([dedupe_of.get(arn, "") for arn in arns.tolist()], dtype=object), errors,
+            outcome,
+            np.asarray([REASON_CODES[r] for r in self._dedup_reason[:k]], dtype=np.int8),
+            incident,
+            arns,
+            np.asarray([dedupe_of.get(arn, "") for arn in arns.tolist()], dtype=object),
+            errors,
         )
         decisions = self._codes.head(k)
         events, explain = event_table(alarms, decisions, done)
-        return ReplayResult(events=events, incidents=incidents, engine=engine, policy_name=self.policy.name,
-                            meta={"emulator": self.session.where, "rejections": rejections(decisions, done), **(meta or {})},
-                            explain=explain)
+        return ReplayResult(
+            events=events,
+            incidents=incidents,
+            engine=engine,
+            policy_name=self.policy.name,
+            meta={"emulator": self.session.where, "rejections": rejections(decisions, done), **(meta or {})},
+            explain=explain,
+        )
 
     def timeline(self) -> pd.DataFrame:
         """One row per service call: operation, event, simulated time, attempts, faults met, outcome."""
@@ -597,7 +678,9 @@ def run_emulator(
         return run.result(meta={"calls": len(calls), "retries": sum(call["attempts"] - 1 for call in calls)})
 
 
-def _incident_table(client: Any, resolver: Resolver, counts: dict[str, int], names: dict[str, tuple[str, ...]]) -> pd.DataFrame:
+def _incident_table(
+    client: Any, resolver: Resolver, counts: dict[str, int], names: dict[str, tuple[str, ...]]
+) -> pd.DataFrame:
     """Every incident the replay created, as GetIncidentRecord reports it."""
     rows = []
     for arn, incident in resolver.incidents.items():
@@ -610,7 +693,9 @@ def _incident_table(client: Any, resolver: Resolver, counts: dict[str, int], nam
                 "impact": record["impact"],
                 "status": record["status"],
                 "creation_time": pd.Timestamp(record["creationTime"]).tz_convert("UTC"),
-                "resolved_time": pd.Timestamp(record["resolvedTime"]).tz_convert("UTC") if record.get("resolvedTime") else pd.NaT,
+                "resolved_time": pd.Timestamp(record["resolvedTime"]).tz_convert("UTC")
+                if record.get("resolvedTime")
+                else pd.NaT,
                 "trigger_count": int(counts.get(arn, 0)),
                 "dedupe_string": record["dedupeString"],
                 "alarm_names": names.get(arn, ()),
@@ -672,7 +757,9 @@ def replay(
     from ..datasets.loaders import AlarmLoad, load_alarms
 
     if engine not in ENGINES:
-        raise ValueError(f"The 'engine' parameter of replay must be one of {{{', '.join(ENGINES)}}}. Got {engine!r} instead.")
+        raise ValueError(
+            f"The 'engine' parameter of replay must be one of {{{', '.join(ENGINES)}}}. Got {engine!r} instead."
+        )
     if not isinstance(policy, Policy):
         policy = Policy.from_yaml(policy)
     if engine == "dask":
@@ -698,4 +785,6 @@ def replay(
         from .fast import run_fast
 
         return run_fast(frame, policy)
-    return run_emulator(frame, policy, client=client, endpoint_url=endpoint_url, allow_remote=allow_remote, progress=progress)
+    return run_emulator(
+        frame, policy, client=client, endpoint_url=endpoint_url, allow_remote=allow_remote, progress=progress
+    )

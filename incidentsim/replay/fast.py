@@ -57,11 +57,17 @@ def _fnv1a(offsets, data, seed):  # pragma: no cover - compiled
 
 def text_hashes(texts: pd.Series, seed: int) -> np.ndarray:
     """A 64-bit FNV-1a hash of each text's UTF-8 bytes (stable across runs, machines and versions)."""
-    array = pa.array(texts.astype(str).array).cast(pa.large_string()) if len(texts) else pa.array([], type=pa.large_string())
+    array = (
+        pa.array(texts.astype(str).array).cast(pa.large_string())
+        if len(texts)
+        else pa.array([], type=pa.large_string())
+    )
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset : array.offset + len(array) + 1]
-    data = np.frombuffer(array.buffers()[2], dtype=np.uint8) if array.buffers()[2] is not None else np.zeros(0, np.uint8)
+    data = (
+        np.frombuffer(array.buffers()[2], dtype=np.uint8) if array.buffers()[2] is not None else np.zeros(0, np.uint8)
+    )
     return _fnv1a(offsets, data, np.uint64(seed))
 
 
@@ -128,7 +134,9 @@ class _Requests:
         source_long = np.asarray([len(s) > limits.source for s in self.sources.tolist()], dtype=bool)
         suspect |= trigger & source_long[self.source]
         pattern = rules.trigger_arn_regex()
-        bad_arn = np.asarray([len(a) > limits.trigger_arn or not pattern.search(a) for a in self.arns.tolist()], dtype=bool)
+        bad_arn = np.asarray(
+            [len(a) > limits.trigger_arn or not pattern.search(a) for a in self.arns.tolist()], dtype=bool
+        )
         suspect |= trigger & bad_arn[self.alarm]
         rows = np.flatnonzero(suspect)
         if not len(rows):
@@ -141,8 +149,12 @@ class _Requests:
         for position, raw in zip(rows.tolist(), raws):
             params: dict[str, Any] = {
                 "responsePlanArn": f"arn:aws:ssm-incidents::{DEFAULT_ACCOUNT_ID}:response-plan/{d.plan_names[d.plan[position]]}",
-                "triggerDetails": {"source": self.sources[self.source[position]], "triggerArn": self.arns[self.alarm[position]],
-                                   "timestamp": 0, "rawData": raw},
+                "triggerDetails": {
+                    "source": self.sources[self.source[position]],
+                    "triggerArn": self.arns[self.alarm[position]],
+                    "timestamp": 0,
+                    "rawData": raw,
+                },
             }
             if tokens[d.token[position]]:
                 params["clientToken"] = tokens[d.token[position]]
@@ -168,8 +180,12 @@ class _Requests:
         slot_of = np.full(len(first), -1, dtype=np.int64)
         for k, position in enumerate(rows[first].tolist()):
             name = d.plan_names[d.plan[position]]
-            key = rules.dedupe_key(plans[name].dedupe_string, str(self.sources[self.source[position]]),
-                                   str(self.arns[self.alarm[position]]), self.options.trigger_dedupe)
+            key = rules.dedupe_key(
+                plans[name].dedupe_string,
+                str(self.sources[self.source[position]]),
+                str(self.arns[self.alarm[position]]),
+                self.options.trigger_dedupe,
+            )
             if key is None:
                 continue
             place = rules.dedupe_slot(key, name, self.options.dedupe_scope)
@@ -194,8 +210,15 @@ class _Requests:
         if not len(rows):
             return request
         raw_codes = pd.factorize(self.raw(rows).to_numpy(dtype=object))[0].astype(np.int64)
-        parts = [d.plan[rows], d.title[rows] + 1, d.impact[rows], self.source[rows], self.alarm[rows],
-                 pd.factorize(self.times[rows] // 10**9)[0].astype(np.int64), raw_codes]
+        parts = [
+            d.plan[rows],
+            d.title[rows] + 1,
+            d.impact[rows],
+            self.source[rows],
+            self.alarm[rows],
+            pd.factorize(self.times[rows] // 10**9)[0].astype(np.int64),
+            raw_codes,
+        ]
         request[rows] = combine_codes(parts)[0]
         return request
 
@@ -246,18 +269,32 @@ class Prepared:
         ttl = options.client_token_ttl_s
         resolve = policy.resolve
         found = scan(
-            self.requests.times[part], self.kind[part], d.token[part], self.identity[part], self.slot[part], self.requests.alarm[part],
-            self.in_alarm[part], outcome=outcome, ttl_ns=int(ttl * 10**9) if ttl is not None else None,
+            self.requests.times[part],
+            self.kind[part],
+            d.token[part],
+            self.identity[part],
+            self.slot[part],
+            self.requests.alarm[part],
+            self.in_alarm[part],
+            outcome=outcome,
+            ttl_ns=int(ttl * 10**9) if ttl is not None else None,
             conflict=options.token_mismatch == "conflict",
             strategy=resolve.strategy if resolve.strategy != "after" or resolve.after is not None else "never",
             delay_ns=int(resolve.delay.total_seconds() * 10**9),
             after_ns=int(resolve.after.total_seconds() * 10**9) if resolve.after is not None else 0,
         )
-        errors = {position - lo: ("ValidationException", message) for position, message in self.refused.items() if lo <= position < hi}
+        errors = {
+            position - lo: ("ValidationException", message)
+            for position, message in self.refused.items()
+            if lo <= position < hi
+        }
         tokens = d.token_texts()
         kind = self.kind[part]
         for position in np.flatnonzero((found.outcome == REJECTED) & (kind == CALL)).tolist():
-            errors[position] = ("ConflictException", token_conflict_message(str(tokens[d.token[lo + position]]), "StartIncident"))
+            errors[position] = (
+                "ConflictException",
+                token_conflict_message(str(tokens[d.token[lo + position]]), "StartIncident"),
+            )
         return Played(lo, hi, found, errors)
 
     def incidents(self, played: Played) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
@@ -271,8 +308,13 @@ class Prepared:
         event_ids = self.alarms["event_id"].iloc[creators].reset_index(drop=True)
         ids = hex_ids(event_ids, salt[plan_of] if k else np.zeros(0, np.uint64))
         names = np.asarray(d.plan_names, dtype=object)[plan_of] if k else np.zeros(0, dtype=object)
-        arns = np.asarray([f"arn:aws:ssm-incidents::{DEFAULT_ACCOUNT_ID}:incident-record/{p}/{i}" for p, i in zip(names.tolist(), ids)],
-                          dtype=object)
+        arns = np.asarray(
+            [
+                f"arn:aws:ssm-incidents::{DEFAULT_ACCOUNT_ID}:incident-record/{p}/{i}"
+                for p, i in zip(names.tolist(), ids)
+            ],
+            dtype=object,
+        )
         slot_of = self.slot[creators]
         dedupe = np.asarray(self.keys + [""], dtype=object)[np.where(slot_of >= 0, slot_of, len(self.keys))]
         own = slot_of < 0  # a dedupe string of the incident's own, which nothing else matches
@@ -280,7 +322,9 @@ class Prepared:
             dedupe[own] = hex_ids(event_ids[own], np.full(int(own.sum()), 0x5EED, dtype=np.uint64))
         titles, impacts = self.incident_fields(creators)
         codes, texts = d.columns.codes("alarm_name")
-        counts, alarm_names = fed_by(alarms, found.outcome, found.incident, k, names=(codes[played.lo : played.hi], texts))
+        counts, alarm_names = fed_by(
+            alarms, found.outcome, found.incident, k, names=(codes[played.lo : played.hi], texts)
+        )
         ended = found.resolved_ns >= 0
         text = lambda values: pd.Series(values, dtype=object)  # noqa: E731 - the table's documented text dtype, kept as it is
         table = pd.DataFrame(
@@ -319,8 +363,14 @@ class Prepared:
         done = Outcomes(found.outcome, found.reason, found.incident, arns, dedupe, played.errors)
         d = self.d if (played.lo, played.hi) == (0, len(self.d)) else self.d.slice(played.lo, played.hi)
         events, explain = event_table(self.alarms.iloc[played.lo : played.hi], d, done)
-        return ReplayResult(events=events, incidents=incidents, engine="fast", policy_name=self.policy.name,
-                            meta={"emulator": "none (fast engine)", "rejections": rejections(d, done)}, explain=explain)
+        return ReplayResult(
+            events=events,
+            incidents=incidents,
+            engine="fast",
+            policy_name=self.policy.name,
+            meta={"emulator": "none (fast engine)", "rejections": rejections(d, done)},
+            explain=explain,
+        )
 
 
 def run_fast(alarms: pd.DataFrame, policy: Policy, *, progress: bool = False) -> ReplayResult:

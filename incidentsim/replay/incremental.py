@@ -109,7 +109,9 @@ class TuningReplay:
     def rows_between(self, first: Any, last: Any) -> tuple[int, int]:
         """The rows from the day ``first`` to the day ``last`` (dates, UTC), both included."""
         start = pd.Timestamp(first, tz="UTC").value if pd.Timestamp(first).tzinfo is None else pd.Timestamp(first).value
-        end = (pd.Timestamp(last, tz="UTC") if pd.Timestamp(last).tzinfo is None else pd.Timestamp(last)) + pd.Timedelta(days=1)
+        end = (
+            pd.Timestamp(last, tz="UTC") if pd.Timestamp(last).tzinfo is None else pd.Timestamp(last)
+        ) + pd.Timedelta(days=1)
         return int(np.searchsorted(self.times, start, "left")), int(np.searchsorted(self.times, end.value, "left"))
 
     def update(self, policy: Policy, rows: tuple[int, int] | None = None) -> str:
@@ -130,7 +132,12 @@ class TuningReplay:
             return "none"
         changed = _routes_differ_only_in_tuning(self.policy, policy)
         if changed is None:
-            same_else = dataclasses.replace(self.policy, resolve=policy.resolve, client_token=policy.client_token, name=policy.name) == policy
+            same_else = (
+                dataclasses.replace(
+                    self.policy, resolve=policy.resolve, client_token=policy.client_token, name=policy.name
+                )
+                == policy
+            )
             if same_else and policy.client_token != self.policy.client_token and not self._retoken(policy):
                 self._decide(policy)
                 return "decide"
@@ -236,7 +243,9 @@ class TuningReplay:
 
     def _window(self, freq: str) -> tuple[pd.DatetimeIndex, np.ndarray, int]:
         if freq not in FREQS:
-            raise ValueError(f"The 'freq' parameter of TuningReplay must be one of {{{', '.join(FREQS)}}}. Got {freq!r} instead.")
+            raise ValueError(
+                f"The 'freq' parameter of TuningReplay must be one of {{{', '.join(FREQS)}}}. Got {freq!r} instead."
+            )
         index, codes = self._period_codes(freq)
         part = codes[self.lo : self.hi]
         if not len(part):
@@ -248,8 +257,11 @@ class TuningReplay:
         """As :func:`incidentsim.analysis.trigger_volume` on :meth:`result`, counted from the scan's codes."""
         index, periods, _ = self._window(freq)
         counts = np.bincount(periods * len(OUTCOMES) + self.played.found.outcome, minlength=len(index) * len(OUTCOMES))
-        return pd.DataFrame(counts.reshape(len(index), len(OUTCOMES)).astype("int64"), index=index,
-                            columns=pd.Index(list(OUTCOMES), name="outcome"))
+        return pd.DataFrame(
+            counts.reshape(len(index), len(OUTCOMES)).astype("int64"),
+            index=index,
+            columns=pd.Index(list(OUTCOMES), name="outcome"),
+        )
 
     def _created(self) -> tuple[np.ndarray, np.ndarray]:
         """Rows (in the whole history) that created an incident, and each incident's impact."""
@@ -261,7 +273,9 @@ class TuningReplay:
         index, periods, _ = self._window(freq)
         creators, impacts = self._created()
         counts = np.bincount(periods[creators - self.lo] * 5 + (impacts - 1), minlength=len(index) * 5)
-        return pd.DataFrame(counts.reshape(len(index), 5).astype("int64"), index=index, columns=pd.Index(list(IMPACTS), name="impact"))
+        return pd.DataFrame(
+            counts.reshape(len(index), 5).astype("int64"), index=index, columns=pd.Index(list(IMPACTS), name="impact")
+        )
 
     def headline(self, tz: str = "UTC") -> dict[str, Any]:
         """As :func:`incidentsim.analysis.headline` on :meth:`result`, from the scan's arrays."""
@@ -272,9 +286,17 @@ class TuningReplay:
         key = (self.scans, tz)  # when incidents are created depends on the scan alone, not on impacts or titles
         if self._people is None or self._people[0] != key:
             incidents = pd.DataFrame({"creation_time": wire_times(self.played.found.created_ns)})
-            span = self.alarms["timestamp"].iloc[[self.lo, self.hi - 1]] if self.hi > self.lo else self.alarms["timestamp"].iloc[:0]
+            span = (
+                self.alarms["timestamp"].iloc[[self.lo, self.hi - 1]]
+                if self.hi > self.lo
+                else self.alarms["timestamp"].iloc[:0]
+            )
             light = SimpleNamespace(events=pd.DataFrame({"timestamp": span.to_numpy()}), incidents=incidents)
-            self._people = (key, interruptions(light, tz=tz).set_index("category")["incidents"], shift_summary(light, tz=tz))
+            self._people = (
+                key,
+                interruptions(light, tz=tz).set_index("category")["incidents"],
+                shift_summary(light, tz=tz),
+            )
         _, away, shifts = self._people
         mix = np.bincount(impacts - 1, minlength=5) if len(impacts) else np.zeros(5, dtype=np.int64)
         return {

@@ -105,7 +105,11 @@ class ReplayResult:
 
     def summary_text(self) -> str:
         """The summary as a few sentences a person reads."""
-        by_plan = self.incidents.groupby("response_plan", observed=True).size() if len(self.incidents) else pd.Series(dtype="int64")
+        by_plan = (
+            self.incidents.groupby("response_plan", observed=True).size()
+            if len(self.incidents)
+            else pd.Series(dtype="int64")
+        )
         return summary_sentences(self.summary(), self.policy_name, self.engine, by_plan, self._refusal_lines)
 
     def _refusal_lines(self, kind: str, total: int, shown: int = 5) -> list[str]:
@@ -161,10 +165,17 @@ class ReplayResult:
             for column in ("impact", "trigger_count"):
                 incidents[column] = incidents[column].astype("int64")
         events["outcome"] = pd.Categorical(events["outcome"], categories=list(OUTCOMES))
-        incidents["alarm_names"] = incidents["alarm_names"].map(lambda names: tuple(names.split(";")) if isinstance(names, str) and names else ())
+        incidents["alarm_names"] = incidents["alarm_names"].map(
+            lambda names: tuple(names.split(";")) if isinstance(names, str) and names else ()
+        )
         meta = {k: v for k, v in summary.items() if k not in (*SUMMARY_KEYS, "engine", "policy")}
-        return cls(events=events, incidents=incidents, engine=summary.get("engine", "emulator"),
-                   policy_name=summary.get("policy", "policy"), meta=meta)
+        return cls(
+            events=events,
+            incidents=incidents,
+            engine=summary.get("engine", "emulator"),
+            policy_name=summary.get("policy", "policy"),
+            meta=meta,
+        )
 
     # ------------------------------------------------------------------ writers
 
@@ -178,7 +189,11 @@ class ReplayResult:
 
     def _write(self, folder: Path, kind: str) -> dict[str, Path]:
         folder.mkdir(parents=True, exist_ok=True)
-        paths = {"events": folder / f"events.{kind}", "incidents": folder / f"incidents.{kind}", "summary": folder / "summary.json"}
+        paths = {
+            "events": folder / f"events.{kind}",
+            "incidents": folder / f"incidents.{kind}",
+            "summary": folder / "summary.json",
+        }
         incidents = self.incidents.assign(alarm_names=self.incidents["alarm_names"].map(lambda names: ";".join(names)))
         if kind == "csv":
             self.events.to_csv(paths["events"], index=False)
@@ -220,8 +235,9 @@ def summary_of_counts(events: int, outcomes: Mapping[str, int], reasons: Mapping
     }
 
 
-def summary_sentences(s: dict[str, Any], policy_name: str, engine: str, by_plan: pd.Series,
-                      refusals: Callable[[str, int], list[str]]) -> str:
+def summary_sentences(
+    s: dict[str, Any], policy_name: str, engine: str, by_plan: pd.Series, refusals: Callable[[str, int], list[str]]
+) -> str:
     """The sentences of :meth:`ReplayResult.summary_text` from a summary, the incidents per plan and the
     lines that say what was rejected or failed (``refusals(kind, total)``)."""
     lines = [
@@ -252,7 +268,9 @@ def refusal_lines(groups: list[dict[str, Any]], kind: str, total: int, shown: in
         lines.append(f"  {kind}: {group['triggers']:,} x {group['error_code']} {where}{reason}")
     rest = total - sum(group["triggers"] for group in groups[:shown])
     if rest:
-        lines.append(f"  {kind}: {rest:,} more for other routes or reasons (the events table's error_code and explanation say which)")
+        lines.append(
+            f"  {kind}: {rest:,} more for other routes or reasons (the events table's error_code and explanation say which)"
+        )
     return lines
 
 
@@ -284,7 +302,9 @@ def compare(result_a: ReplayResult, result_b: ReplayResult, by: str = "alarm") -
             {
                 f"incidents_{suffix}": grouped.apply(lambda s: int((s == "created").sum())),
                 f"deduplicated_{suffix}": grouped.apply(lambda s: int((s == "deduplicated").sum())),
-                f"triggers_{suffix}": grouped.apply(lambda s: int(s.isin(["created", "deduplicated", "rejected", "failed"]).sum())),
+                f"triggers_{suffix}": grouped.apply(
+                    lambda s: int(s.isin(["created", "deduplicated", "rejected", "failed"]).sum())
+                ),
             }
         )
 
@@ -292,7 +312,16 @@ def compare(result_a: ReplayResult, result_b: ReplayResult, by: str = "alarm") -
     table["incidents_diff"] = table["incidents_b"] - table["incidents_a"]
     table["deduplicated_diff"] = table["deduplicated_b"] - table["deduplicated_a"]
     table = table[
-        ["incidents_a", "incidents_b", "incidents_diff", "deduplicated_a", "deduplicated_b", "deduplicated_diff", "triggers_a", "triggers_b"]
+        [
+            "incidents_a",
+            "incidents_b",
+            "incidents_diff",
+            "deduplicated_a",
+            "deduplicated_b",
+            "deduplicated_diff",
+            "triggers_a",
+            "triggers_b",
+        ]
     ]
     order = table["incidents_diff"].abs().sort_values(ascending=False, kind="stable").index
     return table.loc[order].reset_index()

@@ -93,8 +93,28 @@ def _schedule(h_time, h_seq, h_inc, size, when, seq, inc, fifo):  # pragma: no c
 
 
 @numba.njit(cache=True)
-def _scan(times, kind, token, request, slot, alarm, alarming_row, n_tokens, n_slots, n_alarms,
-          ttl, conflict, strategy, delay, after, fifo, capacity, outcome, reason, incident):  # pragma: no cover - compiled
+def _scan(
+    times,
+    kind,
+    token,
+    request,
+    slot,
+    alarm,
+    alarming_row,
+    n_tokens,
+    n_slots,
+    n_alarms,
+    ttl,
+    conflict,
+    strategy,
+    delay,
+    after,
+    fifo,
+    capacity,
+    outcome,
+    reason,
+    incident,
+):  # pragma: no cover - compiled
     n = times.shape[0]
     # incidents, by number in order of creation
     inc_row = np.empty(n, np.int64)
@@ -178,7 +198,12 @@ def _scan(times, kind, token, request, slot, alarm, alarming_row, n_tokens, n_sl
                             seq += 1
                             inc_pending[inc] = seq
                             if h_size == capacity:
-                                return -1, inc_row[:0], inc_created[:0], inc_resolved[:0]  # full: the caller retries with more room
+                                return (
+                                    -1,
+                                    inc_row[:0],
+                                    inc_created[:0],
+                                    inc_resolved[:0],
+                                )  # full: the caller retries with more room
                             h_size = _schedule(h_time, h_seq, h_inc, h_size, when + after, seq, inc, fifo)
                     if t >= 0:
                         tok_known[t] = True
@@ -249,7 +274,12 @@ def _scan(times, kind, token, request, slot, alarm, alarming_row, n_tokens, n_sl
                     seq += 1
                     inc_pending[inc] = seq
                     if h_size == capacity:
-                        return -1, inc_row[:0], inc_created[:0], inc_resolved[:0]  # full: the caller retries with more room
+                        return (
+                            -1,
+                            inc_row[:0],
+                            inc_created[:0],
+                            inc_resolved[:0],
+                        )  # full: the caller retries with more room
                     h_size = _schedule(h_time, h_seq, h_inc, h_size, when + delay, seq, inc, fifo)
                 previous = p
                 p = following
@@ -313,18 +343,34 @@ def scan(
     n_alarms = int(alarm.max()) + 1 if n else 1
     code = RESOLVE_CODES[strategy]
     in_order = bool(n < 2 or np.all(times_ns[1:] >= times_ns[:-1]))
-    capacity = n + 16  # scheduled resolutions: one per incident, and a few more for alarms that flap; doubled when short
+    capacity = (
+        n + 16
+    )  # scheduled resolutions: one per incident, and a few more for alarms that flap; doubled when short
     while True:
         reason = np.zeros(n, dtype=np.int8)
         incident = np.full(n, -1, dtype=np.int64)
         filled = outcome.astype(np.int8, copy=True)
         k, rows, created, resolved = _scan(
-            np.ascontiguousarray(times_ns, dtype=np.int64), np.ascontiguousarray(kind, dtype=np.int8),
-            np.ascontiguousarray(token, dtype=np.int64), np.ascontiguousarray(request, dtype=np.int64),
-            np.ascontiguousarray(slot, dtype=np.int64), np.ascontiguousarray(alarm, dtype=np.int64),
-            np.ascontiguousarray(in_alarm, dtype=np.bool_), n_tokens, n_slots, n_alarms,
-            float(ttl_ns) if ttl_ns is not None else -1.0, bool(conflict), code, int(delay_ns), int(after_ns),
-            in_order, capacity, filled, reason, incident,
+            np.ascontiguousarray(times_ns, dtype=np.int64),
+            np.ascontiguousarray(kind, dtype=np.int8),
+            np.ascontiguousarray(token, dtype=np.int64),
+            np.ascontiguousarray(request, dtype=np.int64),
+            np.ascontiguousarray(slot, dtype=np.int64),
+            np.ascontiguousarray(alarm, dtype=np.int64),
+            np.ascontiguousarray(in_alarm, dtype=np.bool_),
+            n_tokens,
+            n_slots,
+            n_alarms,
+            float(ttl_ns) if ttl_ns is not None else -1.0,
+            bool(conflict),
+            code,
+            int(delay_ns),
+            int(after_ns),
+            in_order,
+            capacity,
+            filled,
+            reason,
+            incident,
         )
         if k >= 0:
             break

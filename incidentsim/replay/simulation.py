@@ -105,7 +105,9 @@ def short_id(arn: str) -> str:
     return arn.rsplit("/", 1)[-1][:8]
 
 
-def text_column(vocabulary: Sequence[str] | np.ndarray, codes: np.ndarray, index: pd.Index, unique: bool = False) -> pd.Series:
+def text_column(
+    vocabulary: Sequence[str] | np.ndarray, codes: np.ndarray, index: pd.Index, unique: bool = False
+) -> pd.Series:
     """A categorical text column from codes into a vocabulary (-1: ""); repeated texts cost one string each.
     ``unique``: the vocabulary holds no text twice and no "" (it is not checked again)."""
     from .scan import first_appearance
@@ -139,7 +141,9 @@ REASONS = ("", "client_token", "dedupe_string")
 REACHED = np.asarray([True, True, False, True, True])  # by outcome code: the row reached StartIncident
 
 
-def event_table(alarms: pd.DataFrame, decisions: Decisions, done: Outcomes) -> tuple[pd.DataFrame, Callable[[], pd.Series]]:
+def event_table(
+    alarms: pd.DataFrame, decisions: Decisions, done: Outcomes
+) -> tuple[pd.DataFrame, Callable[[], pd.Series]]:
     """The events table without its sentences (the AlarmFrame's columns, then each row's decision and
     outcome), and a function that writes the ``explanation`` column when it is asked for."""
     index = alarms.index
@@ -195,7 +199,10 @@ def rejections(decisions: Decisions, done: Outcomes, keep: int = 10) -> list[dic
     rows = np.flatnonzero((done.outcome == REJECTED) | (done.outcome == FAILED))
     if not len(rows):
         return []
-    found = [("TemplateError", decisions.errors[p]) if p in decisions.errors else done.errors.get(p, ("", "")) for p in rows.tolist()]
+    found = [
+        ("TemplateError", decisions.errors[p]) if p in decisions.errors else done.errors.get(p, ("", ""))
+        for p in rows.tolist()
+    ]
     table = pd.DataFrame(
         {
             "outcome": np.asarray(OUTCOMES, dtype=object)[done.outcome[rows]],
@@ -205,7 +212,9 @@ def rejections(decisions: Decisions, done: Outcomes, keep: int = 10) -> list[dic
         }
     )
     counted = table.value_counts().rename("triggers").reset_index()
-    counted = counted.sort_values(["triggers", "outcome", "route", "error_code", "reason"], ascending=[False, True, True, True, True])
+    counted = counted.sort_values(
+        ["triggers", "outcome", "route", "error_code", "reason"], ascending=[False, True, True, True, True]
+    )
     return [{**row, "triggers": int(row["triggers"])} for row in counted.head(keep).to_dict("records")]
 
 
@@ -243,26 +252,38 @@ def _explanations(events: pd.DataFrame, decisions: Decisions, done: Outcomes) ->
         out[position] = f"{lead(position)}, and StartIncident answered {code}: {message}"
     for position in np.flatnonzero(outcome == FAILED).tolist():
         code, message = done.errors.get(position, ("", ""))
-        out[position] = (f"{lead(position)}, but StartIncident kept answering {code} until the retries ran out ({message}), "
-                         "so this trigger opened and fed no incident.")
+        out[position] = (
+            f"{lead(position)}, but StartIncident kept answering {code} until the retries ran out ({message}), "
+            "so this trigger opened and fed no incident."
+        )
     incident = done.incident
     rows = np.flatnonzero(outcome == CREATED)
-    out[rows] = [f"{lead(p)}; no OPEN incident had its dedupe string '{dedupe[i]}', so a new incident ({shorts[i]}) was created."
-                 for p, i in zip(rows.tolist(), incident[rows].tolist())]
+    out[rows] = [
+        f"{lead(p)}; no OPEN incident had its dedupe string '{dedupe[i]}', so a new incident ({shorts[i]}) was created."
+        for p, i in zip(rows.tolist(), incident[rows].tolist())
+    ]
     tokens = np.append(decisions.token_texts(), "")
     rows = np.flatnonzero((outcome == DEDUPLICATED) & (done.reason == BY_TOKEN))
-    out[rows] = [f"{lead(p)}; its clientToken '{tokens[t]}' had already started incident {shorts[i]}, so StartIncident returned that incident again."
-                 for p, i, t in zip(rows.tolist(), incident[rows].tolist(), decisions.token[rows].tolist())]
+    out[rows] = [
+        f"{lead(p)}; its clientToken '{tokens[t]}' had already started incident {shorts[i]}, so StartIncident returned that incident again."
+        for p, i, t in zip(rows.tolist(), incident[rows].tolist(), decisions.token[rows].tolist())
+    ]
     rows = np.flatnonzero((outcome == DEDUPLICATED) & (done.reason == BY_DEDUPE_STRING))
-    out[rows] = [f"{lead(p)}; incident {shorts[i]} was still OPEN with the same dedupe string '{dedupe[i]}', so it was deduplicated into it."
-                 for p, i in zip(rows.tolist(), incident[rows].tolist())]
+    out[rows] = [
+        f"{lead(p)}; incident {shorts[i]} was still OPEN with the same dedupe string '{dedupe[i]}', so it was deduplicated into it."
+        for p, i in zip(rows.tolist(), incident[rows].tolist())
+    ]
     return pd.Series(out, index=events.index, dtype="string")
 
 
 def incident_table(rows: list[dict[str, Any]] | pd.DataFrame, order: np.ndarray | None = None) -> pd.DataFrame:
     """The incidents table (from one dict per incident, or columns), with the documented columns and dtypes,
     sorted by creation time and ARN (or in the given ``order`` of positions, already so sorted)."""
-    table = rows[list(INCIDENT_COLUMNS)].copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows, columns=list(INCIDENT_COLUMNS))
+    table = (
+        rows[list(INCIDENT_COLUMNS)].copy()
+        if isinstance(rows, pd.DataFrame)
+        else pd.DataFrame(rows, columns=list(INCIDENT_COLUMNS))
+    )
     for column in ("creation_time", "resolved_time"):
         table[column] = pd.to_datetime(table[column], utc=True).astype("datetime64[ns, UTC]")
     table["impact"] = table["impact"].astype("int64")
@@ -292,7 +313,11 @@ def creation_order(created: np.ndarray, arns: np.ndarray) -> np.ndarray:
 
 
 def fed_by(
-    alarms: pd.DataFrame, outcome: np.ndarray, incident: np.ndarray, k: int, names: tuple[np.ndarray, np.ndarray] | None = None
+    alarms: pd.DataFrame,
+    outcome: np.ndarray,
+    incident: np.ndarray,
+    k: int,
+    names: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per incident number (0..k-1): how many triggers reached it, and the sorted names of the alarms that did
     (an object array of tuples).  ``names`` are the alarm names as codes, when already made."""

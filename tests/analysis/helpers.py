@@ -24,7 +24,9 @@ class Result:
     incidents: pd.DataFrame
 
 
-def event(minute: float, alarm: str, state: str, previous: str, outcome: str = "ignored", **extra: Any) -> dict[str, Any]:
+def event(
+    minute: float, alarm: str, state: str, previous: str, outcome: str = "ignored", **extra: Any
+) -> dict[str, Any]:
     """One events row at ``T0 + minute``; ``extra`` overrides any column."""
     row: dict[str, Any] = {
         "event_id": f"{alarm}-{minute}-{state}",
@@ -73,7 +75,9 @@ def result(events: Sequence[dict[str, Any]] = (), incidents: Sequence[dict[str, 
     events_frame = pd.DataFrame(list(events), columns=EVENT_COLUMNS)
     events_frame["timestamp"] = pd.to_datetime(events_frame["timestamp"], utc=True)
     events_frame["impact"] = events_frame["impact"].astype("Int64")
-    events_frame["outcome"] = pd.Categorical(events_frame["outcome"], categories=["created", "deduplicated", "ignored", "rejected"])
+    events_frame["outcome"] = pd.Categorical(
+        events_frame["outcome"], categories=["created", "deduplicated", "ignored", "rejected"]
+    )
     events_frame["duplicate"] = events_frame["duplicate"].astype(bool)
     events_frame = events_frame.sort_values("timestamp", kind="stable").reset_index(drop=True)
     incidents_frame = pd.DataFrame(list(incidents), columns=INCIDENT_COLUMNS)

@@ -40,13 +40,28 @@ def test_headline_on_a_hand_built_result():
 
 
 def test_headline_agrees_with_the_summary_of_a_replay():
-    frame = history(*[(minute, "web-a", state, previous) for minute, state, previous in
-                      [(0, "ALARM", "OK"), (1, "OK", "ALARM"), (2, "ALARM", "OK"), (3, "OK", "ALARM")]],
-                    (4, "db-x", "ALARM", "OK"), (5, "db-y", "ALARM", "OK"), (6, "web-b", "ALARM", "OK"))
+    frame = history(
+        *[
+            (minute, "web-a", state, previous)
+            for minute, state, previous in [
+                (0, "ALARM", "OK"),
+                (1, "OK", "ALARM"),
+                (2, "ALARM", "OK"),
+                (3, "OK", "ALARM"),
+            ]
+        ],
+        (4, "db-x", "ALARM", "OK"),
+        (5, "db-y", "ALARM", "OK"),
+        (6, "web-b", "ALARM", "OK"),
+    )
     replayed = incidentsim.replay(frame, policy(), engine="fast", progress=False)
     figures = headline(replayed)
     summary = replayed.summary()
-    assert (figures["events"], figures["triggers"], figures["dedup_ratio"]) == (summary["events"], summary["triggers"], summary["dedup_ratio"])
+    assert (figures["events"], figures["triggers"], figures["dedup_ratio"]) == (
+        summary["events"],
+        summary["triggers"],
+        summary["dedup_ratio"],
+    )
     assert figures["incidents"] == summary["created"] == 4
     assert figures["shifts_over_limit"] == 1  # four incidents in the 08:00-20:00 shift
     assert figures["incidents_by_impact"] == {1: 0, 2: 2, 3: 2, 4: 0, 5: 0}
@@ -59,5 +74,8 @@ def test_headline_of_an_empty_result():
 
 
 def test_headline_checks_tz():
-    with pytest.raises(ValueError, match=r"^The 'tz' parameter of headline must be a time zone name such as 'Europe/London'\. Got 'CET\+1' instead\.$"):
+    with pytest.raises(
+        ValueError,
+        match=r"^The 'tz' parameter of headline must be a time zone name such as 'Europe/London'\. Got 'CET\+1' instead\.$",
+    ):
         headline(result(), tz="CET+1")

@@ -29,8 +29,19 @@ def classes(rows, **thresholds) -> pd.DataFrame:
 def test_columns_and_types():
     table = noise_classes(result(flaps("a", 60, 2) + closing()))
     assert list(table.columns) == [
-        "alarm_arn", "alarm_name", "alarm_entries", "round_trips_max", "median_alarm_s", "alarm_share",
-        "storm_triggers", "flapping", "short_lived", "chronic", "storm", "noise_class", "remedy",
+        "alarm_arn",
+        "alarm_name",
+        "alarm_entries",
+        "round_trips_max",
+        "median_alarm_s",
+        "alarm_share",
+        "storm_triggers",
+        "flapping",
+        "short_lived",
+        "chronic",
+        "storm",
+        "noise_class",
+        "remedy",
     ]
     assert table["alarm_arn"].tolist() == sorted(table["alarm_arn"])
     assert table[["flapping", "short_lived", "chronic", "storm"]].dtypes.eq(bool).all()
@@ -54,7 +65,9 @@ def test_round_trips_are_counted_in_the_busiest_window_only():
     assert row["alarm_entries"] == 7
     assert row["round_trips_max"] == 4
     assert classes(rows, flap_min=5).loc["spread", "noise_class"] == "short_lived"
-    assert classes(rows, flap_window="30min").loc["spread", "round_trips_max"] == 3  # 0, 12, 24 min: the 4th returns at 38
+    assert (
+        classes(rows, flap_window="30min").loc["spread", "round_trips_max"] == 3
+    )  # 0, 12, 24 min: the 4th returns at 38
 
 
 def test_short_lived_alarm_is_not_flapping():
@@ -90,7 +103,11 @@ def test_repeated_alarm_rows_extend_one_spell():
 
 
 def test_insufficient_data_ends_a_spell_but_is_no_round_trip():
-    rows = [event(60, "gap", "ALARM", "OK"), event(62, "gap", "INSUFFICIENT_DATA", "ALARM"), event(70, "gap", "OK", "INSUFFICIENT_DATA")]
+    rows = [
+        event(60, "gap", "ALARM", "OK"),
+        event(62, "gap", "INSUFFICIENT_DATA", "ALARM"),
+        event(70, "gap", "OK", "INSUFFICIENT_DATA"),
+    ]
     row = classes(rows).loc["gap"]
     assert (row["median_alarm_s"], row["round_trips_max"]) == (120.0, 0)
 
@@ -171,21 +188,35 @@ def test_empty_result_gives_an_empty_table():
 def test_parameter_errors(parameter, value, wording):
     with pytest.raises(ValueError) as caught:
         noise_classes(result(), **{parameter: value})
-    assert str(caught.value) == f"The {parameter!r} parameter of noise_classes must be {wording}. Got {value!r} instead."
+    assert (
+        str(caught.value) == f"The {parameter!r} parameter of noise_classes must be {wording}. Got {value!r} instead."
+    )
 
 
 def test_top_noisy_alarms_ranks_by_triggers_then_incidents():
     rows = [
-        event(0, "a", "ALARM", "OK", "created"), event(5, "a", "OK", "ALARM"),
-        event(10, "a", "ALARM", "OK", "deduplicated", dedup_reason="dedupe_string"), event(15, "a", "OK", "ALARM"),
-        event(20, "b", "ALARM", "OK", "created"), event(25, "b", "OK", "ALARM"),
-        event(30, "b", "ALARM", "OK", "created"), event(35, "b", "OK", "ALARM"),
+        event(0, "a", "ALARM", "OK", "created"),
+        event(5, "a", "OK", "ALARM"),
+        event(10, "a", "ALARM", "OK", "deduplicated", dedup_reason="dedupe_string"),
+        event(15, "a", "OK", "ALARM"),
+        event(20, "b", "ALARM", "OK", "created"),
+        event(25, "b", "OK", "ALARM"),
+        event(30, "b", "ALARM", "OK", "created"),
+        event(35, "b", "OK", "ALARM"),
         event(40, "c", "ALARM", "OK", "rejected", error_code="TemplateError"),
         event(45, "quiet", "OK", "INSUFFICIENT_DATA"),
     ]
     top = top_noisy_alarms(result(rows + closing()), n=5)
     assert list(top.columns) == [
-        "alarm_arn", "alarm_name", "alarm_label", "triggers", "incidents", "share_of_triggers", "share_of_incidents", "noise_class", "remedy",
+        "alarm_arn",
+        "alarm_name",
+        "alarm_label",
+        "triggers",
+        "incidents",
+        "share_of_triggers",
+        "share_of_incidents",
+        "noise_class",
+        "remedy",
     ]
     assert top["alarm_name"].tolist() == ["b", "a", "c"]  # quiet and steady never triggered
     assert top["triggers"].tolist() == [2, 2, 1]

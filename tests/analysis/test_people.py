@@ -72,12 +72,30 @@ def test_no_incidents_means_zero_shares():
 @pytest.mark.parametrize(
     ("keywords", "message"),
     [
-        ({"tz": "Mars/Olympus"}, "The 'tz' parameter of interruptions must be a time zone name such as 'Europe/London'. Got 'Mars/Olympus' instead."),
-        ({"tz": ""}, "The 'tz' parameter of interruptions must be a time zone name such as 'Europe/London'. Got '' instead."),
-        ({"business_hours": (9,)}, "The 'business_hours' parameter of interruptions must be a (start, end) pair of different hours 0..24. Got (9,) instead."),
-        ({"business_hours": (9, 9)}, "The 'business_hours' parameter of interruptions must be a (start, end) pair of different hours 0..24. Got (9, 9) instead."),
-        ({"sleep_hours": (23, 25)}, "The 'sleep_hours' parameter of interruptions must be a (start, end) pair of different hours 0..24. Got (23, 25) instead."),
-        ({"weekend_is_off_hours": "yes"}, "The 'weekend_is_off_hours' parameter of interruptions must be one of {True, False}. Got 'yes' instead."),
+        (
+            {"tz": "Mars/Olympus"},
+            "The 'tz' parameter of interruptions must be a time zone name such as 'Europe/London'. Got 'Mars/Olympus' instead.",
+        ),
+        (
+            {"tz": ""},
+            "The 'tz' parameter of interruptions must be a time zone name such as 'Europe/London'. Got '' instead.",
+        ),
+        (
+            {"business_hours": (9,)},
+            "The 'business_hours' parameter of interruptions must be a (start, end) pair of different hours 0..24. Got (9,) instead.",
+        ),
+        (
+            {"business_hours": (9, 9)},
+            "The 'business_hours' parameter of interruptions must be a (start, end) pair of different hours 0..24. Got (9, 9) instead.",
+        ),
+        (
+            {"sleep_hours": (23, 25)},
+            "The 'sleep_hours' parameter of interruptions must be a (start, end) pair of different hours 0..24. Got (23, 25) instead.",
+        ),
+        (
+            {"weekend_is_off_hours": "yes"},
+            "The 'weekend_is_off_hours' parameter of interruptions must be one of {True, False}. Got 'yes' instead.",
+        ),
     ],
 )
 def test_interruptions_parameter_errors(keywords, message):
@@ -100,15 +118,25 @@ def test_interruptions_by_hour_is_a_week_by_day_grid():
 
 
 def test_shifts_count_incidents_and_flag_the_ones_over_the_limit():
-    busy = at("2024-04-01 09:00", "2024-04-01 10:00", "2024-04-01 11:00", "2024-04-01 21:00", history=("2024-04-02 07:59",))
+    busy = at(
+        "2024-04-01 09:00", "2024-04-01 10:00", "2024-04-01 11:00", "2024-04-01 21:00", history=("2024-04-02 07:59",)
+    )
     shifts = shifts_over_limit(busy)
     assert list(shifts.columns) == ["shift_start", "shift_end", "incidents", "over_limit"]
-    assert shifts["shift_start"].tolist() == [pd.Timestamp("2024-04-01 08:00", tz="UTC"), pd.Timestamp("2024-04-01 20:00", tz="UTC")]
-    assert shifts["shift_end"].tolist() == [pd.Timestamp("2024-04-01 20:00", tz="UTC"), pd.Timestamp("2024-04-02 08:00", tz="UTC")]
+    assert shifts["shift_start"].tolist() == [
+        pd.Timestamp("2024-04-01 08:00", tz="UTC"),
+        pd.Timestamp("2024-04-01 20:00", tz="UTC"),
+    ]
+    assert shifts["shift_end"].tolist() == [
+        pd.Timestamp("2024-04-01 20:00", tz="UTC"),
+        pd.Timestamp("2024-04-02 08:00", tz="UTC"),
+    ]
     assert shifts["incidents"].tolist() == [3, 1]
     assert shifts["over_limit"].tolist() == [True, False]
     assert not shifts_over_limit(busy, limit=3)["over_limit"].any()
-    assert shift_summary(busy).to_dict("records") == [{"shifts": 2, "shifts_over_limit": 1, "share": 0.5, "worst_shift_incidents": 3}]
+    assert shift_summary(busy).to_dict("records") == [
+        {"shifts": 2, "shifts_over_limit": 1, "share": 0.5, "worst_shift_incidents": 3}
+    ]
 
 
 def test_shifts_cover_the_whole_history_including_quiet_ones():
@@ -122,29 +150,48 @@ def test_shifts_cover_the_whole_history_including_quiet_ones():
 
 
 def test_shifts_follow_wall_clock_time_across_daylight_saving():
-    spring = at("2024-03-31 12:00", history=("2024-03-30 12:00",))  # Europe/London moves to BST at 01:00 UTC on 31 March
+    spring = at(
+        "2024-03-31 12:00", history=("2024-03-30 12:00",)
+    )  # Europe/London moves to BST at 01:00 UTC on 31 March
     shifts = shifts_over_limit(spring, tz="Europe/London")
     lengths = (shifts["shift_end"] - shifts["shift_start"]).tolist()
     assert lengths == [pd.Timedelta(hours=12), pd.Timedelta(hours=11), pd.Timedelta(hours=12)]
     assert [stamp.hour for stamp in shifts["shift_start"]] == [8, 20, 8]
     assert str(shifts["shift_start"].dtype) == "datetime64[ns, Europe/London]"
     autumn = at("2024-10-27 12:00", history=("2024-10-26 12:00",))
-    assert (shifts_over_limit(autumn, tz="Europe/London")["shift_end"] - shifts_over_limit(autumn, tz="Europe/London")["shift_start"]).max() == pd.Timedelta(hours=13)
+    assert (
+        shifts_over_limit(autumn, tz="Europe/London")["shift_end"]
+        - shifts_over_limit(autumn, tz="Europe/London")["shift_start"]
+    ).max() == pd.Timedelta(hours=13)
 
 
 def test_shifts_of_an_empty_result():
     assert shifts_over_limit(result()).empty
-    assert shift_summary(result()).to_dict("records") == [{"shifts": 0, "shifts_over_limit": 0, "share": 0.0, "worst_shift_incidents": 0}]
+    assert shift_summary(result()).to_dict("records") == [
+        {"shifts": 0, "shifts_over_limit": 0, "share": 0.0, "worst_shift_incidents": 0}
+    ]
 
 
 @pytest.mark.parametrize(
     ("keywords", "message"),
     [
-        ({"shift_hours": 5}, "The 'shift_hours' parameter of {f} must be one of {{1, 2, 3, 4, 6, 8, 12, 24}}. Got 5 instead."),
-        ({"shift_hours": True}, "The 'shift_hours' parameter of {f} must be one of {{1, 2, 3, 4, 6, 8, 12, 24}}. Got True instead."),
-        ({"first_shift_start_hour": 24}, "The 'first_shift_start_hour' parameter of {f} must be an integer in [0, 23]. Got 24 instead."),
+        (
+            {"shift_hours": 5},
+            "The 'shift_hours' parameter of {f} must be one of {{1, 2, 3, 4, 6, 8, 12, 24}}. Got 5 instead.",
+        ),
+        (
+            {"shift_hours": True},
+            "The 'shift_hours' parameter of {f} must be one of {{1, 2, 3, 4, 6, 8, 12, 24}}. Got True instead.",
+        ),
+        (
+            {"first_shift_start_hour": 24},
+            "The 'first_shift_start_hour' parameter of {f} must be an integer in [0, 23]. Got 24 instead.",
+        ),
         ({"limit": -1}, "The 'limit' parameter of {f} must be a non-negative integer. Got -1 instead."),
-        ({"tz": "Utopia"}, "The 'tz' parameter of {f} must be a time zone name such as 'Europe/London'. Got 'Utopia' instead."),
+        (
+            {"tz": "Utopia"},
+            "The 'tz' parameter of {f} must be a time zone name such as 'Europe/London'. Got 'Utopia' instead.",
+        ),
     ],
 )
 @pytest.mark.parametrize("function", [shifts_over_limit, shift_summary])

@@ -57,7 +57,9 @@ def test_cascade_alarms_are_storm(sample, noise):
 
 def test_storms_happen_only_in_the_cascade_and_the_maintenance_window(sample, noise):
     windows = story_windows()
-    maintenance = entered(sample.events, windows["maintenance"][0], windows["maintenance"][1] + pd.Timedelta(minutes=10))
+    maintenance = entered(
+        sample.events, windows["maintenance"][0], windows["maintenance"][1] + pd.Timedelta(minutes=10)
+    )
     cascade = entered(sample.events, *windows["cascade"])
     stormy = set(noise.index[noise["storm"]])
     assert stormy <= maintenance | cascade
@@ -77,7 +79,9 @@ def test_volumes_add_up_to_the_summary(sample):
     summary = sample.summary()
     daily = analysis.trigger_volume(sample)
     assert len(daily) == 30 and daily.index[0] == pd.Timestamp("2024-04-01", tz="UTC")
-    assert daily.sum().to_dict() == {k: summary[k] for k in ("created", "deduplicated", "ignored", "rejected", "failed")}
+    assert daily.sum().to_dict() == {
+        k: summary[k] for k in ("created", "deduplicated", "ignored", "rejected", "failed")
+    }
     weekly = analysis.trigger_volume(sample, "1W")
     assert [day.day_name() for day in weekly.index] == ["Monday"] * 5
     assert analysis.trigger_volume(sample, "15min").shape == (30 * 96, 5)
@@ -103,7 +107,9 @@ def test_people_and_titles_on_the_sample(sample):
 def test_headline_matches_the_summary(sample):
     figures = analysis.headline(sample)
     summary = sample.summary()
-    assert {k: figures[k] for k in ("events", "triggers", "dedup_ratio")} == {k: summary[k] for k in ("events", "triggers", "dedup_ratio")}
+    assert {k: figures[k] for k in ("events", "triggers", "dedup_ratio")} == {
+        k: summary[k] for k in ("events", "triggers", "dedup_ratio")
+    }
     assert figures["incidents"] == summary["created"]
     assert sum(figures["incidents_by_impact"].values()) == figures["incidents"]
     assert 0 < figures["off_hours_interruptions"] < figures["incidents"]

@@ -40,7 +40,9 @@ def incidents(*rows: tuple) -> pd.DataFrame:
         {
             "incident_arn": [row[0] for row in rows],
             "creation_time": pd.Series([at(row[1]) for row in rows], dtype="datetime64[ns, UTC]"),
-            "resolved_time": pd.Series([at(row[2]) if row[2] is not None else pd.NaT for row in rows], dtype="datetime64[ns, UTC]"),
+            "resolved_time": pd.Series(
+                [at(row[2]) if row[2] is not None else pd.NaT for row in rows], dtype="datetime64[ns, UTC]"
+            ),
             "alarm_names": [row[3] if len(row) > 3 else ("cpu",) for row in rows],
         }
     )
@@ -98,7 +100,14 @@ def test_detection_delay_and_reset_time_in_seconds(worked):
 def test_the_summary_of_the_worked_example(worked):
     s = worked.summary
     assert tuple(s) == SCORE_SUMMARY_KEYS
-    assert (s["series"], s["incidents"], s["true_positives"], s["false_positives"], s["windows"], s["detected"]) == ("svc", 6, 5, 1, 4, 3)
+    assert (s["series"], s["incidents"], s["true_positives"], s["false_positives"], s["windows"], s["detected"]) == (
+        "svc",
+        6,
+        5,
+        1,
+        4,
+        3,
+    )
     assert s["precision"] == pytest.approx(5 / 6) and s["recall"] == 0.75
     assert s["f1"] == pytest.approx(2 * (5 / 6) * 0.75 / (5 / 6 + 0.75))
     assert s["detection_delay_s_median"] == 3000.0 and s["detection_delay_s_mean"] == 3600.0
@@ -119,12 +128,16 @@ def test_an_open_incident_is_active_until_data_end():
     assert score(late, windows((100, 200)), data_end=at(99)).incidents["true_positive"].tolist() == [False]
     assert score(late, windows((100, 200)), data_end=at(100)).incidents["true_positive"].tolist() == [True]
     # created after data_end: active for an instant only
-    assert score(incidents(("x", 300, None)), windows((100, 200)), data_end=at(250)).incidents["true_positive"].tolist() == [False]
+    assert score(incidents(("x", 300, None)), windows((100, 200)), data_end=at(250)).incidents[
+        "true_positive"
+    ].tolist() == [False]
 
 
 def test_edges_are_inclusive_at_both_ends():
     table = score(
-        incidents(("at-start", 100, 105), ("at-end", 200, 230), ("ends-at-start", 50, 100), ("starts-after-end", 201, 230)),
+        incidents(
+            ("at-start", 100, 105), ("at-end", 200, 230), ("ends-at-start", 50, 100), ("starts-after-end", 201, 230)
+        ),
         windows((100, 200)),
     )
     assert table.incidents["true_positive"].tolist() == [True, True, True, False]
@@ -138,7 +151,9 @@ def test_edges_are_inclusive_at_both_ends():
 def test_reset_time_is_clipped_at_zero_and_unknown_while_any_detecting_incident_is_open():
     cleared = score(incidents(("a", 110, 130), ("b", 120, 150)), windows((100, 200))).windows.iloc[0]
     assert cleared["reset_time_s"] == 0.0
-    still_open = score(incidents(("a", 110, 130), ("b", 120, None)), windows((100, 200)), data_end=at(900)).windows.iloc[0]
+    still_open = score(
+        incidents(("a", 110, 130), ("b", 120, None)), windows((100, 200)), data_end=at(900)
+    ).windows.iloc[0]
     assert still_open["detected"] and math.isnan(still_open["reset_time_s"])
 
 
@@ -150,7 +165,10 @@ def test_ties_on_creation_time_go_to_the_first_row():
 def test_an_incident_spanning_two_windows_counts_once_and_points_at_the_first():
     table = score(incidents(("long", 110, 450)), windows((100, 200), (300, 400)))
     assert table.incidents[["true_positive", "window", "opened_in_window"]].to_numpy().tolist() == [[True, 0, True]]
-    assert table.windows["detected"].tolist() == [True, False] and table.windows["open_at_start"].tolist() == [False, True]
+    assert table.windows["detected"].tolist() == [True, False] and table.windows["open_at_start"].tolist() == [
+        False,
+        True,
+    ]
     assert table.windows["incidents"].tolist() == [1, 1]
     assert table.summary["precision"] == 1.0 and table.summary["recall"] == 0.5
 
@@ -182,7 +200,9 @@ def test_nothing_at_all():
 
 
 def test_naive_and_text_times_are_taken_as_utc_and_windows_are_numbered_by_start():
-    table = pd.DataFrame({"start": ["2024-05-01 03:20", "2024-05-01 01:00"], "end": ["2024-05-01 03:40", "2024-05-01 02:00"]})
+    table = pd.DataFrame(
+        {"start": ["2024-05-01 03:20", "2024-05-01 01:00"], "end": ["2024-05-01 03:40", "2024-05-01 02:00"]}
+    )
     plain = pd.DataFrame({"incident_arn": ["a"], "creation_time": ["2024-05-01 03:30"], "resolved_time": [None]})
     result = score(plain, table)
     assert result.windows[["window", "detected"]].to_numpy().tolist() == [[0, False], [1, True]]
@@ -199,28 +219,45 @@ def test_to_frame_gives_one_row_for_sweeps():
     assert rows["threshold"].tolist() == [70, 80] and rows["incidents"].tolist() == [6, 6]
     with pytest.raises(ValueError, match=r"must not reuse a summary column. Got \['recall'\] instead"):
         score(INCIDENTS, WINDOWS).to_frame(recall=1)
-    assert repr(score(INCIDENTS, WINDOWS)).startswith("Score(series='svc', incidents=6, windows=4, detected=3, precision=0.833")
+    assert repr(score(INCIDENTS, WINDOWS)).startswith(
+        "Score(series='svc', incidents=6, windows=4, detected=3, precision=0.833"
+    )
 
 
 # ---------------------------------------------------------------------------- series
 
 
 def test_series_picks_one_series_by_stem_from_a_multi_series_windows_table():
-    table = pd.concat([windows((60, 120), series="nab/a.csv"), windows((150, 160), series="nab/b.csv")], ignore_index=True)
+    table = pd.concat(
+        [windows((60, 120), series="nab/a.csv"), windows((150, 160), series="nab/b.csv")], ignore_index=True
+    )
     a = score(INCIDENTS, table, series="a")
     b = score(INCIDENTS, table, series="nab/b.csv")
     assert a.summary["series"] == "nab/a.csv" and a.summary["windows"] == 1 and a.summary["true_positives"] == 2
-    assert b.summary["series"] == "nab/b.csv" and b.incidents["true_positive"].tolist() == [False, True, True, False, False, False]
+    assert b.summary["series"] == "nab/b.csv" and b.incidents["true_positive"].tolist() == [
+        False,
+        True,
+        True,
+        False,
+        False,
+        False,
+    ]
     none = score(INCIDENTS, table, series="c")  # a series with no labelled windows: every incident is a false positive
     assert none.summary["series"] == "c" and none.summary["windows"] == 0 and none.summary["false_positives"] == 6
-    one_series = r"^The 'windows' parameter of score must hold one series, or score needs series= or series_of=\. Got 2 series"
+    one_series = (
+        r"^The 'windows' parameter of score must hold one series, or score needs series= or series_of=\. Got 2 series"
+    )
     with pytest.raises(ValueError, match=one_series):
         score(INCIDENTS, table)
 
 
 def test_series_of_scores_each_incident_against_the_windows_of_its_own_series():
     table = pd.concat(
-        [windows((60, 120), series="nab/a.csv"), windows((200, 300), series="nab/b.csv"), windows((0, 900), series="nab/unused.csv")],
+        [
+            windows((60, 120), series="nab/a.csv"),
+            windows((200, 300), series="nab/b.csv"),
+            windows((0, 900), series="nab/unused.csv"),
+        ],
         ignore_index=True,
     )
     mixed = incidents(
@@ -286,11 +323,19 @@ def test_bad_rows_are_named():
         "The 'windows' parameter of score must have end >= start in every row. "
         "Got start 2024-05-01 02:00:00+00:00 and end 2024-05-01 01:00:00+00:00 in row 1 instead."
     )
-    with pytest.raises(ValueError, match=r"^The 'windows' parameter of score must have a start in every row\. Got 'soon' in row 0 instead"):
+    with pytest.raises(
+        ValueError,
+        match=r"^The 'windows' parameter of score must have a start in every row\. Got 'soon' in row 0 instead",
+    ):
         score(INCIDENTS, pd.DataFrame({"start": ["soon"], "end": ["2024-05-01"]}))
-    with pytest.raises(ValueError, match=r"^The 'windows' parameter of score must have an end in every row\. Got 'now' in row 0 instead"):
+    with pytest.raises(
+        ValueError,
+        match=r"^The 'windows' parameter of score must have an end in every row\. Got 'now' in row 0 instead",
+    ):
         score(INCIDENTS, pd.DataFrame({"start": ["2024-05-01"], "end": ["now"]}))
-    with pytest.raises(ValueError, match=r"must have resolved_time >= creation_time in every row\. Got .* in row 1 \(b\) instead"):
+    with pytest.raises(
+        ValueError, match=r"must have resolved_time >= creation_time in every row\. Got .* in row 1 \(b\) instead"
+    ):
         score(incidents(("a", 1, 2), ("b", 5, 4)), WINDOWS)
     with pytest.raises(ValueError, match=r"must have a creation_time in every row\. Got NaT in row 0 \(a\) instead"):
         score(pd.DataFrame({"incident_arn": ["a"], "creation_time": [pd.NaT], "resolved_time": [pd.NaT]}), WINDOWS)
@@ -299,16 +344,27 @@ def test_bad_rows_are_named():
 def test_bad_parameters_are_named():
     with pytest.raises(ValueError, match=r"^The 'data_end' parameter of score must not be before data_start"):
         score(INCIDENTS, WINDOWS, data_start=at(10), data_end=at(5))
-    with pytest.raises(ValueError, match=r"^The 'data_start' parameter of score must be a time such as .* Got 'whenever' instead\.$"):
+    with pytest.raises(
+        ValueError, match=r"^The 'data_start' parameter of score must be a time such as .* Got 'whenever' instead\.$"
+    ):
         score(INCIDENTS, WINDOWS, data_start="whenever")
-    with pytest.raises(ValueError, match=r"^The 'data_end' parameter of score must be a time such as .* Got 'now' instead\.$"):
+    with pytest.raises(
+        ValueError, match=r"^The 'data_end' parameter of score must be a time such as .* Got 'now' instead\.$"
+    ):
         score(INCIDENTS, WINDOWS, data_end="now")
     assert score(INCIDENTS, WINDOWS, data_end=np.datetime64("2024-05-01T12:00")).summary["data_end"] == at(720)
-    with pytest.raises(ValueError, match=r"^The 'series' parameter of score must be a str, a PathLike or None\. Got 3 instead\.$"):
+    with pytest.raises(
+        ValueError, match=r"^The 'series' parameter of score must be a str, a PathLike or None\. Got 3 instead\.$"
+    ):
         score(INCIDENTS, WINDOWS, series=3)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match=r"^The 'incidents' parameter of score must be a DataFrame or a ReplayResult\. Got list instead"):
+    with pytest.raises(
+        ValueError,
+        match=r"^The 'incidents' parameter of score must be a DataFrame or a ReplayResult\. Got list instead",
+    ):
         score([], WINDOWS)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match=r"^The 'windows' parameter of score must have a series column when series_of is given"):
+    with pytest.raises(
+        ValueError, match=r"^The 'windows' parameter of score must have a series column when series_of is given"
+    ):
         score(INCIDENTS, windows((0, 1)), series_of={"cpu": "svc"})
 
 
@@ -322,21 +378,34 @@ def test_a_fast_replay_scored_end_to_end():
         (60, "web-cpu", "ALARM", "OK"),
         (70, "web-cpu", "OK", "ALARM"),
     )
-    result = incidentsim.replay(frame, policy(resolve={"strategy": "on_ok", "delay": "5m"}), engine="fast", progress=False)
-    labelled = pd.DataFrame(
-        {"series": "web", "start": [REPLAY_T0 - pd.Timedelta(minutes=5), REPLAY_T0 + pd.Timedelta(minutes=100)],
-         "end": [REPLAY_T0 + pd.Timedelta(minutes=30), REPLAY_T0 + pd.Timedelta(minutes=200)]}
+    result = incidentsim.replay(
+        frame, policy(resolve={"strategy": "on_ok", "delay": "5m"}), engine="fast", progress=False
     )
-    scored = score(result, labelled, data_start=REPLAY_T0 - pd.Timedelta(hours=1), data_end=REPLAY_T0 + pd.Timedelta(hours=4))
+    labelled = pd.DataFrame(
+        {
+            "series": "web",
+            "start": [REPLAY_T0 - pd.Timedelta(minutes=5), REPLAY_T0 + pd.Timedelta(minutes=100)],
+            "end": [REPLAY_T0 + pd.Timedelta(minutes=30), REPLAY_T0 + pd.Timedelta(minutes=200)],
+        }
+    )
+    scored = score(
+        result, labelled, data_start=REPLAY_T0 - pd.Timedelta(hours=1), data_end=REPLAY_T0 + pd.Timedelta(hours=4)
+    )
     assert scored.incidents["incident_arn"].tolist() == result.incidents["incident_arn"].tolist()
     assert scored.incidents["true_positive"].tolist() == [True, False]
     w = scored.windows
     assert w["detected"].tolist() == [True, False]
-    assert w.loc[0, "detection_delay_s"] == 300.0 and w.loc[0, "reset_time_s"] == 0.0  # resolved at 15, window ends at 30
+    assert (
+        w.loc[0, "detection_delay_s"] == 300.0 and w.loc[0, "reset_time_s"] == 0.0
+    )  # resolved at 15, window ends at 30
     assert scored.summary["precision"] == 0.5 and scored.summary["recall"] == 0.5
     assert scored.summary["incidents_per_week"] == pytest.approx(2 / (5 / (7 * 24)))
     # the same answer from a duck-typed result
-    same = score(SimpleNamespace(events=result.events, incidents=result.incidents), labelled, data_end=REPLAY_T0 + pd.Timedelta(hours=4))
+    same = score(
+        SimpleNamespace(events=result.events, incidents=result.incidents),
+        labelled,
+        data_end=REPLAY_T0 + pd.Timedelta(hours=4),
+    )
     assert same.windows["detected"].tolist() == [True, False]
 
 
@@ -348,12 +417,22 @@ def _threshold_alarm(series: pd.DataFrame, alarm: str, threshold: float) -> pd.D
     for index, (timestamp, is_above) in enumerate(zip(flips["timestamp"], above[flips.index])):
         state, previous = ("ALARM", "OK") if is_above else ("OK", "ALARM")
         raw = f'{{"alarm": "{alarm}", "time": "{timestamp.isoformat()}", "state": "{state}"}}'
-        rows.append({
-            "event_id": record_id(raw), "timestamp": timestamp, "account_id": "111111111111", "region": "us-east-1",
-            "alarm_name": alarm, "alarm_arn": alarm_arn("111111111111", "us-east-1", alarm), "state": state,
-            "previous_state": previous, "reason": f"value crossed {threshold}", "source": "aws.cloudwatch",
-            "raw": raw, "origin": f"nab:{index}",
-        })
+        rows.append(
+            {
+                "event_id": record_id(raw),
+                "timestamp": timestamp,
+                "account_id": "111111111111",
+                "region": "us-east-1",
+                "alarm_name": alarm,
+                "alarm_arn": alarm_arn("111111111111", "us-east-1", alarm),
+                "state": state,
+                "previous_state": previous,
+                "reason": f"value crossed {threshold}",
+                "source": "aws.cloudwatch",
+                "raw": raw,
+                "origin": f"nab:{index}",
+            }
+        )
     return validate_alarm_frame(pd.DataFrame(rows))
 
 
@@ -365,11 +444,13 @@ def test_a_threshold_alarm_over_a_nab_series_scored_against_its_labels(corpus: P
     data["timestamp"] = pd.to_datetime(data["timestamp"], utc=True)
     labelled = load_windows(nab / "labels" / "combined_windows.json", series=nab / key)  # named by the data file's path
     frame = _threshold_alarm(data, "nab-cpu-24ae8d", 0.3)
-    plan = Policy.from_dict({
-        "response_plans": [{"name": "nab", "title": "CPU high", "impact": 3}],
-        "routes": [{"name": "nab", "match": {"alarm_name": "nab-*"}, "plan": "nab"}],
-        "resolve": {"strategy": "on_ok", "delay": "0m"},
-    })
+    plan = Policy.from_dict(
+        {
+            "response_plans": [{"name": "nab", "title": "CPU high", "impact": 3}],
+            "routes": [{"name": "nab", "match": {"alarm_name": "nab-*"}, "plan": "nab"}],
+            "resolve": {"strategy": "on_ok", "delay": "0m"},
+        }
+    )
     result = incidentsim.replay(frame, plan, engine="fast", progress=False)
     first, last = data["timestamp"].min(), data["timestamp"].max()
     scored = score(result, labelled, data_start=first, data_end=last)
@@ -383,6 +464,8 @@ def test_a_threshold_alarm_over_a_nab_series_scored_against_its_labels(corpus: P
     assert scored.windows["detected"].tolist() == [any(s <= c <= e for c in created) for s, e in spans]
     s = scored.summary
     assert s["series"] == key and s["windows"] == len(spans) == 2
-    assert s["precision"] == pytest.approx(sum(hits) / len(hits)) and 0 < s["precision"] < 0.5  # the daily 03:00 spikes page too
+    assert (
+        s["precision"] == pytest.approx(sum(hits) / len(hits)) and 0 < s["precision"] < 0.5
+    )  # the daily 03:00 spikes page too
     assert s["recall"] == pytest.approx(np.mean(scored.windows["detected"]))
     assert s["incidents_per_week"] == pytest.approx(len(created) / ((last - first) / pd.Timedelta(weeks=1)))

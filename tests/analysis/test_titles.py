@@ -15,7 +15,15 @@ from incidentsim.policy import Policy, Template
 from ..replay.helpers import history, policy
 from .helpers import event, result
 
-COLUMNS = ["response_plan", "triggers", "distinct_titles", "collisions", "undefined_variables", "cut_titles", "over_limit"]
+COLUMNS = [
+    "response_plan",
+    "triggers",
+    "distinct_titles",
+    "collisions",
+    "undefined_variables",
+    "cut_titles",
+    "over_limit",
+]
 CUT = "x" * 199 + "\u2026"
 
 
@@ -23,15 +31,51 @@ def test_counts_per_plan_and_for_all():
     rows = [
         event(0, "web-a", "ALARM", "OK", "created", response_plan="web", title="Web degraded"),
         event(1, "web-b", "ALARM", "OK", "created", response_plan="web", title="Web degraded"),
-        event(2, "web-b", "ALARM", "OK", "deduplicated", response_plan="web", title="Web degraded", dedup_reason="dedupe_string"),
+        event(
+            2,
+            "web-b",
+            "ALARM",
+            "OK",
+            "deduplicated",
+            response_plan="web",
+            title="Web degraded",
+            dedup_reason="dedupe_string",
+        ),
         event(3, "web-c", "ALARM", "OK", "created", response_plan="web", title=CUT),
-        event(4, "db-a", "ALARM", "OK", "rejected", response_plan="db", title="Database degraded", error_code="TemplateError",
-              explanation="Not sent: policy routes[0].title: undefined variable: 'nope' is undefined."),
-        event(5, "db-b", "ALARM", "OK", "rejected", response_plan="db", title="y" * 201, error_code="ValidationException",
-              explanation="... StartIncident answered ValidationException: 1 validation error detected: Value 'yyy...' at 'title' "
-                          "failed to satisfy constraint: Member must have length less than or equal to 200"),
-        event(6, "db-c", "ALARM", "OK", "rejected", response_plan="db", title="Web degraded", error_code="ValidationException",
-              explanation="StartIncident answered ValidationException: Value at 'impact' failed to satisfy constraint"),
+        event(
+            4,
+            "db-a",
+            "ALARM",
+            "OK",
+            "rejected",
+            response_plan="db",
+            title="Database degraded",
+            error_code="TemplateError",
+            explanation="Not sent: policy routes[0].title: undefined variable: 'nope' is undefined.",
+        ),
+        event(
+            5,
+            "db-b",
+            "ALARM",
+            "OK",
+            "rejected",
+            response_plan="db",
+            title="y" * 201,
+            error_code="ValidationException",
+            explanation="... StartIncident answered ValidationException: 1 validation error detected: Value 'yyy...' at 'title' "
+            "failed to satisfy constraint: Member must have length less than or equal to 200",
+        ),
+        event(
+            6,
+            "db-c",
+            "ALARM",
+            "OK",
+            "rejected",
+            response_plan="db",
+            title="Web degraded",
+            error_code="ValidationException",
+            explanation="StartIncident answered ValidationException: Value at 'impact' failed to satisfy constraint",
+        ),
         event(7, "web-a", "OK", "ALARM", "ignored"),
         event(8, "x", "ALARM", "OK", "ignored", title="ignored rows do not count"),
     ]
@@ -47,8 +91,10 @@ def test_counts_per_plan_and_for_all():
 
 
 def test_a_title_of_200_characters_without_the_ellipsis_is_not_cut():
-    rows = [event(0, "a", "ALARM", "OK", "created", response_plan="p", title="z" * 200),
-            event(1, "b", "ALARM", "OK", "created", response_plan="p", title="z" * 198 + "\u2026")]
+    rows = [
+        event(0, "a", "ALARM", "OK", "created", response_plan="p", title="z" * 200),
+        event(1, "b", "ALARM", "OK", "created", response_plan="p", title="z" * 198 + "\u2026"),
+    ]
     assert title_cardinality(result(rows)).set_index("response_plan").loc["all", "cut_titles"] == 0
 
 
@@ -93,13 +139,25 @@ def test_over_limit_is_read_from_columns_and_agrees_with_the_explanations_on_the
     """The structured rule (rejected, ValidationException, title over the limit) counts what the old reading of the
     English explanation counted, on the bundled sample under a policy with a long title template."""
     sample = Policy.from_yaml(DATA / "sample-policy.yaml")
-    routes = tuple(dataclasses.replace(route, title=Template("{{ alarm_name }} " + "x" * 170 + " {{ region }}", "long title"))
-                   if route.name == "capacity" else route for route in sample.routes)
-    replayed = incidentsim.replay(DATA / "alarm-events.jsonl", sample.replace(routes=routes), engine="fast", progress=False)
+    routes = tuple(
+        dataclasses.replace(route, title=Template("{{ alarm_name }} " + "x" * 170 + " {{ region }}", "long title"))
+        if route.name == "capacity"
+        else route
+        for route in sample.routes
+    )
+    replayed = incidentsim.replay(
+        DATA / "alarm-events.jsonl", sample.replace(routes=routes), engine="fast", progress=False
+    )
     events = replayed.events
-    triggers = (events["response_plan"].astype(str) != "") & events["outcome"].astype(str).isin(["created", "deduplicated", "rejected", "failed"])
-    by_text = (triggers & (events["outcome"].astype(str) == "rejected") & (events["error_code"].astype(str) == "ValidationException")
-               & events["explanation"].astype(str).str.contains("'title'", regex=False))
+    triggers = (events["response_plan"].astype(str) != "") & events["outcome"].astype(str).isin(
+        ["created", "deduplicated", "rejected", "failed"]
+    )
+    by_text = (
+        triggers
+        & (events["outcome"].astype(str) == "rejected")
+        & (events["error_code"].astype(str) == "ValidationException")
+        & events["explanation"].astype(str).str.contains("'title'", regex=False)
+    )
     old = by_text.groupby(events["response_plan"].astype(str)).sum()
     table = title_cardinality(replayed).set_index("response_plan")
     assert table.loc["all", "over_limit"] == int(by_text.sum()) > 0

@@ -57,7 +57,9 @@ def test_trigger_volume_hourly_and_15_minute_periods_cover_the_span(three_days):
 
 def test_weekly_periods_start_on_monday():
     sunday, next_tuesday = 6 * DAY + 60, 8 * DAY + 60
-    table = trigger_volume(result([event(sunday, "a", "ALARM", "OK", "created"), event(next_tuesday, "a", "ALARM", "OK", "created")]), "1W")
+    table = trigger_volume(
+        result([event(sunday, "a", "ALARM", "OK", "created"), event(next_tuesday, "a", "ALARM", "OK", "created")]), "1W"
+    )
     assert list(table.index) == [T0, T0 + pd.Timedelta(days=7)]
     assert all(day.day_name() == "Monday" for day in table.index)
     assert table["created"].tolist() == [1, 1]
@@ -85,19 +87,34 @@ def test_incidents_by_impact_counts_per_period_with_every_impact_column(three_da
 
 
 def test_incidents_by_impact_checks_freq():
-    with pytest.raises(ValueError, match=r"^The 'freq' parameter of incidents_by_impact must be one of \{15min, 1h, 1D, 1W\}\. Got 'x' instead\.$"):
+    with pytest.raises(
+        ValueError,
+        match=r"^The 'freq' parameter of incidents_by_impact must be one of \{15min, 1h, 1D, 1W\}\. Got 'x' instead\.$",
+    ):
         incidents_by_impact(result(), freq="x")
 
 
 def test_outcomes_by_plan(three_days):
     table = outcomes_by(three_days, by="plan")
     assert list(table.columns) == [
-        "response_plan", "triggers", "created", "deduplicated", "deduplicated_by_token",
-        "deduplicated_by_dedupe_string", "rejected", "failed", "dedup_ratio",
+        "response_plan",
+        "triggers",
+        "created",
+        "deduplicated",
+        "deduplicated_by_token",
+        "deduplicated_by_dedupe_string",
+        "rejected",
+        "failed",
+        "dedup_ratio",
     ]
     rows = {row.response_plan: row for row in table.itertuples()}
     assert list(table["response_plan"]) == ["web", "db"]  # sorted by created
-    assert (rows["web"].triggers, rows["web"].created, rows["web"].deduplicated, rows["web"].deduplicated_by_dedupe_string) == (3, 2, 1, 1)
+    assert (
+        rows["web"].triggers,
+        rows["web"].created,
+        rows["web"].deduplicated,
+        rows["web"].deduplicated_by_dedupe_string,
+    ) == (3, 2, 1, 1)
     assert rows["web"].dedup_ratio == pytest.approx(1 / 3)
     assert (rows["db"].triggers, rows["db"].created, rows["db"].rejected, rows["db"].dedup_ratio) == (1, 0, 1, 0.0)
 
@@ -112,8 +129,12 @@ def test_outcomes_by_alarm_keeps_alarms_that_never_triggered(three_days):
 
 def test_outcomes_by_agrees_with_a_real_replay_and_its_summary():
     frame = history(
-        (0, "web-a", "ALARM", "OK"), (2, "web-a", "OK", "ALARM"), (3, "web-a", "ALARM", "OK"),
-        (4, "db-x", "ALARM", "OK"), (9, "db-x", "ALARM", "ALARM"), (10, "other", "ALARM", "OK"),
+        (0, "web-a", "ALARM", "OK"),
+        (2, "web-a", "OK", "ALARM"),
+        (3, "web-a", "ALARM", "OK"),
+        (4, "db-x", "ALARM", "OK"),
+        (9, "db-x", "ALARM", "ALARM"),
+        (10, "other", "ALARM", "OK"),
     )
     replayed = incidentsim.replay(frame, policy(), engine="fast", progress=False)
     by_plan = outcomes_by(replayed, by="plan").set_index("response_plan")
@@ -127,7 +148,9 @@ def test_outcomes_by_agrees_with_a_real_replay_and_its_summary():
 
 
 def test_outcomes_by_checks_by():
-    with pytest.raises(ValueError, match=r"^The 'by' parameter of outcomes_by must be one of \{plan, alarm\}\. Got 'team' instead\.$"):
+    with pytest.raises(
+        ValueError, match=r"^The 'by' parameter of outcomes_by must be one of \{plan, alarm\}\. Got 'team' instead\.$"
+    ):
         outcomes_by(result(), by="team")
 
 

@@ -32,12 +32,22 @@ DATA = ROOT / "data"
 
 # as root on a machine with no network beyond loopback: no sandbox (root), no GPU, no background calls home
 CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
 ]
 NO_CHROMIUM = (
     "no Chromium on this machine: apt-get install chromium (or set INCIDENTSIM_CHROMIUM to a Chromium binary)"
-    + (f"; INCIDENTSIM_CHROMIUM={os.environ['INCIDENTSIM_CHROMIUM']} is not a file" if os.environ.get("INCIDENTSIM_CHROMIUM") else "")
+    + (
+        f"; INCIDENTSIM_CHROMIUM={os.environ['INCIDENTSIM_CHROMIUM']} is not a file"
+        if os.environ.get("INCIDENTSIM_CHROMIUM")
+        else ""
+    )
 )
 VIEWPORT = {"width": 1366, "height": 768}  # the screen the panels must fit without scrolling sideways
 
@@ -65,7 +75,9 @@ def wait_for_http(url: str, process: subprocess.Popen[Any], log: Path, timeout_s
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"the server exited with status {process.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+            pytest.fail(
+                f"the server exited with status {process.returncode}:\n{log.read_text(errors='replace')[-3000:]}"
+            )
         try:
             with urllib.request.urlopen(url, timeout=2) as answer:
                 if answer.status == 200:
@@ -88,7 +100,9 @@ def stop(process: subprocess.Popen[Any]) -> None:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api", reason='browser tests need Playwright: pip install -e ".[test]"')
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason='browser tests need Playwright: pip install -e ".[test]"'
+    )
     path = chromium_path()
     if path is None:
         pytest.skip(NO_CHROMIUM)
@@ -183,14 +197,28 @@ def lab(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]
     port, token = free_port(), base64.urlsafe_b64encode(os.urandom(18)).decode()
     log = base / "jupyterlab.log"
     environment = dict(
-        os.environ, JUPYTER_CONFIG_DIR=str(base / "config"), JUPYTER_DATA_DIR=str(base / "data"),
-        JUPYTER_RUNTIME_DIR=str(base / "runtime"), JUPYTER_PLATFORM_DIRS="1", MPLBACKEND="module://matplotlib_inline.backend_inline",
+        os.environ,
+        JUPYTER_CONFIG_DIR=str(base / "config"),
+        JUPYTER_DATA_DIR=str(base / "data"),
+        JUPYTER_RUNTIME_DIR=str(base / "runtime"),
+        JUPYTER_PLATFORM_DIRS="1",
+        MPLBACKEND="module://matplotlib_inline.backend_inline",
     )
     command = [
-        sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
-        "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-        "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        f"--LabApp.user_settings_dir={base / 'settings'}", f"--LabApp.workspaces_dir={base / 'workspaces'}",
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        f"--LabApp.user_settings_dir={base / 'settings'}",
+        f"--LabApp.workspaces_dir={base / 'workspaces'}",
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
@@ -291,11 +319,24 @@ def no_sideways_scrolling(page: Any, within: Any = None) -> list[str]:
     return found + ([f"the page: {width[0]} > {width[1]}"] if width[0] > width[1] + 1 else [])
 
 
-INTERACTIVE_ROLES = ("button", "checkbox", "combobox", "textbox", "slider", "spinbutton", "radio", "switch", "listbox", "searchbox")
+INTERACTIVE_ROLES = (
+    "button",
+    "checkbox",
+    "combobox",
+    "textbox",
+    "slider",
+    "spinbutton",
+    "radio",
+    "switch",
+    "listbox",
+    "searchbox",
+)
 
 
 def unnamed_controls(locator: Any) -> list[str]:
     """The controls under ``locator`` that have no accessible name (what a screen reader would announce as,
     say, just "combo box"), from the accessibility tree Playwright computes for the page."""
     roles = "|".join(INTERACTIVE_ROLES)
-    return [line.strip() for line in locator.aria_snapshot().splitlines() if re.match(rf"\s*- ({roles})\s*(:|\[|$)", line)]
+    return [
+        line.strip() for line in locator.aria_snapshot().splitlines() if re.match(rf"\s*- ({roles})\s*(:|\[|$)", line)
+    ]

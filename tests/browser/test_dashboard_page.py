@@ -18,14 +18,25 @@ from .conftest import DATA, Screen, image_bytes, no_sideways_scrolling, unnamed_
 
 pytest.importorskip("voila", reason='the dashboard needs Voila: pip install -e ".[dashboard]"')
 
-pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("browser")]  # one JupyterLab, on one worker
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.browser,
+    pytest.mark.xdist_group("browser"),
+]  # one JupyterLab, on one worker
 
 
 @pytest.fixture
 def dashboard(tmp_path: Any) -> Iterator[tuple[subprocess.Popen[str], str]]:
     """The command as a user runs it (the sample history and policy named), its printed URL."""
-    command = [sys.executable, "-m", "incidentsim.cli", "dashboard", str(DATA / "alarm-events.jsonl"),
-               "--policy", str(DATA / "sample-policy.yaml")]
+    command = [
+        sys.executable,
+        "-m",
+        "incidentsim.cli",
+        "dashboard",
+        str(DATA / "alarm-events.jsonl"),
+        "--policy",
+        str(DATA / "sample-policy.yaml"),
+    ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     lines = []
     deadline = time.monotonic() + 120

@@ -20,9 +20,15 @@ from .conftest import (
     unnamed_controls,
 )
 
-expect = pytest.importorskip("playwright.sync_api", reason='browser tests need Playwright: pip install -e ".[test]"').expect
+expect = pytest.importorskip(
+    "playwright.sync_api", reason='browser tests need Playwright: pip install -e ".[test]"'
+).expect
 
-pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("browser")]  # one JupyterLab, on one worker
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.browser,
+    pytest.mark.xdist_group("browser"),
+]  # one JupyterLab, on one worker
 
 
 def wait_changed(read: Any, before: Any, what: str, timeout_s: float = 60.0) -> Any:
@@ -68,9 +74,13 @@ def test_tuning_panel_answers_the_mouse(lab: Lab, screen: Screen) -> None:
     impact.scroll_into_view_if_needed()
     impact.select_option("5")
     after_text = wait_changed(headline.inner_text, before_text, "the headline after the impact change")
-    critical = [int(re.search(rf"{label} ([\d,]+)", text).group(1).replace(",", "")) for text, label in
-                ((before_text, "1 critical"), (after_text, "1 critical"))]
-    no_impact = [int(re.search(r"5 no impact ([\d,]+)", text).group(1).replace(",", "")) for text in (before_text, after_text)]
+    critical = [
+        int(re.search(rf"{label} ([\d,]+)", text).group(1).replace(",", ""))
+        for text, label in ((before_text, "1 critical"), (after_text, "1 critical"))
+    ]
+    no_impact = [
+        int(re.search(r"5 no impact ([\d,]+)", text).group(1).replace(",", "")) for text in (before_text, after_text)
+    ]
     assert critical[1] < critical[0] and no_impact[1] > no_impact[0], (before_text, after_text)
     assert critical[0] - critical[1] == no_impact[1] - no_impact[0]  # the payments incidents moved from 1 to 5
     wait_changed(lambda: image_bytes(figure), before_png, "the drawn figure after the impact change")
@@ -126,7 +136,10 @@ def test_game_day_panel_starts_pauses_and_steps(lab: Lab, screen: Screen) -> Non
         return panel.locator(".widget-html-content table.dataframe tbody tr").count()
 
     assert status()["state"] == "ready" and position() == 0
-    button = {name: panel.get_by_role("button", name=name, exact=True) for name in ("Start", "Pause", "Resume", "Step", "Stop")}
+    button = {
+        name: panel.get_by_role("button", name=name, exact=True)
+        for name in ("Start", "Pause", "Resume", "Step", "Stop")
+    }
     button["Step"].click()
     wait_changed(position, 0, "the position after Step")
     assert position() == 1
@@ -168,7 +181,7 @@ def test_every_notebook_opens_without_console_errors(lab: Lab, screen: Screen, n
     assert screen.errors() == [], screen.errors()
 
 
-BACKTEST_NOTEBOOK = '''\
+BACKTEST_NOTEBOOK = """\
 import numpy as np
 import pandas as pd
 
@@ -188,7 +201,7 @@ definition = AlarmDefinition(
 )
 panel = BacktestPanel(series, definition, windows=windows, series_name="synthetic")
 panel
-'''
+"""
 
 
 def test_backtest_panel_fits_and_is_named(lab: Lab, screen: Screen) -> None:

@@ -21,9 +21,16 @@ def cloudwatch():
 
 def put_alarm(client, name: str, **extra) -> None:
     client.put_metric_alarm(
-        AlarmName=name, MetricName="HTTPCode_Target_5XX_Count", Namespace="AWS/ApplicationELB", Statistic="Sum",
-        Period=60, EvaluationPeriods=1, Threshold=5, ComparisonOperator="GreaterThanThreshold",
-        Dimensions=[{"Name": "LoadBalancer", "Value": "app/api/1"}], **extra,
+        AlarmName=name,
+        MetricName="HTTPCode_Target_5XX_Count",
+        Namespace="AWS/ApplicationELB",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=5,
+        ComparisonOperator="GreaterThanThreshold",
+        Dimensions=[{"Name": "LoadBalancer", "Value": "app/api/1"}],
+        **extra,
     )
 
 
@@ -33,10 +40,16 @@ def test_describe_alarm_history_through_boto3(cloudwatch):
         cloudwatch.set_alarm_state(AlarmName="api-5xx", StateValue=state, StateReason=f"to {state}")
     items = cloudwatch.describe_alarm_history(AlarmName="api-5xx")["AlarmHistoryItems"]
     assert [i["HistorySummary"] for i in items] == [
-        "Alarm updated from OK to ALARM", "Alarm updated from ALARM to OK", "Alarm updated from OK to ALARM"
+        "Alarm updated from OK to ALARM",
+        "Alarm updated from ALARM to OK",
+        "Alarm updated from OK to ALARM",
     ][::-1]  # newest first by default
     data = json.loads(items[0]["HistoryData"])
-    assert (data["oldState"]["stateValue"], data["newState"]["stateValue"], data["newState"]["stateReason"]) == ("OK", "ALARM", "to ALARM")
+    assert (data["oldState"]["stateValue"], data["newState"]["stateValue"], data["newState"]["stateReason"]) == (
+        "OK",
+        "ALARM",
+        "to ALARM",
+    )
     pages = list(cloudwatch.get_paginator("describe_alarm_history").paginate(PaginationConfig={"PageSize": 2}))
     assert [len(p["AlarmHistoryItems"]) for p in pages] == [2, 1]
 
@@ -52,7 +65,9 @@ def test_capture_gives_an_alarm_frame_with_arns_and_metrics(cloudwatch):
     assert frame["alarm_name"].tolist() == ["api-5xx", "db-cpu", "api-5xx"]
     assert frame["state"].tolist() == ["ALARM", "ALARM", "OK"]
     assert frame["previous_state"].tolist() == ["OK", "OK", "ALARM"]
-    assert set(frame["alarm_arn"]) == {f"arn:aws:cloudwatch:eu-west-1:123456789012:alarm:{n}" for n in ("api-5xx", "db-cpu")}
+    assert set(frame["alarm_arn"]) == {
+        f"arn:aws:cloudwatch:eu-west-1:123456789012:alarm:{n}" for n in ("api-5xx", "db-cpu")
+    }
     assert set(frame["metric_name"]) == {"HTTPCode_Target_5XX_Count"}
     assert json.loads(frame.loc[0, "dimensions"]) == {"LoadBalancer": "app/api/1"}
     assert load.notes == {}

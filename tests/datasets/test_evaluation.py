@@ -113,7 +113,9 @@ def test_retained_state_can_be_insufficient_data():
 def test_real_datapoints_further_back_are_used_before_the_missing_data_setting():
     # "0 X X X - -": 3 real datapoints in the range, so the two missing ones are not filled
     for treatment in TREAT_MISSING_DATA:
-        table = evaluate_periods(pattern_series("0 X X X - -"), definition(treat_missing_data=treatment), **span("0 X X X - -"))
+        table = evaluate_periods(
+            pattern_series("0 X X X - -"), definition(treat_missing_data=treatment), **span("0 X X X - -")
+        )
         assert table["state"].iat[-1] == "ALARM", treatment
         assert table["basis"].iat[-1] == "datapoints"
         assert table["filled"].iat[-1] == 0
@@ -121,7 +123,9 @@ def test_real_datapoints_further_back_are_used_before_the_missing_data_setting()
 
 def test_only_the_shortfall_is_filled():
     # "0 - X - -" 3 of 3, breaching: two real datapoints, one filled; 2 breaching < 3 -> OK
-    table = evaluate_periods(pattern_series("0 - X - -"), definition(treat_missing_data="breaching"), **span("0 - X - -"))
+    table = evaluate_periods(
+        pattern_series("0 - X - -"), definition(treat_missing_data="breaching"), **span("0 - X - -")
+    )
     last = table.iloc[-1]
     assert (last["datapoints_in_range"], last["filled"], last["breaching_count"], last["state"]) == (2, 1, 2, "OK")
     assert last["basis"] == "filled"
@@ -132,8 +136,13 @@ def test_evaluation_range_can_be_changed():
     d = definition(treat_missing_data="breaching")
     cells = "0 - - -"
     assert str(evaluate_periods(pattern_series(cells), d, **span(cells))["state"].iat[-1]) == "OK"
-    assert str(evaluate_periods(pattern_series(cells), d, evaluation_range=3, **span(cells))["state"].iat[-1]) == "ALARM"
-    with pytest.raises(ValueError, match="'evaluation_range' parameter of evaluate_alarm must be an integer of at least EvaluationPeriods"):
+    assert (
+        str(evaluate_periods(pattern_series(cells), d, evaluation_range=3, **span(cells))["state"].iat[-1]) == "ALARM"
+    )
+    with pytest.raises(
+        ValueError,
+        match="'evaluation_range' parameter of evaluate_alarm must be an integer of at least EvaluationPeriods",
+    ):
         evaluate_periods(pattern_series(cells), d, evaluation_range=2)
 
 
@@ -162,7 +171,19 @@ def test_a_row_only_when_the_state_changes():
     frame = evaluate_alarm(pattern_series(cells), definition(), start=T0)
     # X, then X X: fewer than 3 real datapoints, all breaching -> still INSUFFICIENT_DATA (not a premature ALARM)
     assert table["state"].astype(str).tolist() == [
-        "INSUFFICIENT_DATA", "INSUFFICIENT_DATA", "ALARM", "ALARM", "ALARM", "OK", "OK", "OK", "OK", "OK", "ALARM", "ALARM"]
+        "INSUFFICIENT_DATA",
+        "INSUFFICIENT_DATA",
+        "ALARM",
+        "ALARM",
+        "ALARM",
+        "OK",
+        "OK",
+        "OK",
+        "OK",
+        "OK",
+        "ALARM",
+        "ALARM",
+    ]
     assert len(frame) == int(table["changed"].sum()) == 3
     assert frame["timestamp"].tolist() == table.loc[table["changed"], "evaluated_at"].tolist()
     assert (frame["state"].astype(str).to_numpy()[:-1] == frame["previous_state"].astype(str).to_numpy()[1:]).all()
@@ -184,13 +205,27 @@ def test_comparison_operators_and_the_equal_edge(operator, below, equal, above):
         table = evaluate_periods(series, d, start=T0)
         assert str(table["state"].iat[0]) == expected, (operator, value)
         assert bool(table["breaching"].iat[0]) == (expected == "ALARM")
-    assert set(threshold_operators()) == {"GreaterThanThreshold", "GreaterThanOrEqualToThreshold", "LessThanThreshold", "LessThanOrEqualToThreshold"}
+    assert set(threshold_operators()) == {
+        "GreaterThanThreshold",
+        "GreaterThanOrEqualToThreshold",
+        "LessThanThreshold",
+        "LessThanOrEqualToThreshold",
+    }
 
 
 @pytest.mark.parametrize(
     "statistic, first, second",
-    [("Average", 3.0, 10.0), ("Sum", 9.0, 10.0), ("Minimum", 1.0, 10.0), ("Maximum", 6.0, 10.0), ("SampleCount", 3.0, 1.0),
-     ("p50", 2.0, 10.0), ("p90", 6.0, 10.0), ("p0", 1.0, 10.0), ("p100", 6.0, 10.0)],
+    [
+        ("Average", 3.0, 10.0),
+        ("Sum", 9.0, 10.0),
+        ("Minimum", 1.0, 10.0),
+        ("Maximum", 6.0, 10.0),
+        ("SampleCount", 3.0, 1.0),
+        ("p50", 2.0, 10.0),
+        ("p90", 6.0, 10.0),
+        ("p0", 1.0, 10.0),
+        ("p100", 6.0, 10.0),
+    ],
 )
 def test_statistics_aggregate_raw_points_per_period(statistic, first, second):
     series = pd.DataFrame(
@@ -209,14 +244,18 @@ def test_statistics_aggregate_raw_points_per_period(statistic, first, second):
 
 
 def test_periods_are_aligned_to_the_epoch():
-    series = pd.DataFrame({"timestamp": pd.to_datetime(["2024-04-14 10:07:59", "2024-04-14 10:08:00"], utc=True), "value": [1.0, 2.0]})
+    series = pd.DataFrame(
+        {"timestamp": pd.to_datetime(["2024-04-14 10:07:59", "2024-04-14 10:08:00"], utc=True), "value": [1.0, 2.0]}
+    )
     table = aggregate(series, "Sum", 240)  # 4-minute periods start at :04 and :08 past the hour
     assert table["period_start"].dt.strftime("%H:%M").tolist() == ["10:04", "10:08"]
 
 
 def test_reason_reads_like_cloudwatch():
     values = [10.0, 85.2, 30.0, 81.0, 90.5, 60.0, 75.0]
-    series = pd.DataFrame({"timestamp": [T0 + pd.Timedelta(minutes=5 * i) for i in range(len(values))], "value": values})
+    series = pd.DataFrame(
+        {"timestamp": [T0 + pd.Timedelta(minutes=5 * i) for i in range(len(values))], "value": values}
+    )
     d = definition(threshold=70.0, evaluation_periods=5, datapoints_to_alarm=3)
     frame = evaluate_alarm(series, d, start=T0)
     alarm = frame.loc[frame["state"] == "ALARM"].iloc[0]
@@ -257,7 +296,11 @@ def test_premature_alarm_rule_lists_the_breaching_datapoint():
     table = evaluate_periods(pattern_series(cells), definition(), **span(cells))
     assert table["basis"].astype(str).tolist()[-3:] == ["insufficient", "insufficient", "premature"]
     assert frame["state"].astype(str).tolist() == ["OK", "INSUFFICIENT_DATA", "ALARM"]
-    assert frame["reason"].iat[-1].startswith("Threshold Crossed: 1 out of the last 3 datapoints [10.0 (14/04/24 10:40:00)] was greater")
+    assert (
+        frame["reason"]
+        .iat[-1]
+        .startswith("Threshold Crossed: 1 out of the last 3 datapoints [10.0 (14/04/24 10:40:00)] was greater")
+    )
 
 
 def test_low_sample_percentiles_can_be_ignored():
@@ -275,7 +318,9 @@ def test_low_sample_percentiles_can_be_ignored():
 
 def test_data_before_start_is_used_and_the_series_end_is_missing_data():
     series = pattern_series("X X X X")
-    frame = evaluate_alarm(series, definition(), start=T0 + pd.Timedelta(seconds=3 * PERIOD), end=T0 + pd.Timedelta(seconds=12 * PERIOD))
+    frame = evaluate_alarm(
+        series, definition(), start=T0 + pd.Timedelta(seconds=3 * PERIOD), end=T0 + pd.Timedelta(seconds=12 * PERIOD)
+    )
     # first evaluation (end of the 4th period) already sees 3 breaching datapoints; later the range empties
     assert frame["timestamp"].iat[0] == T0 + pd.Timedelta(seconds=4 * PERIOD)
     assert frame["state"].astype(str).tolist() == ["ALARM", "INSUFFICIENT_DATA"]
@@ -332,8 +377,20 @@ def test_frame_raw_is_an_eventbridge_event_that_loads_back(tmp_path: Path):
     path = tmp_path / "events.jsonl"
     path.write_text("\n".join(frame["raw"]) + "\n")
     loaded = load_alarms(path).alarms
-    columns = ["event_id", "timestamp", "alarm_arn", "alarm_name", "account_id", "region", "state", "previous_state",
-               "reason", "namespace", "metric_name", "dimensions"]
+    columns = [
+        "event_id",
+        "timestamp",
+        "alarm_arn",
+        "alarm_name",
+        "account_id",
+        "region",
+        "state",
+        "previous_state",
+        "reason",
+        "namespace",
+        "metric_name",
+        "dimensions",
+    ]
     pd.testing.assert_frame_equal(loaded[columns], frame[columns])
 
 
@@ -347,26 +404,44 @@ def test_event_ids_are_stable_and_unique():
 
 def test_java_double_matches_cloudwatch_reason_numbers():
     assert [java_double(v) for v in (70, 0.0666851903306472, 45628.0, 1e7, 1.7239483e8, 0.0001, -2.5e-5)] == [
-        "70.0", "0.0666851903306472", "45628.0", "1.0E7", "1.7239483E8", "1.0E-4", "-2.5E-5"]
+        "70.0",
+        "0.0666851903306472",
+        "45628.0",
+        "1.0E7",
+        "1.7239483E8",
+        "1.0E-4",
+        "-2.5E-5",
+    ]
 
 
 # ----------------------------------------------------------------------------- definitions
 
 
 def test_definition_validation_names_the_field():
-    with pytest.raises(AlarmDefinitionError, match=r"^AlarmDefinition period: must be 10, 20, 30 or a multiple of 60, got 45$"):
+    with pytest.raises(
+        AlarmDefinitionError, match=r"^AlarmDefinition period: must be 10, 20, 30 or a multiple of 60, got 45$"
+    ):
         definition(period=45)
     for period in (10, 20, 30, 60, 3600):
         assert definition(period=period).period == period
-    with pytest.raises(AlarmDefinitionError, match=r"datapoints_to_alarm: must be at most EvaluationPeriods \(3\), got 4"):
+    with pytest.raises(
+        AlarmDefinitionError, match=r"datapoints_to_alarm: must be at most EvaluationPeriods \(3\), got 4"
+    ):
         definition(datapoints_to_alarm=4)
-    with pytest.raises(AlarmDefinitionError, match=r"comparison_operator: must be one of GreaterThanOrEqualToThreshold, .*got 'GreaterThan'"):
+    with pytest.raises(
+        AlarmDefinitionError,
+        match=r"comparison_operator: must be one of GreaterThanOrEqualToThreshold, .*got 'GreaterThan'",
+    ):
         definition(comparison_operator="GreaterThan")
     with pytest.raises(UnsupportedAlarmError, match="anomaly detection band"):
         definition(comparison_operator="LessThanLowerOrGreaterThanUpperThreshold")
-    with pytest.raises(AlarmDefinitionError, match="treat_missing_data: must be one of missing, ignore, breaching, notBreaching"):
+    with pytest.raises(
+        AlarmDefinitionError, match="treat_missing_data: must be one of missing, ignore, breaching, notBreaching"
+    ):
         definition(treat_missing_data="zero")
-    with pytest.raises(AlarmDefinitionError, match="statistic: must be one of SampleCount, Average, Sum, Minimum, Maximum"):
+    with pytest.raises(
+        AlarmDefinitionError, match="statistic: must be one of SampleCount, Average, Sum, Minimum, Maximum"
+    ):
         definition(statistic="tm90")
     with pytest.raises(AlarmDefinitionError, match="threshold: expected a number, got str"):
         definition(threshold="70")
@@ -380,7 +455,14 @@ def test_definition_validation_names_the_field():
 
 def test_definition_replace_and_defaults():
     d = definition()
-    assert (d.m, d.n, d.datapoints_to_alarm, d.treat_missing_data, d.account_id, d.region) == (3, 3, None, "missing", "123456789012", "us-east-1")
+    assert (d.m, d.n, d.datapoints_to_alarm, d.treat_missing_data, d.account_id, d.region) == (
+        3,
+        3,
+        None,
+        "missing",
+        "123456789012",
+        "us-east-1",
+    )
     assert d.replace(evaluation_periods=5).m == 5  # M follows N while it is not set
     assert d.replace(threshold=80).threshold == 80.0 and d.threshold == THRESHOLD
     assert hash(d) == hash(definition()) and d == definition()
@@ -400,28 +482,42 @@ def test_from_api_and_to_api_round_trip():
 
 def test_from_api_errors_name_the_place_and_member():
     api = definition().to_api()
-    with pytest.raises(AlarmDefinitionError, match=r"^alarm.yaml MetricAlarms\[0\].Period: must be 10, 20, 30 or a multiple of 60, got 45$"):
+    with pytest.raises(
+        AlarmDefinitionError,
+        match=r"^alarm.yaml MetricAlarms\[0\].Period: must be 10, 20, 30 or a multiple of 60, got 45$",
+    ):
         AlarmDefinition.from_api({**api, "Period": 45}, "alarm.yaml", path="MetricAlarms[0]")
     with pytest.raises(AlarmDefinitionError, match=r"^a.json Period: expected an integer, got str '300'$"):
         AlarmDefinition.from_api({**api, "Period": "300"}, "a.json")
-    with pytest.raises(AlarmDefinitionError, match=r"^a.json DatapointsToAlarm: must be at most EvaluationPeriods \(3\), got 5: CloudWatch "
-                                                    r"refuses an alarm whose DatapointsToAlarm \(M\) is more than its EvaluationPeriods \(N\)$"):
+    with pytest.raises(
+        AlarmDefinitionError,
+        match=r"^a.json DatapointsToAlarm: must be at most EvaluationPeriods \(3\), got 5: CloudWatch "
+        r"refuses an alarm whose DatapointsToAlarm \(M\) is more than its EvaluationPeriods \(N\)$",
+    ):
         AlarmDefinition.from_api({**api, "DatapointsToAlarm": 5}, "a.json")
     with pytest.raises(AlarmDefinitionError, match=r"^a.json ComparisonOperator: must be one of .* got 'Above'$"):
         AlarmDefinition.from_api({**api, "ComparisonOperator": "Above"}, "a.json")
     with pytest.raises(AlarmDefinitionError, match=r"^a.json Threshold: is missing$"):
         AlarmDefinition.from_api({k: v for k, v in api.items() if k != "Threshold"}, "a.json")
-    with pytest.raises(AlarmDefinitionError, match=r"^a.json Treshold: unknown member; PutMetricAlarm takes .*AlarmName"):
+    with pytest.raises(
+        AlarmDefinitionError, match=r"^a.json Treshold: unknown member; PutMetricAlarm takes .*AlarmName"
+    ):
         AlarmDefinition.from_api({**api, "Treshold": 1}, "a.json")
     with pytest.raises(AlarmDefinitionError, match="give either Statistic or ExtendedStatistic, not both"):
         AlarmDefinition.from_api({**api, "ExtendedStatistic": "p99"}, "a.json")
     with pytest.raises(UnsupportedAlarmError, match=r"^a.json Metrics: alarm 'web-cpu-high': a metric math alarm"):
         AlarmDefinition.from_api({**api, "Metrics": [{"Id": "m1", "Expression": "m2 * 2"}]}, "a.json")
     with pytest.raises(UnsupportedAlarmError, match="ExtendedStatistic: alarm 'web-cpu-high': only percentiles"):
-        AlarmDefinition.from_api({**{k: v for k, v in api.items() if k != "Statistic"}, "ExtendedStatistic": "IQM"}, "a.json")
+        AlarmDefinition.from_api(
+            {**{k: v for k, v in api.items() if k != "Statistic"}, "ExtendedStatistic": "IQM"}, "a.json"
+        )
     with pytest.raises(UnsupportedAlarmError, match=r"EvaluationWindow.WallClockWindow.Timezone: .*'America/New_York'"):
-        AlarmDefinition.from_api({**api, "EvaluationWindow": {"WallClockWindow": {"Timezone": "America/New_York"}}}, "a.json")
-    assert AlarmDefinition.from_api({**api, "EvaluationWindow": {"WallClockWindow": {"Timezone": "UTC"}}}).period == PERIOD
+        AlarmDefinition.from_api(
+            {**api, "EvaluationWindow": {"WallClockWindow": {"Timezone": "America/New_York"}}}, "a.json"
+        )
+    assert (
+        AlarmDefinition.from_api({**api, "EvaluationWindow": {"WallClockWindow": {"Timezone": "UTC"}}}).period == PERIOD
+    )
 
 
 def test_validation_follows_botocore_documentation():
@@ -445,20 +541,31 @@ _ITEM = re.compile(r"(?P<value>-?[\d.]+(?:E-?\d+)?) \((?P<time>\d\d/\d\d/\d\d \d
 
 def _listed(reason: str) -> list[tuple[float, pd.Timestamp]]:
     inside = reason[reason.index("[") + 1 : reason.index("]")]
-    return [(float(m["value"]), pd.Timestamp(pd.to_datetime(m["time"], format="%d/%m/%y %H:%M:%S"), tz="UTC")) for m in _ITEM.finditer(inside)]
+    return [
+        (float(m["value"]), pd.Timestamp(pd.to_datetime(m["time"], format="%d/%m/%y %H:%M:%S"), tz="UTC"))
+        for m in _ITEM.finditer(inside)
+    ]
 
 
-@pytest.mark.parametrize("file, threshold, treatment", [
-    ("ec2_cpu_utilization_825cc2.csv", 95.0, "missing"),  # two 10-minute gaps
-    ("ec2_cpu_utilization_ac20cd.csv", 40.0, "breaching"),  # a 15- and a 20-minute gap: filled as breaching
-    ("ec2_disk_write_bytes_1ef3de.csv", 1e7, "notBreaching"),  # duplicate timestamps and an hour missing (DST)
-])
+@pytest.mark.parametrize(
+    "file, threshold, treatment",
+    [
+        ("ec2_cpu_utilization_825cc2.csv", 95.0, "missing"),  # two 10-minute gaps
+        ("ec2_cpu_utilization_ac20cd.csv", 40.0, "breaching"),  # a 15- and a 20-minute gap: filled as breaching
+        ("ec2_disk_write_bytes_1ef3de.csv", 1e7, "notBreaching"),  # duplicate timestamps and an hour missing (DST)
+    ],
+)
 def test_nab_series_evaluated_in_place(corpus, file, threshold, treatment):
     series = load_metric_series(corpus / NAB / file)
     counts = series.attrs["counts"]
     assert counts["read"] == counts["loaded"] + counts["rejected"] and counts["rejected"] == 0
-    d = definition(alarm_name=f"nab-{file.split('.')[0]}", threshold=threshold, evaluation_periods=5, datapoints_to_alarm=3,
-                   treat_missing_data=treatment)
+    d = definition(
+        alarm_name=f"nab-{file.split('.')[0]}",
+        threshold=threshold,
+        evaluation_periods=5,
+        datapoints_to_alarm=3,
+        treat_missing_data=treatment,
+    )
     table = evaluate_periods(series, d)
     frame = evaluate_alarm(series, d)
 
@@ -495,11 +602,13 @@ def test_nab_series_evaluated_in_place(corpus, file, threshold, treatment):
             assert count >= d.m
 
     # replayed: each ALARM transition triggers StartIncident, nothing else does
-    policy = incidentsim.Policy.from_dict({
-        "response_plans": [{"name": "nab", "title": "NAB metric alarm", "impact": 3}],
-        "routes": [{"name": "nab", "match": {"alarm_name": "nab-*"}, "plan": "nab"}],
-        "resolve": {"strategy": "never"},
-    })
+    policy = incidentsim.Policy.from_dict(
+        {
+            "response_plans": [{"name": "nab", "title": "NAB metric alarm", "impact": 3}],
+            "routes": [{"name": "nab", "match": {"alarm_name": "nab-*"}, "plan": "nab"}],
+            "resolve": {"strategy": "never"},
+        }
+    )
     result = incidentsim.replay(frame, policy, engine="fast", progress=False)
     events = result.events
     assert len(events) == len(frame)

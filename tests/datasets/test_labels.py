@@ -94,7 +94,10 @@ def test_an_unknown_series_names_the_file_and_lists_close_matches(windows_json):
 
 
 def test_the_point_labels_file_is_refused_with_a_pointer_to_the_windows_file(corpus):
-    with pytest.raises(LabelError, match=r"combined_labels\.json: '.+' window 0: expected a \[start, end\] pair.*combined_windows\.json"):
+    with pytest.raises(
+        LabelError,
+        match=r"combined_labels\.json: '.+' window 0: expected a \[start, end\] pair.*combined_windows\.json",
+    ):
         load_windows(corpus / NAB / "labels" / "combined_labels.json")
 
 
@@ -146,12 +149,17 @@ def test_end_before_start_in_json_names_the_series_and_window(tmp_path):
     path = write(tmp_path / "labels.json", json.dumps({"svc/a.csv": pairs}))
     with pytest.raises(LabelError) as caught:
         load_windows(path)
-    assert str(caught.value) == "labels.json: 'svc/a.csv' window 1: end '2024-05-02 09:00' is before start '2024-05-02 10:00'"
+    assert (
+        str(caught.value)
+        == "labels.json: 'svc/a.csv' window 1: end '2024-05-02 09:00' is before start '2024-05-02 10:00'"
+    )
     assert caught.value.entry == "'svc/a.csv' window 1"
 
 
 def test_an_unparseable_or_empty_time_in_a_csv_names_the_row_and_line(tmp_path):
-    path = write(tmp_path / "w.csv", "series,start,end\na,2024-05-01 00:00,2024-05-01 01:00\na,yesterday-ish,2024-05-01 03:00\n")
+    path = write(
+        tmp_path / "w.csv", "series,start,end\na,2024-05-01 00:00,2024-05-01 01:00\na,yesterday-ish,2024-05-01 03:00\n"
+    )
     with pytest.raises(LabelError, match=r"^w\.csv: row 1 \(line 3\): start 'yesterday-ish' is not a time"):
         load_windows(path)
     path = write(tmp_path / "w.csv", "series,start,end\na,2024-05-01 00:00,\n")

@@ -37,7 +37,9 @@ FUZZ = settings(
 
 _EVENT_LINES = (DATA / "alarm-events.jsonl").read_text().splitlines()
 # plain single-metric events, and metric math ones (read record by record)
-EVENTS = [json.loads(line) for line in _EVENT_LINES[:12]] + [json.loads(line) for line in _EVENT_LINES if '"expression"' in line][:4]
+EVENTS = [json.loads(line) for line in _EVENT_LINES[:12]] + [
+    json.loads(line) for line in _EVENT_LINES if '"expression"' in line
+][:4]
 HISTORY = json.loads((DATA / "alarm-history" / "111111111111_eu-west-1.json").read_text())["AlarmHistoryItems"][:12]
 STATES = ["OK", "ALARM", "INSUFFICIENT_DATA"]
 
@@ -59,7 +61,9 @@ def check(path: Path, *, intervals: bool = False, compare_readers: bool = False,
     except LoadError as error:
         assert c["rejected"] > 0
         first = load.rejected.iloc[0]
-        assert str(error) == f"{first['origin']}: field '{first['field']}': {with_hint(first['problem'], first['hint'])}"
+        assert (
+            str(error) == f"{first['origin']}: field '{first['field']}': {with_hint(first['problem'], first['hint'])}"
+        )
     else:
         assert c["rejected"] == 0
         pd.testing.assert_frame_equal(strict.alarms, load.alarms)
@@ -96,11 +100,31 @@ containers = st.sampled_from(["plain", "plain", "gzip", "cut gzip"])
 
 
 json_scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=True, allow_infinity=True),
-    st.text(max_size=20), st.sampled_from(STATES + ["", " ", "2024-05-01T09:00:00Z", "1714554000", "arn:aws:cloudwatch:us-east-1:123456789012:alarm:x",
-                                                    "arn:aws:cloudwatch:us-east-1:123456789012:alarm:", "\ud83d\ude00", "\x00", "CloudWatch Alarm State Change"]),
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=20),
+    st.sampled_from(
+        STATES
+        + [
+            "",
+            " ",
+            "2024-05-01T09:00:00Z",
+            "1714554000",
+            "arn:aws:cloudwatch:us-east-1:123456789012:alarm:x",
+            "arn:aws:cloudwatch:us-east-1:123456789012:alarm:",
+            "\ud83d\ude00",
+            "\x00",
+            "CloudWatch Alarm State Change",
+        ]
+    ),
 )
-json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=6)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=6,
+)
 
 
 def _places(value: Any, path: tuple = ()) -> Iterator[tuple]:
@@ -179,10 +203,18 @@ def mangled(draw, data: bytes) -> bytes:
 
 
 SUFFIXES = [
-    ("events.jsonl", {}), ("events.json", {}), ("events.txt.json", {"format": "eventbridge"}), ("history.json", {"format": "alarm_history"}),
-    ("sns.json", {"format": "sns"}), ("lambda.json", {"format": "lambda"}), ("alerts.csv", {"columns": {"alarm_name": "alert"}}),
-    ("intervals.csv", {"format": "intervals", "time_origin": "2024-01-01"}), ("table.tsv", {}), ("table.txt", {}),
-    ("alarms.parquet", {}), ("alarms.csv", {"format": "alarm_frame"}),
+    ("events.jsonl", {}),
+    ("events.json", {}),
+    ("events.txt.json", {"format": "eventbridge"}),
+    ("history.json", {"format": "alarm_history"}),
+    ("sns.json", {"format": "sns"}),
+    ("lambda.json", {"format": "lambda"}),
+    ("alerts.csv", {"columns": {"alarm_name": "alert"}}),
+    ("intervals.csv", {"format": "intervals", "time_origin": "2024-01-01"}),
+    ("table.tsv", {}),
+    ("table.txt", {}),
+    ("alarms.parquet", {}),
+    ("alarms.csv", {"format": "alarm_frame"}),
 ]
 
 
@@ -210,7 +242,9 @@ def json_lines(draw, seeds: list[Any]) -> bytes:
     records = [draw(mutated(draw(st.sampled_from(seeds)))) for _ in range(draw(st.integers(1, 8)))]
     texts = [_dumps(r) for r in records]
     if draw(st.booleans()):
-        texts.insert(draw(st.integers(0, len(texts))), draw(st.sampled_from(["", "   ", "[" + texts[0] + "]", "42", "{}", "\t"])))
+        texts.insert(
+            draw(st.integers(0, len(texts))), draw(st.sampled_from(["", "   ", "[" + texts[0] + "]", "42", "{}", "\t"]))
+        )
     separator = draw(st.sampled_from([b"\n", b"\r\n", b"\r"]))
     data = separator.join(t.encode("utf-8", errors="surrogatepass") for t in texts) + separator
     return draw(mangled(data))
@@ -224,7 +258,11 @@ def test_mutated_eventbridge_json_lines(data, container):
 
 
 @FUZZ
-@given(data=json_lines(EVENTS + HISTORY), container=containers, format=st.sampled_from(["auto", "eventbridge", "alarm_history"]))
+@given(
+    data=json_lines(EVENTS + HISTORY),
+    container=containers,
+    format=st.sampled_from(["auto", "eventbridge", "alarm_history"]),
+)
 def test_mutated_mixed_json_lines_forced_formats(data, container, format):
     for path in write("events.jsonl", data, container):
         check(path, format=format, compare_readers=True)
@@ -233,7 +271,13 @@ def test_mutated_mixed_json_lines_forced_formats(data, container, format):
 @st.composite
 def json_documents(draw, seeds: list[Any], wrapper: str) -> bytes:
     records = [draw(mutated(draw(st.sampled_from(seeds)))) for _ in range(draw(st.integers(1, 6)))]
-    document: Any = {"AlarmHistoryItems": records} if wrapper == "history" else {"Records": records} if wrapper == "records" else records
+    document: Any = (
+        {"AlarmHistoryItems": records}
+        if wrapper == "history"
+        else {"Records": records}
+        if wrapper == "records"
+        else records
+    )
     text = _dumps(document, compact=draw(st.booleans()))
     return draw(mangled(text.encode("utf-8", errors="surrogatepass")))
 
@@ -247,17 +291,30 @@ def test_mutated_json_documents(data, container):
 
 def _corpus_seeds(corpus: Path) -> dict[str, list[Any]]:
     folder = corpus / SAMPLES
-    sns = [json.loads((folder / f).read_text()) for f in ("cloudwatch-alarm-sns-payload-single-metric.json", "cloudwatch-alarm-sns-payload-multiple-metrics.json")]
+    sns = [
+        json.loads((folder / f).read_text())
+        for f in (
+            "cloudwatch-alarm-sns-payload-single-metric.json",
+            "cloudwatch-alarm-sns-payload-multiple-metrics.json",
+        )
+    ]
     return {
         "eventbridge": [json.loads(p.read_text()) for p in sorted(folder.glob("cloudwatch-and-eventbridge_*.json"))],
         "lambda": [json.loads(p.read_text()) for p in sorted(folder.glob("cloudWatchAlarmEvent*.json"))],
         "sns": [record for event in sns for record in event["Records"]],
-        "alarm_history": json.loads((folder / "aws-cli-example_cloudwatch_describe-alarm-history.json").read_text())["AlarmHistoryItems"],
+        "alarm_history": json.loads((folder / "aws-cli-example_cloudwatch_describe-alarm-history.json").read_text())[
+            "AlarmHistoryItems"
+        ],
     }
 
 
 @FUZZ
-@given(data=st.data(), container=containers, kind=st.sampled_from(["eventbridge", "lambda", "sns", "alarm_history"]), lines=st.booleans())
+@given(
+    data=st.data(),
+    container=containers,
+    kind=st.sampled_from(["eventbridge", "lambda", "sns", "alarm_history"]),
+    lines=st.booleans(),
+)
 def test_mutated_aws_sample_records(corpus, data, container, kind, lines):
     seeds = _corpus_seeds(corpus)[kind]
     if lines:
@@ -275,9 +332,33 @@ def test_mutated_aws_sample_records(corpus, data, container, kind, lines):
 
 
 cells = st.one_of(
-    st.text(max_size=12), st.sampled_from(["", "0", "10", "-5", "1e3", "1714554000", "1714554000123", "2024-05-01T09:00:00Z",
-                                           "2024-13-01", "ALARM", "OK", "firing", "resolved", "111111111111", "eu-west-1",
-                                           "EU (Ireland)", '"quoted, cell"', "a,b", "x\ny", "9" * 30, "nan", "inf"]),
+    st.text(max_size=12),
+    st.sampled_from(
+        [
+            "",
+            "0",
+            "10",
+            "-5",
+            "1e3",
+            "1714554000",
+            "1714554000123",
+            "2024-05-01T09:00:00Z",
+            "2024-13-01",
+            "ALARM",
+            "OK",
+            "firing",
+            "resolved",
+            "111111111111",
+            "eu-west-1",
+            "EU (Ireland)",
+            '"quoted, cell"',
+            "a,b",
+            "x\ny",
+            "9" * 30,
+            "nan",
+            "inf",
+        ]
+    ),
 )
 
 
@@ -288,8 +369,17 @@ def _csv(rows: list[list[str]], separator: str = ",") -> bytes:
 
 
 TABLE_HEADER = ["fired_at", "alert", "status", "acct", "where", "why"]
-TABLE_OPTIONS = {"columns": {"timestamp": "fired_at", "alarm_name": "alert", "state": "status", "account_id": "acct", "region": "where",
-                             "reason": "why"}, "state_map": {"firing": "ALARM", "resolved": "OK"}}
+TABLE_OPTIONS = {
+    "columns": {
+        "timestamp": "fired_at",
+        "alarm_name": "alert",
+        "state": "status",
+        "account_id": "acct",
+        "region": "where",
+        "reason": "why",
+    },
+    "state_map": {"firing": "ALARM", "resolved": "OK"},
+}
 
 
 @FUZZ
@@ -304,8 +394,13 @@ INTERVAL_HEADER = ["alarm_id", "device_id", "start_timestamp", "end_timestamp"]
 
 
 @FUZZ
-@given(rows=st.lists(st.lists(cells, min_size=3, max_size=5), max_size=10), data=st.data(), container=containers,
-       origin=st.sampled_from([None, "2024-01-01"]), template=st.sampled_from([None, "{alarm_id}@{device_id}"]))
+@given(
+    rows=st.lists(st.lists(cells, min_size=3, max_size=5), max_size=10),
+    data=st.data(),
+    container=containers,
+    origin=st.sampled_from([None, "2024-01-01"]),
+    template=st.sampled_from([None, "{alarm_id}@{device_id}"]),
+)
 def test_mutated_interval_tables(rows, data, container, origin, template):
     content = data.draw(mangled(_csv([INTERVAL_HEADER, *rows])))
     for path in write("intervals.csv", content, container):
@@ -335,17 +430,29 @@ def parquet_bytes(draw) -> tuple[bytes, str, dict[str, Any]]:
     if kind == "alarm_frame":
         frame = _FRAME.head(size).copy()
         if size and draw(st.booleans()):
-            frame.iloc[0, frame.columns.get_loc(draw(st.sampled_from(["state", "timestamp", "event_id", "alarm_name"])))] = None
+            frame.iloc[
+                0, frame.columns.get_loc(draw(st.sampled_from(["state", "timestamp", "event_id", "alarm_name"])))
+            ] = None
         options: dict[str, Any] = {}
     else:
         header = INTERVAL_HEADER if kind == "intervals" else TABLE_HEADER[:3]
         typed = st.one_of(cells, st.integers(-(10**12), 10**13), st.floats(allow_nan=True), st.none())
         column_type = draw(st.sampled_from(["text", "mixed"]))
         values = {name: [draw(cells if column_type == "text" else typed) for _ in range(size)] for name in header}
-        frame = pd.DataFrame({name: pd.Series(v, dtype="string" if column_type == "text" else object) for name, v in values.items()})
+        frame = pd.DataFrame(
+            {name: pd.Series(v, dtype="string" if column_type == "text" else object) for name, v in values.items()}
+        )
         if column_type == "mixed":
-            frame = frame.apply(lambda column: column.map(lambda v: None if v is None else str(v)) if column.map(type).nunique() > 1 else column)
-        options = {"time_origin": "2024-01-01"} if kind == "intervals" else dict(TABLE_OPTIONS, columns={"timestamp": "fired_at", "alarm_name": "alert", "state": "status"})
+            frame = frame.apply(
+                lambda column: (
+                    column.map(lambda v: None if v is None else str(v)) if column.map(type).nunique() > 1 else column
+                )
+            )
+        options = (
+            {"time_origin": "2024-01-01"}
+            if kind == "intervals"
+            else dict(TABLE_OPTIONS, columns={"timestamp": "fired_at", "alarm_name": "alert", "state": "status"})
+        )
     out = io.BytesIO()
     frame.to_parquet(out, index=False)
     data = out.getvalue()
@@ -366,15 +473,34 @@ def test_mutated_parquet(case, container):
 
 
 timestamps = st.builds(
-    lambda year, month, day, hour, minute, second, fraction, zone: f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}{fraction}{zone}",
-    st.integers(1600, 2300), st.integers(1, 12), st.integers(1, 31), st.integers(0, 23), st.integers(0, 59), st.integers(0, 60),
+    lambda year, month, day, hour, minute, second, fraction, zone: (
+        f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}{fraction}{zone}"
+    ),
+    st.integers(1600, 2300),
+    st.integers(1, 12),
+    st.integers(1, 31),
+    st.integers(0, 23),
+    st.integers(0, 59),
+    st.integers(0, 60),
     st.sampled_from(["", ".5", ".250", ".123456", ".1234567", "."]),
     st.sampled_from(["Z", "+0000", "+00:00", "-0130", "+05:30", "+2359", "", "z", " Z"]),
 )
 dimension_texts = st.one_of(
     st.dictionaries(st.text(max_size=6), json_scalars, max_size=3).map(json.dumps),
-    st.sampled_from(['{"a":"}"}', '{ "InstanceId" : "i-1" }', '{"a":{"b":1}}', '{"a":1,"a":2}', '{"dimensions":"x"}',
-                     '{"\\u0061":"b"}', '[{"name":"a","value":"b"}]', '"text"', "null", '{"a":"\\"}"}']),
+    st.sampled_from(
+        [
+            '{"a":"}"}',
+            '{ "InstanceId" : "i-1" }',
+            '{"a":{"b":1}}',
+            '{"a":1,"a":2}',
+            '{"dimensions":"x"}',
+            '{"\\u0061":"b"}',
+            '[{"name":"a","value":"b"}]',
+            '"text"',
+            "null",
+            '{"a":"\\"}"}',
+        ]
+    ),
 )
 
 
@@ -384,13 +510,32 @@ def unusual_events(draw) -> bytes:
     record = copy.deepcopy(EVENTS[5])
     detail = record["detail"]
     metric_query = detail["configuration"]["metrics"][0]
-    edge = draw(st.sampled_from(["none", "timestamp", "name", "resources", "returnData", "metrics", "metric", "text", "dimensions", "spacing"]))
+    edge = draw(
+        st.sampled_from(
+            [
+                "none",
+                "timestamp",
+                "name",
+                "resources",
+                "returnData",
+                "metrics",
+                "metric",
+                "text",
+                "dimensions",
+                "spacing",
+            ]
+        )
+    )
     if edge == "timestamp":
         detail["state"]["timestamp"] = draw(st.one_of(timestamps, st.sampled_from([None, "", 1714554000])))
     elif edge == "name":
         detail["alarmName"] = draw(st.sampled_from(["", None, "other-name", detail["alarmName"] + " "]))
     elif edge == "resources":
-        record["resources"] = draw(st.sampled_from([[], [None], ["not an arn"], ["arn:aws:cloudwatch:us-east-1:123456789012:alarm:x", "y"], "text"]))
+        record["resources"] = draw(
+            st.sampled_from(
+                [[], [None], ["not an arn"], ["arn:aws:cloudwatch:us-east-1:123456789012:alarm:x", "y"], "text"]
+            )
+        )
     elif edge == "returnData":
         value = draw(st.sampled_from([False, None, "absent", 1]))
         if value == "absent":
@@ -400,9 +545,13 @@ def unusual_events(draw) -> bytes:
     elif edge == "metrics":
         detail["configuration"]["metrics"] = draw(st.sampled_from([[], [metric_query, metric_query], [None], None, {}]))
     elif edge == "metric":
-        metric_query["metricStat"]["metric"] = draw(st.sampled_from([None, {}, {"namespace": None}, {"name": 5}, "text"]))
+        metric_query["metricStat"]["metric"] = draw(
+            st.sampled_from([None, {}, {"namespace": None}, {"name": 5}, "text"])
+        )
     elif edge == "text":
-        detail["state"][draw(st.sampled_from(["reason", "actionsSuppressedBy"]))] = draw(st.sampled_from([None, "", "Alarm", 5, "caf\u00e9"]))
+        detail["state"][draw(st.sampled_from(["reason", "actionsSuppressedBy"]))] = draw(
+            st.sampled_from([None, "", "Alarm", 5, "caf\u00e9"])
+        )
     text = json.dumps(record)
     if edge == "dimensions":
         text = text.replace(json.dumps(metric_query["metricStat"]["metric"]["dimensions"]), draw(dimension_texts), 1)

@@ -75,7 +75,9 @@ def test_a_row_that_is_not_utf8_rejects_that_row_only_in_csv(tmp_path):
     load = quarantined(path, time_origin="2024-01-01")
     assert load.counts["loaded"] == 2
     assert load.rejected[["origin", "field"]].values.tolist() == [["intervals.csv:3", "<text>"]]
-    assert raised(path, time_origin="2024-01-01").startswith("intervals.csv:3: field '<text>': is not UTF-8 text (byte 0xff")
+    assert raised(path, time_origin="2024-01-01").startswith(
+        "intervals.csv:3: field '<text>': is not UTF-8 text (byte 0xff"
+    )
 
 
 def test_a_csv_header_that_is_not_utf8_is_one_rejected_record(tmp_path):
@@ -148,7 +150,9 @@ def test_a_deeply_nested_sns_message_text_is_rejected_as_its_field(tmp_path):
 # ----------------------------------------------------------------------------- empty files
 
 
-@pytest.mark.parametrize("name", ["empty.txt", "empty.csv", "empty.json", "empty.jsonl", "empty.parquet", "empty.jsonl.gz"])
+@pytest.mark.parametrize(
+    "name", ["empty.txt", "empty.csv", "empty.json", "empty.jsonl", "empty.parquet", "empty.jsonl.gz"]
+)
 @pytest.mark.parametrize("errors", ["raise", "quarantine"])
 def test_an_empty_file_has_no_records_and_says_so(tmp_path, name, errors):
     path = tmp_path / name
@@ -159,7 +163,9 @@ def test_an_empty_file_has_no_records_and_says_so(tmp_path, name, errors):
     assert list(load.alarms.columns) == list(loaders.COLUMNS)
 
 
-@pytest.mark.parametrize("name, content", [("blank.jsonl", b"\n  \n\t\n"), ("blank.json", b"  \n "), ("blank.csv", b"\n\n")])
+@pytest.mark.parametrize(
+    "name, content", [("blank.jsonl", b"\n  \n\t\n"), ("blank.json", b"  \n "), ("blank.csv", b"\n\n")]
+)
 def test_a_file_of_white_space_has_no_records(tmp_path, name, content):
     path = tmp_path / name
     path.write_bytes(content)
@@ -179,7 +185,8 @@ def test_a_truncated_gzip_keeps_the_records_before_the_cut(tmp_path):
     cut = load.rejected.iloc[0]
     assert cut["origin"] == f"events.jsonl.gz:{load.counts['loaded'] + 1}"
     assert (cut["field"], cut["problem"]) == (
-        "<gzip>", "the gzip stream ends early (the file is truncated); nothing from here on could be read"
+        "<gzip>",
+        "the gzip stream ends early (the file is truncated); nothing from here on could be read",
     )
     assert raised(path) == f"events.jsonl.gz:{load.counts['loaded'] + 1}: field '<gzip>': {cut['problem']}"
 
@@ -226,7 +233,9 @@ def test_a_broken_parquet_file_is_one_rejected_record(tmp_path, content):
 
 def test_a_truncated_parquet_file_is_one_rejected_record(tmp_path):
     source = tmp_path / "whole.parquet"
-    pd.DataFrame({"alarm_id": ["1"], "device_id": ["2"], "start_timestamp": ["0"], "end_timestamp": ["5"]}).to_parquet(source)
+    pd.DataFrame({"alarm_id": ["1"], "device_id": ["2"], "start_timestamp": ["0"], "end_timestamp": ["5"]}).to_parquet(
+        source
+    )
     path = tmp_path / "cut.parquet"
     path.write_bytes(source.read_bytes()[:-20])
     assert quarantined(path).counts["rejected"] == 1
@@ -235,7 +244,9 @@ def test_a_truncated_parquet_file_is_one_rejected_record(tmp_path):
 
 def test_a_gzip_compressed_parquet_file_is_read(tmp_path):
     source = tmp_path / "whole.parquet"
-    pd.DataFrame({"alarm_id": [1, 2], "device_id": [3, 3], "start_timestamp": [0, 5], "end_timestamp": [10, 20]}).to_parquet(source)
+    pd.DataFrame(
+        {"alarm_id": [1, 2], "device_id": [3, 3], "start_timestamp": [0, 5], "end_timestamp": [10, 20]}
+    ).to_parquet(source)
     path = tmp_path / "intervals.parquet.gz"
     path.write_bytes(gzip.compress(source.read_bytes()))
     load = load_alarms(path, time_origin="2024-01-01")
@@ -267,7 +278,9 @@ def test_a_csv_row_with_too_few_columns_is_rejected_with_its_line(tmp_path):
 
 def test_a_quoted_csv_field_may_hold_commas_and_line_ends(tmp_path):
     path = tmp_path / "alerts.csv"
-    path.write_text('timestamp,alarm_name,state,reason\n2024-05-01T09:00:00Z,a,ALARM,"x, y\nand z"\n2024-05-01T09:01:00Z,a,OK,\n')
+    path.write_text(
+        'timestamp,alarm_name,state,reason\n2024-05-01T09:00:00Z,a,ALARM,"x, y\nand z"\n2024-05-01T09:01:00Z,a,OK,\n'
+    )
     load = load_alarms(path)
     assert load.alarms["reason"].tolist() == ["x, y\nand z", ""]
     assert load.alarms["origin"].tolist() == ["alerts.csv:2", "alerts.csv:4"]  # line numbers, not row numbers
@@ -275,7 +288,9 @@ def test_a_quoted_csv_field_may_hold_commas_and_line_ends(tmp_path):
 
 def test_a_quote_never_closed_is_one_rejected_record(tmp_path):
     path = tmp_path / "alerts.csv"
-    path.write_text('timestamp,alarm_name,state\n2024-05-01T09:00:00Z,a,ALARM\n2024-05-01T09:01:00Z,"a,OK\n2024-05-01T09:02:00Z,a,OK\n')
+    path.write_text(
+        'timestamp,alarm_name,state\n2024-05-01T09:00:00Z,a,ALARM\n2024-05-01T09:01:00Z,"a,OK\n2024-05-01T09:02:00Z,a,OK\n'
+    )
     load = quarantined(path)
     assert load.counts["loaded"] == 1
     assert load.rejected[["origin", "field"]].values.tolist() == [["alerts.csv:3", "<row>"]]
@@ -288,7 +303,9 @@ def test_a_quote_never_closed_is_one_rejected_record(tmp_path):
 BINARY = bytes(range(256)) * 8 + b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(reversed(range(256))) * 4
 
 
-@pytest.mark.parametrize("name", ["blob.jsonl", "blob.json", "blob.csv", "blob.txt", "blob.parquet", "blob.jsonl.gz", "blob.csv.gz"])
+@pytest.mark.parametrize(
+    "name", ["blob.jsonl", "blob.json", "blob.csv", "blob.txt", "blob.parquet", "blob.jsonl.gz", "blob.csv.gz"]
+)
 def test_a_binary_file_is_rejected_record_by_record_never_raised_as_anything_else(tmp_path, name):
     path = tmp_path / name
     path.write_bytes(gzip.compress(BINARY) if name.endswith(".gz") else BINARY)
@@ -316,11 +333,16 @@ def test_a_line_over_the_limit_is_refused_and_reading_goes_on(tmp_path, monkeypa
     path = lines(tmp_path / "huge.jsonl", [good(0), huge, good(2), huge + huge, good(4)])
     load = quarantined(path)
     assert load.counts["loaded"] == 3
-    assert load.rejected[["origin", "field"]].values.tolist() == [["huge.jsonl:2", "<line>"], ["huge.jsonl:4", "<line>"]]
+    assert load.rejected[["origin", "field"]].values.tolist() == [
+        ["huge.jsonl:2", "<line>"],
+        ["huge.jsonl:4", "<line>"],
+    ]
     assert load.rejected.loc[0, "problem"] == "the line is longer than 4,096 bytes, the most read as one record"
     assert len(load.rejected.loc[0, "raw"]) < 300  # the start of the line, not all of it
     assert load.alarms["origin"].tolist() == ["huge.jsonl:1", "huge.jsonl:3", "huge.jsonl:5"]
-    assert raised(path) == "huge.jsonl:2: field '<line>': the line is longer than 4,096 bytes, the most read as one record"
+    assert (
+        raised(path) == "huge.jsonl:2: field '<line>': the line is longer than 4,096 bytes, the most read as one record"
+    )
 
 
 def test_a_line_over_the_real_limit_is_refused(tmp_path):
@@ -361,13 +383,17 @@ def test_event_ids_are_the_sha1_of_the_record_text_as_before(tmp_path):
     """The same bytes give the same id in every version: the first 20 hex digits of the SHA-1 of the
     record's text (a JSON Lines line without its line end; a table row as compact JSON, sorted keys)."""
     sample = (DATA / "alarm-events.jsonl").read_bytes().splitlines()
-    frame = load_alarms(DATA / "alarm-events.jsonl").alarms.sort_values("origin", key=lambda o: o.str.split(":").str[1].astype(int))
+    frame = load_alarms(DATA / "alarm-events.jsonl").alarms.sort_values(
+        "origin", key=lambda o: o.str.split(":").str[1].astype(int)
+    )
     assert frame["event_id"].tolist()[:3] == [hashlib.sha1(line).hexdigest()[:20] for line in sample[:3]]
     assert frame["event_id"].tolist()[:2] == ["4c95e06d7cbfaf8cde83", "4e3ff7f5ff54278b176f"]
     table = tmp_path / "intervals.csv"
     table.write_text(INTERVAL_HEADER + "1,7,0,100\n")
     ids = load_alarms(table, time_origin="2024-01-01").alarms["event_id"].tolist()
-    row = json.dumps({"alarm_id": "1", "device_id": "7", "end_timestamp": "100", "start_timestamp": "0"}, separators=(",", ":"))
+    row = json.dumps(
+        {"alarm_id": "1", "device_id": "7", "end_timestamp": "100", "start_timestamp": "0"}, separators=(",", ":")
+    )
     base = hashlib.sha1(row.encode()).hexdigest()[:20]
     assert ids == [base + ":start", base + ":end"]
     assert base == "c19b6b374cc94ba1797b"
@@ -407,11 +433,17 @@ def test_the_command_line_says_what_is_wrong_in_one_line(tmp_path, capsys, name,
 
 
 def test_a_blank_alarm_name_is_a_rejected_record_not_a_broken_frame(tmp_path):
-    history = {"AlarmHistoryItems": [
-        {"Timestamp": "2024-05-01T09:00:00.000Z", "HistoryItemType": "StateUpdate", "AlarmName": name,
-         "HistoryData": json.dumps({"oldState": {"stateValue": "OK"}, "newState": {"stateValue": "ALARM"}})}
-        for name in (" ", "disk")
-    ]}
+    history = {
+        "AlarmHistoryItems": [
+            {
+                "Timestamp": "2024-05-01T09:00:00.000Z",
+                "HistoryItemType": "StateUpdate",
+                "AlarmName": name,
+                "HistoryData": json.dumps({"oldState": {"stateValue": "OK"}, "newState": {"stateValue": "ALARM"}}),
+            }
+            for name in (" ", "disk")
+        ]
+    }
     path = tmp_path / "history.json"
     path.write_text(json.dumps(history))
     load = quarantined(path)

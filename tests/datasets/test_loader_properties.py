@@ -15,9 +15,19 @@ from .test_loaders import EVENT, event
 
 json_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=12))
 PATHS = [
-    ("detail-type",), ("resources",), ("account",), ("region",), ("time",), ("detail",), ("detail", "alarmName"),
-    ("detail", "state"), ("detail", "state", "value"), ("detail", "state", "timestamp"), ("detail", "previousState"),
-    ("detail", "previousState", "value"), ("detail", "configuration", "metrics"),
+    ("detail-type",),
+    ("resources",),
+    ("account",),
+    ("region",),
+    ("time",),
+    ("detail",),
+    ("detail", "alarmName"),
+    ("detail", "state"),
+    ("detail", "state", "value"),
+    ("detail", "state", "timestamp"),
+    ("detail", "previousState"),
+    ("detail", "previousState", "value"),
+    ("detail", "configuration", "metrics"),
 ]
 
 
@@ -44,7 +54,9 @@ def mangled_lines(draw) -> str:
     return text
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(lines=st.lists(mangled_lines(), min_size=1, max_size=12))
 def test_jsonl_records_are_loaded_or_rejected_never_lost(lines):
     with tempfile.TemporaryDirectory() as folder:
@@ -88,12 +100,23 @@ def test_a_json_document_cut_anywhere_is_one_rejected_record(cut):
 
 
 @settings(max_examples=80, deadline=None)
-@given(rows=st.lists(st.tuples(st.sampled_from(["1", "2", "", "x"]), st.sampled_from(["0", "10", "-5", "abc", "", "1e3"]),
-                               st.sampled_from(["0", "20", "5", "zz", ""])), min_size=1, max_size=15))
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["1", "2", "", "x"]),
+            st.sampled_from(["0", "10", "-5", "abc", "", "1e3"]),
+            st.sampled_from(["0", "20", "5", "zz", ""]),
+        ),
+        min_size=1,
+        max_size=15,
+    )
+)
 def test_interval_rows_are_loaded_or_rejected_never_lost(rows):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "intervals.csv"
-        path.write_text("alarm_id,device_id,start_timestamp,end_timestamp\n" + "".join(f"{a},9,{s},{e}\n" for a, s, e in rows))
+        path.write_text(
+            "alarm_id,device_id,start_timestamp,end_timestamp\n" + "".join(f"{a},9,{s},{e}\n" for a, s, e in rows)
+        )
         load = load_alarms(path, errors="quarantine", time_origin="2024-01-01")
         c = load.counts
         assert c["read"] == len(rows)

@@ -29,9 +29,23 @@ EVENT = {
         "alarmName": "api-5xx",
         "state": {"value": "ALARM", "reason": "Threshold Crossed", "timestamp": "2024-05-01T09:00:00.250+0000"},
         "previousState": {"value": "OK", "reason": "", "timestamp": "2024-05-01T08:00:00.000+0000"},
-        "configuration": {"metrics": [{"id": "m1", "returnData": True, "metricStat": {
-            "metric": {"namespace": "AWS/ApplicationELB", "name": "HTTPCode_Target_5XX_Count",
-                       "dimensions": {"LoadBalancer": "app/api/1"}}, "period": 60, "stat": "Sum"}}]},
+        "configuration": {
+            "metrics": [
+                {
+                    "id": "m1",
+                    "returnData": True,
+                    "metricStat": {
+                        "metric": {
+                            "namespace": "AWS/ApplicationELB",
+                            "name": "HTTPCode_Target_5XX_Count",
+                            "dimensions": {"LoadBalancer": "app/api/1"},
+                        },
+                        "period": 60,
+                        "stat": "Sum",
+                    },
+                }
+            ]
+        },
     },
 }
 
@@ -78,11 +92,18 @@ def test_eventbridge_samples_of_every_alarm_kind(corpus):
     assert alarms.loc["EC2 CPU Utilization Anomaly", "metric_name"] == "CPUUtilization"  # anomaly detection
     assert alarms.loc["ServiceAggregatedAlarm", "actions_suppressed_by"] == "WaitPeriod"  # composite
     assert alarms.loc["ServerCpuTooHigh", "timestamp"] == pd.Timestamp("2019-10-02T17:04:40.989Z")
-    assert alarms.loc["ServerCpuTooHigh", "alarm_arn"] == "arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh"
+    assert (
+        alarms.loc["ServerCpuTooHigh", "alarm_arn"]
+        == "arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh"
+    )
 
 
 def test_alarm_history_sample_is_sorted_and_its_arn_built(corpus):
-    load = load_alarms(corpus / SAMPLES / "aws-cli-example_cloudwatch_describe-alarm-history.json", account_id="111122223333", region="eu-west-1")
+    load = load_alarms(
+        corpus / SAMPLES / "aws-cli-example_cloudwatch_describe-alarm-history.json",
+        account_id="111122223333",
+        region="eu-west-1",
+    )
     adds_up(load)
     frame = load.alarms
     assert frame["state"].tolist() == ["ALARM", "OK"]  # the export is newest first
@@ -95,7 +116,12 @@ def test_alarm_history_sample_is_sorted_and_its_arn_built(corpus):
 def test_alarm_history_without_account_says_it_used_the_default(corpus):
     load = load_alarms(corpus / SAMPLES / "aws-cli-example_cloudwatch_describe-alarm-history.json")
     assert load.alarms["account_id"].unique().tolist() == ["123456789012"]
-    assert load.notes["account 123456789012 (the default; set account_id= or --account-id) used where describe-alarm-history records carry no account"] == 2
+    assert (
+        load.notes[
+            "account 123456789012 (the default; set account_id= or --account-id) used where describe-alarm-history records carry no account"
+        ]
+        == 2
+    )
     assert "note (2 records)" in load.summary()
 
 
@@ -105,7 +131,11 @@ def test_sns_samples(corpus):
     assert load.counts["loaded"] == 2
     single = load.alarms[load.alarms["origin"].str.contains("single")].iloc[0]
     assert (single["namespace"], single["metric_name"], single["state"], single["previous_state"]) == (
-        "AWS/EC2", "NetworkOut", "ALARM", "INSUFFICIENT_DATA")
+        "AWS/EC2",
+        "NetworkOut",
+        "ALARM",
+        "INSUFFICIENT_DATA",
+    )
     assert json.loads(single["dimensions"]) == {"InstanceId": "TestInstance"}
     assert single["timestamp"] == pd.Timestamp("2015-06-03T17:43:27.123Z")
     # the sample's ARN holds placeholders (REGION, ACCOUNT_NUMBER): a valid ARN is built, and said
@@ -114,7 +144,12 @@ def test_sns_samples(corpus):
 
 
 def test_lambda_samples_prefer_the_arn_name(corpus):
-    load = load_alarms([corpus / SAMPLES / "cloudWatchAlarmEventSingleMetric.json", corpus / SAMPLES / "cloudWatchAlarmEventCompositeMetric.json"])
+    load = load_alarms(
+        [
+            corpus / SAMPLES / "cloudWatchAlarmEventSingleMetric.json",
+            corpus / SAMPLES / "cloudWatchAlarmEventCompositeMetric.json",
+        ]
+    )
     adds_up(load)
     frame = load.alarms.set_index("origin")
     single = frame.loc["cloudWatchAlarmEventSingleMetric.json"]
@@ -157,11 +192,20 @@ def test_localstack_snapshot_payload_shapes(corpus, tmp_path):
     assert any("not well formed" in note for note in load.notes)  # ARNs there hold <region> placeholders
 
 
-@pytest.mark.parametrize("name, rows", [("18V_55N_Wireless", 34838), ("24V_439N_Microwave", 64598), ("25V_474N_Microwave", 48572)])
+@pytest.mark.parametrize(
+    "name, rows", [("18V_55N_Wireless", 34838), ("24V_439N_Microwave", 64598), ("25V_474N_Microwave", 48572)]
+)
 def test_huawei_interval_sets_load_in_full(corpus, name, rows):
     load = load_alarms(corpus / "huawei-pcic2021-alarms" / name / "Alarm.csv", time_origin="2024-01-01")
     adds_up(load)
-    assert load.counts == {"read": rows, "loaded": rows, "rejected": 0, "skipped": 0, "state_changes": 2 * rows, "duplicates": 0}
+    assert load.counts == {
+        "read": rows,
+        "loaded": rows,
+        "rejected": 0,
+        "skipped": 0,
+        "state_changes": 2 * rows,
+        "duplicates": 0,
+    }
     frame = load.alarms
     starts = frame["reason"] == "Alarm occurrence started"
     assert starts.sum() == rows
@@ -222,8 +266,13 @@ def test_exact_duplicates_are_kept_and_flagged(tmp_path):
 
 def test_mixed_formats_in_one_load(corpus, tmp_path):
     path = write_jsonl(tmp_path / "e.jsonl", [event(0)])
-    load = load_alarms([path, corpus / SAMPLES / "cloudWatchAlarmEventSingleMetric.json",
-                        corpus / SAMPLES / "cloudwatch-alarm-sns-payload-single-metric.json"])
+    load = load_alarms(
+        [
+            path,
+            corpus / SAMPLES / "cloudWatchAlarmEventSingleMetric.json",
+            corpus / SAMPLES / "cloudwatch-alarm-sns-payload-single-metric.json",
+        ]
+    )
     assert load.counts["loaded"] == 3
 
 
@@ -255,7 +304,8 @@ def test_every_timestamp_style(value, expected):
 
 
 @pytest.mark.parametrize(
-    "value", ["yesterday", "", None, True, "2024-13-01T00:00:00Z", float("nan"), [2024], 9223372037, "9999-01-01T00:00:00Z"]
+    "value",
+    ["yesterday", "", None, True, "2024-13-01T00:00:00Z", float("nan"), [2024], 9223372037, "9999-01-01T00:00:00Z"],
 )
 def test_bad_timestamps_name_the_field(value):
     from incidentsim.datasets.records import BadRecord
@@ -282,8 +332,9 @@ def test_a_bad_record_raises_naming_file_line_and_field(tmp_path):
 def test_quarantine_loads_the_good_and_returns_the_bad(tmp_path):
     missing = event(3)
     del missing["detail"]["previousState"]
-    path = write_jsonl(tmp_path / "events.jsonl", [event(0), missing, event(6), 42],
-                       raw_lines={2: '{"truncated": ', 4: "   "})
+    path = write_jsonl(
+        tmp_path / "events.jsonl", [event(0), missing, event(6), 42], raw_lines={2: '{"truncated": ', 4: "   "}
+    )
     load = load_alarms(path, errors="quarantine")
     adds_up(load)
     assert load.counts == {"read": 5, "loaded": 2, "rejected": 3, "skipped": 0, "state_changes": 2, "duplicates": 0}
@@ -305,15 +356,41 @@ def test_a_truncated_json_document_is_one_rejected_record(tmp_path):
 
 
 def test_history_skips_configuration_updates_and_actions(tmp_path):
-    history = {"AlarmHistoryItems": [
-        {"Timestamp": "2024-05-01T09:05:00.000Z", "HistoryItemType": "Action", "AlarmName": "a",
-         "HistoryData": "{}", "HistorySummary": "Successfully executed action arn:aws:sns:..."},
-        {"Timestamp": "2024-05-01T09:00:00.000Z", "HistoryItemType": "StateUpdate", "AlarmName": "a",
-         "HistoryData": json.dumps({"version": "1.0", "oldState": {"stateValue": "OK"},
-                                    "newState": {"stateValue": "ALARM", "stateReason": "r", "stateReasonData": {}}})},
-        {"Timestamp": "2024-04-01T00:00:00.000Z", "HistoryItemType": "ConfigurationUpdate", "AlarmName": "a", "HistoryData": "{}"},
-        {"Timestamp": "2024-04-01T00:00:00.000Z", "HistoryItemType": "StateUpdate", "AlarmName": "a", "HistoryData": "{not json"},
-    ]}
+    history = {
+        "AlarmHistoryItems": [
+            {
+                "Timestamp": "2024-05-01T09:05:00.000Z",
+                "HistoryItemType": "Action",
+                "AlarmName": "a",
+                "HistoryData": "{}",
+                "HistorySummary": "Successfully executed action arn:aws:sns:...",
+            },
+            {
+                "Timestamp": "2024-05-01T09:00:00.000Z",
+                "HistoryItemType": "StateUpdate",
+                "AlarmName": "a",
+                "HistoryData": json.dumps(
+                    {
+                        "version": "1.0",
+                        "oldState": {"stateValue": "OK"},
+                        "newState": {"stateValue": "ALARM", "stateReason": "r", "stateReasonData": {}},
+                    }
+                ),
+            },
+            {
+                "Timestamp": "2024-04-01T00:00:00.000Z",
+                "HistoryItemType": "ConfigurationUpdate",
+                "AlarmName": "a",
+                "HistoryData": "{}",
+            },
+            {
+                "Timestamp": "2024-04-01T00:00:00.000Z",
+                "HistoryItemType": "StateUpdate",
+                "AlarmName": "a",
+                "HistoryData": "{not json",
+            },
+        ]
+    }
     path = tmp_path / "history.json"
     path.write_text(json.dumps(history))
     load = load_alarms(path, errors="quarantine")
@@ -338,8 +415,15 @@ def test_parameter_errors_are_worded_like_the_rest(tmp_path):
 
 
 def test_region_display_names_become_codes(tmp_path):
-    message = {"AlarmName": "disk", "AWSAccountId": "123456789012", "NewStateValue": "ALARM", "OldStateValue": "OK",
-               "NewStateReason": "r", "StateChangeTime": "2024-05-01T09:00:00.000+0000", "Region": "EU (Ireland)"}
+    message = {
+        "AlarmName": "disk",
+        "AWSAccountId": "123456789012",
+        "NewStateValue": "ALARM",
+        "OldStateValue": "OK",
+        "NewStateReason": "r",
+        "StateChangeTime": "2024-05-01T09:00:00.000+0000",
+        "Region": "EU (Ireland)",
+    }
     path = write_jsonl(tmp_path / "sns.jsonl", [message])
     row = load_alarms(path).alarms.iloc[0]
     assert (row["region"], row["alarm_arn"]) == ("eu-west-1", "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:disk")
@@ -357,8 +441,13 @@ def test_generic_csv_with_a_column_mapping(tmp_path):
         "2024-05-01T09:20:00Z,disk-full,exploded,111111111111\n"
         "2024-05-01T09:30:00Z,,firing,111111111111\n"
     )
-    load = load_alarms(path, columns={"timestamp": "fired_at", "alarm_name": "alert", "state": "status", "account_id": "acct"},
-                       state_map={"firing": "ALARM", "resolved": "OK"}, region="eu-west-1", errors="quarantine")
+    load = load_alarms(
+        path,
+        columns={"timestamp": "fired_at", "alarm_name": "alert", "state": "status", "account_id": "acct"},
+        state_map={"firing": "ALARM", "resolved": "OK"},
+        region="eu-west-1",
+        errors="quarantine",
+    )
     adds_up(load)
     frame = load.alarms
     assert frame["state"].tolist() == ["ALARM", "OK"]
@@ -383,8 +472,14 @@ def test_an_unknown_mapping_field_is_named(tmp_path):
 def test_intervals_overlap_and_time_origin(tmp_path):
     path = tmp_path / "intervals.csv"
     path.write_text("alarm_id,device_id,start_timestamp,end_timestamp\n1,7,0,100\n1,7,50,200\n2,7,10,10\n3,7,90,80\n")
-    load = load_alarms(path, time_origin="2024-01-01", account_id="111111111111", region="eu-west-1",
-                       name_template="a{alarm_id}@d{device_id}", errors="quarantine")
+    load = load_alarms(
+        path,
+        time_origin="2024-01-01",
+        account_id="111111111111",
+        region="eu-west-1",
+        name_template="a{alarm_id}@d{device_id}",
+        errors="quarantine",
+    )
     adds_up(load)
     assert load.counts["rejected"] == 1 and load.rejected.loc[0, "field"] == "end_timestamp"
     one = load.alarms[load.alarms["alarm_name"] == "a1@d7"]
@@ -439,7 +534,12 @@ def test_history_exports_named_account_region_take_both_from_the_name(corpus, tm
         "arn:aws:cloudwatch:eu-west-1:111111111111:alarm:myalarm",
         "arn:aws:cloudwatch:us-west-2:222222222222:alarm:myalarm",
     ]
-    assert load.notes["account 111111111111 (from the file name 111111111111_eu-west-1.json) used where "
-                      "describe-alarm-history records carry no account"] == 2
+    assert (
+        load.notes[
+            "account 111111111111 (from the file name 111111111111_eu-west-1.json) used where "
+            "describe-alarm-history records carry no account"
+        ]
+        == 2
+    )
     given = load_alarms(sorted(tmp_path.glob("*.json")), account_id="333333333333", region="ap-south-1")
     assert set(given.alarms["account_id"]) == {"333333333333"}  # what is given wins over the name

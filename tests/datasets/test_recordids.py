@@ -55,7 +55,14 @@ def test_interval_ids_are_the_sha1_of_each_row_as_compact_json_whatever_the_text
     rows = []
     for index in range(2_500):
         device = rng.choice(["plain-7", 'q"uote', "back\\slash", "café", "tab\there", str(index)])
-        rows.append({"alarm_id": str(index % 9), "device_id": device, "start_timestamp": str(index * 10), "end_timestamp": str(index * 10 + 5)})
+        rows.append(
+            {
+                "alarm_id": str(index % 9),
+                "device_id": device,
+                "start_timestamp": str(index * 10),
+                "end_timestamp": str(index * 10 + 5),
+            }
+        )
     path = tmp_path / "intervals.csv"
     pd.DataFrame(rows).to_csv(path, index=False)
     alarms = load_alarms(path, time_origin="2024-01-01").alarms
@@ -63,7 +70,9 @@ def test_interval_ids_are_the_sha1_of_each_row_as_compact_json_whatever_the_text
     for kind in ("start", "end"):
         mine = alarms[alarms["event_id"].str.endswith(":" + kind)]
         expected = [
-            hashlib.sha1(json.dumps(dict(sorted(rows[n - 2].items())), separators=(",", ":")).encode()).hexdigest()[:20] + ":" + kind
+            hashlib.sha1(json.dumps(dict(sorted(rows[n - 2].items())), separators=(",", ":")).encode()).hexdigest()[:20]
+            + ":"
+            + kind
             for n in line[mine.index]
         ]
         assert mine["event_id"].tolist() == expected

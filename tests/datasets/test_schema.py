@@ -68,7 +68,11 @@ def test_joined_frames_keep_their_dtypes_and_sort_like_text():
     assert joined["alarm_name"].astype(str).tolist() == ["web-5xx", "zz-queue", "api-latency", "web-5xx"]
     by_name = joined.sort_values("alarm_name", kind="stable")["alarm_name"].astype(str).tolist()
     assert by_name == sorted(joined["alarm_name"].astype(str).tolist())
-    assert joined.groupby("alarm_name", observed=True).size().to_dict() == {"api-latency": 1, "web-5xx": 2, "zz-queue": 1}
+    assert joined.groupby("alarm_name", observed=True).size().to_dict() == {
+        "api-latency": 1,
+        "web-5xx": 2,
+        "zz-queue": 1,
+    }
 
 
 def test_a_loaded_history_without_raw_takes_under_300_bytes_a_row():

@@ -131,7 +131,9 @@ def test_metric_and_composite_columns(frame):
     assert (frame.loc[composite, "namespace"] == "").all() and (frame.loc[composite, "metric_name"] == "").all()
     metrics = frame.loc[~composite & (frame["metric_name"] != "")]
     assert {"AWS/ApplicationELB", "AWS/Lambda", "AWS/RDS", "AWS/SQS"} <= set(metrics["namespace"])
-    assert {"HTTPCode_Target_5XX_Count", "Errors", "CPUUtilization", "ApproximateAgeOfOldestMessage"} <= set(metrics["metric_name"])
+    assert {"HTTPCode_Target_5XX_Count", "Errors", "CPUUtilization", "ApproximateAgeOfOldestMessage"} <= set(
+        metrics["metric_name"]
+    )
     for text in frame["dimensions"].unique():
         assert isinstance(json.loads(text), dict)
         assert ": " not in text and ", " not in text  # compact
@@ -160,7 +162,9 @@ def test_reasons_read_like_cloudwatch(frame):
     assert (threshold | missing)[metric].all()
     assert (missing == (frame["state"] == "INSUFFICIENT_DATA"))[metric].all()
     composite = frame.loc[~metric, "reason"]
-    assert composite.str.match(r"^arn:aws:cloudwatch:[a-z0-9-]+:\d{12}:alarm:\S+ (transitioned to [A-Z_]+ at \w+ \d\d \w+, \d{4} \d\d:\d\d:\d\d UTC|was created and its alarm rule evaluates to OK)$").all()
+    assert composite.str.match(
+        r"^arn:aws:cloudwatch:[a-z0-9-]+:\d{12}:alarm:\S+ (transitioned to [A-Z_]+ at \w+ \d\d \w+, \d{4} \d\d:\d\d:\d\d UTC|was created and its alarm rule evaluates to OK)$"
+    ).all()
 
 
 # ------------------------------------------------------------------------------ the stories
@@ -209,7 +213,11 @@ def test_the_maintenance_window_is_a_burst_with_suppressed_composite_actions(fra
     assert begin.day_name() == "Sunday" and begin.hour == 2 and end - begin == pd.Timedelta(hours=2)
     inside = frame[frame["timestamp"].between(begin, end) & (frame["state"] == "ALARM")]
     usual = [
-        ((frame["timestamp"] >= begin + pd.Timedelta(days=d)) & (frame["timestamp"] < end + pd.Timedelta(days=d)) & (frame["state"] == "ALARM")).sum()
+        (
+            (frame["timestamp"] >= begin + pd.Timedelta(days=d))
+            & (frame["timestamp"] < end + pd.Timedelta(days=d))
+            & (frame["state"] == "ALARM")
+        ).sum()
         for d in (-7, -6, -1, 1, 6, 7)
     ]
     assert len(inside) >= 20 and len(inside) > 3 * max(usual)
@@ -242,7 +250,17 @@ def test_each_event_round_trips_through_raw(frame, events):
 
 def test_events_are_shaped_like_cloudwatch_state_changes(frame, events):
     sample = events[0]
-    assert list(sample) == ["version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail"]
+    assert list(sample) == [
+        "version",
+        "id",
+        "detail-type",
+        "source",
+        "account",
+        "time",
+        "region",
+        "resources",
+        "detail",
+    ]
     for row, event in zip(frame.itertuples(index=False), events):
         detail = event["detail"]
         assert event["detail-type"] == "CloudWatch Alarm State Change" and event["version"] == "0"
@@ -320,7 +338,9 @@ def test_alarm_history_items_are_newest_first_and_carry_the_rows_states(history,
             if "stateReasonData" in data["newState"]:
                 assert isinstance(data["newState"]["stateReasonData"], dict)
             assert item["AlarmType"] in {"MetricAlarm", "CompositeAlarm"}
-            assert item["AlarmType"] == ("CompositeAlarm" if item["AlarmName"].endswith("-service-degraded") else "MetricAlarm")
+            assert item["AlarmType"] == (
+                "CompositeAlarm" if item["AlarmName"].endswith("-service-degraded") else "MetricAlarm"
+            )
             seen.add((item["AlarmName"], pd.Timestamp(item["Timestamp"]), old, new, data["newState"]["stateReason"]))
         expected = {
             (r.alarm_name, r.timestamp, r.previous_state, r.state, r.reason) for r in rows.itertuples(index=False)

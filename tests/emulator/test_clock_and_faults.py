@@ -105,7 +105,9 @@ def test_botocore_retries_with_the_same_token_never_double_create(mock, backend,
 
     monkeypatch.setattr(botocore.endpoint.time, "sleep", lambda seconds: None)  # keep the backoff, skip the wait
     plan = make_plan()
-    backend.faults.configure({"StartIncident": {"throttle": 0.2, "server_error": 0.1, "commit_then_fail": 0.2}}, seed=11)
+    backend.faults.configure(
+        {"StartIncident": {"throttle": 0.2, "server_error": 0.1, "commit_then_fail": 0.2}}, seed=11
+    )
     client = make_client(config=Config(retries={"total_max_attempts": 10, "mode": "standard"}))
     answered, retried = set(), 0
     for i in range(40):

@@ -58,7 +58,13 @@ def _call(wsgi: Client, operation: str, params: dict[str, Any]) -> dict[str, Any
     return dict(response.get_json())
 
 
-def _send(wsgi: Client, operation: str, params: dict[str, Any], body: bytes | None = None, content_type: str = "application/json") -> Any:
+def _send(
+    wsgi: Client,
+    operation: str,
+    params: dict[str, Any],
+    body: bytes | None = None,
+    content_type: str = "application/json",
+) -> Any:
     """Put ``params`` where the model puts each member on the wire (path, query string, body) and send."""
     model = MODEL.operation_model(operation)
     path, query, payload = model.http["requestUri"], [], {}
@@ -134,7 +140,11 @@ def _assert_answered(response: Any) -> None:
         assert error["__type"] and error["message"], text
 
 
-@settings(max_examples=examples(300, 4000), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large])
+@settings(
+    max_examples=examples(300, 4000),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
+)
 @given(data=st.data())
 def test_fuzz_requests_from_the_model_never_get_a_500(app, data):
     operation, params = data.draw(_requests(app.known_arns))
@@ -146,12 +156,24 @@ BODIES = st.one_of(
     JSON_VALUES.map(lambda v: json.dumps(v).encode()),
     st.integers(1, 3000).map(lambda n: b"[" * n + b"]" * n),
     st.integers(1, 3000).map(lambda n: b'{"a":' * n + b"1" + b"}" * n),
-    st.sampled_from([b"NaN", b'{"impact": Infinity}', b'{"impact": 1' + b"0" * 5000 + b"}", b"\xff\xfe{}", b'{"title": "caf\xe9"}']),
+    st.sampled_from(
+        [b"NaN", b'{"impact": Infinity}', b'{"impact": 1' + b"0" * 5000 + b"}", b"\xff\xfe{}", b'{"title": "caf\xe9"}']
+    ),
 )
 
 
-@settings(max_examples=examples(200, 2000), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(operation=st.sampled_from(OPERATIONS), body=BODIES, content_type=st.sampled_from(["application/json", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", ""]))
+@settings(
+    max_examples=examples(200, 2000),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    operation=st.sampled_from(OPERATIONS),
+    body=BODIES,
+    content_type=st.sampled_from(
+        ["application/json", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", ""]
+    ),
+)
 def test_fuzz_malformed_bodies_never_get_a_500(app, operation, body, content_type):
     response = _send(app, operation, {}, body=body, content_type=content_type)
     _assert_answered(response)

@@ -25,8 +25,14 @@ SERVICE_HEADERS = {
 PLAN = "arn:aws:ssm-incidents::123456789012:response-plan/hostile"
 
 
-def _raw(server: Any, method: str, path: str, body: bytes | str = b"", headers: dict[str, str] | None = None,
-         chunked: bool = False) -> tuple[int, Any]:
+def _raw(
+    server: Any,
+    method: str,
+    path: str,
+    body: bytes | str = b"",
+    headers: dict[str, str] | None = None,
+    chunked: bool = False,
+) -> tuple[int, Any]:
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
     try:
         data = body.encode() if isinstance(body, str) else body
@@ -62,23 +68,67 @@ def _start(body: dict[str, Any]) -> str:
     [
         ("/startIncident", "[" * 100_000 + "]" * 100_000, "nests deeper than 32 levels"),
         ("/startIncident", '{"a":' * 5_000 + "1" + "}" * 5_000, "nests deeper than 32 levels"),
-        ("/startIncident", _start({"triggerDetails": {"source": "a", "timestamp": 1e30}}),
-         "Value '1e+30' at 'triggerDetails.timestamp' failed to satisfy constraint: Member must be a time between"),
-        ("/createTimelineEvent", json.dumps({"incidentRecordArn": PLAN, "eventTime": -1e173, "eventType": "Custom Event", "eventData": "x"}),
-         "at 'eventTime' failed to satisfy constraint: Member must be a time between"),
+        (
+            "/startIncident",
+            _start({"triggerDetails": {"source": "a", "timestamp": 1e30}}),
+            "Value '1e+30' at 'triggerDetails.timestamp' failed to satisfy constraint: Member must be a time between",
+        ),
+        (
+            "/createTimelineEvent",
+            json.dumps({"incidentRecordArn": PLAN, "eventTime": -1e173, "eventType": "Custom Event", "eventData": "x"}),
+            "at 'eventTime' failed to satisfy constraint: Member must be a time between",
+        ),
         ("/startIncident", b'{"responsePlanArn": "caf\xe9"}', "not valid UTF-8 (byte 24)"),
         ("/startIncident", '{"responsePlanArn": "x", "impact": NaN}', "NaN is not a JSON number"),
-        ("/startIncident", '{"responsePlanArn": "x", "triggerDetails": {"source": "a", "timestamp": Infinity}}', "Infinity is not a JSON number"),
+        (
+            "/startIncident",
+            '{"responsePlanArn": "x", "triggerDetails": {"source": "a", "timestamp": Infinity}}',
+            "Infinity is not a JSON number",
+        ),
         ("/startIncident", '{"impact": 1' + "0" * 5000 + "}", "not valid JSON"),
         ("/startIncident", "[1, 2]", "must be a JSON object"),
-        ("/startIncident", _start({"impact": "3"}), "Value '3' at 'impact' failed to satisfy constraint: Member must be of type integer"),
-        ("/startIncident", _start({"triggerDetails": "aws.cloudwatch"}), "at 'triggerDetails' failed to satisfy constraint: Member must be of type structure"),
-        ("/startIncident", _start({"triggerDetails": {"source": "a", "timestamp": "not a time"}}), "at 'triggerDetails.timestamp'"),
-        ("/tags/" + PLAN, json.dumps({"resourceArn": 5, "tags": {"a": "b"}}), "Member 'resourceArn' belongs in the request's uri"),
-        ("/tags/" + PLAN, json.dumps({"resourceArn": PLAN + "-other", "tags": {"a": "b"}}), "Member 'resourceArn' belongs in the request's uri"),
+        (
+            "/startIncident",
+            _start({"impact": "3"}),
+            "Value '3' at 'impact' failed to satisfy constraint: Member must be of type integer",
+        ),
+        (
+            "/startIncident",
+            _start({"triggerDetails": "aws.cloudwatch"}),
+            "at 'triggerDetails' failed to satisfy constraint: Member must be of type structure",
+        ),
+        (
+            "/startIncident",
+            _start({"triggerDetails": {"source": "a", "timestamp": "not a time"}}),
+            "at 'triggerDetails.timestamp'",
+        ),
+        (
+            "/tags/" + PLAN,
+            json.dumps({"resourceArn": 5, "tags": {"a": "b"}}),
+            "Member 'resourceArn' belongs in the request's uri",
+        ),
+        (
+            "/tags/" + PLAN,
+            json.dumps({"resourceArn": PLAN + "-other", "tags": {"a": "b"}}),
+            "Member 'resourceArn' belongs in the request's uri",
+        ),
     ],
-    ids=["deep-list", "deep-object", "timestamp-1e30", "eventTime--1e173", "not-utf8", "nan", "infinity", "huge-integer",
-         "not-an-object", "string-impact", "string-structure", "bad-time-text", "tags-int-arn", "tags-other-arn"],
+    ids=[
+        "deep-list",
+        "deep-object",
+        "timestamp-1e30",
+        "eventTime--1e173",
+        "not-utf8",
+        "nan",
+        "infinity",
+        "huge-integer",
+        "not-an-object",
+        "string-impact",
+        "string-structure",
+        "bad-time-text",
+        "tags-int-arn",
+        "tags-other-arn",
+    ],
 )
 def test_malformed_requests_are_validation_errors_naming_the_problem(server, plan, path, body, expected):
     status, answer = _raw(server, "POST", path, body, SERVICE_HEADERS)
@@ -95,9 +145,14 @@ def test_a_form_encoded_request_is_refused_in_json(server, plan):
     headers = {**SERVICE_HEADERS, "Content-Type": "application/x-www-form-urlencoded"}
     status, answer = _raw(server, "POST", "/startIncident", "Action=StartIncident&responsePlanArn=" + PLAN, headers)
     assert status == 400
-    assert answer["message"] == "Content-Type application/x-www-form-urlencoded is not accepted: send the request body as application/json"
+    assert (
+        answer["message"]
+        == "Content-Type application/x-www-form-urlencoded is not accepted: send the request body as application/json"
+    )
     # an Action in the query string does not choose the operation: the path does
-    status, answer = _raw(server, "POST", "/startIncident?Action=DeleteResponsePlan", json.dumps({"arn": PLAN}), SERVICE_HEADERS)
+    status, answer = _raw(
+        server, "POST", "/startIncident?Action=DeleteResponsePlan", json.dumps({"arn": PLAN}), SERVICE_HEADERS
+    )
     assert status == 400 and "Value null at 'responsePlanArn'" in answer["message"]
     assert plan.get_response_plan(arn=PLAN)["name"] == "hostile"
 
@@ -124,7 +179,9 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(server, plan, chunke
 # ------------------------------------------------------------------ the control API and moto's API
 
 
-def _control(server, path: str, body: bytes | str, content_type: str = "application/json", **headers: str) -> tuple[int, Any]:
+def _control(
+    server, path: str, body: bytes | str, content_type: str = "application/json", **headers: str
+) -> tuple[int, Any]:
     return _raw(server, "POST", f"/_incidentsim/{path}", body, {"Content-Type": content_type, **headers})
 
 
@@ -137,10 +194,25 @@ def _control(server, path: str, body: bytes | str, content_type: str = "applicat
         ("clock", '{"time": 5}', 400, "'time' must be an ISO 8601 time"),
         ("clock", '{"time": "2024-01-01T00:00:00Z", "advance_s": 5}', 400, "clock takes one of"),
         ("faults", '{"rules": "x"}', 400, "fault rules must map operation names to fault settings, got str"),
-        ("faults", '{"rules": {"StartIncidnet": {"throttle": 0.5}}}', 400, "no ssm-incidents operation is called StartIncidnet"),
-        ("faults", '{"rules": {"StartIncident": {"latency_s": 1e9}}}', 400, "latency_s must be a number of seconds from 0 to 60"),
+        (
+            "faults",
+            '{"rules": {"StartIncidnet": {"throttle": 0.5}}}',
+            400,
+            "no ssm-incidents operation is called StartIncidnet",
+        ),
+        (
+            "faults",
+            '{"rules": {"StartIncident": {"latency_s": 1e9}}}',
+            400,
+            "latency_s must be a number of seconds from 0 to 60",
+        ),
         ("faults", '{"rules": {}, "seed": 1.5}', 400, "'seed' must be a whole number"),
-        ("options", '{"client_token_ttl_s": 1e308}', 400, "The 'client_token_ttl_s' parameter of EmulatorOptions must be a number in (0, 1e+12) or None. Got 1e+308 instead."),
+        (
+            "options",
+            '{"client_token_ttl_s": 1e308}',
+            400,
+            "The 'client_token_ttl_s' parameter of EmulatorOptions must be a number in (0, 1e+12) or None. Got 1e+308 instead.",
+        ),
         ("options", '{"account_id": "not-an-account"}', 400, "'account_id' must be twelve digits"),
         ("options", "[" * 5000, 400, "nests deeper than 32 levels"),
         ("nowhere", "{}", 404, "unknown control path"),
@@ -160,9 +232,13 @@ def test_a_web_page_cannot_reset_the_endpoint(server, plan, prefix):
     status, answer = _raw(server, "POST", prefix, "{}", {"Content-Type": "text/plain"})
     assert status == 415 and "Content-Type" in answer["message"]
     # every cross-origin request carries an Origin; DNS rebinding carries a foreign Host
-    status, answer = _raw(server, "POST", prefix, "{}", {"Content-Type": "application/json", "Origin": "https://evil.example"})
+    status, answer = _raw(
+        server, "POST", prefix, "{}", {"Content-Type": "application/json", "Origin": "https://evil.example"}
+    )
     assert status == 403 and "evil.example" in answer["message"]
-    status, answer = _raw(server, "POST", prefix, "{}", {"Content-Type": "application/json", "Host": f"rebind.evil.example:{server.port}"})
+    status, answer = _raw(
+        server, "POST", prefix, "{}", {"Content-Type": "application/json", "Host": f"rebind.evil.example:{server.port}"}
+    )
     assert status == 403 and "is not this server's address" in answer["message"]
     status, _ = _raw(server, "GET", "/_incidentsim/state", headers={"Host": "rebind.evil.example"})
     assert status == 403
@@ -175,7 +251,10 @@ def test_the_users_own_tools_still_reach_both_apis(server, plan):
     assert status == 200
     assert plan.list_response_plans()["responsePlanSummaries"] == []
     control = EmulatorControl(server.endpoint_url)
-    assert control.set_faults({"StartIncident": {"throttle": 1.0}}, seed=1)["faults"]["rules"]["StartIncident"]["throttle"] == 1.0
+    assert (
+        control.set_faults({"StartIncident": {"throttle": 1.0}}, seed=1)["faults"]["rules"]["StartIncident"]["throttle"]
+        == 1.0
+    )
     arn = plan.create_response_plan(name="again", incidentTemplate={"title": "t", "impact": 3})["arn"]
     with pytest.raises(ClientError):
         make_client(endpoint_url=server.endpoint_url, config=None).start_incident(responsePlanArn=arn)

@@ -16,13 +16,21 @@ OTHER_ALARM = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:db-latency"
 
 
 def test_record_takes_the_plan_template_when_not_overridden(client, backend, make_plan):
-    plan = make_plan(title="Checkout errors", impact=2, summary="Customers cannot pay",
-                     notificationTargets=[{"snsTopicArn": "arn:aws:sns:us-east-1:123456789012:pager"}])
+    plan = make_plan(
+        title="Checkout errors",
+        impact=2,
+        summary="Customers cannot pay",
+        notificationTargets=[{"snsTopicArn": "arn:aws:sns:us-east-1:123456789012:pager"}],
+    )
     backend.clock.set(T0)
     arn = client.start_incident(responsePlanArn=plan)["incidentRecordArn"]
     record = client.get_incident_record(arn=arn)["incidentRecord"]
     assert (record["title"], record["impact"], record["summary"], record["status"]) == (
-        "Checkout errors", 2, "Customers cannot pay", "OPEN")
+        "Checkout errors",
+        2,
+        "Customers cannot pay",
+        "OPEN",
+    )
     assert record["notificationTargets"] == [{"snsTopicArn": "arn:aws:sns:us-east-1:123456789012:pager"}]
     assert record["creationTime"] == T0 and record["lastModifiedTime"] == T0
     assert "resolvedTime" not in record
@@ -65,13 +73,15 @@ def test_record_arn_is_region_less_and_embeds_the_plan_name(client, make_plan):
     arn = client.start_incident(responsePlanArn=plan)["incidentRecordArn"]
     prefix = "arn:aws:ssm-incidents::123456789012:incident-record/checkout-critical/"
     assert arn.startswith(prefix)
-    record_id = arn[len(prefix):]
+    record_id = arn[len(prefix) :]
     assert [len(part) for part in record_id.split("-")] == [8, 4, 4, 4, 12]
 
 
 def test_chat_channel_is_copied_from_the_plan(client):
     channel = {"chatbotSns": ["arn:aws:sns:us-east-1:123456789012:chat"]}
-    plan = client.create_response_plan(name="p", incidentTemplate={"title": "t", "impact": 3}, chatChannel=channel)["arn"]
+    plan = client.create_response_plan(name="p", incidentTemplate={"title": "t", "impact": 3}, chatChannel=channel)[
+        "arn"
+    ]
     arn = client.start_incident(responsePlanArn=plan)["incidentRecordArn"]
     assert client.get_incident_record(arn=arn)["incidentRecord"]["chatChannel"] == channel
 
@@ -125,7 +135,9 @@ def test_plan_of_another_account_is_not_found(client, make_plan):
 
 def test_alarm_action_spelling_responseplan_is_accepted(client, make_plan):
     make_plan(name="checkout")
-    arn = client.start_incident(responsePlanArn="arn:aws:ssm-incidents::123456789012:responseplan/checkout")["incidentRecordArn"]
+    arn = client.start_incident(responsePlanArn="arn:aws:ssm-incidents::123456789012:responseplan/checkout")[
+        "incidentRecordArn"
+    ]
     assert ":incident-record/checkout/" in arn
 
 

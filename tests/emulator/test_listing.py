@@ -37,7 +37,10 @@ def test_oldest_first_option(client, backend, records):
 
 
 def test_status_filter(client, records):
-    assert _titles(client, filters=[{"key": "status", "condition": {"equals": {"stringValues": ["RESOLVED"]}}}]) == ["i1", "i0"]
+    assert _titles(client, filters=[{"key": "status", "condition": {"equals": {"stringValues": ["RESOLVED"]}}}]) == [
+        "i1",
+        "i0",
+    ]
 
 
 def test_impact_filter_ors_its_values(client, records):
@@ -93,7 +96,9 @@ def test_paginators_walk_every_list_operation(client, backend, make_plan):
     plans = [make_plan(name=f"p{i:03d}") for i in range(7)]
     arn = client.start_incident(responsePlanArn=plans[0])["incidentRecordArn"]
     for i in range(6):
-        client.create_timeline_event(incidentRecordArn=arn, eventTime=T0 + timedelta(minutes=i), eventType="Note", eventData=f'"{i}"')
+        client.create_timeline_event(
+            incidentRecordArn=arn, eventTime=T0 + timedelta(minutes=i), eventType="Note", eventData=f'"{i}"'
+        )
         client.update_related_items(
             incidentRecordArn=arn,
             relatedItemsUpdate={"itemToAdd": {"identifier": {"type": "OTHER", "value": {"url": f"https://r/{i}"}}}},
@@ -121,8 +126,13 @@ def test_timeline_events_sort_and_filter(client, backend, make_plan):
     backend.configure(auto_timeline_events=False)
     arn = client.start_incident(responsePlanArn=make_plan())["incidentRecordArn"]
     for i, kind in enumerate(["Note", "Custom Event", "Note"]):
-        client.create_timeline_event(incidentRecordArn=arn, eventTime=T0 + timedelta(minutes=i), eventType=kind, eventData=f'"{i}"',
-                                     eventReferences=[{"resource": f"arn:aws:ec2:us-east-1:123456789012:instance/i-{i}"}])
+        client.create_timeline_event(
+            incidentRecordArn=arn,
+            eventTime=T0 + timedelta(minutes=i),
+            eventType=kind,
+            eventData=f'"{i}"',
+            eventReferences=[{"resource": f"arn:aws:ec2:us-east-1:123456789012:instance/i-{i}"}],
+        )
 
     def times(**kwargs):
         events = client.list_timeline_events(incidentRecordArn=arn, **kwargs)["eventSummaries"]

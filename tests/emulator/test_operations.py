@@ -40,9 +40,13 @@ class World:
 
 
 CALLS: dict[str, Callable[[World], dict[str, Any]]] = {
-    "BatchGetIncidentFindings": lambda w: w.client.batch_get_incident_findings(incidentRecordArn=w.record, findingIds=["f-1"]),
+    "BatchGetIncidentFindings": lambda w: w.client.batch_get_incident_findings(
+        incidentRecordArn=w.record, findingIds=["f-1"]
+    ),
     "CreateReplicationSet": lambda w: _fresh_replication_set(w),
-    "CreateResponsePlan": lambda w: w.client.create_response_plan(name="db", incidentTemplate={"title": "DB", "impact": 1}),
+    "CreateResponsePlan": lambda w: w.client.create_response_plan(
+        name="db", incidentTemplate={"title": "DB", "impact": 1}
+    ),
     "CreateTimelineEvent": lambda w: w.client.create_timeline_event(
         incidentRecordArn=w.record, eventTime=NOW, eventType="Note", eventData='"n"'
     ),
@@ -67,7 +71,9 @@ CALLS: dict[str, Callable[[World], dict[str, Any]]] = {
     "StartIncident": lambda w: w.client.start_incident(responsePlanArn=w.plan),
     "TagResource": lambda w: w.client.tag_resource(resourceArn=w.record, tags={"k": "v"}),
     "UntagResource": lambda w: w.client.untag_resource(resourceArn=w.plan, tagKeys=["env"]),
-    "UpdateDeletionProtection": lambda w: w.client.update_deletion_protection(arn=w.replication_set, deletionProtected=True),
+    "UpdateDeletionProtection": lambda w: w.client.update_deletion_protection(
+        arn=w.replication_set, deletionProtected=True
+    ),
     "UpdateIncidentRecord": lambda w: w.client.update_incident_record(arn=w.record, status="RESOLVED"),
     "UpdateRelatedItems": lambda w: w.client.update_related_items(
         incidentRecordArn=w.record,
@@ -77,7 +83,9 @@ CALLS: dict[str, Callable[[World], dict[str, Any]]] = {
         arn=w.replication_set, actions=[{"addRegionAction": {"regionName": "eu-west-1"}}]
     ),
     "UpdateResponsePlan": lambda w: w.client.update_response_plan(arn=w.plan, incidentTemplateImpact=1),
-    "UpdateTimelineEvent": lambda w: w.client.update_timeline_event(incidentRecordArn=w.record, eventId=w.event, eventData='"x"'),
+    "UpdateTimelineEvent": lambda w: w.client.update_timeline_event(
+        incidentRecordArn=w.record, eventId=w.event, eventData='"x"'
+    ),
 }
 
 
@@ -107,7 +115,12 @@ def test_get_response_plan_returns_what_was_created(client):
     plan = client.get_response_plan(arn=world.plan)
     assert plan["name"] == "web"
     assert plan["displayName"] == "Web"
-    assert plan["incidentTemplate"] == {"title": "Web down", "impact": 2, "summary": "s", "incidentTags": {"team": "web"}}
+    assert plan["incidentTemplate"] == {
+        "title": "Web down",
+        "impact": 2,
+        "summary": "s",
+        "incidentTags": {"team": "web"},
+    }
     assert plan["chatChannel"] == {"chatbotSns": ["arn:aws:sns:us-east-1:123456789012:chat"]}
     assert plan["engagements"] == ["arn:aws:ssm-contacts:us-east-1:123456789012:contact/oncall"]
     assert client.list_tags_for_resource(resourceArn=world.plan)["tags"] == {"env": "test"}
@@ -156,7 +169,9 @@ def test_only_custom_events_and_notes_can_be_created(client):
 
     world = World(client)
     with pytest.raises(ClientError) as excinfo:
-        client.create_timeline_event(incidentRecordArn=world.record, eventTime=NOW, eventType="SSM Incident Record Update", eventData="{}")
+        client.create_timeline_event(
+            incidentRecordArn=world.record, eventTime=NOW, eventType="SSM Incident Record Update", eventData="{}"
+        )
     assert excinfo.value.response["Error"]["Code"] == "ValidationException"
     assert "eventType" in excinfo.value.response["Error"]["Message"]
 
@@ -169,9 +184,13 @@ def test_related_items_add_and_remove(client):
     assert [i["title"] for i in items] == ["cpu"]
     assert items[0]["generatedId"].startswith("related-item/METRIC/")
     runbook = {"type": "OTHER", "value": {"url": "https://runbook"}}
-    client.update_related_items(incidentRecordArn=world.record, relatedItemsUpdate={"itemToAdd": {"identifier": runbook}})
+    client.update_related_items(
+        incidentRecordArn=world.record, relatedItemsUpdate={"itemToAdd": {"identifier": runbook}}
+    )
     with pytest.raises(ClientError) as excinfo:
-        client.update_related_items(incidentRecordArn=world.record, relatedItemsUpdate={"itemToAdd": {"identifier": runbook}})
+        client.update_related_items(
+            incidentRecordArn=world.record, relatedItemsUpdate={"itemToAdd": {"identifier": runbook}}
+        )
     assert excinfo.value.response["Error"]["Code"] == "ConflictException"
     client.update_related_items(incidentRecordArn=world.record, relatedItemsUpdate={"itemToRemove": runbook})
     with pytest.raises(ClientError) as excinfo:

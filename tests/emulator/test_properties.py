@@ -33,17 +33,26 @@ arns = mostly(
         text,
     ),
 )
-timestamps = st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(timezone.utc))
+timestamps = st.datetimes(
+    min_value=datetime(1971, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(timezone.utc)
+)
 item_values = mostly(
     st.one_of(st.fixed_dictionaries({"url": short}), st.fixed_dictionaries({"metricDefinition": short})),
     st.one_of(st.fixed_dictionaries({"url": text, "arn": arns}), st.just({}), st.fixed_dictionaries({"arn": text})),
 )
 related = st.fixed_dictionaries(
-    {"identifier": st.fixed_dictionaries({"type": mostly(st.sampled_from(["METRIC", "OTHER"]), st.just("bogus")), "value": item_values})},
+    {
+        "identifier": st.fixed_dictionaries(
+            {"type": mostly(st.sampled_from(["METRIC", "OTHER"]), st.just("bogus")), "value": item_values}
+        )
+    },
     optional={"title": mostly(short, text)},
 )
 trigger = st.fixed_dictionaries(
-    {"source": mostly(st.sampled_from(["aws.cloudwatch", "aws.events", "custom.monitor"]), text), "timestamp": timestamps},
+    {
+        "source": mostly(st.sampled_from(["aws.cloudwatch", "aws.events", "custom.monitor"]), text),
+        "timestamp": timestamps,
+    },
     optional={"triggerArn": mostly(st.sampled_from(ALARMS), text), "rawData": st.text(max_size=20)},
 )
 requests = st.fixed_dictionaries(
@@ -152,7 +161,11 @@ def test_outcomes_match_the_reference_model(script):
             if token is not None:
                 request["clientToken"] = token
             if alarm is not None:
-                request["triggerDetails"] = {"source": "aws.cloudwatch", "triggerArn": alarm, "timestamp": datetime(2024, 1, 1)}
+                request["triggerDetails"] = {
+                    "source": "aws.cloudwatch",
+                    "triggerArn": alarm,
+                    "timestamp": datetime(2024, 1, 1),
+                }
             try:
                 response = client.start_incident(**request)
             except ClientError as error:

@@ -24,7 +24,9 @@ def test_loopback_hosts_are_recognised(host):
     assert is_loopback(host)
 
 
-@pytest.mark.parametrize("host", ["0.0.0.0", "10.0.0.1", "192.168.1.2", "ssm-incidents.us-east-1.amazonaws.com", "", None])
+@pytest.mark.parametrize(
+    "host", ["0.0.0.0", "10.0.0.1", "192.168.1.2", "ssm-incidents.us-east-1.amazonaws.com", "", None]
+)
 def test_other_hosts_are_not_loopback(host):
     assert not is_loopback(host)
 
@@ -46,7 +48,9 @@ def test_clients_use_throw_away_credentials(monkeypatch):
     assert credentials.secret_key == "testing"
 
 
-@pytest.mark.parametrize("url", ["https://ssm-incidents.us-east-1.amazonaws.com", "http://10.1.2.3:5000", "http://0.0.0.0:5000"])
+@pytest.mark.parametrize(
+    "url", ["https://ssm-incidents.us-east-1.amazonaws.com", "http://10.1.2.3:5000", "http://0.0.0.0:5000"]
+)
 def test_non_loopback_endpoints_need_an_explicit_flag(url):
     with pytest.raises(UnsafeEndpointError, match="allow_remote"):
         make_client(endpoint_url=url)

@@ -43,14 +43,27 @@ def _aws(server, *args: str) -> subprocess.CompletedProcess[str]:
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
         "AWS_PAGER": "",
     }
-    command = [sys.executable, "-m", "awscli", "ssm-incidents", *args, "--endpoint-url", server.endpoint_url, "--output", "json"]
+    command = [
+        sys.executable,
+        "-m",
+        "awscli",
+        "ssm-incidents",
+        *args,
+        "--endpoint-url",
+        server.endpoint_url,
+        "--output",
+        "json",
+    ]
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
 
 
 def test_boto3_against_the_served_emulator(remote):
     plan = remote.create_response_plan(name="web", incidentTemplate={"title": "Web", "impact": 2})["arn"]
-    trigger = {"source": "aws.cloudwatch", "triggerArn": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:a",
-               "timestamp": datetime(2024, 1, 1, tzinfo=timezone.utc)}
+    trigger = {
+        "source": "aws.cloudwatch",
+        "triggerArn": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:a",
+        "timestamp": datetime(2024, 1, 1, tzinfo=timezone.utc),
+    }
     a = remote.start_incident(responsePlanArn=plan, triggerDetails=trigger)
     b = remote.start_incident(responsePlanArn=plan, triggerDetails=trigger)
     assert a["incidentRecordArn"] == b["incidentRecordArn"]
@@ -62,12 +75,16 @@ def test_boto3_against_the_served_emulator(remote):
 
 
 def test_the_aws_cli_starts_and_lists_incidents(server, control):
-    created = _aws(server, "create-response-plan", "--name", "cli-plan", "--incident-template", "title=From the CLI,impact=3")
+    created = _aws(
+        server, "create-response-plan", "--name", "cli-plan", "--incident-template", "title=From the CLI,impact=3"
+    )
     assert created.returncode == 0, created.stderr
     plan_arn = json.loads(created.stdout)["arn"]
     assert plan_arn == "arn:aws:ssm-incidents::123456789012:response-plan/cli-plan"
 
-    started = _aws(server, "start-incident", "--response-plan-arn", plan_arn, "--title", "Paged from the CLI", "--impact", "2")
+    started = _aws(
+        server, "start-incident", "--response-plan-arn", plan_arn, "--title", "Paged from the CLI", "--impact", "2"
+    )
     assert started.returncode == 0, started.stderr
     record_arn = json.loads(started.stdout)["incidentRecordArn"]
 
@@ -85,8 +102,14 @@ def test_the_aws_cli_starts_and_lists_incidents(server, control):
 
 
 def test_the_aws_cli_sees_validation_errors(server, control):
-    result = _aws(server, "start-incident", "--response-plan-arn", "arn:aws:ssm-incidents::123456789012:response-plan/x",
-                  "--impact", "7")
+    result = _aws(
+        server,
+        "start-incident",
+        "--response-plan-arn",
+        "arn:aws:ssm-incidents::123456789012:response-plan/x",
+        "--impact",
+        "7",
+    )
     assert result.returncode != 0
     assert "ValidationException" in result.stderr and "impact" in result.stderr
 
@@ -96,7 +119,9 @@ def test_control_api_pins_the_clock(remote, control):
     assert state["clock"] == {"now": "2019-10-02T17:04:40+00:00", "virtual": True}
     plan = remote.create_response_plan(name="p", incidentTemplate={"title": "t", "impact": 3})["arn"]
     arn = remote.start_incident(responsePlanArn=plan)["incidentRecordArn"]
-    assert remote.get_incident_record(arn=arn)["incidentRecord"]["creationTime"] == datetime(2019, 10, 2, 17, 4, 40, tzinfo=timezone.utc)
+    assert remote.get_incident_record(arn=arn)["incidentRecord"]["creationTime"] == datetime(
+        2019, 10, 2, 17, 4, 40, tzinfo=timezone.utc
+    )
     assert control.advance_clock(60)["clock"]["now"] == "2019-10-02T17:05:40+00:00"
     assert control.set_clock(None)["clock"]["virtual"] is False
 
@@ -143,7 +168,9 @@ def test_incidentsim_serve_command(tmp_path):
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "incidentsim.cli", "serve", "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         client = make_client(endpoint_url=f"http://127.0.0.1:{port}")
@@ -166,7 +193,9 @@ def test_incidentsim_serve_command(tmp_path):
 def test_incidentsim_serve_refuses_a_public_bind():
     result = subprocess.run(
         [sys.executable, "-m", "incidentsim.cli", "serve", "--host", "0.0.0.0", "--port", "0"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2
     assert "not a loopback address" in result.stderr
@@ -187,7 +216,9 @@ def test_reset_can_forget_incident_manager_alone(server, remote):
 def _serve_and_read_banner(*args: str) -> tuple[str, subprocess.Popen[str]]:
     process = subprocess.Popen(
         [sys.executable, "-m", "incidentsim.cli", "serve", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     assert process.stdout is not None
     return process.stdout.readline(), process
@@ -215,7 +246,10 @@ def test_serve_on_a_port_in_use_says_so_in_one_line():
         taken.listen()
         port = taken.getsockname()[1]
         result = subprocess.run(
-            [sys.executable, "-m", "incidentsim.cli", "serve", "--port", str(port)], capture_output=True, text=True, timeout=60
+            [sys.executable, "-m", "incidentsim.cli", "serve", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
     assert result.returncode == 2
     assert f"incidentsim serve: cannot serve on 127.0.0.1 port {port}:" in result.stderr

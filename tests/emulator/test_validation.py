@@ -89,14 +89,18 @@ def test_union_with_two_members(raw_client, make_plan):
 
 
 def test_plan_name_pattern(client):
-    message = _rejected(lambda: client.create_response_plan(name="has spaces", incidentTemplate={"title": "t", "impact": 1}))
+    message = _rejected(
+        lambda: client.create_response_plan(name="has spaces", incidentTemplate={"title": "t", "impact": 1})
+    )
     assert "at 'name'" in message and "pattern" in message
 
 
 def test_too_many_incident_tags(client):
     tags = {f"k{i}": "v" for i in range(51)}
     message = _rejected(
-        lambda: client.create_response_plan(name="p", incidentTemplate={"title": "t", "impact": 1, "incidentTags": tags})
+        lambda: client.create_response_plan(
+            name="p", incidentTemplate={"title": "t", "impact": 1, "incidentTags": tags}
+        )
     )
     assert "incidentTemplate.incidentTags" in message
 
@@ -144,7 +148,9 @@ def test_max_results_range(client):
 
 def test_unsupported_filter_key(client):
     message = _rejected(
-        lambda: client.list_incident_records(filters=[{"key": "title", "condition": {"equals": {"stringValues": ["x"]}}}])
+        lambda: client.list_incident_records(
+            filters=[{"key": "title", "condition": {"equals": {"stringValues": ["x"]}}}]
+        )
     )
     assert "title" in message and "creationTime" in message
 
@@ -162,11 +168,17 @@ def test_the_message_lists_errors_in_the_model_order_whoever_builds_the_request(
     from incidentsim.rules import botocore_model
 
     plan = make_plan()
-    details = {"source": "custom." + "x" * 50, "triggerArn": "arn:aws:cloudwatch:us-east-1:111111111111:alarm:a", "timestamp": T0}
+    details = {
+        "source": "custom." + "x" * 50,
+        "triggerArn": "arn:aws:cloudwatch:us-east-1:111111111111:alarm:a",
+        "timestamp": T0,
+    }
     served = _rejected(lambda: client.start_incident(responsePlanArn=plan, title="t" * 201, triggerDetails=details))
     operation = botocore_model().operation_model("StartIncident")
-    for params in ({"responsePlanArn": plan, "triggerDetails": details, "title": "t" * 201},
-                   {"title": "t" * 201, "responsePlanArn": plan, "triggerDetails": details}):
+    for params in (
+        {"responsePlanArn": plan, "triggerDetails": details, "title": "t" * 201},
+        {"title": "t" * 201, "responsePlanArn": plan, "triggerDetails": details},
+    ):
         message = validate_request(operation, params)
         assert message is not None and message.index("'title'") < message.index("'triggerDetails.source'")
         assert message in served

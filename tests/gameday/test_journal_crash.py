@@ -141,7 +141,9 @@ def test_a_journal_cut_at_any_byte_of_its_last_lines_is_read_and_carried_on_twic
             appended.close()
             read = read_journal(journal)
             assert sorted(read["answers"]) == list(range(played + sitting)), f"cut at byte {cut}, sitting {sitting}"
-            assert starts_by_event(read["calls"]) == [i for i in triggers if i < played + sitting], f"cut at byte {cut}, sitting {sitting}"
+            assert starts_by_event(read["calls"]) == [i for i in triggers if i < played + sitting], (
+                f"cut at byte {cut}, sitting {sitting}"
+            )
         assert journal.read_bytes().endswith(b"\n") and journal.read_bytes().count(b'"kind": "resume"') == 2
 
 
@@ -149,7 +151,9 @@ def test_a_cut_line_followed_by_more_is_still_reported_as_damage(journals, tmp_p
     lines = journals["stopped"].read_bytes().splitlines(keepends=True)
     journal = tmp_path / "journal.jsonl"
     journal.write_bytes(b"".join(lines[:3]) + lines[3][:40] + b"".join(lines[4:]))
-    with pytest.raises(GameDayError, match=r"journal\.jsonl:4: not a JSON line, and more follows: the journal is damaged"):
+    with pytest.raises(
+        GameDayError, match=r"journal\.jsonl:4: not a JSON line, and more follows: the journal is damaged"
+    ):
         read_journal(journal)
     # a multi-byte character cut in two, followed by more
     cut = lines[-2].index("ü".encode()) + 1
@@ -192,9 +196,18 @@ def _resume_twice(scenario: Scenario, endpoint_url: str, out: Path) -> None:
 
 @pytest.mark.parametrize(
     "where",
-    ["after the last whole event", "one byte into the call line", "inside the call line", "at the event line",
-     "inside a character of the event line", "before the event line's newline", "inside the faults line",
-     "before the last newline", "an empty file", "inside the header"],
+    [
+        "after the last whole event",
+        "one byte into the call line",
+        "inside the call line",
+        "at the event line",
+        "inside a character of the event line",
+        "before the event line's newline",
+        "inside the faults line",
+        "before the last newline",
+        "an empty file",
+        "inside the header",
+    ],
 )
 def test_the_game_day_resumes_twice_from_a_journal_cut_there(where, tiny, journals, server, tmp_path):
     data = journals["stopped"].read_bytes()
@@ -258,7 +271,10 @@ def _tear_last_line(journal: Path, rng: random.Random) -> None:
 @pytest.fixture(scope="module")
 def crash_scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("scenario") / "crash.yaml"
-    path.write_text(scenario_text(TOTAL, speed=f"{SPEED}x", faults="faults: {throttle: 0.05, commit_then_fail: 0.05}\n"), encoding="utf-8")
+    path.write_text(
+        scenario_text(TOTAL, speed=f"{SPEED}x", faults="faults: {throttle: 0.05, commit_then_fail: 0.05}\n"),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -272,12 +288,24 @@ def clean_run(crash_scenario: Path, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 EVENT_COLUMNS = ["event_id", "outcome", "dedup_reason", "incident_arn", "error_code"]
-INCIDENT_COLUMNS = ["incident_arn", "response_plan", "title", "impact", "status", "creation_time", "resolved_time",
-                    "trigger_count", "dedupe_string", "alarm_names"]
+INCIDENT_COLUMNS = [
+    "incident_arn",
+    "response_plan",
+    "title",
+    "impact",
+    "status",
+    "creation_time",
+    "resolved_time",
+    "trigger_count",
+    "dedupe_string",
+    "alarm_names",
+]
 
 
 @pytest.mark.parametrize("tear", [False, True], ids=["killed", "killed-and-torn"])
-def test_a_game_day_killed_three_times_on_the_command_line_resumes_to_the_clean_run(tear, crash_scenario, clean_run, tmp_path):
+def test_a_game_day_killed_three_times_on_the_command_line_resumes_to_the_clean_run(
+    tear, crash_scenario, clean_run, tmp_path
+):
     rng = random.Random(20240501 + tear)
     out = tmp_path / "out"
     journal = out / "journal.jsonl"
@@ -300,7 +328,10 @@ def test_a_game_day_killed_three_times_on_the_command_line_resumes_to_the_clean_
     events, clean_events = pd.read_csv(out / "events.csv", dtype=str), pd.read_csv(clean_run / "events.csv", dtype=str)
     assert len(events) == TOTAL
     pd.testing.assert_frame_equal(events[EVENT_COLUMNS], clean_events[EVENT_COLUMNS])
-    incidents, clean_incidents = pd.read_csv(out / "incidents.csv", dtype=str), pd.read_csv(clean_run / "incidents.csv", dtype=str)
+    incidents, clean_incidents = (
+        pd.read_csv(out / "incidents.csv", dtype=str),
+        pd.read_csv(clean_run / "incidents.csv", dtype=str),
+    )
     assert len(incidents) == len(clean_incidents) > 0
     pd.testing.assert_frame_equal(incidents[INCIDENT_COLUMNS], clean_incidents[INCIDENT_COLUMNS])
     # every trigger was sent once in the record, whatever the sitting that sent it

@@ -60,7 +60,9 @@ def test_the_sample_scenario_with_faults_creates_exactly_the_fault_free_incident
     assert summary["triggers"] == summary["created"] + summary["deduplicated"] + summary["rejected"] + summary["failed"]
     assert summary["failed"] == 0 and summary["created"] == len(reference.incidents)
     assert record.result.events["outcome"].astype(str).tolist() == reference.events["outcome"].astype(str).tolist()
-    assert record.result.incidents[["title", "impact", "trigger_count"]].equals(reference.incidents[["title", "impact", "trigger_count"]])
+    assert record.result.incidents[["title", "impact", "trigger_count"]].equals(
+        reference.incidents[["title", "impact", "trigger_count"]]
+    )
     # the faults were real, each one was retried, and the client saw what the emulator injected
     assert record.faults_injected["commit_then_fail"] > 0 and record.faults_injected["throttle"] > 0
     assert summary["faults_met"] == summary["faults_injected"] == summary["retries"] > 0
@@ -213,8 +215,15 @@ def test_a_journal_of_another_scenario_is_refused(tmp_path):
 
 
 def _aws_env() -> dict[str, str]:
-    return {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull, "AWS_PAGER": ""}
+    return {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_PAGER": "",
+    }
 
 
 def test_the_aws_cli_lists_the_incidents_while_the_game_day_plays():
@@ -223,8 +232,17 @@ def test_the_aws_cli_lists_the_incidents_while_the_game_day_plays():
         game.start()
         while game.status.incidents_created < 2:
             time.sleep(0.02)
-        command = [sys.executable, "-m", "awscli", "ssm-incidents", "list-incident-records", "--endpoint-url", str(game.endpoint_url),
-                   "--output", "json"]
+        command = [
+            sys.executable,
+            "-m",
+            "awscli",
+            "ssm-incidents",
+            "list-incident-records",
+            "--endpoint-url",
+            str(game.endpoint_url),
+            "--output",
+            "json",
+        ]
         during = subprocess.run(command, capture_output=True, text=True, env=_aws_env(), timeout=120)
         mid_game = game.status
         assert during.returncode == 0, during.stderr
@@ -240,11 +258,26 @@ def test_the_aws_cli_lists_the_incidents_while_the_game_day_plays():
 
 def test_ctrl_c_on_the_command_line_keeps_the_record_and_resume_finishes_it(tmp_path):
     scenario = tmp_path / "storm.yaml"
-    text = Path(SAMPLE).read_text().replace("alarm-events.jsonl", str(DATA / "alarm-events.jsonl")).replace(
-        "policy: sample-policy.yaml", f"policy: {DATA / 'sample-policy.yaml'}")
+    text = (
+        Path(SAMPLE)
+        .read_text()
+        .replace("alarm-events.jsonl", str(DATA / "alarm-events.jsonl"))
+        .replace("policy: sample-policy.yaml", f"policy: {DATA / 'sample-policy.yaml'}")
+    )
     scenario.write_text(text)
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "incidentsim.cli", "gameday", str(scenario), "--speed", "300", "--out", str(out), "--quiet"]
+    command = [
+        sys.executable,
+        "-m",
+        "incidentsim.cli",
+        "gameday",
+        str(scenario),
+        "--speed",
+        "300",
+        "--out",
+        str(out),
+        "--quiet",
+    ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     journal = out / "journal.jsonl"
     deadline = time.monotonic() + 120
@@ -258,11 +291,12 @@ def test_ctrl_c_on_the_command_line_keeps_the_record_and_resume_finishes_it(tmp_
     assert "--resume" in stdout and "stopping after the call in flight" in stderr
     summary = json.loads((out / "gameday.json").read_text())
     assert summary["complete"] is False and 10 <= summary["played"] < summary["total"]
-    resumed = subprocess.run([*command[:-1], "--quiet", "--resume", "--speed", "max"], capture_output=True, text=True, timeout=300)
+    resumed = subprocess.run(
+        [*command[:-1], "--quiet", "--resume", "--speed", "max"], capture_output=True, text=True, timeout=300
+    )
     assert resumed.returncode == 0, resumed.stderr
     assert "Every trigger accounted for" in resumed.stdout
     assert json.loads((out / "gameday.json").read_text())["complete"] is True
-
 
 
 def test_the_notebook_panel_shows_the_figures_and_drives_the_player():

@@ -54,7 +54,11 @@ def test_inline_events_take_their_previous_state_from_the_alarms_own_history():
 
 
 def test_speeds_are_read_as_people_write_them():
-    assert parse_speed("120x", "speed") == 120.0 and parse_speed(30, "speed") == 30.0 and math.isinf(parse_speed("max", "speed"))
+    assert (
+        parse_speed("120x", "speed") == 120.0
+        and parse_speed(30, "speed") == 30.0
+        and math.isinf(parse_speed("max", "speed"))
+    )
     with pytest.raises(ScenarioError, match="speed: expected a speed"):
         parse_speed("-3", "speed")
 
@@ -71,15 +75,29 @@ def test_replace_changes_the_speed_and_the_fingerprint_ignores_it():
     ("change", "message"),
     [
         (("speed: max", "speed: fast"), "scenario:10 speed: expected a speed such as 60, '60x' or 'max', got 'fast'"),
-        (("speed: max", "speed: max\nfaults: {throttle: 1.5}"), "scenario:11 faults.throttle: fault probability 'throttle' must be"),
-        (("speed: max", "speed: max\nfaults: {throttle: high}"), "scenario:11 faults.throttle: expected a number, got 'high'"),
+        (
+            ("speed: max", "speed: max\nfaults: {throttle: 1.5}"),
+            "scenario:11 faults.throttle: fault probability 'throttle' must be",
+        ),
+        (
+            ("speed: max", "speed: max\nfaults: {throttle: high}"),
+            "scenario:11 faults.throttle: expected a number, got 'high'",
+        ),
         (("speed: max", "speed: max\nfaults: {throttle: 0.6, server_error: 0.6}"), "must add up to at most 1"),
-        (("speed: max", "speed: max\nfaults:\n  operations:\n    StartIncidnet: {throttle: 0.1}"),
-         "scenario:13 faults.operations.StartIncidnet: unknown key; expected one of"),
-        (("speed: max", "speed: max\nretries: {max_attempts: 0}"), "scenario:11 retries.max_attempts: expected a whole number from 1 to 20"),
+        (
+            ("speed: max", "speed: max\nfaults:\n  operations:\n    StartIncidnet: {throttle: 0.1}"),
+            "scenario:13 faults.operations.StartIncidnet: unknown key; expected one of",
+        ),
+        (
+            ("speed: max", "speed: max\nretries: {max_attempts: 0}"),
+            "scenario:11 retries.max_attempts: expected a whole number from 1 to 20",
+        ),
         (("speed: max", "speed: max\nseed: -1"), "scenario:11 seed: expected a whole number >= 0"),
         (("speed: max", "speed: max\nsped: 3"), "scenario:11 sped: unknown key; expected one of name"),
-        (("state: OK", "state: GREEN"), "scenario:5 events[2].state: expected one of OK, ALARM, INSUFFICIENT_DATA, got 'GREEN'"),
+        (
+            ("state: OK", "state: GREEN"),
+            "scenario:5 events[2].state: expected one of OK, ALARM, INSUFFICIENT_DATA, got 'GREEN'",
+        ),
         (('timestamp: "2024-05-01T09:01:00Z", ', ""), "scenario:4 events[1]: an event needs 'timestamp'"),
         (("2024-05-01T09:05:00Z", "yesterday"), "scenario:5 events[2].timestamp: expected a time"),
         (("impact: 3", "impact: 9"), "scenario policy:8 response_plans[0].impact: expected an impact from 1"),
@@ -101,13 +119,17 @@ def test_history_slices_and_files_are_checked(tmp_path):
     (tmp_path / "s.yaml").write_text(text.replace("files: [alarm-events.jsonl]", "files: [missing.jsonl]"))
     with pytest.raises(ScenarioError, match=r"s\.yaml:\d+ history\.files: no such file: .*missing\.jsonl"):
         load_scenario(tmp_path / "s.yaml")
-    backwards = text.replace("end: 2024-04-18T17:00:00Z", "end: 2024-04-18T12:00:00Z").replace(
-        "files: [alarm-events.jsonl]", f"files: [{DATA / 'alarm-events.jsonl'}]").replace(
-        "policy: sample-policy.yaml", f"policy: {DATA / 'sample-policy.yaml'}")
+    backwards = (
+        text.replace("end: 2024-04-18T17:00:00Z", "end: 2024-04-18T12:00:00Z")
+        .replace("files: [alarm-events.jsonl]", f"files: [{DATA / 'alarm-events.jsonl'}]")
+        .replace("policy: sample-policy.yaml", f"policy: {DATA / 'sample-policy.yaml'}")
+    )
     (tmp_path / "b.yaml").write_text(backwards)
     with pytest.raises(ScenarioError, match=r"b\.yaml:\d+ history\.end: the slice ends .* at or before it starts"):
         load_scenario(tmp_path / "b.yaml")
-    empty = backwards.replace("end: 2024-04-18T12:00:00Z", "end: 2024-04-18T13:51:00Z").replace("13:50:00Z", "13:50:30Z")
+    empty = backwards.replace("end: 2024-04-18T12:00:00Z", "end: 2024-04-18T13:51:00Z").replace(
+        "13:50:00Z", "13:50:30Z"
+    )
     (tmp_path / "e.yaml").write_text(empty)
     with pytest.raises(ScenarioError, match="there is nothing to play"):
         load_scenario(tmp_path / "e.yaml")
@@ -116,4 +138,3 @@ def test_history_slices_and_files_are_checked(tmp_path):
     (tmp_path / "bad.yaml").write_text("name: x\n  events: [\n")
     with pytest.raises(ScenarioError, match=r"bad\.yaml:2: not valid YAML"):
         load_scenario(tmp_path / "bad.yaml")
-

@@ -35,18 +35,25 @@ def assert_same_result(emulated, fast) -> None:
 
     def rename(frame: pd.DataFrame) -> pd.DataFrame:
         frame = frame.copy()
-        frame["incident_arn"] = frame["incident_arn"].map(lambda x: mapping.get(x, x)).astype(frame["incident_arn"].dtype)
+        frame["incident_arn"] = (
+            frame["incident_arn"].map(lambda x: mapping.get(x, x)).astype(frame["incident_arn"].dtype)
+        )
         if "dedupe_string" in frame:
-            frame["dedupe_string"] = frame["dedupe_string"].map(lambda x: generated.get(x, x)).astype(frame["dedupe_string"].dtype)
+            frame["dedupe_string"] = (
+                frame["dedupe_string"].map(lambda x: generated.get(x, x)).astype(frame["dedupe_string"].dtype)
+            )
         if "explanation" in frame:
+
             def fix(text: str) -> str:
                 for left, right in mapping.items():
                     if left:
                         text = text.replace(f"({short_id(left)})", f"({short_id(right)})").replace(
-                            f"incident {short_id(left)}", f"incident {short_id(right)}")
+                            f"incident {short_id(left)}", f"incident {short_id(right)}"
+                        )
                 for left, right in generated.items():
                     text = text.replace(f"'{left}'", f"'{right}'")
                 return text
+
             frame["explanation"] = frame["explanation"].map(fix).astype(frame["explanation"].dtype)
         return frame
 

@@ -20,21 +20,23 @@ def history(*changes: tuple, account: str = "111111111111", region: str = "us-ea
         minute, alarm, state, previous = change[:4]
         extra: dict[str, Any] = change[4] if len(change) > 4 else {}
         raw = json.dumps({"alarm": alarm, "minute": minute, "state": state, "n": extra.pop("n", index)})
-        rows.append({
-            "event_id": record_id(raw),
-            "timestamp": T0 + pd.Timedelta(minutes=minute),
-            "account_id": account,
-            "region": region,
-            "alarm_name": alarm,
-            "alarm_arn": alarm_arn(account, region, alarm),
-            "state": state,
-            "previous_state": previous,
-            "reason": f"{alarm} to {state}",
-            "source": "aws.cloudwatch",
-            "raw": raw,
-            "origin": f"test:{index}",
-            **extra,
-        })
+        rows.append(
+            {
+                "event_id": record_id(raw),
+                "timestamp": T0 + pd.Timedelta(minutes=minute),
+                "account_id": account,
+                "region": region,
+                "alarm_name": alarm,
+                "alarm_arn": alarm_arn(account, region, alarm),
+                "state": state,
+                "previous_state": previous,
+                "reason": f"{alarm} to {state}",
+                "source": "aws.cloudwatch",
+                "raw": raw,
+                "origin": f"test:{index}",
+                **extra,
+            }
+        )
     return validate_alarm_frame(pd.DataFrame(rows))
 
 

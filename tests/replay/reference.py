@@ -23,14 +23,18 @@ def _not_a_trigger(row: Any) -> str | None:
 
 
 def reference_decide(alarms: pd.DataFrame, policy: Policy) -> pd.DataFrame:
-    """One row of decisions per AlarmFrame row (same index).
-
-    """
+    """One row of decisions per AlarmFrame row (same index)."""
     rows: list[dict[str, Any]] = []
     for row in alarms.to_dict(orient="records"):
         decision: dict[str, Any] = {
-            "trigger": False, "route": "", "response_plan": "", "impact": 0, "title": "",
-            "client_token": "", "decision_error": "", "decision_note": "",
+            "trigger": False,
+            "route": "",
+            "response_plan": "",
+            "impact": 0,
+            "title": "",
+            "client_token": "",
+            "decision_error": "",
+            "decision_note": "",
         }
         reason = _not_a_trigger(row)
         if reason is not None:

@@ -79,11 +79,13 @@ def test_huawei_sets_accounting(corpus, name):
     """The first 3,000 occurrences of each set (the full sets wait for the fast engine; issue 'fast engine')."""
     load = load_alarms(corpus / "huawei-pcic2021-alarms" / name / "Alarm.csv", time_origin="2024-01-01")
     alarms = load.alarms.iloc[:6000].reset_index(drop=True)
-    policy = Policy.from_dict({
-        "response_plans": [{"name": "network", "title": "Network alarm", "impact": 3}],
-        "routes": [{"name": "all", "match": {"alarm_name": "*"}, "plan": "network", "title": "{{ alarm_name }}"}],
-        "resolve": {"strategy": "on_ok", "delay": "5m"},
-    })
+    policy = Policy.from_dict(
+        {
+            "response_plans": [{"name": "network", "title": "Network alarm", "impact": 3}],
+            "routes": [{"name": "all", "match": {"alarm_name": "*"}, "plan": "network", "title": "{{ alarm_name }}"}],
+            "resolve": {"strategy": "on_ok", "delay": "5m"},
+        }
+    )
     result = replay(alarms, policy, progress=False)
     check_accounting(alarms, result)
     assert result.summary()["created"] > 0

@@ -13,7 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-pytest.importorskip("distributed", reason="the dask engine's tests need dask and distributed (the test extra installs them)")
+pytest.importorskip(
+    "distributed", reason="the dask engine's tests need dask and distributed (the test extra installs them)"
+)
 
 import dask.dataframe as dd  # noqa: E402
 from distributed import Client, LocalCluster  # noqa: E402
@@ -30,17 +32,29 @@ from .test_equality import histories, policies  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 ANALYSES = [
-    ("trigger_volume", {"freq": "1D"}), ("trigger_volume", {"freq": "1h"}), ("incidents_by_impact", {"freq": "1W"}),
-    ("outcomes_by", {"by": "plan"}), ("outcomes_by", {"by": "alarm"}), ("impact_mix", {}), ("top_noisy_alarms", {"n": 15}),
-    ("noise_classes", {}), ("noise_classes", {"storm_min": 3, "storm_window": "1h"}), ("interruptions", {"tz": "Europe/Paris"}),
-    ("interruptions_by_hour", {}), ("shift_summary", {"tz": "America/New_York"}), ("shifts_over_limit", {"shift_hours": 8}),
-    ("title_cardinality", {}), ("headline", {"tz": "Europe/Paris"}),
+    ("trigger_volume", {"freq": "1D"}),
+    ("trigger_volume", {"freq": "1h"}),
+    ("incidents_by_impact", {"freq": "1W"}),
+    ("outcomes_by", {"by": "plan"}),
+    ("outcomes_by", {"by": "alarm"}),
+    ("impact_mix", {}),
+    ("top_noisy_alarms", {"n": 15}),
+    ("noise_classes", {}),
+    ("noise_classes", {"storm_min": 3, "storm_window": "1h"}),
+    ("interruptions", {"tz": "Europe/Paris"}),
+    ("interruptions_by_hour", {}),
+    ("shift_summary", {"tz": "America/New_York"}),
+    ("shifts_over_limit", {"shift_hours": 8}),
+    ("title_cardinality", {}),
+    ("headline", {"tz": "Europe/Paris"}),
 ]
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None) as local:
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as local:
         with Client(local) as client:
             yield client
 
@@ -79,7 +93,9 @@ def assert_same(fast: ReplayResult, dask_result: DaskReplayResult) -> ReplayResu
 
 def test_the_sample_on_a_cluster_equals_the_fast_engine(cluster, sample, sample_policy):
     fast = replay(sample, sample_policy, engine="fast")
-    result = replay(dd.from_pandas(sample, npartitions=3), sample_policy, engine="dask", client=cluster, partition_rows=700)
+    result = replay(
+        dd.from_pandas(sample, npartitions=3), sample_policy, engine="dask", client=cluster, partition_rows=700
+    )
     assert isinstance(result, DaskReplayResult)
     assert result.meta["partitions"] == 5 and sum(result.meta["rows_per_partition"]) == len(sample)
     assert result.meta["components"] > result.meta["partitions"]
@@ -94,7 +110,9 @@ def test_the_sample_on_a_cluster_equals_the_fast_engine(cluster, sample, sample_
 
 def test_analyses_aggregate_on_the_cluster_to_the_same_tables(cluster, sample, sample_policy):
     fast = replay(sample, sample_policy, engine="fast")
-    result = run_dask(dd.from_pandas(sample, npartitions=2), sample_policy, client=cluster, partition_rows=500).persist()
+    result = run_dask(
+        dd.from_pandas(sample, npartitions=2), sample_policy, client=cluster, partition_rows=500
+    ).persist()
     for name, kwargs in ANALYSES:
         expected, found = getattr(analysis, name)(fast, **kwargs), getattr(analysis, name)(result, **kwargs)
         if isinstance(expected, dict):
@@ -109,11 +127,22 @@ def test_storms_across_partitions_are_found(cluster):
     rows = []
     for k in range(12):
         for minute, (state, previous) in enumerate([("ALARM", "OK"), ("OK", "ALARM")]):
-            rows.append({"event_id": f"e{k}-{minute}", "timestamp": t0 + pd.Timedelta(seconds=5 * k + 600 * minute),
-                         "account_id": "111111111111", "region": "us-east-1", "alarm_name": f"a{k}",
-                         "alarm_arn": f"arn:aws:cloudwatch:us-east-1:111111111111:alarm:a{k}", "state": state,
-                         "previous_state": previous, "reason": "r", "source": "aws.cloudwatch",
-                         "raw": "{}", "origin": f"t:{k}:{minute}"})
+            rows.append(
+                {
+                    "event_id": f"e{k}-{minute}",
+                    "timestamp": t0 + pd.Timedelta(seconds=5 * k + 600 * minute),
+                    "account_id": "111111111111",
+                    "region": "us-east-1",
+                    "alarm_name": f"a{k}",
+                    "alarm_arn": f"arn:aws:cloudwatch:us-east-1:111111111111:alarm:a{k}",
+                    "state": state,
+                    "previous_state": previous,
+                    "reason": "r",
+                    "source": "aws.cloudwatch",
+                    "raw": "{}",
+                    "origin": f"t:{k}:{minute}",
+                }
+            )
     frame = pd.DataFrame(rows).sort_values("timestamp", ignore_index=True)
     policy = Policy.from_dict({"response_plans": [{"name": "p", "title": "P", "impact": 3}], "unmatched": "p"})
     result = run_dask(dd.from_pandas(frame, npartitions=2), policy, client=cluster, npartitions=4)
@@ -123,11 +152,21 @@ def test_storms_across_partitions_are_found(cluster):
     pd.testing.assert_frame_equal(classes, analysis.noise_classes(replay(frame, policy, engine="fast")))
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                                                 HealthCheck.function_scoped_fixture])
-@given(frame=histories(), policy=policies(), pieces=st.integers(1, 4), npartitions=st.sampled_from([None, 1, 2, 3, 6]),
-       partition_rows=st.integers(1, 40))
-def test_random_histories_and_policies_equal_the_fast_engine(cluster, frame, policy, pieces, npartitions, partition_rows):
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
+)
+@given(
+    frame=histories(),
+    policy=policies(),
+    pieces=st.integers(1, 4),
+    npartitions=st.sampled_from([None, 1, 2, 3, 6]),
+    partition_rows=st.integers(1, 40),
+)
+def test_random_histories_and_policies_equal_the_fast_engine(
+    cluster, frame, policy, pieces, npartitions, partition_rows
+):
     fast = replay(frame, policy, engine="fast")
     history = dd.from_pandas(frame, npartitions=min(pieces, len(frame)))
     result = run_dask(history, policy, client=cluster, npartitions=npartitions, partition_rows=partition_rows)
@@ -139,11 +178,13 @@ def test_random_histories_and_policies_equal_the_fast_engine(cluster, frame, pol
 @pytest.mark.parametrize("name", ["18V_55N_Wireless", "24V_439N_Microwave", "25V_474N_Microwave"])
 def test_the_huawei_sets_equal_the_fast_engine(cluster, corpus, name, tmp_path):
     load = load_alarms(corpus / "huawei-pcic2021-alarms" / name / "Alarm.csv", time_origin="2024-01-01")
-    policy = Policy.from_dict({
-        "response_plans": [{"name": "network", "title": "Network alarm", "impact": 3}],
-        "routes": [{"name": "all", "match": {"alarm_name": "*"}, "plan": "network", "title": "{{ alarm_name }}"}],
-        "resolve": {"strategy": "on_ok", "delay": "5m"},
-    })
+    policy = Policy.from_dict(
+        {
+            "response_plans": [{"name": "network", "title": "Network alarm", "impact": 3}],
+            "routes": [{"name": "all", "match": {"alarm_name": "*"}, "plan": "network", "title": "{{ alarm_name }}"}],
+            "resolve": {"strategy": "on_ok", "delay": "5m"},
+        }
+    )
     rows = len(load.alarms)
     write_alarm_dataset(load.alarms, tmp_path / "ds", partition_rows=max(1, rows // 3))
     result = run_dask(tmp_path / "ds", policy, client=cluster, partition_rows=max(1, rows // 4))
@@ -153,8 +194,13 @@ def test_the_huawei_sets_equal_the_fast_engine(cluster, corpus, name, tmp_path):
 
 def test_one_key_bigger_than_a_partition_and_empty_partitions(cluster, sample):
     """A dedupe string shared by every alarm makes one component of the whole history: it stays whole."""
-    policy = Policy.from_dict({"response_plans": [{"name": "all", "title": "All", "impact": 2, "dedupe_string": "one"}],
-                               "unmatched": "all", "resolve": {"strategy": "on_ok", "delay": "10m"}})
+    policy = Policy.from_dict(
+        {
+            "response_plans": [{"name": "all", "title": "All", "impact": 2, "dedupe_string": "one"}],
+            "unmatched": "all",
+            "resolve": {"strategy": "on_ok", "delay": "10m"},
+        }
+    )
     result = run_dask(dd.from_pandas(sample, npartitions=4), policy, client=cluster, npartitions=4, partition_rows=100)
     assert result.meta["components"] == 1 and result.meta["largest_component_rows"] == len(sample)
     assert sorted(result.meta["rows_per_partition"]) == [0, 0, 0, len(sample)]
@@ -163,10 +209,13 @@ def test_one_key_bigger_than_a_partition_and_empty_partitions(cluster, sample):
 
 def test_tokens_shared_by_alarms_join_them(cluster, sample):
     """A clientToken template that two alarms render alike puts them in one component (and the answer holds)."""
-    policy = Policy.from_dict({
-        "response_plans": [{"name": "p", "title": "P", "impact": 3}], "unmatched": "p",
-        "client_token": {"strategy": "template", "template": "{{ account_id }}-{{ date }}"},
-    })
+    policy = Policy.from_dict(
+        {
+            "response_plans": [{"name": "p", "title": "P", "impact": 3}],
+            "unmatched": "p",
+            "client_token": {"strategy": "template", "template": "{{ account_id }}-{{ date }}"},
+        }
+    )
     result = run_dask(dd.from_pandas(sample, npartitions=2), policy, client=cluster, partition_rows=200)
     assert result.meta["components"] < sample["alarm_arn"].nunique()
     got = assert_same(replay(sample, policy, engine="fast"), result)
@@ -174,11 +223,13 @@ def test_tokens_shared_by_alarms_join_them(cluster, sample):
 
 
 def test_plan_partitions_joins_chains_and_balances():
-    links = pd.DataFrame({
-        "alarm_arn": ["a", "b", "c", "d", "e", "a", "b", "b", "c", "e"],
-        "link": ["", "", "", "", "", "s1", "s1", "tX", "tX", "s9"],
-        "rows": [10, 1, 1, 4, 3, 0, 0, 0, 0, 0],
-    })
+    links = pd.DataFrame(
+        {
+            "alarm_arn": ["a", "b", "c", "d", "e", "a", "b", "b", "c", "e"],
+            "link": ["", "", "", "", "", "s1", "s1", "tX", "tX", "s9"],
+            "rows": [10, 1, 1, 4, 3, 0, 0, 0, 0, 0],
+        }
+    )
     parts, figures = plan_partitions(links, npartitions=3)
     assert parts["a"] == parts["b"] == parts["c"]  # a-b by a slot, b-c by a token
     assert len({parts["a"], parts["d"], parts["e"]}) == 3
@@ -206,7 +257,9 @@ def test_what_the_dask_engine_refuses(cluster, sample, sample_policy, tmp_path):
         run_dask(tmp_path / "bad.parquet", sample_policy, client=cluster)
     with pytest.raises(DaskEngineError, match=r"no column\(s\) state, previous_state"):
         run_dask(sample.drop(columns=["state", "previous_state"]), sample_policy, client=cluster)
-    with pytest.raises(DaskEngineError, match=r"The 'partition_rows' parameter of replay must be an int >= 1. Got 0 instead."):
+    with pytest.raises(
+        DaskEngineError, match=r"The 'partition_rows' parameter of replay must be an int >= 1. Got 0 instead."
+    ):
         run_dask(sample, sample_policy, client=cluster, partition_rows=0)
     with pytest.raises(DaskEngineError, match=r"got list"):
         run_dask([1, 2], sample_policy, client=cluster)
@@ -223,7 +276,9 @@ def test_an_empty_history_writes_readable_empty_tables(cluster, sample, sample_p
     assert analysis.headline(result)["incidents"] == 0
 
 
-def test_to_parquet_writes_everything_in_one_pass_and_the_report_needs_no_other(cluster, sample, sample_policy, tmp_path, monkeypatch):
+def test_to_parquet_writes_everything_in_one_pass_and_the_report_needs_no_other(
+    cluster, sample, sample_policy, tmp_path, monkeypatch
+):
     fast = replay(sample, sample_policy, engine="fast")
     result = run_dask(dd.from_pandas(sample, npartitions=2), sample_policy, client=cluster, partition_rows=900)
     paths = result.to_parquet(tmp_path / "out", analyses=report_analyses())
@@ -236,7 +291,9 @@ def test_to_parquet_writes_everything_in_one_pass_and_the_report_needs_no_other(
     write_report(result, tmp_path / "out")
     write_report(fast, tmp_path / "fast")
     for table in ("noisiest_alarms", "outcomes_by_plan", "impact_mix", "interruptions", "shifts_over_limit", "titles"):
-        assert (tmp_path / "out" / f"{table}.csv").read_text() == (tmp_path / "fast" / f"{table}.csv").read_text(), table
+        assert (tmp_path / "out" / f"{table}.csv").read_text() == (tmp_path / "fast" / f"{table}.csv").read_text(), (
+            table
+        )
     summary = json.loads(paths["summary"].read_text())
     assert summary["engine"] == "dask" and summary["created"] == fast.summary()["created"]
     back = ReplayResult.read(tmp_path / "out")
@@ -244,24 +301,55 @@ def test_to_parquet_writes_everything_in_one_pass_and_the_report_needs_no_other(
 
 
 def test_a_policy_pickles_with_its_templates(sample_policy):
-    policy = Policy.from_dict({"response_plans": [{"name": "p", "title": "P", "impact": 3}],
-                               "routes": [{"match": {"alarm_name": "*"}, "plan": "p", "title": "{{ alarm_name | upper }}"}]})
+    policy = Policy.from_dict(
+        {
+            "response_plans": [{"name": "p", "title": "P", "impact": 3}],
+            "routes": [{"match": {"alarm_name": "*"}, "plan": "p", "title": "{{ alarm_name | upper }}"}],
+        }
+    )
     again = pickle.loads(pickle.dumps(policy))
     assert again == policy
     assert again.routes[0].title.render({"alarm_name": "web"}) == "WEB"
 
 
 def test_the_command_line_loads_a_dataset_and_replays_it_on_a_scheduler(cluster, sample, tmp_path, capsys):
-    assert main(["load", str(DATA / "alarm-events.jsonl"), "--out", str(tmp_path / "ds"), "--partitioned", "--partition-rows", "1_000"]) == 0
+    assert (
+        main(
+            [
+                "load",
+                str(DATA / "alarm-events.jsonl"),
+                "--out",
+                str(tmp_path / "ds"),
+                "--partitioned",
+                "--partition-rows",
+                "1_000",
+            ]
+        )
+        == 0
+    )
     assert "(4 Parquet files of up to 1,000 rows)" in capsys.readouterr().out
     address = cluster.scheduler.address
-    code = main(["replay", str(tmp_path / "ds"), "--engine", "dask", "--scheduler", address, "--out", str(tmp_path / "out"), "--quiet"])
+    code = main(
+        [
+            "replay",
+            str(tmp_path / "ds"),
+            "--engine",
+            "dask",
+            "--scheduler",
+            address,
+            "--out",
+            str(tmp_path / "out"),
+            "--quiet",
+        ]
+    )
     out = capsys.readouterr()
     assert code == 0, out.err
     fast = replay(sample, DATA / "sample-policy.yaml", engine="fast").summary()
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert {k: summary[k] for k in fast} == fast
-    assert (tmp_path / "out" / "report.html").is_file() and summary["provenance"]["history"][0]["file"] == "part.00000.parquet"
+    assert (tmp_path / "out" / "report.html").is_file() and summary["provenance"]["history"][0][
+        "file"
+    ] == "part.00000.parquet"
     assert f"{fast['created']:,} incidents created" in out.out
 
 
@@ -291,11 +379,34 @@ def test_rows_keep_their_input_order_within_a_timestamp(cluster, sample_policy):
     t0 = pd.Timestamp("2024-05-01T00:00:00Z")
     arn = "arn:aws:cloudwatch:us-east-1:111111111111:alarm:a"
     states = [("ALARM", "OK"), ("OK", "ALARM"), ("ALARM", "OK"), ("OK", "ALARM")]
-    frame = pd.DataFrame([{"event_id": f"e{k}", "timestamp": t0, "account_id": "111111111111", "region": "us-east-1",
-                           "alarm_name": "a", "alarm_arn": arn, "state": s, "previous_state": p, "reason": "r",
-                           "source": "aws.cloudwatch", "raw": "{}", "origin": f"t:{k}"} for k, (s, p) in enumerate(states)])
-    policy = Policy.from_dict({"response_plans": [{"name": "p", "title": "P", "impact": 3}], "unmatched": "p",
-                               "resolve": {"strategy": "on_ok", "delay": "0m"}})
+    frame = pd.DataFrame(
+        [
+            {
+                "event_id": f"e{k}",
+                "timestamp": t0,
+                "account_id": "111111111111",
+                "region": "us-east-1",
+                "alarm_name": "a",
+                "alarm_arn": arn,
+                "state": s,
+                "previous_state": p,
+                "reason": "r",
+                "source": "aws.cloudwatch",
+                "raw": "{}",
+                "origin": f"t:{k}",
+            }
+            for k, (s, p) in enumerate(states)
+        ]
+    )
+    policy = Policy.from_dict(
+        {
+            "response_plans": [{"name": "p", "title": "P", "impact": 3}],
+            "unmatched": "p",
+            "resolve": {"strategy": "on_ok", "delay": "0m"},
+        }
+    )
     result = run_dask(dd.from_pandas(frame, npartitions=4, sort=False), policy, client=cluster)
     assert_same(replay(frame, policy, engine="fast"), result)
-    assert np.array_equal(result.compute().events["outcome"].astype(str).to_numpy(), ["created", "ignored", "created", "ignored"])
+    assert np.array_equal(
+        result.compute().events["outcome"].astype(str).to_numpy(), ["created", "ignored", "created", "ignored"]
+    )

@@ -36,36 +36,49 @@ def histories(draw) -> pd.DataFrame:
         state = draw(st.sampled_from([usual, usual, usual, *STATES]))
         current[alarm] = state
         name, region = alarm
-        raw = json.dumps({"i": index if not rows or not draw(st.booleans()) else rows[-1]["n"], "alarm": name, "state": state})
-        rows.append({
-            "n": index,
-            "timestamp": T0 + pd.Timedelta(milliseconds=millis),
-            "account_id": "111111111111",
-            "region": region,
-            "alarm_name": name,
-            "alarm_arn": alarm_arn("111111111111", region, name),
-            "state": state,
-            "previous_state": previous,
-            "reason": draw(st.sampled_from(["Threshold Crossed", "Threshold Crossed", "x" * 190])),
-            # a source over the API's 50 characters is refused by the service's validation
-            "source": draw(st.sampled_from(["aws.cloudwatch"] * 8 + ["custom.monitor", "custom.monitor", "custom." + "x" * 50])),
-            "actions_suppressed_by": draw(st.sampled_from(["", "", "", "WaitPeriod"])),
-            "raw": raw,
-            "origin": f"h:{index}",
-        })
+        raw = json.dumps(
+            {"i": index if not rows or not draw(st.booleans()) else rows[-1]["n"], "alarm": name, "state": state}
+        )
+        rows.append(
+            {
+                "n": index,
+                "timestamp": T0 + pd.Timedelta(milliseconds=millis),
+                "account_id": "111111111111",
+                "region": region,
+                "alarm_name": name,
+                "alarm_arn": alarm_arn("111111111111", region, name),
+                "state": state,
+                "previous_state": previous,
+                "reason": draw(st.sampled_from(["Threshold Crossed", "Threshold Crossed", "x" * 190])),
+                # a source over the API's 50 characters is refused by the service's validation
+                "source": draw(
+                    st.sampled_from(["aws.cloudwatch"] * 8 + ["custom.monitor", "custom.monitor", "custom." + "x" * 50])
+                ),
+                "actions_suppressed_by": draw(st.sampled_from(["", "", "", "WaitPeriod"])),
+                "raw": raw,
+                "origin": f"h:{index}",
+            }
+        )
     frame = pd.DataFrame(rows).drop(columns=["n"])
     ids, duplicates = number_duplicates([record_id(raw) for raw in frame["raw"]])
     return validate_alarm_frame(frame.assign(event_id=ids, duplicate=duplicates))
 
 
-titles = st.sampled_from([None, "{{ alarm_name }} in {{ region }}", "{{ alarm_name }}: {{ reason }}", "{{ service }}", "{{ time }}"])
+titles = st.sampled_from(
+    [None, "{{ alarm_name }} in {{ region }}", "{{ alarm_name }}: {{ reason }}", "{{ service }}", "{{ time }}"]
+)
 patterns = st.sampled_from(["web-*", "*-5xx", "db-*", "*", ["web-latency", "db-*"], {"regex": "latency$"}])
 
 
 @st.composite
 def policies(draw) -> Policy:
     plans = [
-        {"name": "web", "title": "Web", "impact": 3, **({"dedupe_string": "web-outage"} if draw(st.booleans()) else {})},
+        {
+            "name": "web",
+            "title": "Web",
+            "impact": 3,
+            **({"dedupe_string": "web-outage"} if draw(st.booleans()) else {}),
+        },
         {"name": "db", "title": "DB", "impact": 2},
     ]
     routes = []
@@ -83,17 +96,27 @@ def policies(draw) -> Policy:
             if title:
                 route["title"] = title
         routes.append(route)
-    token = draw(st.sampled_from([
-        {"strategy": "per_event"},
-        {"strategy": "per_alarm_window", "window": "30m"},
-        {"strategy": "per_alarm_window", "window": "2h", "on_mismatch": "conflict"},
-        {"strategy": "template", "template": "{{ alarm_name }}-{{ date }}"},
-        {"strategy": "none"},
-    ]))
-    resolve = draw(st.sampled_from([
-        {"strategy": "on_ok", "delay": "0m"}, {"strategy": "on_ok", "delay": "20m"},
-        {"strategy": "after", "after": "45m"}, {"strategy": "never"},
-    ]))
+    token = draw(
+        st.sampled_from(
+            [
+                {"strategy": "per_event"},
+                {"strategy": "per_alarm_window", "window": "30m"},
+                {"strategy": "per_alarm_window", "window": "2h", "on_mismatch": "conflict"},
+                {"strategy": "template", "template": "{{ alarm_name }}-{{ date }}"},
+                {"strategy": "none"},
+            ]
+        )
+    )
+    resolve = draw(
+        st.sampled_from(
+            [
+                {"strategy": "on_ok", "delay": "0m"},
+                {"strategy": "on_ok", "delay": "20m"},
+                {"strategy": "after", "after": "45m"},
+                {"strategy": "never"},
+            ]
+        )
+    )
     emulator = {}
     if draw(st.booleans()):
         emulator["dedupe_scope"] = "response_plan"
@@ -101,15 +124,17 @@ def policies(draw) -> Policy:
         emulator["trigger_dedupe"] = False
     if draw(st.booleans()):
         emulator["client_token_ttl_s"] = 1800
-    return Policy.from_dict({
-        "response_plans": plans,
-        "routes": routes,
-        "unmatched": draw(st.sampled_from(["ignore", "web", "web"])),
-        "client_token": token,
-        "resolve": resolve,
-        "title_overflow": draw(st.sampled_from(["reject", "truncate"])),
-        "emulator": emulator,
-    })
+    return Policy.from_dict(
+        {
+            "response_plans": plans,
+            "routes": routes,
+            "unmatched": draw(st.sampled_from(["ignore", "web", "web"])),
+            "client_token": token,
+            "resolve": resolve,
+            "title_overflow": draw(st.sampled_from(["reject", "truncate"])),
+            "emulator": emulator,
+        }
+    )
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -118,7 +143,9 @@ def test_fast_equals_emulator_on_random_histories_and_policies(frame, policy):
     emulated = replay(frame, policy, progress=False)
     fast = replay(frame, policy, engine="fast")
     assert_same_result(emulated, fast)
-    for outcome, reason, code in set(zip(fast.events["outcome"], fast.events["dedup_reason"], fast.events["error_code"])):
+    for outcome, reason, code in set(
+        zip(fast.events["outcome"], fast.events["dedup_reason"], fast.events["error_code"])
+    ):
         event(f"{outcome} {reason} {code}".strip())
 
 
@@ -132,11 +159,13 @@ def test_fast_equals_emulator_on_the_bundled_sample():
 def test_fast_equals_emulator_on_the_huawei_sets(corpus, name):
     """The first 6,000 state changes of each set through both engines; the full set through the fast one."""
     load = load_alarms(corpus / "huawei-pcic2021-alarms" / name / "Alarm.csv", time_origin="2024-01-01")
-    policy = Policy.from_dict({
-        "response_plans": [{"name": "network", "title": "Network alarm", "impact": 3}],
-        "routes": [{"name": "all", "match": {"alarm_name": "*"}, "plan": "network", "title": "{{ alarm_name }}"}],
-        "resolve": {"strategy": "on_ok", "delay": "5m"},
-    })
+    policy = Policy.from_dict(
+        {
+            "response_plans": [{"name": "network", "title": "Network alarm", "impact": 3}],
+            "routes": [{"name": "all", "match": {"alarm_name": "*"}, "plan": "network", "title": "{{ alarm_name }}"}],
+            "resolve": {"strategy": "on_ok", "delay": "5m"},
+        }
+    )
     head = load.alarms.iloc[:6000].reset_index(drop=True)
     assert_same_result(replay(head, policy, progress=False), replay(head, policy, engine="fast"))
     full = replay(load.alarms, policy, engine="fast").summary()
@@ -145,13 +174,33 @@ def test_fast_equals_emulator_on_the_huawei_sets(corpus, name):
 
 
 def test_the_fast_engine_refuses_a_client():
-    frame = validate_alarm_frame(pd.DataFrame([{
-        "event_id": "e", "timestamp": T0, "account_id": "111111111111", "region": "us-east-1", "alarm_name": "a",
-        "alarm_arn": alarm_arn("111111111111", "us-east-1", "a"), "state": "ALARM", "previous_state": "OK", "reason": "",
-        "source": "aws.cloudwatch", "raw": "{}", "origin": "x"}]))
+    frame = validate_alarm_frame(
+        pd.DataFrame(
+            [
+                {
+                    "event_id": "e",
+                    "timestamp": T0,
+                    "account_id": "111111111111",
+                    "region": "us-east-1",
+                    "alarm_name": "a",
+                    "alarm_arn": alarm_arn("111111111111", "us-east-1", "a"),
+                    "state": "ALARM",
+                    "previous_state": "OK",
+                    "reason": "",
+                    "source": "aws.cloudwatch",
+                    "raw": "{}",
+                    "origin": "x",
+                }
+            ]
+        )
+    )
     with pytest.raises(ValueError, match="the fast engine calls no service"):
-        replay(frame, Policy.from_dict({"response_plans": [{"name": "p", "title": "t", "impact": 3}]}), engine="fast",
-               endpoint_url="http://127.0.0.1:5000")
+        replay(
+            frame,
+            Policy.from_dict({"response_plans": [{"name": "p", "title": "t", "impact": 3}]}),
+            engine="fast",
+            endpoint_url="http://127.0.0.1:5000",
+        )
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -172,7 +221,11 @@ def test_decisions_on_the_bundled_sample_equal_the_row_by_row_reading():
 
     alarms = load_alarms(DATA / "alarm-events.jsonl").alarms
     base = Policy.from_yaml(DATA / "sample-policy.yaml")
-    for token in ({"strategy": "per_event"}, {"strategy": "per_alarm_window", "window": "30m"},
-                  {"strategy": "template", "template": "{{ alarm_name }}-{{ date }}"}, {"strategy": "none"}):
+    for token in (
+        {"strategy": "per_event"},
+        {"strategy": "per_alarm_window", "window": "30m"},
+        {"strategy": "template", "template": "{{ alarm_name }}-{{ date }}"},
+        {"strategy": "none"},
+    ):
         policy = Policy.from_dict({**base.to_dict(), "client_token": token})
         pd.testing.assert_frame_equal(decide(alarms, policy), reference_decide(alarms, policy))

@@ -120,12 +120,16 @@ def test_what_each_change_redoes():
     policy = policy.replace(resolve=ResolveStrategy("never"))
     assert tuning.update(policy) == "scan"
     assert tuning.update(policy) == "none"
-    assert tuning.update(policy.replace(client_token=ClientTokenStrategy("none"))) == "decide"  # errors before: decided anew
+    assert (
+        tuning.update(policy.replace(client_token=ClientTokenStrategy("none"))) == "decide"
+    )  # errors before: decided anew
     assert_matches_a_full_replay(tuning, policy.replace(client_token=ClientTokenStrategy("none")), (DAYS[0], DAYS[-1]))
     policy = with_route(policy, search, title=None).replace(client_token=ClientTokenStrategy("none"))
     assert tuning.update(policy) == "decide"
     windows = ClientTokenStrategy("per_alarm_window", window=parse_duration("6h"), on_mismatch="conflict")
-    assert tuning.update(policy.replace(client_token=windows)) == "scan"  # tokens alone: the triggers keep their decisions
+    assert (
+        tuning.update(policy.replace(client_token=windows)) == "scan"
+    )  # tokens alone: the triggers keep their decisions
     assert_matches_a_full_replay(tuning, policy.replace(client_token=windows), (DAYS[0], DAYS[-1]))
 
 
@@ -156,5 +160,8 @@ def test_title_previews_are_the_title_cardinality_of_the_result(template, overfl
 
 
 def test_an_unknown_period_is_refused_with_the_choices():
-    with pytest.raises(ValueError, match=r"The 'freq' parameter of TuningReplay must be one of \{15min, 1h, 1D, 1W\}. Got '2D' instead."):
+    with pytest.raises(
+        ValueError,
+        match=r"The 'freq' parameter of TuningReplay must be one of \{15min, 1h, 1D, 1W\}. Got '2D' instead.",
+    ):
         TuningReplay(ALARMS.iloc[:50], POLICY).trigger_volume("2D")

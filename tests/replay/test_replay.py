@@ -30,7 +30,9 @@ def test_one_incident_while_open_then_deduplicated_by_dedupe_string():
 
 
 def test_only_a_change_into_alarm_triggers():
-    result = run(history((0, A, "INSUFFICIENT_DATA", "OK"), (1, A, "ALARM", "INSUFFICIENT_DATA"), (2, A, "ALARM", "ALARM")))
+    result = run(
+        history((0, A, "INSUFFICIENT_DATA", "OK"), (1, A, "ALARM", "INSUFFICIENT_DATA"), (2, A, "ALARM", "ALARM"))
+    )
     assert [o for o, _ in outcomes(result)] == ["ignored", "created", "ignored"]
     explanations = result.events["explanation"].tolist()
     assert explanations[0] == "Went from OK to INSUFFICIENT_DATA; only a change into ALARM starts an incident."
@@ -46,10 +48,13 @@ def test_suppressed_actions_start_nothing():
 def test_different_alarms_make_different_incidents_and_plan_dedupe_string_merges_them():
     frame = history((0, A, "ALARM", "OK"), (1, B, "ALARM", "OK"))
     assert [o for o, _ in outcomes(run(frame))] == ["created", "created"]
-    merged = run(frame, response_plans=[
-        {"name": "web", "title": "Web degraded", "impact": 3, "dedupe_string": "web-outage"},
-        {"name": "db", "title": "Database degraded", "impact": 2},
-    ])
+    merged = run(
+        frame,
+        response_plans=[
+            {"name": "web", "title": "Web degraded", "impact": 3, "dedupe_string": "web-outage"},
+            {"name": "db", "title": "Database degraded", "impact": 2},
+        ],
+    )
     assert outcomes(merged) == [("created", ""), ("deduplicated", "dedupe_string")]
     assert merged.incidents.loc[0, "alarm_names"] == (A, B)
     assert merged.events.loc[1, "dedupe_string"] == "web-outage"
@@ -74,14 +79,23 @@ def test_resolution_waits_for_every_alarm_that_fed_the_incident():
     frame = history((0, A, "ALARM", "OK"), (1, B, "ALARM", "OK"), (5, A, "OK", "ALARM"), (30, B, "OK", "ALARM"))
     result = run(
         frame,
-        response_plans=[{"name": "web", "title": "Web", "impact": 3, "dedupe_string": "web"}, {"name": "db", "title": "DB", "impact": 2}],
+        response_plans=[
+            {"name": "web", "title": "Web", "impact": 3, "dedupe_string": "web"},
+            {"name": "db", "title": "DB", "impact": 2},
+        ],
         resolve={"strategy": "on_ok", "delay": "10m"},
     )
     assert result.incidents.loc[0, "resolved_time"] == T0 + pd.Timedelta(minutes=40)
 
 
 def test_resolution_after_a_fixed_duration():
-    frame = history((0, A, "ALARM", "OK"), (5, A, "OK", "ALARM"), (20, A, "ALARM", "OK"), (50, A, "OK", "ALARM"), (70, A, "ALARM", "OK"))
+    frame = history(
+        (0, A, "ALARM", "OK"),
+        (5, A, "OK", "ALARM"),
+        (20, A, "ALARM", "OK"),
+        (50, A, "OK", "ALARM"),
+        (70, A, "ALARM", "OK"),
+    )
     result = run(frame, resolve={"strategy": "after", "after": "1h"})
     assert [o for o, _ in outcomes(result)] == ["created", "ignored", "deduplicated", "ignored", "created"]
     assert result.incidents.loc[0, "resolved_time"] == T0 + pd.Timedelta(hours=1)
@@ -95,10 +109,24 @@ def test_never_resolved_incidents_absorb_every_repeat():
 
 
 def test_per_alarm_window_tokens_deduplicate_by_client_token_even_after_resolution():
-    frame = history((0, A, "ALARM", "OK"), (5, A, "OK", "ALARM"), (20, A, "ALARM", "OK"), (25, A, "OK", "ALARM"), (70, A, "ALARM", "OK"))
-    result = run(frame, client_token={"strategy": "per_alarm_window", "window": "1h"}, resolve={"strategy": "on_ok", "delay": "0m"})
+    frame = history(
+        (0, A, "ALARM", "OK"),
+        (5, A, "OK", "ALARM"),
+        (20, A, "ALARM", "OK"),
+        (25, A, "OK", "ALARM"),
+        (70, A, "ALARM", "OK"),
+    )
+    result = run(
+        frame,
+        client_token={"strategy": "per_alarm_window", "window": "1h"},
+        resolve={"strategy": "on_ok", "delay": "0m"},
+    )
     # 09:00 and 09:20 share a window: the second is answered by the token although the incident is resolved
-    assert [o for o in outcomes(result) if o[0] != "ignored"] == [("created", ""), ("deduplicated", "client_token"), ("created", "")]
+    assert [o for o in outcomes(result) if o[0] != "ignored"] == [
+        ("created", ""),
+        ("deduplicated", "client_token"),
+        ("created", ""),
+    ]
     assert result.events.loc[0, "client_token"] == result.events.loc[2, "client_token"]
     assert "had already started incident" in result.events.loc[2, "explanation"]
 
@@ -115,7 +143,10 @@ def test_per_event_tokens_make_a_redelivered_event_idempotent():
 
     frame = history((0, A, "ALARM", "OK"), (0, A, "ALARM", "OK"))
     frame["raw"] = frame.loc[0, "raw"]
-    frame["event_id"] = [frame.loc[0, "event_id"], frame.loc[0, "event_id"] + "#2"]  # the loader's numbering of a duplicate
+    frame["event_id"] = [
+        frame.loc[0, "event_id"],
+        frame.loc[0, "event_id"] + "#2",
+    ]  # the loader's numbering of a duplicate
     frame["duplicate"] = [False, True]
     result = run(validate_alarm_frame(frame), resolve={"strategy": "after", "after": "1s"})
     assert outcomes(result) == [("created", ""), ("deduplicated", "client_token")]
@@ -123,8 +154,11 @@ def test_per_event_tokens_make_a_redelivered_event_idempotent():
 
 def test_template_tokens():
     frame = history((0, A, "ALARM", "OK"), (5, A, "OK", "ALARM"), (30, A, "ALARM", "OK"))
-    result = run(frame, client_token={"strategy": "template", "template": "{{ alarm_name }}-{{ date }}"},
-                 resolve={"strategy": "after", "after": "10m"})
+    result = run(
+        frame,
+        client_token={"strategy": "template", "template": "{{ alarm_name }}-{{ date }}"},
+        resolve={"strategy": "after", "after": "10m"},
+    )
     assert result.events.loc[0, "client_token"] == "web-5xx-2024-05-01"
     assert outcomes(result)[2] == ("deduplicated", "client_token")
 
@@ -133,7 +167,13 @@ def test_route_impact_and_title_overrides():
     result = run(
         history((0, "db-cpu", "ALARM", "OK"), (1, A, "ALARM", "OK")),
         routes=[
-            {"name": "db", "match": {"alarm_name": "db-*"}, "plan": "db", "impact": 1, "title": "{{ alarm_name }} in {{ region }}"},
+            {
+                "name": "db",
+                "match": {"alarm_name": "db-*"},
+                "plan": "db",
+                "impact": 1,
+                "title": "{{ alarm_name }} in {{ region }}",
+            },
             {"name": "web", "match": {"alarm_name": "web-*"}, "plan": "web"},
         ],
     )
@@ -144,8 +184,18 @@ def test_route_impact_and_title_overrides():
 
 
 def test_impact_rules_first_match_wins():
-    routes = [{"name": "web", "match": {"alarm_name": "web-*"}, "plan": "web", "impact": 4,
-               "impact_rules": [{"when": {"alarm_name": "*-5xx"}, "impact": 1}, {"when": {"alarm_name": "web-*"}, "impact": 2}]}]
+    routes = [
+        {
+            "name": "web",
+            "match": {"alarm_name": "web-*"},
+            "plan": "web",
+            "impact": 4,
+            "impact_rules": [
+                {"when": {"alarm_name": "*-5xx"}, "impact": 1},
+                {"when": {"alarm_name": "web-*"}, "impact": 2},
+            ],
+        }
+    ]
     result = run(history((0, A, "ALARM", "OK"), (1, B, "ALARM", "OK")), routes=routes)
     assert result.incidents["impact"].tolist() == [1, 2]
 
@@ -161,8 +211,10 @@ def test_unmatched_alarms_are_ignored_or_go_to_a_default_plan():
 
 
 def test_an_ignore_route_starts_nothing():
-    routes = [{"name": "quiet", "match": {"alarm_name": "web-latency"}, "ignore": True},
-              {"name": "web", "match": {"alarm_name": "web-*"}, "plan": "web"}]
+    routes = [
+        {"name": "quiet", "match": {"alarm_name": "web-latency"}, "ignore": True},
+        {"name": "web", "match": {"alarm_name": "web-*"}, "plan": "web"},
+    ]
     result = run(history((0, B, "ALARM", "OK"), (1, A, "ALARM", "OK")), routes=routes)
     assert [o for o, _ in outcomes(result)] == ["ignored", "created"]
     assert result.events.loc[0, "explanation"] == "Route 'quiet' ignores this alarm."
@@ -208,7 +260,9 @@ def test_explain_names_the_event():
 
 
 def test_the_same_input_and_policy_give_the_same_tables():
-    frame = history(*[(m, A if m % 3 else B, "ALARM" if m % 2 == 0 else "OK", "OK" if m % 2 == 0 else "ALARM") for m in range(30)])
+    frame = history(
+        *[(m, A if m % 3 else B, "ALARM" if m % 2 == 0 else "OK", "OK" if m % 2 == 0 else "ALARM") for m in range(30)]
+    )
     first = run(frame, resolve={"strategy": "on_ok", "delay": "3m"})
     second = run(frame, resolve={"strategy": "on_ok", "delay": "3m"})
     pd.testing.assert_frame_equal(first.events, second.events)
@@ -218,8 +272,13 @@ def test_the_same_input_and_policy_give_the_same_tables():
 def test_compare_two_policies():
     frame = history((0, A, "ALARM", "OK"), (1, B, "ALARM", "OK"), (2, "db-cpu", "ALARM", "OK"))
     separate = run(frame)
-    merged = run(frame, response_plans=[{"name": "web", "title": "Web", "impact": 3, "dedupe_string": "web"},
-                                        {"name": "db", "title": "DB", "impact": 2}])
+    merged = run(
+        frame,
+        response_plans=[
+            {"name": "web", "title": "Web", "impact": 3, "dedupe_string": "web"},
+            {"name": "db", "title": "DB", "impact": 2},
+        ],
+    )
     by_alarm = compare(separate, merged).set_index("alarm_name")
     assert by_alarm.loc[B, ["incidents_a", "incidents_b", "incidents_diff", "deduplicated_b"]].tolist() == [1, 0, -1, 1]
     assert by_alarm.loc["db-cpu", "incidents_diff"] == 0
@@ -236,8 +295,17 @@ def test_writers(tmp_path):
     paths = result.to_csv(tmp_path / "out")
     assert pd.read_csv(paths["events"])["outcome"].tolist() == ["created", "ignored"]
     summary = json.loads(paths["summary"].read_text())
-    assert set(summary) >= {"events", "triggers", "created", "deduplicated", "deduplicated_by_token",
-                            "deduplicated_by_dedupe_string", "ignored", "rejected", "dedup_ratio"}
+    assert set(summary) >= {
+        "events",
+        "triggers",
+        "created",
+        "deduplicated",
+        "deduplicated_by_token",
+        "deduplicated_by_dedupe_string",
+        "ignored",
+        "rejected",
+        "dedup_ratio",
+    }
     parquet = result.to_parquet(tmp_path / "pq")
     assert len(pd.read_parquet(parquet["incidents"])) == 1
 
@@ -258,9 +326,19 @@ def test_a_results_events_replay_as_their_history():
 def test_a_steppable_replay_can_build_its_incidents_without_the_service():
     from incidentsim.replay import EmulatorReplay
 
-    alarms = history((0, "web-a", "ALARM", "OK"), (1, "web-b", "ALARM", "OK"), (2, "db-a", "ALARM", "OK"), (5, "web-a", "OK", "ALARM"))
-    with EmulatorReplay(alarms, policy(routes=[{"name": "all", "match": {"alarm_name": "*"}, "plan": "web"}],
-                                       response_plans=[{"name": "web", "title": "Web", "impact": 3, "dedupe_string": "w"}])) as run:
+    alarms = history(
+        (0, "web-a", "ALARM", "OK"),
+        (1, "web-b", "ALARM", "OK"),
+        (2, "db-a", "ALARM", "OK"),
+        (5, "web-a", "OK", "ALARM"),
+    )
+    with EmulatorReplay(
+        alarms,
+        policy(
+            routes=[{"name": "all", "match": {"alarm_name": "*"}, "plan": "web"}],
+            response_plans=[{"name": "web", "title": "Web", "impact": 3, "dedupe_string": "w"}],
+        ),
+    ) as run:
         run.run()
         served = run.result(finish=False)
         kept = run.result(finish=False, from_service=False)
@@ -268,7 +346,11 @@ def test_a_steppable_replay_can_build_its_incidents_without_the_service():
     assert kept.incidents[same].equals(served.incidents[same]) and len(kept.incidents) == 1
     assert kept.incidents["trigger_count"].tolist() == [3]
     assert kept.incidents["status"].tolist() == ["UNKNOWN"] and served.incidents["status"].tolist() == ["OPEN"]
-    assert kept.events["outcome"].tolist() == served.events["outcome"].tolist() == ["created", "deduplicated", "deduplicated", "ignored"]
+    assert (
+        kept.events["outcome"].tolist()
+        == served.events["outcome"].tolist()
+        == ["created", "deduplicated", "deduplicated", "ignored"]
+    )
 
 
 def test_an_alarm_flapping_under_many_open_incidents_resolves_them_as_the_emulator_does():
@@ -283,16 +365,31 @@ def test_an_alarm_flapping_under_many_open_incidents_resolves_them_as_the_emulat
     rows = []
     for k in range(40):
         state, previous = ("ALARM", "OK") if k % 2 == 0 else ("OK", "ALARM")
-        rows.append({"event_id": f"e{k}", "timestamp": start + pd.Timedelta(minutes=k), "account_id": "111111111111",
-                     "region": "us-east-1", "alarm_name": "flappy", "alarm_arn": alarm_arn("111111111111", "us-east-1", "flappy"),
-                     "state": state, "previous_state": previous, "reason": "", "source": "aws.cloudwatch", "raw": "{}", "origin": f"x:{k}"})
+        rows.append(
+            {
+                "event_id": f"e{k}",
+                "timestamp": start + pd.Timedelta(minutes=k),
+                "account_id": "111111111111",
+                "region": "us-east-1",
+                "alarm_name": "flappy",
+                "alarm_arn": alarm_arn("111111111111", "us-east-1", "flappy"),
+                "state": state,
+                "previous_state": previous,
+                "reason": "",
+                "source": "aws.cloudwatch",
+                "raw": "{}",
+                "origin": f"x:{k}",
+            }
+        )
     frame = validate_alarm_frame(pd.DataFrame(rows))
-    policy = Policy.from_dict({
-        "response_plans": [{"name": "p", "title": "t", "impact": 3}],
-        "routes": [{"name": "all", "match": {"alarm_name": "*"}, "plan": "p"}],
-        "resolve": {"strategy": "on_ok", "delay": "30m"},
-        "emulator": {"trigger_dedupe": False},
-    })
+    policy = Policy.from_dict(
+        {
+            "response_plans": [{"name": "p", "title": "t", "impact": 3}],
+            "routes": [{"name": "all", "match": {"alarm_name": "*"}, "plan": "p"}],
+            "resolve": {"strategy": "on_ok", "delay": "30m"},
+            "emulator": {"trigger_dedupe": False},
+        }
+    )
     fast = replay(frame, policy, engine="fast")
     assert fast.summary()["created"] == 20 and (fast.incidents["status"] == "RESOLVED").all()
     assert_same_result(replay(frame, policy, progress=False), fast)

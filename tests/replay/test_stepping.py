@@ -59,7 +59,9 @@ def test_stepping_then_running_until_then_to_the_end_gives_the_replays_tables(wi
         assert run.now <= middle < run.peek()
         so_far = run.result()
         assert len(so_far.events) == k and run.summary() == so_far.summary()
-        pd.testing.assert_frame_equal(so_far.events[OUTCOME_COLUMNS].astype(str), expected.events[OUTCOME_COLUMNS].iloc[:k].astype(str))
+        pd.testing.assert_frame_equal(
+            so_far.events[OUTCOME_COLUMNS].astype(str), expected.events[OUTCOME_COLUMNS].iloc[:k].astype(str)
+        )
         assert set(so_far.incidents["incident_arn"]) == set(expected.events["incident_arn"].iloc[:k].astype(str)) - {""}
         assert run.run(until=middle) == 0  # the same time again: nothing more is due
 
@@ -80,7 +82,9 @@ def test_stepping_past_the_end_is_refused_and_running_past_it_plays_nothing():
     alarms = history((0, "web-a", "ALARM", "OK"), (1, "web-a", "OK", "ALARM"))
     with EmulatorReplay(alarms, policy()) as run:
         assert run.run() == 2 and run.done
-        with pytest.raises(ReplayFinished, match=r"every event of the history has been played \(2\); there is no next one"):
+        with pytest.raises(
+            ReplayFinished, match=r"every event of the history has been played \(2\); there is no next one"
+        ):
             run.step()
         assert issubclass(ReplayFinished, IndexError)
         assert run.run() == 0 and run.run(until=T0 + pd.Timedelta(days=1)) == 0
@@ -96,7 +100,9 @@ def test_run_until_reads_times_and_refuses_one_in_the_past():
         assert run.now == T0 + pd.Timedelta(minutes=5) and run.peek() == T0 + pd.Timedelta(minutes=10)
         with pytest.raises(ValueError, match=r"The 'until' parameter of run must not be before the replay's time"):
             run.run(until="2024-05-01T09:04:00Z")
-        with pytest.raises(ValueError, match=r"finish=True carries out every resolution still scheduled; 1 events are still to play"):
+        with pytest.raises(
+            ValueError, match=r"finish=True carries out every resolution still scheduled; 1 events are still to play"
+        ):
             run.result(finish=True)
         assert run.position == 2
 
@@ -111,26 +117,54 @@ def test_a_step_says_what_it_sent_and_the_resolutions_that_fell_due_before_it():
         (10, "cache-a", "ALARM", "OK"),  # no route
     )
     rules = policy(
-        response_plans=[{"name": "web", "title": "Web degraded", "impact": 3, "dedupe_string": "web"},
-                        {"name": "db", "title": "Database degraded", "impact": 2}],
-        routes=[{"name": "web", "match": {"alarm_name": "web-*"}, "plan": "web", "impact": 2, "title": "{{ alarm_name }} is down"}],
+        response_plans=[
+            {"name": "web", "title": "Web degraded", "impact": 3, "dedupe_string": "web"},
+            {"name": "db", "title": "Database degraded", "impact": 2},
+        ],
+        routes=[
+            {
+                "name": "web",
+                "match": {"alarm_name": "web-*"},
+                "plan": "web",
+                "impact": 2,
+                "title": "{{ alarm_name }} is down",
+            }
+        ],
         resolve={"strategy": "on_ok", "delay": "2m"},
     )
     with EmulatorReplay(frame, rules) as run:
         first, joined, _, last_ok = run.step(), run.step(), run.step(), run.step()
-        assert (first.trigger, first.outcome, first.response_plan, first.title, first.impact) == (True, "created", "web", "web-a is down", 2)
-        assert (joined.outcome, joined.dedup_reason, joined.incident_arn) == ("deduplicated", "dedupe_string", first.incident_arn)
+        assert (first.trigger, first.outcome, first.response_plan, first.title, first.impact) == (
+            True,
+            "created",
+            "web",
+            "web-a is down",
+            2,
+        )
+        assert (joined.outcome, joined.dedup_reason, joined.incident_arn) == (
+            "deduplicated",
+            "dedupe_string",
+            first.incident_arn,
+        )
         assert (last_ok.trigger, last_ok.outcome, last_ok.calls) == (False, "ignored", ())
         assert run.open_incidents() == [first.incident_arn]
         again = run.step()
         assert [call["operation"] for call in again.calls] == ["UpdateIncidentRecord", "StartIncident"]
         resolution = again.calls[0]
         assert (resolution["incident_arn"], resolution["outcome"], resolution["sim_time"]) == (
-            first.incident_arn, "resolved", T0 + pd.Timedelta(minutes=5))
+            first.incident_arn,
+            "resolved",
+            T0 + pd.Timedelta(minutes=5),
+        )
         assert again.outcome == "created" and again.incident_arn != first.incident_arn
         assert run.open_incidents() == [again.incident_arn]
         unrouted = run.step()
-        assert (unrouted.trigger, unrouted.outcome, unrouted.response_plan, unrouted.incident_arn) == (False, "ignored", "", "")
+        assert (unrouted.trigger, unrouted.outcome, unrouted.response_plan, unrouted.incident_arn) == (
+            False,
+            "ignored",
+            "",
+            "",
+        )
         assert unrouted.answer.outcome == "ignored"
         assert run.calls == first.calls + joined.calls + again.calls
 
@@ -140,11 +174,21 @@ def test_recorded_answers_restore_a_run_on_the_endpoint_that_holds_it(server):
     (offline: no call at all) and carries on, giving the tables of one replay from start to end."""
     control = EmulatorControl(server.endpoint_url)
     control.reset()
-    frame = history((0, "web-a", "ALARM", "OK"), (1, "web-b", "ALARM", "OK"), (2, "web-a", "OK", "ALARM"),
-                    (3, "web-b", "OK", "ALARM"), (9, "web-a", "ALARM", "OK"), (12, "db-a", "ALARM", "OK"))
-    rules = policy(response_plans=[{"name": "web", "title": "Web", "impact": 3, "dedupe_string": "w"},
-                                   {"name": "db", "title": "Db", "impact": 2}],
-                   resolve={"strategy": "on_ok", "delay": "2m"})
+    frame = history(
+        (0, "web-a", "ALARM", "OK"),
+        (1, "web-b", "ALARM", "OK"),
+        (2, "web-a", "OK", "ALARM"),
+        (3, "web-b", "OK", "ALARM"),
+        (9, "web-a", "ALARM", "OK"),
+        (12, "db-a", "ALARM", "OK"),
+    )
+    rules = policy(
+        response_plans=[
+            {"name": "web", "title": "Web", "impact": 3, "dedupe_string": "w"},
+            {"name": "db", "title": "Db", "impact": 2},
+        ],
+        resolve={"strategy": "on_ok", "delay": "2m"},
+    )
     try:
         whole = replay(frame, rules, endpoint_url=server.endpoint_url, progress=False)
         control.reset()
