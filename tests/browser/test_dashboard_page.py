@@ -52,9 +52,13 @@ def dashboard(tmp_path: Any) -> Iterator[tuple[subprocess.Popen[str], str]]:
         process.kill()
         pytest.fail(f"no URL printed; stdout: {''.join(lines)!r}; stderr: {process.stderr.read()!r}")
     yield process, url
-    if process.poll() is None:
-        process.kill()
-        process.wait()
+    if process.poll() is None:  # the test failed before stopping it: as a user would, so Voila stops with it
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def test_the_dashboard_serves_the_panel_and_answers_a_control(screen: Screen, dashboard: Any) -> None:
