@@ -261,6 +261,18 @@ def top_noisy_alarms(result: ResultLike, n: int = 10) -> pd.DataFrame:
 # ---------------------------------------------------------------------------- the computation
 
 
+#: the dtypes of the table's counted and flag columns (the same for an empty table)
+_DTYPES: dict[str, Any] = {
+    "alarm_entries": "int64",
+    "round_trips_max": "int64",
+    "median_alarm_s": "float64",
+    "alarm_share": "float64",
+    "storm_triggers": "int64",
+    "flapping": bool,
+    "short_lived": bool,
+    "chronic": bool,
+    "storm": bool,
+}
 _COLUMNS = [
     *_KEYS,
     "alarm_entries",
@@ -329,21 +341,7 @@ def _finish(table: pd.DataFrame, limits: NoiseThresholds) -> pd.DataFrame:
     first = np.where(flags.any(axis=1), flags.argmax(axis=1), len(NOISE_CLASSES) - 1)
     table["noise_class"] = [NOISE_CLASSES[i] for i in first]
     table["remedy"] = table["noise_class"].map(REMEDIES)
-    table = table.astype(
-        {
-            "alarm_entries": "int64",
-            "round_trips_max": "int64",
-            "median_alarm_s": "float64",
-            "alarm_share": "float64",
-            "storm_triggers": "int64",
-            "flapping": bool,
-            "short_lived": bool,
-            "chronic": bool,
-            "storm": bool,
-            "noise_class": object,
-            "remedy": object,
-        }
-    )
+    table = table.astype({**_DTYPES, "noise_class": object, "remedy": object})
     return table[_COLUMNS].reset_index(drop=True)
 
 
@@ -472,16 +470,4 @@ def entry_rows(table: pd.DataFrame, entries: pd.DataFrame) -> np.ndarray:
 
 def _empty() -> pd.DataFrame:
     table = pd.DataFrame({column: pd.Series([], dtype=object) for column in _COLUMNS})
-    return table.astype(
-        {
-            "alarm_entries": "int64",
-            "round_trips_max": "int64",
-            "median_alarm_s": "float64",
-            "alarm_share": "float64",
-            "storm_triggers": "int64",
-            "flapping": bool,
-            "short_lived": bool,
-            "chronic": bool,
-            "storm": bool,
-        }
-    )
+    return table.astype(_DTYPES)
