@@ -71,7 +71,8 @@ class TuningPanel(Panel):
         self.tz = tz
         self.updates = 0
         self._timer: threading.Timer | None = None
-        self._compiled: dict[tuple[str, str], str | None] = {}  # (route, title text) -> its compile error, or None
+        # (route, title text) -> its compiled template (None for an empty box), or its compile error
+        self._compiled: dict[tuple[str, str], Template | PolicyError | None] = {}
         self.volume_display: Any = None
         self.impact_display: Any = None
         self.comparison_display: Any = None
@@ -217,7 +218,7 @@ class TuningPanel(Panel):
                 continue
             impact = controls["impact"].value
             source = controls["title"].value.strip()
-            title = Template(source, f"route '{route.name}' title") if source else None
+            title = self._title(route.name, source)
             routes.append(
                 dataclasses.replace(route, impact=None if impact == PLAN_IMPACT else int(impact), title=title)
             )
@@ -278,21 +279,28 @@ class TuningPanel(Panel):
         self._headline()
         self._draw()
 
+    def _title(self, name: str, source: str) -> Template | None:
+        """Route ``name``'s title template for the box's text (None: empty box), compiled once per text, so that an
+        update compiles only the box that changed; raises the text's PolicyError."""
+        key = (name, source)
+        if key not in self._compiled:
+            try:
+                self._compiled[key] = Template(source, f"route '{name}' title") if source else None
+            except PolicyError as error:
+                self._compiled[key] = error
+        found = self._compiled[key]
+        if isinstance(found, PolicyError):
+            raise found.with_traceback(None)  # the same error each time, without the earlier raises piled on
+        return found
+
     def _broken_titles(self) -> dict[str, str]:
         """Per route whose title box holds a template that does not compile: the error."""
         broken: dict[str, str] = {}
         for name, controls in self.route_controls.items():
-            source = controls["title"].value.strip()
-            key = (name, source)
-            if key not in self._compiled:  # each text compiled once: an update is not slowed by the routes not touched
-                try:
-                    Template(source, f"route '{name}' title") if source else None
-                    self._compiled[key] = None
-                except PolicyError as error:
-                    self._compiled[key] = str(error)
-            problem = self._compiled[key]
-            if problem is not None:
-                broken[name] = problem
+            try:
+                self._title(name, controls["title"].value.strip())
+            except PolicyError as error:
+                broken[name] = str(error)
         return broken
 
     def _previews(self) -> None:

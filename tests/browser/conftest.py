@@ -13,7 +13,6 @@ import itertools
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from incidentsim.dashboard import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
@@ -62,12 +63,6 @@ def chromium_path() -> str | None:
         if found:
             return found
     return None
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def wait_for_http(url: str, process: subprocess.Popen[Any], log: Path, timeout_s: float = 90.0) -> None:
@@ -194,7 +189,7 @@ def lab(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]
     settings.mkdir(parents=True)
     # no news or update checks: this machine may have no network, and their toasts cover the page
     (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false", "checkForUpdates": false}')
-    port, token = free_port(), base64.urlsafe_b64encode(os.urandom(18)).decode()
+    port, token = free_port("127.0.0.1"), base64.urlsafe_b64encode(os.urandom(18)).decode()
     log = base / "jupyterlab.log"
     environment = dict(
         os.environ,
