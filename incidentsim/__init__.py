@@ -34,7 +34,8 @@ if TYPE_CHECKING:  # pragma: no cover
 # ``incidentsim.replay`` is the subpackage, which is callable: ``incidentsim.replay(...)`` runs the
 # replay function and ``incidentsim.replay.engine`` stays reachable (see incidentsim/replay/__init__.py).
 # Type checkers are shown the function, which is what a call of ``incidentsim.replay`` types as.
-from .replay import ReplayResult, compare  # noqa: E402
+from .analysis import compare  # noqa: E402
+from .replay import ReplayResult  # noqa: E402
 
 if TYPE_CHECKING:  # pragma: no cover
     from .replay import replay

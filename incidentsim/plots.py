@@ -470,7 +470,7 @@ class ComparisonDisplay(_Display):
     def from_results(
         cls, before: Any, after: Any, n: int = 15, by: str = "alarm", labels: tuple[str, str] | None = None
     ) -> ComparisonDisplay:
-        from .replay import compare
+        from .analysis import compare
 
         table = compare(before, after, by=by).head(n)
         return cls(data=table, labels=labels or (before.policy_name, after.policy_name))

@@ -22,6 +22,7 @@ function                       answers
 :func:`shifts_over_limit`      incidents per on-call shift, over the two-per-shift rule or not
 :func:`shift_summary`          the shifts table in one row
 :func:`title_cardinality`      distinct, colliding, truncated and failed titles per plan
+:func:`compare`                incidents and deduplications per alarm or plan, before and after
 :func:`score`                  precision, recall, detection and reset time against labelled windows
 :func:`headline`               the figures a report leads with
 =============================  ====================================================================
@@ -39,6 +40,7 @@ from __future__ import annotations
 
 from ..constants import IMPACT_LABELS
 from ._common import ResultLike, alarm_labels, human_duration
+from .comparison import compare
 from .headlines import headline
 from .noise import (
     NOISE_CLASSES,
@@ -70,6 +72,7 @@ __all__ = [
     "ResultLike",
     "Score",
     "alarm_labels",
+    "compare",
     "headline",
     "human_duration",
     "impact_mix",

@@ -73,7 +73,8 @@ SCORE_SUMMARY_KEYS = (
     "data_end",
 )
 
-#: What ``data_start`` and ``data_end`` accept: text such as ``"2014-02-28 14:25"``, a datetime or Timestamp, a numpy datetime64.
+#: What ``data_start`` and ``data_end`` accept: text such as ``"2014-02-28 14:25"``, a datetime or Timestamp,
+#: a numpy datetime64.
 TimeLike = Union[str, datetime, np.datetime64]
 
 _NEVER = np.iinfo(np.int64).max
@@ -123,7 +124,9 @@ class Score:
         Examples
         --------
         >>> import pandas as pd
-        >>> windows = pd.DataFrame({"start": [pd.Timestamp("2024-05-01 10:00Z")], "end": [pd.Timestamp("2024-05-01 12:00Z")]})
+        >>> windows = pd.DataFrame(
+        ...     {"start": [pd.Timestamp("2024-05-01 10:00Z")], "end": [pd.Timestamp("2024-05-01 12:00Z")]}
+        ... )
         >>> row = score(pd.DataFrame(), windows).to_frame(threshold=80)
         >>> row[["threshold", "incidents", "windows", "recall"]].to_dict("records")
         [{'threshold': 80, 'incidents': 0, 'windows': 1, 'recall': 0.0}]
@@ -170,7 +173,8 @@ def _moment(value: Any, parameter: str) -> pd.Timestamp | None:
 
 
 def _times(values: pd.Series, parameter: str, column: str, *, required: bool, ids: pd.Series) -> pd.Series:
-    """A column as ``datetime64[ns, UTC]`` (naive taken as UTC); an unreadable (or, if required, missing) value is an error."""
+    """A column as ``datetime64[ns, UTC]`` (naive taken as UTC); an unreadable (or, if required, missing) value is
+    an error."""
     if pd.api.types.is_datetime64_any_dtype(values):
         parsed = utc(values)
     else:
@@ -267,12 +271,274 @@ def _one_series(name: Any, keys: list[str], parameter: str) -> str | None:
     return found[0] if found else None
 
 
-# ---------------------------------------------------------------------------- scoring
+def _data_bounds(data_start: Any, data_end: Any) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """``data_start`` and ``data_end`` as UTC Timestamps (``None`` where not given); the end may not come first."""
+    start_at = _moment(data_start, "data_start")
+    end_at = _moment(data_end, "data_end")
+    if start_at is not None and end_at is not None and end_at < start_at:
+        raise _fail("data_end", f"not be before data_start ({start_at})", repr(str(end_at)))
+    return start_at, end_at
+
+
+# ---------------------------------------------------------------------------- what is scored
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """The incidents and windows scored, and which windows each incident is compared with.
+
+    ``incidents`` as :func:`_incident_table` reads them; ``windows`` as :func:`_window_table`
+    reads them, ordered by series (as ``windows`` first lists them), start, end and number;
+    ``memberships`` the series of each incident; ``member`` (incidents x windows) whether the
+    window belongs to a series of the incident; ``name`` the summary's ``series``.
+    """
+
+    incidents: pd.DataFrame
+    windows: pd.DataFrame
+    memberships: list[frozenset[str]]
+    member: np.ndarray
+    name: str
+
+
+def _scope(
+    incidents: Any, windows: Any, series: str | os.PathLike[str] | None, series_of: Mapping[str, str] | None
+) -> _Scope:
+    """Both tables read, and cut to the series scored: the one series, or with ``series_of`` each incident's own."""
+    incident_table = _incident_table(incidents, need_alarms=series_of is not None)
+    window_table = _window_table(windows)
+    has_series = "series" in windows.columns
+    keys = list(dict.fromkeys(window_table["series"]))
+    named = _named_series(series, keys, has_series)
+    if series_of is None:
+        window_table, name = _windows_of_one_series(window_table, keys, named, has_series)
+        memberships = [frozenset([name])] * len(incident_table)
+    else:
+        if not has_series:
+            raise _fail("windows", "have a series column when series_of is given", f"{list(map(str, windows.columns))}")
+        mapped = _series_of_alarms(series_of, keys, incident_table)
+        scored = set(mapped.values()) if named is None else {named}
+        incident_table, memberships = _incidents_in(incident_table, mapped, scored)
+        window_table = window_table[window_table["series"].isin(scored)]
+        name = "" if named is None else named
+    window_table = _in_series_order(window_table, keys)
+    if series_of is None:
+        member = np.ones((len(incident_table), len(window_table)), dtype=bool)
+    else:
+        member = _members(memberships, window_table["series"])
+    return _Scope(incident_table, window_table, memberships, member, name)
+
+
+def _named_series(series: str | os.PathLike[str] | None, keys: list[str], has_series: bool) -> str | None:
+    """The series key ``series`` names (as given when the windows name no such series); ``None`` when not given."""
+    if series is None:
+        return None
+    return (_one_series(series, keys, "series") if has_series else None) or os.fspath(series)
+
+
+def _windows_of_one_series(
+    window_table: pd.DataFrame, keys: list[str], named: str | None, has_series: bool
+) -> tuple[pd.DataFrame, str]:
+    """Without ``series_of``: the windows of the one series scored, each given its name, and that name."""
+    name = "" if named is None else named
+    if named is not None and has_series:
+        window_table = window_table[window_table["series"] == name]
+    elif has_series and len(keys) > 1:
+        raise _fail(
+            "windows",
+            "hold one series, or score needs series= or series_of=",
+            f"{len(keys)} series ({', '.join(keys[:5])})",
+        )
+    elif named is None and keys:
+        name = keys[0]
+    return window_table.assign(series=name), name
+
+
+def _series_of_alarms(series_of: Mapping[str, str], keys: list[str], incident_table: pd.DataFrame) -> dict[str, str]:
+    """``series_of`` with each target as its series key; every alarm of every incident must be mapped."""
+    mapped = {
+        str(alarm): _one_series(target, keys, "series_of") or os.fspath(target) for alarm, target in series_of.items()
+    }
+    unmapped = sorted({alarm for names in incident_table["alarm_names"] for alarm in names if alarm not in mapped})
+    if unmapped:
+        raise _fail(
+            "series_of",
+            "map every alarm in the incidents' alarm_names to a series",
+            f"no series for {unmapped[:5]}",
+        )
+    nameless = [arn for arn, names in zip(incident_table["incident_arn"], incident_table["alarm_names"]) if not names]
+    if nameless:
+        raise _fail("incidents", "have alarm_names in every row when series_of is given", f"none for {nameless[:3]}")
+    return mapped
+
+
+def _incidents_in(
+    incident_table: pd.DataFrame, mapped: dict[str, str], scored: set[str]
+) -> tuple[pd.DataFrame, list[frozenset[str]]]:
+    """The incidents with an alarm in a ``scored`` series, and the scored series of each."""
+    memberships = [frozenset(mapped[alarm] for alarm in names) & scored for names in incident_table["alarm_names"]]
+    keep = np.array([bool(member) for member in memberships], dtype=bool)
+    return incident_table[keep].reset_index(drop=True), [member for member in memberships if member]
+
+
+def _in_series_order(window_table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The windows by series (those of ``keys`` in its order, then any other by name), start, end and number."""
+    order = {
+        key: index for index, key in enumerate(dict.fromkeys([*keys, *sorted(set(window_table["series"]) - set(keys))]))
+    }
+    return (
+        window_table.assign(_rank=window_table["series"].map(order))
+        .sort_values(["_rank", "start", "end", "window"], kind="stable")
+        .drop(columns="_rank")
+        .reset_index(drop=True)
+    )
+
+
+def _members(memberships: list[frozenset[str]], window_series: pd.Series) -> np.ndarray:
+    """Incidents x windows: the window belongs to one of the incident's series."""
+    keys = window_series.to_numpy(dtype=object)
+    return np.array([[key in group for key in keys] for group in memberships], dtype=bool).reshape(
+        len(memberships), len(keys)
+    )
+
+
+def _span(
+    scope: _Scope, start_at: pd.Timestamp | None, end_at: pd.Timestamp | None
+) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """The span of the data: ``data_start`` and ``data_end`` where given, else the earliest and latest of the
+    window bounds and incident times (``None`` with nothing to span)."""
+    bounds = [
+        *scope.windows["start"],
+        *scope.windows["end"],
+        *scope.incidents["creation_time"],
+        *scope.incidents["resolved_time"].dropna(),
+    ]
+    first = start_at if start_at is not None else (min(bounds) if bounds else None)
+    last = end_at if end_at is not None else (max(bounds) if bounds else None)
+    return first, last
+
+
+# ---------------------------------------------------------------------------- interval arithmetic
 
 
 def _ns(values: pd.Series) -> np.ndarray:
     """UTC datetimes as int64 nanoseconds (NaT as the smallest int64)."""
     return np.asarray(values.dt.tz_localize(None), dtype="datetime64[ns]").view("int64")
+
+
+@dataclass(frozen=True)
+class _Overlaps:
+    """Incidents against windows on int64 nanoseconds: incidents down, windows across.
+
+    ``created``, ``resolved`` and ``is_open`` per incident; ``starts`` and ``ends`` per window;
+    ``overlap`` (the incident was active at some moment of the window), ``opened`` (it was
+    created inside the window) and ``open_before`` (created before the window, still active at
+    its start), each incidents x windows and only where the window is of the incident's series.
+    """
+
+    created: np.ndarray
+    resolved: np.ndarray
+    is_open: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    overlap: np.ndarray
+    opened: np.ndarray
+    open_before: np.ndarray
+
+
+def _overlaps(scope: _Scope, last: pd.Timestamp | None) -> _Overlaps:
+    """How each incident's active interval (to ``last`` while open) meets each window (all closed intervals)."""
+    created = _ns(scope.incidents["creation_time"])
+    is_open = scope.incidents["resolved_time"].isna().to_numpy()
+    resolved = _ns(scope.incidents["resolved_time"])
+    until = np.where(is_open, np.maximum(created, last.value if last is not None else created), resolved)
+    starts, ends = _ns(scope.windows["start"]), _ns(scope.windows["end"])
+    member = scope.member
+    return _Overlaps(
+        created=created,
+        resolved=resolved,
+        is_open=is_open,
+        starts=starts,
+        ends=ends,
+        overlap=member & (created[:, None] <= ends[None, :]) & (until[:, None] >= starts[None, :]),
+        opened=member & (created[:, None] >= starts[None, :]) & (created[:, None] <= ends[None, :]),
+        open_before=member & (created[:, None] < starts[None, :]) & (until[:, None] >= starts[None, :]),
+    )
+
+
+# ---------------------------------------------------------------------------- the tables
+
+
+def _incident_scores(scope: _Scope, overlaps: _Overlaps) -> pd.DataFrame:
+    """:attr:`Score.incidents`: each incident a true positive or not, and the first window it overlaps."""
+    starts = overlaps.starts
+    true_positive = np.asarray(overlaps.overlap.any(axis=1), dtype=bool)
+    first_window = (
+        np.where(overlaps.overlap, starts[None, :], _NEVER).argmin(axis=1)
+        if len(starts)
+        else np.zeros(len(overlaps.created), dtype=int)
+    )
+    window_numbers = scope.windows["window"].to_numpy(dtype="int64")
+    window_series = scope.windows["series"].to_numpy(dtype=object)
+    incident_series = [
+        str(window_series[column]) if hit else min(group)
+        for hit, column, group in zip(true_positive, first_window, scope.memberships)
+    ]
+    return pd.DataFrame(
+        {
+            "incident_arn": scope.incidents["incident_arn"].astype(str),
+            "series": pd.Series(incident_series, dtype=object).astype(str),
+            "creation_time": scope.incidents["creation_time"],
+            "resolved_time": scope.incidents["resolved_time"],
+            "true_positive": true_positive,
+            "window": np.where(true_positive, window_numbers[first_window] if len(starts) else -1, -1).astype("int64"),
+            "opened_in_window": overlaps.opened.any(axis=1),
+        },
+        columns=list(SCORE_INCIDENT_COLUMNS),
+    )
+
+
+def _window_scores(scope: _Scope, overlaps: _Overlaps) -> pd.DataFrame:
+    """:attr:`Score.windows`: each window detected or not, by which incident, how soon, and the reset time."""
+    created, starts = overlaps.created, overlaps.starts
+    detected = np.asarray(overlaps.opened.any(axis=0), dtype=bool)
+    first_incident = (
+        np.where(overlaps.opened, created[:, None], _NEVER).argmin(axis=0)
+        if len(created)
+        else np.zeros(len(starts), dtype=int)
+    )
+    arns = scope.incidents["incident_arn"].to_numpy(dtype=object)
+    delay = np.where(detected, (created[first_incident] - starts) / _NS if len(created) else 0.0, math.nan)
+    return pd.DataFrame(
+        {
+            "series": scope.windows["series"].astype(str),
+            "window": scope.windows["window"].astype("int64"),
+            "start": scope.windows["start"],
+            "end": scope.windows["end"],
+            "detected": detected,
+            "open_at_start": overlaps.open_before.any(axis=0),
+            "first_incident_arn": pd.Series(
+                [str(arns[row]) if hit else "" for hit, row in zip(detected, first_incident)], dtype=object
+            ).astype(str),
+            "detection_delay_s": delay.astype("float64"),
+            "reset_time_s": _reset_times(overlaps, detected),
+            "incidents": overlaps.overlap.sum(axis=0).astype("int64"),
+        },
+        columns=list(SCORE_WINDOW_COLUMNS),
+    )
+
+
+def _reset_times(overlaps: _Overlaps, detected: np.ndarray) -> np.ndarray:
+    """Per window, seconds from its end to the last resolution of the incidents created inside it, clipped at 0;
+    NaN when undetected or when one of those incidents is still open."""
+    reset = np.full(len(overlaps.starts), math.nan)
+    for column in np.flatnonzero(detected):
+        rows = overlaps.opened[:, column]
+        if not overlaps.is_open[rows].any():
+            reset[column] = max(int(overlaps.resolved[rows].max()) - int(overlaps.ends[column]), 0) / _NS
+    return reset
+
+
+# ---------------------------------------------------------------------------- the summary
 
 
 def _median(values: np.ndarray) -> float:
@@ -283,6 +549,50 @@ def _median(values: np.ndarray) -> float:
 def _mean(values: np.ndarray) -> float:
     finite = values[~np.isnan(values)]
     return float(np.mean(finite)) if len(finite) else math.nan
+
+
+def _f1(precision: float, recall: float) -> float:
+    """The harmonic mean of precision and recall: NaN if either is NaN, 0.0 if both are 0."""
+    if math.isnan(precision) or math.isnan(recall):
+        return math.nan
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def _summary(
+    name: str,
+    incidents: pd.DataFrame,
+    windows: pd.DataFrame,
+    first: pd.Timestamp | None,
+    last: pd.Timestamp | None,
+) -> dict[str, Any]:
+    """:attr:`Score.summary` from the scored incidents and windows and the span of the data."""
+    count, hits = len(incidents), int(incidents["true_positive"].sum())
+    total, found = len(windows), int(windows["detected"].sum())
+    precision = hits / count if count else math.nan
+    recall = found / total if total else math.nan
+    delay = windows["detection_delay_s"].to_numpy()
+    reset = windows["reset_time_s"].to_numpy()
+    span = (last.value - first.value) if first is not None and last is not None else 0
+    return {
+        "series": name,
+        "incidents": count,
+        "true_positives": hits,
+        "false_positives": count - hits,
+        "windows": total,
+        "detected": found,
+        "precision": precision,
+        "recall": recall,
+        "f1": _f1(precision, recall),
+        "detection_delay_s_median": _median(delay),
+        "detection_delay_s_mean": _mean(delay),
+        "reset_time_s_median": _median(reset),
+        "incidents_per_week": count / (span / _WEEK_NS) if span > 0 else math.nan,
+        "data_start": first if first is not None else pd.NaT,
+        "data_end": last if last is not None else pd.NaT,
+    }
+
+
+# ---------------------------------------------------------------------------- score
 
 
 @validate_params({"series": [str, os.PathLike, None], "series_of": [Mapping, None]})
@@ -389,177 +699,11 @@ def score(
     >>> result.windows[["window", "detected", "reset_time_s"]].to_numpy().tolist()
     [[0, True, 1200.0], [1, False, nan]]
     """
-    start_at = _moment(data_start, "data_start")
-    end_at = _moment(data_end, "data_end")
-    if start_at is not None and end_at is not None and end_at < start_at:
-        raise _fail("data_end", f"not be before data_start ({start_at})", repr(str(end_at)))
-
-    incident_table = _incident_table(incidents, need_alarms=series_of is not None)
-    window_table = _window_table(windows)
-    has_series = "series" in windows.columns
-    keys = list(dict.fromkeys(window_table["series"]))
-
-    name = ""
-    if series is not None:
-        name = (_one_series(series, keys, "series") if has_series else None) or os.fspath(series)
-    if series_of is None:
-        if series is not None and has_series:
-            window_table = window_table[window_table["series"] == name]
-        elif has_series and len(keys) > 1:
-            raise _fail(
-                "windows",
-                "hold one series, or score needs series= or series_of=",
-                f"{len(keys)} series ({', '.join(keys[:5])})",
-            )
-        elif series is None and keys:
-            name = keys[0]
-        window_table = window_table.assign(series=name)
-        memberships = [frozenset([name])] * len(incident_table)
-    else:
-        if not has_series:
-            raise _fail("windows", "have a series column when series_of is given", f"{list(map(str, windows.columns))}")
-        mapped = {
-            str(alarm): _one_series(target, keys, "series_of") or os.fspath(target)
-            for alarm, target in series_of.items()
-        }
-        unmapped = sorted({alarm for names in incident_table["alarm_names"] for alarm in names if alarm not in mapped})
-        if unmapped:
-            raise _fail(
-                "series_of",
-                "map every alarm in the incidents' alarm_names to a series",
-                f"no series for {unmapped[:5]}",
-            )
-        nameless = [
-            arn for arn, names in zip(incident_table["incident_arn"], incident_table["alarm_names"]) if not names
-        ]
-        if nameless:
-            raise _fail(
-                "incidents", "have alarm_names in every row when series_of is given", f"none for {nameless[:3]}"
-            )
-        scored = set(mapped.values()) if series is None else {name}
-        memberships = [frozenset(mapped[alarm] for alarm in names) & scored for names in incident_table["alarm_names"]]
-        keep = np.array([bool(member) for member in memberships], dtype=bool)
-        incident_table = incident_table[keep].reset_index(drop=True)
-        memberships = [member for member in memberships if member]
-        window_table = window_table[window_table["series"].isin(scored)]
-        if series is None:
-            name = ""
-
-    order = {
-        key: index for index, key in enumerate(dict.fromkeys([*keys, *sorted(set(window_table["series"]) - set(keys))]))
-    }
-    window_table = (
-        window_table.assign(_rank=window_table["series"].map(order))
-        .sort_values(["_rank", "start", "end", "window"], kind="stable")
-        .drop(columns="_rank")
-        .reset_index(drop=True)
-    )
-
-    # ---- the span
-    bounds = [
-        *window_table["start"],
-        *window_table["end"],
-        *incident_table["creation_time"],
-        *incident_table["resolved_time"].dropna(),
-    ]
-    first = start_at if start_at is not None else (min(bounds) if bounds else None)
-    last = end_at if end_at is not None else (max(bounds) if bounds else None)
-
-    # ---- interval arithmetic on int64 nanoseconds: incidents down, windows across
-    created = _ns(incident_table["creation_time"])
-    is_open = incident_table["resolved_time"].isna().to_numpy()
-    resolved = _ns(incident_table["resolved_time"])
-    until = np.where(is_open, np.maximum(created, last.value if last is not None else created), resolved)
-    starts, ends = _ns(window_table["start"]), _ns(window_table["end"])
-    window_series = window_table["series"].to_numpy(dtype=object)
-    if series_of is None:
-        member = np.ones((len(created), len(starts)), dtype=bool)
-    else:
-        member = np.array([[key in group for key in window_series] for group in memberships], dtype=bool).reshape(
-            len(created), len(starts)
-        )
-    overlap = member & (created[:, None] <= ends[None, :]) & (until[:, None] >= starts[None, :])
-    opened = member & (created[:, None] >= starts[None, :]) & (created[:, None] <= ends[None, :])
-    open_before = member & (created[:, None] < starts[None, :]) & (until[:, None] >= starts[None, :])
-
-    # ---- per incident
-    true_positive = np.asarray(overlap.any(axis=1), dtype=bool)
-    first_window = (
-        np.where(overlap, starts[None, :], _NEVER).argmin(axis=1) if len(starts) else np.zeros(len(created), dtype=int)
-    )
-    window_numbers = window_table["window"].to_numpy(dtype="int64")
-    incident_series = [
-        str(window_series[column]) if hit else min(group)
-        for hit, column, group in zip(true_positive, first_window, memberships)
-    ]
-    scored_incidents = pd.DataFrame(
-        {
-            "incident_arn": incident_table["incident_arn"].astype(str),
-            "series": pd.Series(incident_series, dtype=object).astype(str),
-            "creation_time": incident_table["creation_time"],
-            "resolved_time": incident_table["resolved_time"],
-            "true_positive": true_positive,
-            "window": np.where(true_positive, window_numbers[first_window] if len(starts) else -1, -1).astype("int64"),
-            "opened_in_window": opened.any(axis=1),
-        },
-        columns=list(SCORE_INCIDENT_COLUMNS),
-    )
-
-    # ---- per window
-    detected = np.asarray(opened.any(axis=0), dtype=bool)
-    first_incident = (
-        np.where(opened, created[:, None], _NEVER).argmin(axis=0) if len(created) else np.zeros(len(starts), dtype=int)
-    )
-    arns = incident_table["incident_arn"].to_numpy(dtype=object)
-    delay = np.where(detected, (created[first_incident] - starts) / _NS if len(created) else 0.0, math.nan)
-    reset = np.full(len(starts), math.nan)
-    for column in np.flatnonzero(detected):
-        rows = opened[:, column]
-        if not is_open[rows].any():
-            reset[column] = max(int(resolved[rows].max()) - int(ends[column]), 0) / _NS
-    scored_windows = pd.DataFrame(
-        {
-            "series": window_table["series"].astype(str),
-            "window": window_table["window"].astype("int64"),
-            "start": window_table["start"],
-            "end": window_table["end"],
-            "detected": detected,
-            "open_at_start": open_before.any(axis=0),
-            "first_incident_arn": pd.Series(
-                [str(arns[row]) if hit else "" for hit, row in zip(detected, first_incident)], dtype=object
-            ).astype(str),
-            "detection_delay_s": delay.astype("float64"),
-            "reset_time_s": reset,
-            "incidents": overlap.sum(axis=0).astype("int64"),
-        },
-        columns=list(SCORE_WINDOW_COLUMNS),
-    )
-
-    # ---- summary
-    count, hits = len(scored_incidents), int(true_positive.sum())
-    total, found = len(scored_windows), int(detected.sum())
-    precision = hits / count if count else math.nan
-    recall = found / total if total else math.nan
-    if math.isnan(precision) or math.isnan(recall):
-        f1 = math.nan
-    else:
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    span = (last.value - first.value) if first is not None and last is not None else 0
-    summary: dict[str, Any] = {
-        "series": name,
-        "incidents": count,
-        "true_positives": hits,
-        "false_positives": count - hits,
-        "windows": total,
-        "detected": found,
-        "precision": precision,
-        "recall": recall,
-        "f1": f1,
-        "detection_delay_s_median": _median(delay),
-        "detection_delay_s_mean": _mean(delay),
-        "reset_time_s_median": _median(reset),
-        "incidents_per_week": count / (span / _WEEK_NS) if span > 0 else math.nan,
-        "data_start": first if first is not None else pd.NaT,
-        "data_end": last if last is not None else pd.NaT,
-    }
+    start_at, end_at = _data_bounds(data_start, data_end)
+    scope = _scope(incidents, windows, series, series_of)
+    first, last = _span(scope, start_at, end_at)
+    overlaps = _overlaps(scope, last)
+    scored_incidents = _incident_scores(scope, overlaps)
+    scored_windows = _window_scores(scope, overlaps)
+    summary = _summary(scope.name, scored_incidents, scored_windows, first, last)
     return Score(incidents=scored_incidents, windows=scored_windows, summary=summary)

@@ -10,9 +10,10 @@ import sys
 import types
 from typing import Any
 
+from ..analysis.comparison import compare  # an analysis of two results, importable from here as well
 from .decisions import decide
 from .engine import ENGINES, EmulatorReplay, ReplayFinished, Step, replay
-from .result import ReplayResult, compare
+from .result import ReplayResult
 
 __all__ = ["ENGINES", "EmulatorReplay", "ReplayFinished", "ReplayResult", "Step", "compare", "decide", "replay"]
 

@@ -269,59 +269,7 @@ def refusal_lines(groups: list[dict[str, Any]], kind: str, total: int, shown: in
     rest = total - sum(group["triggers"] for group in groups[:shown])
     if rest:
         lines.append(
-            f"  {kind}: {rest:,} more for other routes or reasons (the events table's error_code and explanation say which)"
+            f"  {kind}: {rest:,} more for other routes or reasons "
+            "(the events table's error_code and explanation say which)"
         )
     return lines
-
-
-def compare(result_a: ReplayResult, result_b: ReplayResult, by: str = "alarm") -> pd.DataFrame:
-    """Incidents and deduplications per alarm (or per response plan) under two replays, and the difference.
-
-    Parameters
-    ----------
-    by : {"alarm", "plan"}
-        ``"alarm"`` groups by alarm ARN (with its name); ``"plan"`` by response plan.
-
-    Returns
-    -------
-    DataFrame
-        ``incidents_a``, ``incidents_b``, ``incidents_diff`` (b - a), ``deduplicated_a``,
-        ``deduplicated_b``, ``deduplicated_diff``, ``triggers_a``, ``triggers_b``; sorted by the
-        largest change in incidents.
-    """
-    if by not in ("alarm", "plan"):
-        raise ValueError(f"The 'by' parameter of compare must be one of {{alarm, plan}}. Got {by!r} instead.")
-    keys = ["alarm_arn", "alarm_name"] if by == "alarm" else ["response_plan"]
-
-    def counts(result: ReplayResult, suffix: str) -> pd.DataFrame:
-        events = result.event_table(explanations=False)
-        if by == "plan":
-            events = events[events["response_plan"] != ""]
-        grouped = events.groupby(keys, observed=True)["outcome"]
-        return pd.DataFrame(
-            {
-                f"incidents_{suffix}": grouped.apply(lambda s: int((s == "created").sum())),
-                f"deduplicated_{suffix}": grouped.apply(lambda s: int((s == "deduplicated").sum())),
-                f"triggers_{suffix}": grouped.apply(
-                    lambda s: int(s.isin(["created", "deduplicated", "rejected", "failed"]).sum())
-                ),
-            }
-        )
-
-    table = counts(result_a, "a").join(counts(result_b, "b"), how="outer").fillna(0).astype("int64")
-    table["incidents_diff"] = table["incidents_b"] - table["incidents_a"]
-    table["deduplicated_diff"] = table["deduplicated_b"] - table["deduplicated_a"]
-    table = table[
-        [
-            "incidents_a",
-            "incidents_b",
-            "incidents_diff",
-            "deduplicated_a",
-            "deduplicated_b",
-            "deduplicated_diff",
-            "triggers_a",
-            "triggers_b",
-        ]
-    ]
-    order = table["incidents_diff"].abs().sort_values(ascending=False, kind="stable").index
-    return table.loc[order].reset_index()

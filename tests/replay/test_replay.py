@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from incidentsim.replay import compare, replay
+from incidentsim.replay import replay
 
 from .helpers import T0, history, outcomes, policy
 
@@ -267,25 +267,6 @@ def test_the_same_input_and_policy_give_the_same_tables():
     second = run(frame, resolve={"strategy": "on_ok", "delay": "3m"})
     pd.testing.assert_frame_equal(first.events, second.events)
     pd.testing.assert_frame_equal(first.incidents, second.incidents)
-
-
-def test_compare_two_policies():
-    frame = history((0, A, "ALARM", "OK"), (1, B, "ALARM", "OK"), (2, "db-cpu", "ALARM", "OK"))
-    separate = run(frame)
-    merged = run(
-        frame,
-        response_plans=[
-            {"name": "web", "title": "Web", "impact": 3, "dedupe_string": "web"},
-            {"name": "db", "title": "DB", "impact": 2},
-        ],
-    )
-    by_alarm = compare(separate, merged).set_index("alarm_name")
-    assert by_alarm.loc[B, ["incidents_a", "incidents_b", "incidents_diff", "deduplicated_b"]].tolist() == [1, 0, -1, 1]
-    assert by_alarm.loc["db-cpu", "incidents_diff"] == 0
-    by_plan = compare(separate, merged, by="plan").set_index("response_plan")
-    assert by_plan.loc["web", ["incidents_a", "incidents_b"]].tolist() == [2, 1]
-    with pytest.raises(ValueError, match="'by' parameter of compare"):
-        compare(separate, merged, by="region")
 
 
 def test_writers(tmp_path):
