@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlparse
@@ -34,6 +35,21 @@ THROWAWAY_CREDENTIALS = {
 }
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+_SESSIONS = threading.local()
+
+
+def throwaway_session() -> boto3.session.Session:
+    """This thread's boto3 session with the throw-away credentials.
+
+    botocore reads its data files (endpoints, the service model) once per session; a
+    client made from a session that has read them takes a few tens of milliseconds instead
+    of about half a second.  Sessions are not thread-safe, so each thread has its own.
+    """
+    session = getattr(_SESSIONS, "session", None)
+    if session is None:
+        session = _SESSIONS.session = boto3.session.Session(**THROWAWAY_CREDENTIALS)
+    return session
 
 
 class UnsafeEndpointError(RuntimeError):
@@ -119,8 +135,9 @@ def make_client(
     register()
     if endpoint_url is not None:
         check_endpoint(endpoint_url, allow_remote)
-    session = boto3.session.Session(region_name=region_name, **THROWAWAY_CREDENTIALS)
-    client = session.client("ssm-incidents", endpoint_url=endpoint_url, config=config)
+    client = throwaway_session().client(
+        "ssm-incidents", region_name=region_name, endpoint_url=endpoint_url, config=config
+    )
     return guard_client(client, allow_remote=allow_remote)
 
 
