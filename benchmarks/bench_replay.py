@@ -122,6 +122,26 @@ def bare_loop(history, policy) -> float:
         return time.perf_counter() - start
 
 
+def client_cost(repeat: int = 10) -> tuple[float, float]:
+    """Seconds per ssm-incidents client: from a new boto3 session each time, and from make_client."""
+    import boto3
+
+    from incidentsim.emulator import make_client, mock_incidents
+    from incidentsim.emulator.core import THROWAWAY_CREDENTIALS
+
+    with mock_incidents():
+        make_client()
+        start = time.perf_counter()
+        for _ in range(repeat):
+            boto3.session.Session(region_name="us-east-1", **THROWAWAY_CREDENTIALS).client("ssm-incidents")
+        fresh = (time.perf_counter() - start) / repeat
+        start = time.perf_counter()
+        for _ in range(repeat):
+            make_client()
+        shared = (time.perf_counter() - start) / repeat
+    return fresh, shared
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=20_000, help="history size for the engine comparisons")
@@ -188,6 +208,13 @@ def main() -> None:
     print(
         f"   with resolutions (the sample policy resolves 15 min after OK): engine {emulator_s:.2f} s, "
         f"x{emulator_s / bare_s:.2f} of the bare loop, which makes no UpdateIncidentRecord calls"
+    )
+
+    fresh_s, shared_s = client_cost()
+    print("\n5. a boto3 client for the emulator (every replay, game day and test makes at least one):")
+    print(
+        f"   make_client {shared_s * 1000:6.1f} ms   a client of a new boto3 session {fresh_s * 1000:6.1f} ms "
+        f"-> x{fresh_s / shared_s:.0f}"
     )
 
     import matplotlib

@@ -112,17 +112,9 @@ def open_page(settings: DashboardSettings | None = None) -> DashboardPage:
 
 def check_host(host: str, allow_remote: bool = False) -> str:
     """``host`` as Voila binds it (``[::1]`` unbracketed); a non-loopback address only with ``allow_remote``."""
-    from ..emulator.core import UnsafeEndpointError, is_loopback
+    from ..emulator.core import serving_host
 
-    host = host.strip()
-    if host.startswith("[") and host.endswith("]"):
-        host = host[1:-1]
-    if not is_loopback(host) and not allow_remote:
-        raise UnsafeEndpointError(
-            f"refusing to serve the dashboard on {host!r}: it is not a loopback address. "
-            "Pass allow_remote=True (--allow-remote) to serve beyond this machine."
-        )
-    return host
+    return serving_host(host, allow_remote, what="serve the dashboard")
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -165,8 +157,10 @@ class Dashboard:
         loaded: str = "",
     ):
         host = check_host(host, allow_remote)
-        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
-            raise ValueError(f"port must be a whole number from 0 to 65535 (0: any free port), got {port!r}")
+        from ..emulator.core import PORT
+        from ..params import check_params
+
+        check_params({"port": port}, {"port": [PORT]}, "Dashboard")
         if token is not None and (not token or not token.isprintable() or any(c.isspace() for c in token)):
             raise ValueError("token must be non-empty printable text without spaces")
         self.alarms = alarms

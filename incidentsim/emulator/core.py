@@ -16,12 +16,14 @@ import functools
 import ipaddress
 import threading
 from collections.abc import Callable
+from numbers import Integral
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import boto3
 from botocore.config import Config
 
+from ..params import Interval
 from .models import SSMIncidentsBackend, ssmincidents_backends
 from .registration import check_registration, register
 from .responses import EMULATOR_HEADER
@@ -70,6 +72,24 @@ def is_loopback(host: str | None) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+#: What a server's ``port`` may be: a TCP port, 0 asking the system for a free one.
+PORT = Interval(Integral, 0, 65535)
+
+
+def serving_host(host: str, allow_remote: bool = False, what: str = "serve") -> str:
+    """``host`` as a server binds it (``[::1]`` unbracketed); an address that is not loopback only
+    with ``allow_remote``, else :class:`UnsafeEndpointError` (``what`` names the server in it)."""
+    host = host.strip()
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]  # "[::1]", as written in a URL
+    if not is_loopback(host) and not allow_remote:
+        raise UnsafeEndpointError(
+            f"refusing to {what} on {host!r}: it is not a loopback address. "
+            "Pass allow_remote=True (--allow-remote) to serve beyond this machine."
+        )
+    return host
 
 
 def check_endpoint(endpoint_url: str, allow_remote: bool = False) -> str:

@@ -38,7 +38,8 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs
 
-from .core import DEFAULT_ACCOUNT_ID, UnsafeEndpointError, check_endpoint, get_backend, is_loopback
+from ..params import check_params
+from .core import PORT, DEFAULT_ACCOUNT_ID, check_endpoint, get_backend, serving_host
 from .registration import check_registration, register
 
 CONTROL_PREFIX = "/_incidentsim/"
@@ -334,16 +335,8 @@ class EmulatorServer:
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 5000, *, allow_remote: bool = False, quiet: bool = False):
-        host = host.strip()
-        if host.startswith("[") and host.endswith("]"):
-            host = host[1:-1]  # "[::1]", as written in a URL
-        if not is_loopback(host) and not allow_remote:
-            raise UnsafeEndpointError(
-                f"refusing to serve on {host!r}: it is not a loopback address. "
-                "Pass allow_remote=True (--allow-remote) to serve beyond this machine."
-            )
-        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
-            raise ValueError(f"port must be a whole number from 0 to 65535 (0: any free port), got {port!r}")
+        host = serving_host(host, allow_remote)
+        check_params({"port": port}, {"port": [PORT]}, "EmulatorServer")
         self.host = host
         self.port = port
         self.allow_remote = allow_remote
