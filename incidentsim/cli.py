@@ -142,13 +142,15 @@ def _add_history_options(parser: argparse.ArgumentParser, input_format: bool = T
         "--state-map",
         action="append",
         metavar=f"VALUE={_HINT_VALUES['state_map']}",
-        help="a state word of the table and the state it means (OK, ALARM or INSUFFICIENT_DATA), e.g. firing=ALARM or 1=ALARM (repeatable)",
+        help="a state word of the table and the state it means (OK, ALARM or INSUFFICIENT_DATA), e.g. firing=ALARM or "
+        "1=ALARM (repeatable)",
     )
     tables.add_argument(
         "--id-columns",
         action="append",
         metavar=_HINT_VALUES["id_columns"],
-        help=f"interval tables: the columns that identify an alarm (default {','.join(default['id_columns'])}; repeatable)",
+        help=f"interval tables: the columns that identify an alarm (default {','.join(default['id_columns'])}; "
+        "repeatable)",
     )
     tables.add_argument(
         "--start-column",
@@ -163,18 +165,21 @@ def _add_history_options(parser: argparse.ArgumentParser, input_format: bool = T
     tables.add_argument(
         "--name-template",
         metavar="TEXT",
-        help="name each alarm from its row's columns, e.g. '{alarm_id}@{device_id}' (default for interval tables: the id columns joined); "
+        help="name each alarm from its row's columns, e.g. '{alarm_id}@{device_id}' (default for interval tables: the "
+        "id columns joined); "
         "text without braces names every row's alarm (a table of one series)",
     )
     tables.add_argument(
         "--time-origin",
         metavar="TIME",
-        help="interval tables: times are seconds after this time, e.g. 2024-01-01 (without it, plain numbers are seconds since 1970)",
+        help="interval tables: times are seconds after this time, e.g. 2024-01-01 (without it, plain numbers are "
+        "seconds since 1970)",
     )
 
 
 def _cli_hint(hint: str) -> str:
-    """A loader's hint (see ``LoadError``) as command-line options: ``columns.alarm_name`` -> ``--columns alarm_name=COLUMN``."""
+    """A loader's hint (see ``LoadError``) as command-line options:
+    ``columns.alarm_name`` -> ``--columns alarm_name=COLUMN``."""
     option, dot, key = hint.partition(".")
     value = _HINT_VALUES.get(option, "VALUE")
     return f"--{option.replace('_', '-')} " + shlex.quote(f"{key}={value}" if dot else value)
@@ -252,7 +257,7 @@ def _load_history(args: argparse.Namespace) -> Any:
     except LoadError as error:
         raise CommandError(error.worded(_cli_hint)) from None
     except ParameterError as error:
-        raise CommandError(f"--{error.parameter.replace('_', '-')} {error.value!r}: must be {error.expected}") from None
+        raise CommandError(f"--{error.parameter.replace('_', '-')} {error.got}: must {error.must}") from None
     except (ValueError, FileNotFoundError) as error:
         raise CommandError(str(error)) from None
 
@@ -271,7 +276,8 @@ def _load(args: argparse.Namespace) -> int:
         except (FileExistsError, ValueError) as error:
             raise CommandError(f"--out {args.out}: {error}") from None
         print(
-            f"wrote {len(load.alarms):,} state changes to {args.out}/ ({len(parts):,} Parquet files of up to {args.partition_rows:,} rows)"
+            f"wrote {len(load.alarms):,} state changes to {args.out}/ ({len(parts):,} Parquet files of up to "
+            f"{args.partition_rows:,} rows)"
         )
         if len(load.rejected):
             rejected = Path(args.out).with_name(Path(args.out).name + ".rejected.csv")
@@ -352,7 +358,8 @@ def _warn_if_empty(args: argparse.Namespace, load: Any) -> None:
     """Say so on stderr when the history holds no state change: every count that follows is zero for that reason."""
     if not len(load.alarms):
         print(
-            f"incidentsim {args.command}: warning: {', '.join(str(p) for p in args.history)} gave no alarm state changes "
+            f"incidentsim {args.command}: warning: {', '.join(str(p) for p in args.history)} gave no alarm state "
+            "changes "
             f"({load.read:,} records read): nothing to replay, every count is 0",
             file=sys.stderr,
         )
@@ -377,7 +384,8 @@ def _dask_replay(args: argparse.Namespace) -> int:
 
     if not args.history:
         raise CommandError(
-            "--engine dask replays a Parquet dataset: give its folder or a glob (incidentsim load ... --partitioned --out DIR)"
+            "--engine dask replays a Parquet dataset: give its folder or a glob (incidentsim load ... --partitioned "
+            "--out DIR)"
         )
     if args.endpoint_url:
         raise CommandError("--engine dask calls no service; --endpoint-url goes with --engine emulator")
@@ -430,7 +438,8 @@ def _dask_replay_on(args: argparse.Namespace, policy: Any, client: Any) -> int:
     except DaskEngineError as error:
         raise CommandError(str(error)) from None
     print(
-        f"incidentsim replay: {result.meta['rows']:,} state changes in {result.meta['components']:,} independent groups of alarms, "
+        f"incidentsim replay: {result.meta['rows']:,} state changes in {result.meta['components']:,} independent "
+        "groups of alarms, "
         f"{result.meta['partitions']:,} partitions",
         file=sys.stderr,
     )
@@ -526,7 +535,8 @@ def _gameday_command(args: argparse.Namespace) -> int:
             raise KeyboardInterrupt
         game.request_stop()
         bar.write(
-            "incidentsim gameday: stopping after the call in flight (Ctrl-C again to abort); the partial record is kept",
+            "incidentsim gameday: stopping after the call in flight (Ctrl-C again to abort); the partial record is "
+            "kept",
             file=sys.stderr,
         )
         signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -540,7 +550,8 @@ def _gameday_command(args: argparse.Namespace) -> int:
         print(
             f"incidentsim gameday: playing against {game.endpoint_url}\n"
             f"  watch: aws ssm-incidents list-incident-records --endpoint-url {game.endpoint_url} --region us-east-1\n"
-            "  (any credentials will do, e.g. AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing); Ctrl-C stops and keeps the record",
+            "  (any credentials will do, e.g. AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing); Ctrl-C stops "
+            "and keeps the record",
             file=sys.stderr,
             flush=True,
         )
@@ -572,17 +583,20 @@ def _gameday_command(args: argparse.Namespace) -> int:
         failed = record.summary()["failed"]
         if different.empty and not failed:
             print(
-                f"Every trigger accounted for: the {len(record.result.incidents):,} incidents equal the fault-free replay's "
+                f"Every trigger accounted for: the {len(record.result.incidents):,} incidents equal the fault-free "
+                "replay's "
                 "(plan, title, impact, trigger count, creation time, alarms)."
             )
         else:
             print(
-                f"NOT the same as the fault-free replay: {len(different):,} incident(s) differ, {failed:,} trigger(s) failed "
+                f"NOT the same as the fault-free replay: {len(different):,} incident(s) differ, {failed:,} trigger(s) "
+                "failed "
                 f"after their retries; see {out / 'events.csv'} (outcome, error_code) and {out / 'timeline.csv'}."
             )
             different.to_csv(out / "differences.csv", index=False)
         print(
-            f"wrote {out}/ (events.csv, incidents.csv, summary.json, timeline.csv, gameday.json, journal.jsonl, report.html)"
+            f"wrote {out}/ (events.csv, incidents.csv, summary.json, timeline.csv, gameday.json, journal.jsonl, "
+            "report.html)"
         )
         if args.hold and game.owns_server:
             print(
@@ -677,7 +691,8 @@ def _backtest_command(args: argparse.Namespace) -> int:
             definition = definitions[args.alarm_name]
         elif len(definitions) > 1:
             raise CommandError(
-                f"{args.alarm} defines {len(definitions)} alarms ({', '.join(definitions.names)}); choose one with --alarm-name"
+                f"{args.alarm} defines {len(definitions)} alarms ({', '.join(definitions.names)}); choose one with "
+                "--alarm-name"
             )
         else:
             definition = definitions[0]
@@ -719,7 +734,8 @@ def _backtest_command(args: argparse.Namespace) -> int:
         table.to_csv(paths["sweep"], index=False)
         valid = int(table["valid"].sum())
         print(
-            f"sweep: {len(table):,} settings, {valid:,} valid, {len(table) - valid:,} refused (see the problem column of sweep.csv)"
+            f"sweep: {len(table):,} settings, {valid:,} valid, {len(table) - valid:,} refused (see the problem column "
+            "of sweep.csv)"
         )
         shown = table[table["current"] | table["dominating"]]
         columns = [
@@ -798,7 +814,8 @@ def _compare_command(args: argparse.Namespace) -> int:
     for label, result in zip("AB", results):
         summary = result.summary()
         print(
-            f"{label}: {result.policy_name}: {summary['created']:,} incidents, {summary['deduplicated']:,} deduplicated, "
+            f"{label}: {result.policy_name}: {summary['created']:,} incidents, {summary['deduplicated']:,} "
+            "deduplicated, "
             f"{summary['rejected']:,} rejected"
         )
     changed = table[table["incidents_diff"] != 0]
@@ -1005,7 +1022,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     backtest = commands.add_parser(
         "backtest",
-        help="evaluate a CloudWatch alarm over metric history, replay its incidents, score them against labelled anomalies",
+        help="evaluate a CloudWatch alarm over metric history, replay its incidents, score them against labelled "
+        "anomalies",
     )
     backtest.add_argument(
         "metrics",

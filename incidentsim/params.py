@@ -268,7 +268,8 @@ class Options(Constraint):
 
 
 class Duration(Constraint):
-    """A positive duration: text pandas reads (``"15min"``, ``"1h"``) or a Timedelta -> "a positive duration such as '1h'"."""
+    """A positive duration: text pandas reads (``"15min"``, ``"1h"``) or a Timedelta
+    -> "a positive duration such as '1h'"."""
 
     def is_satisfied_by(self, value: Any) -> bool:
         if not isinstance(value, (str, pd.Timedelta, datetime.timedelta)):
@@ -360,10 +361,10 @@ def check(value: Any, constraints: Sequence[Any], parameter: str, owner: str) ->
 
     Examples
     --------
-    >>> check("2h", [Options(("1h", "1D"))], "freq", "trigger_volume")
+    >>> check("2h", [Options(("1h", "1D"))], "freq", "volumes")
     Traceback (most recent call last):
     ...
-    incidentsim.params.InvalidParameterError: The 'freq' parameter of trigger_volume must be one of {1h, 1D}. Got '2h' instead.
+    incidentsim.params.InvalidParameterError: The 'freq' parameter of volumes must be one of {1h, 1D}. Got '2h' instead.
     """
     _check(value, tuple(_constraint(entry) for entry in constraints), parameter, owner)
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import os
 from collections.abc import Mapping, Sequence
+from numbers import Integral
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,8 +23,19 @@ from typing import Any
 import pandas as pd
 
 from . import analysis
+from .params import Interval, Options, TimeZone, parameter_error, shown, validate_params
 
 FORMATS = ("html", "md")
+#: What the parameters of :func:`write_report` and :func:`write_comparison_report` may be.
+REPORT_PARAMETERS: dict[str, list[Any]] = {
+    "out": [str, os.PathLike],
+    "format": [Options(FORMATS)],
+    "history": [list, tuple, None],
+    "tz": [TimeZone()],
+    "title": [str],
+    "policies": [tuple, list],
+    "n": [Interval(Integral, 1, None)],
+}
 
 
 @dataclass(frozen=True)
@@ -44,7 +57,8 @@ class Provenance:
         return cls(history=files, policy=policy_entry)
 
     def to_data(self) -> dict[str, Any]:
-        """As JSON data: ``incidentsim replay`` keeps it in summary.json, so a report made from that folder names the same files."""
+        """As JSON data: ``incidentsim replay`` keeps it in summary.json, so a report made from that folder names
+        the same files."""
         return {
             "history": [{"file": name, "sha256": digest} for name, digest in self.history],
             "policy": {"file": self.policy[0], "sha256": self.policy[1]},
@@ -126,12 +140,14 @@ def _headline_rows(headline: dict[str, Any]) -> list[tuple[str, str]]:
 
 def _remedies(noisiest: pd.DataFrame) -> list[str]:
     return [
-        f"{getattr(row, 'alarm_label', row.alarm_name)}: {row.triggers:,} triggers, {row.incidents:,} incidents; {row.noise_class}. {row.remedy}"
+        f"{getattr(row, 'alarm_label', row.alarm_name)}: {row.triggers:,} triggers, {row.incidents:,} incidents; "
+        f"{row.noise_class}. {row.remedy}"
         for row in noisiest.head(10).itertuples()
         if row.noise_class != "steady"
     ]
 
 
+@validate_params({name: REPORT_PARAMETERS[name] for name in ("out", "format", "history", "tz", "title")})
 def write_report(
     result: Any,
     out: str | Path,
@@ -147,11 +163,20 @@ def write_report(
     ``history`` and ``policy`` name what the replay read (their hashes go into the report);
     without them the report names what the result recorded (``meta["provenance"]``, which
     ``incidentsim replay`` writes into summary.json).
+
+    Parameters
+    ----------
+    result : ReplayResult
+    out : str or Path
+        The folder to write into (made if missing).
+    format : {"html", "md"}
+        One self-contained HTML file, or Markdown with its plots as PNG files beside it.
+    history : list of paths, optional
+    policy : Policy or path, optional
+    tz : str
+        The time zone of the off-hours figures and the heatmap, e.g. ``"Europe/London"``.
+    title : str
     """
-    if format not in FORMATS:
-        raise ValueError(
-            f"The 'format' parameter of write_report must be one of {{{', '.join(FORMATS)}}}. Got {format!r} instead."
-        )
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     headline, tables, figures = _sections(result, tz)
@@ -161,7 +186,10 @@ def write_report(
         provenance = Provenance.from_data(result.meta.get("provenance"))
     else:
         provenance = Provenance.of(history, policy)
-    made = f"made {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by incidentsim, {result.engine} engine, policy '{result.policy_name}'"
+    made = (
+        f"made {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by incidentsim, {result.engine} engine, "
+        f"policy '{result.policy_name}'"
+    )
     if format == "md":
         return _markdown(folder, title, made, provenance, headline, tables, figures)
     return _html(folder, title, made, provenance, headline, tables, figures)
@@ -181,10 +209,12 @@ def _html(
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>{esc(title)}</title><style>",
         "body{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;color:#222}",
-        "table{border-collapse:collapse;margin:0.5rem 0 1.5rem}td,th{border:1px solid #ccc;padding:0.25rem 0.6rem;text-align:left}",
+        "table{border-collapse:collapse;margin:0.5rem 0 1.5rem}"
+        "td,th{border:1px solid #ccc;padding:0.25rem 0.6rem;text-align:left}",
         "th{background:#f3f3f3}.figure img{max-width:100%}.small{color:#666;font-size:0.9em}",
         "</style></head><body>",
-        f"<h1>{esc(title)}</h1><p class='small'>{esc(made)}<br>{'<br>'.join(esc(line) for line in provenance.lines())}</p>",
+        f"<h1>{esc(title)}</h1><p class='small'>{esc(made)}<br>"
+        f"{'<br>'.join(esc(line) for line in provenance.lines())}</p>",
         "<h2>Headline</h2><table id='headline'>",
         *[f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in _headline_rows(headline)],
         "</table><h2>Where the noise comes from</h2><ul>",
@@ -251,6 +281,7 @@ def _close(figures: dict[str, Any]) -> None:
             plt.close(display.figure_)
 
 
+@validate_params({name: REPORT_PARAMETERS[name] for name in ("out", "format", "history", "policies", "tz", "n")})
 def write_comparison_report(
     before: Any,
     after: Any,
@@ -262,14 +293,28 @@ def write_comparison_report(
     tz: str = "UTC",
     n: int = 20,
 ) -> Path:
-    """Write a before/after report of one history under two policies into ``out``; return its path."""
+    """Write a before/after report of one history under two policies into ``out``; return its path.
+
+    Parameters
+    ----------
+    before, after : ReplayResult
+        The same history replayed under two policies.
+    out : str or Path
+        The folder to write into (made if missing).
+    format : {"html", "md"}
+    history : list of paths, optional
+    policies : pair
+        What each result was replayed under (a Policy, a policy file or None), for their hashes.
+    tz : str
+        The time zone of the headline's off-hours figures.
+    n : int
+        How many alarms whose incident count changes are listed and drawn.
+    """
     from .plots import ComparisonDisplay
     from .replay import compare
 
-    if format not in FORMATS:
-        raise ValueError(
-            f"The 'format' parameter of write_comparison_report must be one of {{{', '.join(FORMATS)}}}. Got {format!r} instead."
-        )
+    if len(policies) != 2:
+        raise parameter_error("policies", "write_comparison_report", "be a pair (before, after)", shown(policies))
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     heads = [analysis.headline(result, tz=tz) for result in (before, after)]
@@ -306,9 +351,12 @@ def write_comparison_report(
         encoded = base64.b64encode(display.to_png()).decode()
         parts = [
             "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-            f"<title>{esc(title)}</title><style>body{{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem}}",
-            "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:0.25rem 0.6rem}img{max-width:100%}</style></head><body>",
-            f"<h1>{esc(title)}</h1><p>{esc(made)}<br>{'<br>'.join(esc(line) for block in provenance for line in block)}</p>",
+            f"<title>{esc(title)}</title>"
+            "<style>body{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem}",
+            "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:0.25rem 0.6rem}img{max-width:100%}"
+            "</style></head><body>",
+            f"<h1>{esc(title)}</h1><p>{esc(made)}<br>"
+            f"{'<br>'.join(esc(line) for block in provenance for line in block)}</p>",
             f"<p>{esc(summary)}</p><h2>Headline</h2>",
             side_by_side.to_html(index=False, border=0),
             f"<img alt='comparison' src='data:image/png;base64,{encoded}'>",

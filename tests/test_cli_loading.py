@@ -1,4 +1,5 @@
-"""Every option of load_alarms on the command line: parsed, applied, refused in one line, hinted in the CLI's spelling."""
+"""Every option of load_alarms on the command line: parsed, applied, refused in one line, hinted in the CLI's
+spelling."""
 
 from __future__ import annotations
 
@@ -265,8 +266,8 @@ def test_a_missing_column_is_hinted_as_an_option_on_the_cli_and_as_an_argument_i
     path = write(tmp_path, "alerts.csv", ALERTS)
     line = one_line_error(capsys, ["load", path, "--columns", "timestamp=fired_at"])
     assert (
-        line
-        == "incidentsim load: alerts.csv:2: field 'alarm_name': no such column (map it with --columns alarm_name=COLUMN)"
+        line == "incidentsim load: alerts.csv:2: field 'alarm_name': no such column "
+        "(map it with --columns alarm_name=COLUMN)"
     )
     with pytest.raises(LoadError) as raised:
         load_alarms(path, columns={"timestamp": "fired_at"})
@@ -282,7 +283,8 @@ def test_an_unmapped_state_word_is_hinted_in_each_spelling(tmp_path, capsys):
     options = ["--columns", "timestamp=fired_at", "--columns", "alarm_name=alert", "--columns", "state=status"]
     line = one_line_error(capsys, ["load", path, *options])
     assert line.endswith(
-        "field 'status': expected one of ALARM, INSUFFICIENT_DATA, OK, got 'firing' (map it with --state-map firing=STATE)"
+        "field 'status': expected one of ALARM, INSUFFICIENT_DATA, OK, got 'firing' "
+        "(map it with --state-map firing=STATE)"
     )
     with pytest.raises(LoadError, match=r"got 'firing' \(map it with state_map=\{'firing': \.\.\.\}\)$"):
         load_alarms(path, columns={"timestamp": "fired_at", "alarm_name": "alert", "state": "status"})
@@ -306,8 +308,8 @@ def test_quarantined_records_are_summarised_with_the_cli_spelling(tmp_path, caps
         "quarantine",
     )
     assert (
-        "rejected 1 x status: expected one of ALARM, FIRING, INSUFFICIENT_DATA, OK, got 'resolved' (map it with --state-map resolved=STATE)"
-        in printed
+        "rejected 1 x status: expected one of ALARM, FIRING, INSUFFICIENT_DATA, OK, got 'resolved' "
+        "(map it with --state-map resolved=STATE)" in printed
     )
     python = load_alarms(
         path,
@@ -346,7 +348,8 @@ def test_plain_number_interval_times_without_an_origin_get_a_note(tmp_path, caps
     alarms, printed = loaded(tmp_path, capsys, path, *OUTAGE_OPTIONS)
     assert alarms["timestamp"].min() == pd.Timestamp("1970-01-01T00:00:00Z")
     note = (
-        "note (2 records): outages.csv: times are plain numbers, taken as seconds since 1970-01-01 (milliseconds above 1e11) "
+        "note (2 records): outages.csv: times are plain numbers, taken as seconds since 1970-01-01 "
+        "(milliseconds above 1e11) "
         "as no time origin was given; if they are relative, set time_origin= or --time-origin"
     )
     assert note in printed
@@ -397,10 +400,19 @@ def test_a_scenario_takes_the_mapping_options(tmp_path):
         ),
         (
             "  columns: {timestamp: fired_at, alarm_name: alert, state: status}\n  state_map: {firing: FIRING}\n",
-            r"^storm\.yaml:5 history\.state_map: expected a mapping from state words to OK, ALARM, INSUFFICIENT_DATA; 'FIRING' is none",
+            r"^storm\.yaml:5 history\.state_map: must be a mapping from state words to OK, ALARM, INSUFFICIENT_DATA; "
+            r"'FIRING' is none of them\. Got \{'firing': 'FIRING'\} instead\.$",
         ),
-        ("  time_origin: soon\n", r"^storm\.yaml:4 history\.time_origin: expected a time such as 2024-01-01"),
-        ("  format: csv\n", r"^storm\.yaml:4 history\.format: expected one of \{auto, "),
+        (
+            "  time_origin: soon\n",
+            r"^storm\.yaml:4 history\.time_origin: must be a time such as 2024-01-01 or 2024-01-01T00:00:00Z\. "
+            r"Got 'soon' instead\.$",
+        ),
+        ("  format: csv\n", r"^storm\.yaml:4 history\.format: must be one of \{auto, .*\}\. Got 'csv' instead\.$"),
+        (
+            "  account_id: 1234\n",
+            r"^storm\.yaml:4 history\.account_id: must be a str or None\. Got 1234 instead\.$",
+        ),
         ("  end_colum: x\n", r"^storm\.yaml:4 history\.end_colum: unknown key"),
     ],
 )

@@ -284,7 +284,8 @@ def test_missing_data_resolve_delay_and_statistic_controls(backtest_panel):
     assert panel.run.definition.statistic == "SampleCount" and figures(panel)["incidents"] == 0
     panel.operator.value = "LessThanThreshold"
     assert panel.run.definition.comparison_operator == "LessThanThreshold"
-    # one sample per period is always below 20, but for the gap (missing data not breaching): alarmed before it and after it
+    # one sample per period is always below 20, but for the gap (missing data not breaching): alarmed before it
+    # and after it
     assert figures(panel)["incidents"] == 2 and (panel.run.result.incidents["creation_time"] > at(305)).sum() == 1
 
 
@@ -385,3 +386,47 @@ def test_the_headline_gives_the_impact_mix(panel):
     panel.route_controls["payments"]["impact"].value = 5
     after = mix()
     assert after[5] == before[5] + payments and sum(after.values()) == sum(before.values())
+
+
+# ----------------------------------------------------------------------------- the panels' parameters
+
+from incidentsim.params import InvalidParameterError  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "options, parameter, shown",
+    [
+        ({"alarms": [1, 2]}, "alarms", "[1, 2]"),
+        ({"policy": 3}, "policy", "3"),
+        ({"debounce_s": -1}, "debounce_s", "-1"),
+        ({"debounce_s": float("inf")}, "debounce_s", "inf"),
+        ({"debounce_s": "0.4"}, "debounce_s", "'0.4'"),
+        ({"tz": "Mars/Olympus"}, "tz", "'Mars/Olympus'"),
+    ],
+)
+def test_the_tuning_panel_checks_its_parameters_by_its_table(alarms, options, parameter, shown):
+    options = {"alarms": alarms, "policy": DATA / "sample-policy.yaml", **options}
+    with pytest.raises(InvalidParameterError) as caught:
+        TuningPanel(**options)
+    assert (caught.value.parameter, caught.value.owner, caught.value.got) == (parameter, "TuningPanel", shown)
+    assert str(caught.value).startswith(f"The '{parameter}' parameter of TuningPanel must ")
+
+
+@pytest.mark.parametrize(
+    "options, parameter, shown",
+    [
+        ({"series": pd.DataFrame({"time": [START], "value": [1.0]})}, "series", "a table without {timestamp}"),
+        ({"definition": "synthetic-high"}, "definition", "'synthetic-high'"),
+        ({"windows": "windows.csv"}, "windows", "'windows.csv'"),
+        ({"resolve_delay": -5}, "resolve_delay", "-5"),
+        ({"series_name": 1}, "series_name", "1"),
+        ({"debounce_s": 120}, "debounce_s", "120"),
+        ({"debounce_s": None}, "debounce_s", "None"),
+    ],
+)
+def test_the_backtest_panel_checks_its_parameters_by_its_table(series, options, parameter, shown):
+    options = {"series": series, "definition": DEFINITION, **options}
+    with pytest.raises(InvalidParameterError) as caught:
+        BacktestPanel(**options)
+    assert (caught.value.parameter, caught.value.owner, caught.value.got) == (parameter, "BacktestPanel", shown)
+    assert str(caught.value).startswith(f"The '{parameter}' parameter of BacktestPanel must ")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from numbers import Integral, Real
 from types import SimpleNamespace
@@ -10,9 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from incidentsim import analysis, backtest, plots
+from incidentsim import analysis, backtest, plots, report
 from incidentsim.analysis import parts
-from incidentsim.emulator.models import EmulatorOptions
+from incidentsim.datasets import evaluation, loaders, metrics
+from incidentsim.emulator.faults import FAULT_INJECTOR_PARAMETERS, FAULT_RULE_PARAMETERS, FaultInjector, FaultRule
+from incidentsim.emulator.models import EMULATOR_OPTIONS, EmulatorOptions
+from incidentsim.panels import BacktestPanel, TuningPanel
 from incidentsim.params import (
     Duration,
     HourWindow,
@@ -115,8 +119,8 @@ def test_a_table_says_which_columns_it_lacks():
     with pytest.raises(InvalidParameterError) as caught:
         check(pd.DataFrame(columns=["start"]), [table], "windows", "score")
     assert (
-        str(caught.value)
-        == "The 'windows' parameter of score must be a windows table, with columns {start, end}. Got a table without {end} instead."
+        str(caught.value) == "The 'windows' parameter of score must be a windows table, with columns {start, end}. "
+        "Got a table without {end} instead."
     )
     with pytest.raises(InvalidParameterError, match=r"Got list instead\.$"):
         check([1, 2], [table], "windows", "score")
@@ -153,7 +157,19 @@ def test_check_params_and_the_message_builder():
 
 
 def _decorated():
-    modules = [analysis, parts, backtest, *[getattr(plots, name) for name in dir(plots) if name.endswith("Display")]]
+    modules = [
+        analysis,
+        parts,
+        backtest,
+        *[getattr(plots, name) for name in dir(plots) if name.endswith("Display")],
+        report,
+        evaluation,
+        metrics,
+        loaders,
+        FaultInjector,
+        TuningPanel,
+        BacktestPanel,
+    ]
     for module in modules:
         for name in dir(module):
             function = inspect.getattr_static(module, name, None)
@@ -169,6 +185,23 @@ def test_every_default_meets_its_own_table(name, function):
         default = signature.parameters[parameter].default
         if default is not inspect.Parameter.empty:
             assert any(constraint.is_satisfied_by(default) for constraint in constraints), (name, parameter, default)
+
+
+@pytest.mark.parametrize(
+    "kind, table",
+    [
+        (EmulatorOptions, EMULATOR_OPTIONS),
+        (FaultRule, FAULT_RULE_PARAMETERS),
+        (FaultInjector, FAULT_INJECTOR_PARAMETERS),
+    ],
+    ids=lambda x: x.__name__ if isinstance(x, type) else "",
+)
+def test_every_dataclass_default_meets_its_table(kind, table):
+    defaults = {f.name: f.default for f in dataclasses.fields(kind) if f.default is not dataclasses.MISSING}
+    assert set(table) & set(defaults), kind  # the table is about the dataclass's own fields
+    for name in set(table) & set(defaults):
+        check(defaults[name], table[name], name, kind.__name__)
+    kind()
 
 
 def test_the_tables_cover_the_public_analysis_displays_backtest_and_emulator_options():
@@ -190,7 +223,21 @@ def test_the_tables_cover_the_public_analysis_displays_backtest_and_emulator_opt
         "from_results",
         "from_sweep",
         "from_backtest",
+        "write_report",
+        "write_comparison_report",
+        "aggregate",
+        "evaluate_periods",
+        "evaluate_alarm",
+        "default_evaluation_range",
+        "load_metric_series",
+        "load_alarm_definitions",
+        "load_alarms",
+        "configure",
+        "__init__",
     } <= names
+    assert {"TuningPanel.__init__", "BacktestPanel.__init__", "FaultInjector.configure"} <= {
+        name for name, _ in _decorated()
+    }
     with pytest.raises(
         ValueError,
         match=r"^The 'newest_first' parameter of EmulatorOptions must be one of \{True, False\}\. Got 'yes' instead\.$",

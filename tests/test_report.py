@@ -14,7 +14,8 @@ import pytest  # noqa: E402
 
 import incidentsim  # noqa: E402
 from incidentsim.cli import main  # noqa: E402
-from incidentsim.report import write_report  # noqa: E402
+from incidentsim.params import InvalidParameterError  # noqa: E402
+from incidentsim.report import write_comparison_report, write_report  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -54,8 +55,39 @@ def test_the_remedy_list_tells_apart_alarms_of_one_name_in_two_regions(result, t
 
 
 def test_report_format_is_checked(result, tmp_path):
-    with pytest.raises(ValueError, match=r"The 'format' parameter of write_report must be one of \{html, md\}"):
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"^The 'format' parameter of write_report must be one of \{html, md\}\. Got 'pdf' instead\.$",
+    ):
         write_report(result, tmp_path, format="pdf")
+
+
+@pytest.mark.parametrize(
+    "function, options, parameter, shown",
+    [
+        ("write_report", {"format": "pdf"}, "format", "'pdf'"),
+        ("write_report", {"tz": "Mars/Olympus"}, "tz", "'Mars/Olympus'"),
+        ("write_report", {"history": "events.jsonl"}, "history", "'events.jsonl'"),
+        ("write_report", {"title": 3}, "title", "3"),
+        ("write_report", {"out": 3}, "out", "3"),
+        ("write_comparison_report", {"format": "pdf"}, "format", "'pdf'"),
+        ("write_comparison_report", {"tz": "nowhere"}, "tz", "'nowhere'"),
+        ("write_comparison_report", {"n": 0}, "n", "0"),
+        ("write_comparison_report", {"policies": "a.yaml"}, "policies", "'a.yaml'"),
+        ("write_comparison_report", {"policies": (None, None, None)}, "policies", "(None, None, None)"),
+    ],
+)
+def test_each_report_parameter_is_checked_before_anything_is_written(tmp_path, function, options, parameter, shown):
+    out = tmp_path / "report"
+    options = {"out": out, **options}
+    with pytest.raises(InvalidParameterError) as caught:
+        if function == "write_report":
+            write_report(None, **options)
+        else:
+            write_comparison_report(None, None, **options)
+    assert (caught.value.parameter, caught.value.owner, caught.value.got) == (parameter, function, shown)
+    assert str(caught.value).startswith(f"The '{parameter}' parameter of {function} must ")
+    assert not out.exists()
 
 
 def test_report_command_from_a_replay_folder(tmp_path, capsys):
@@ -78,8 +110,6 @@ def test_report_command_on_a_folder_without_a_result(tmp_path, capsys):
 
 
 def test_comparison_report(result, tmp_path):
-    from incidentsim.report import write_comparison_report
-
     policy = incidentsim.Policy.from_yaml(DATA / "sample-policy.yaml")
     plans = tuple(
         p if p.name != "search-degraded" else type(p)(**{**p.__dict__, "dedupe_string": "search"})

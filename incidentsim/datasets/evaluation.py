@@ -83,12 +83,14 @@ What had to be chosen (the documentation does not say)
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from numbers import Integral
 from typing import Any
 
 import numpy as np
@@ -117,12 +119,14 @@ from .cloudwatch_text import (
     state_timestamp,
     threshold_crossed_reason,
 )
+from ..params import Interval, Table, parameter_error, shown, validate_params
 from .records import compact
 from .schema import STATE_DTYPE, STATES, empty_alarm_frame, record_id, validate_alarm_frame
 
 # the definition model and CloudWatch's texts lived here once; their names are still importable from here
 __all__ = [
     "BASIS",
+    "EVALUATION_PARAMETERS",
     "HIGH_RESOLUTION_PERIODS",
     "IGNORES_MISSING_DATA_NAMESPACES",
     "INITIAL_REASON",
@@ -172,46 +176,66 @@ _COMPARE: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
 }
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+#: A time :func:`evaluate_periods` and :func:`evaluate_alarm` take for ``start`` and ``end`` (text pandas reads).
+_TIME = [str, dt.date, np.datetime64, None]
+#: What the parameters of :func:`aggregate`, :func:`evaluate_periods` and :func:`evaluate_alarm` may be: a
+#: series is a ``timestamp``/``value`` table or a Series with a DatetimeIndex.
+EVALUATION_PARAMETERS: dict[str, list[Any]] = {
+    "series": [Table(("timestamp", "value"), "a metric series such as load_metric_series returns"), pd.Series],
+    "statistic": [str],
+    "period": [Interval(Integral, 1, None)],
+    "definition": [AlarmDefinition],
+    "start": _TIME,
+    "end": _TIME,
+    "evaluation_range": [Interval(Integral, 1, None), None],
+    "evaluation_periods": [Interval(Integral, 1, None)],
+    "series_name": [str, None],
+}
+
+
+def _parameters(*names: str) -> dict[str, list[Any]]:
+    return {name: EVALUATION_PARAMETERS[name] for name in names}
 
 
 # ----------------------------------------------------------------------------- series and aggregation
 
 
-def _series_arrays(series: Any, caller: str) -> tuple[np.ndarray, np.ndarray]:
-    """(epoch nanoseconds, float values) of a metric series; NaN values are missing datapoints."""
+def _series_arrays(series: pd.DataFrame | pd.Series, owner: str) -> tuple[np.ndarray, np.ndarray]:
+    """(epoch nanoseconds, float values) of a metric series; NaN values are missing datapoints.
+
+    The series has passed :data:`EVALUATION_PARAMETERS`; what its rows hold is checked here, errors naming ``owner``.
+    """
     if isinstance(series, pd.Series):
         if not isinstance(series.index, pd.DatetimeIndex):
-            raise ValueError(
-                f"The 'series' parameter of {caller} must have a DatetimeIndex when it is a Series. Got {type(series.index).__name__} instead."
+            raise parameter_error(
+                "series",
+                owner,
+                "have a DatetimeIndex when it is a Series",
+                f"a Series with a {type(series.index).__name__}",
             )
         times, values = series.index.to_series(), series.reset_index(drop=True)
-    elif isinstance(series, pd.DataFrame):
-        missing = [c for c in ("timestamp", "value") if c not in series.columns]
-        if missing:
-            raise ValueError(
-                f"The 'series' parameter of {caller} must have columns timestamp and value (see load_metric_series). "
-                f"Got columns {list(series.columns)} instead."
-            )
-        times, values = series["timestamp"], series["value"]
     else:
-        raise ValueError(
-            f"The 'series' parameter of {caller} must be a DataFrame with timestamp and value columns. Got {type(series).__name__} instead."
-        )
-    stamps = pd.to_datetime(times.reset_index(drop=True), utc=True)
+        times, values = series["timestamp"], series["value"]
+    try:
+        stamps = pd.to_datetime(times.reset_index(drop=True), utc=True)
+    except (ValueError, TypeError, OverflowError) as error:
+        raise parameter_error(
+            "series", owner, "have a time in every row", f"times pandas cannot read ({error})"
+        ) from None
     if stamps.isna().any():
-        raise ValueError(
-            f"The 'series' parameter of {caller} has empty timestamps at row {int(np.flatnonzero(stamps.isna())[0])}"
-        )
+        row = int(np.flatnonzero(stamps.isna())[0])
+        raise parameter_error("series", owner, "have a time in every row", f"an empty time at row {row}")
     try:
         numbers = pd.to_numeric(values.reset_index(drop=True), errors="raise").astype("float64")
     except (ValueError, TypeError) as error:
-        raise ValueError(f"The 'series' parameter of {caller} has a value that is not a number ({error})") from None
+        raise parameter_error(
+            "series", owner, "have numbers as values", f"a value that is not a number ({error})"
+        ) from None
     ns = stamps.astype("datetime64[ns, UTC]").to_numpy(dtype="datetime64[ns]").view("int64")
     return ns, numbers.to_numpy(dtype="float64", na_value=np.nan)
 
 
+@validate_params(_parameters("series", "statistic", "period"))
 def aggregate(series: pd.DataFrame | pd.Series, statistic: str, period: int) -> pd.DataFrame:
     """One datapoint per period that has raw points: ``period_start``, ``value``, ``sample_count``.
 
@@ -229,12 +253,8 @@ def aggregate(series: pd.DataFrame | pd.Series, statistic: str, period: int) -> 
     [[2.0, 2.0], [8.0, 1.0]]
     """
     if statistic not in standard_statistics() and percentile_of(statistic) is None:
-        raise ValueError(
-            f"The 'statistic' parameter of aggregate must be one of {{{', '.join(standard_statistics())}, pNN}}. Got {statistic!r} instead."
-        )
-    if not _is_int(period) or period < 1:
-        raise ValueError(
-            f"The 'period' parameter of aggregate must be a positive number of seconds. Got {period!r} instead."
+        raise parameter_error(
+            "statistic", "aggregate", f"be one of {{{', '.join(standard_statistics())}, pNN}}", shown(statistic)
         )
     keys, values, counts = _aggregate_arrays(series, statistic, period, "aggregate")
     starts = pd.to_datetime(keys * (period * 1_000_000_000), utc=True).astype("datetime64[ns, UTC]")
@@ -242,10 +262,10 @@ def aggregate(series: pd.DataFrame | pd.Series, statistic: str, period: int) -> 
 
 
 def _aggregate_arrays(
-    series: Any, statistic: str, period: int, caller: str
+    series: pd.DataFrame | pd.Series, statistic: str, period: int, owner: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(period indexes since the epoch, aggregated values, sample counts), sorted by period."""
-    ns, values = _series_arrays(series, caller)
+    ns, values = _series_arrays(series, owner)
     keep = ~np.isnan(values)
     ns, values = ns[keep], values[keep]
     keys = np.floor_divide(ns, period * 1_000_000_000)
@@ -276,6 +296,7 @@ def _aggregate_arrays(
 # ----------------------------------------------------------------------------- evaluation
 
 
+@validate_params(_parameters("evaluation_periods"))
 def default_evaluation_range(evaluation_periods: int) -> int:
     """Datapoints retrieved per evaluation: N + 2.
 
@@ -308,40 +329,47 @@ class _Evaluation:
     real: np.ndarray
 
 
-def _timestamp_ns(value: Any, name: str) -> int:
+def _timestamp_ns(value: Any, name: str, owner: str) -> int:
     try:
         stamp = pd.Timestamp(value)
-    except (ValueError, TypeError) as error:
-        raise ValueError(
-            f"The '{name}' parameter of evaluate_alarm must be a timestamp. Got {value!r} instead ({error})."
-        ) from None
+    except (ValueError, TypeError, OverflowError):
+        stamp = pd.NaT
     if stamp is pd.NaT:
-        raise ValueError(f"The '{name}' parameter of evaluate_alarm must be a timestamp. Got {value!r} instead.")
+        raise parameter_error(name, owner, "be a time such as 2024-01-01 or 2024-01-01T00:00:00Z", shown(value))
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
     return int(stamp.as_unit("ns").value)
 
 
 def _evaluate(
-    series: Any, definition: AlarmDefinition, start: Any, end: Any, evaluation_range: int | None
+    series: pd.DataFrame | pd.Series,
+    definition: AlarmDefinition,
+    start: Any,
+    end: Any,
+    evaluation_range: int | None,
+    owner: str,
 ) -> _Evaluation:
-    if not isinstance(definition, AlarmDefinition):
-        raise ValueError(
-            f"The 'definition' parameter of evaluate_alarm must be an AlarmDefinition. Got {type(definition).__name__} instead."
-        )
+    """The evaluation behind :func:`evaluate_periods` and :func:`evaluate_alarm` (``owner``, which errors name)."""
     n, m = definition.n, definition.m
-    size = default_evaluation_range(n) if evaluation_range is None else evaluation_range
-    if not _is_int(size) or size < n:
-        raise ValueError(
-            f"The 'evaluation_range' parameter of evaluate_alarm must be an integer of at least EvaluationPeriods ({n}). Got {evaluation_range!r} instead."
+    size = default_evaluation_range(n) if evaluation_range is None else int(evaluation_range)
+    if size < n:
+        raise parameter_error(
+            "evaluation_range", owner, f"be an integer of at least EvaluationPeriods ({n})", shown(evaluation_range)
         )
     p_ns = definition.period * 1_000_000_000
-    keys, values, counts = _aggregate_arrays(series, definition.statistic, definition.period, "evaluate_alarm")
-    if keys.size == 0 and (start is None or end is None):
-        raise ValueError("the series has no datapoints; give start= and end= to evaluate an alarm over missing data")
+    start_given = None if start is None else _timestamp_ns(start, "start", owner)
+    end_given = None if end is None else _timestamp_ns(end, "end", owner)
+    keys, values, counts = _aggregate_arrays(series, definition.statistic, definition.period, owner)
+    if keys.size == 0 and (start_given is None or end_given is None):
+        raise parameter_error(
+            "series",
+            owner,
+            "have a datapoint, unless start and end are both given (to evaluate an alarm over missing data)",
+            "a series without datapoints",
+        )
     # by default the alarm is created once the series fills one evaluation range, so the
     # periods before the series began are never taken for missing data
-    start_ns = (int(keys[0]) + size - 1) * p_ns if start is None else _timestamp_ns(start, "start")
-    end_ns = (int(keys[-1]) + 1) * p_ns if end is None else _timestamp_ns(end, "end")
+    start_ns = (int(keys[0]) + size - 1) * p_ns if start_given is None else start_given
+    end_ns = (int(keys[-1]) + 1) * p_ns if end_given is None else end_given
     first = start_ns // p_ns  # the first period that ends after start
     last = end_ns // p_ns - 1  # the last period that ends at or before end
     grid_first = first - size + 1
@@ -455,6 +483,7 @@ def _evaluate(
     )
 
 
+@validate_params(_parameters("series", "definition", "start", "end", "evaluation_range"))
 def evaluate_periods(
     series: pd.DataFrame | pd.Series,
     definition: AlarmDefinition,
@@ -511,7 +540,7 @@ def evaluate_periods(
     >>> evaluate_periods(raw, d, start="2024-04-14 10:00")["state"].tolist()
     ['OK', 'OK', 'OK', 'ALARM', 'OK', 'OK']
     """
-    return _evaluate(series, definition, start, end, evaluation_range).table
+    return _evaluate(series, definition, start, end, evaluation_range, "evaluate_periods").table
 
 
 # ----------------------------------------------------------------------------- reasons and events
@@ -608,6 +637,7 @@ def _configuration(d: AlarmDefinition) -> dict[str, Any]:
     return configuration
 
 
+@validate_params(_parameters("series", "definition", "start", "end", "evaluation_range", "series_name"))
 def evaluate_alarm(
     series: pd.DataFrame | pd.Series,
     definition: AlarmDefinition,
@@ -650,13 +680,15 @@ def evaluate_alarm(
     >>> d = AlarmDefinition(alarm_name="cpu", metric_name="CPUUtilization", namespace="AWS/EC2", statistic="Average",
     ...                     period=300, threshold=70, comparison_operator="GreaterThanThreshold", evaluation_periods=2)
     >>> frame = evaluate_alarm(raw, d, series_name="cpu.csv")
-    >>> frame[["timestamp", "previous_state", "state", "origin"]].astype(str).to_numpy().tolist()  # doctest: +NORMALIZE_WHITESPACE
+    >>> columns = ["timestamp", "previous_state", "state", "origin"]
+    >>> frame[columns].astype(str).to_numpy().tolist()  # doctest: +NORMALIZE_WHITESPACE
     [['2024-04-14 10:20:00+00:00', 'INSUFFICIENT_DATA', 'ALARM', 'cpu.csv:period 2024-04-14T10:15:00Z'],
      ['2024-04-14 10:25:00+00:00', 'ALARM', 'OK', 'cpu.csv:period 2024-04-14T10:20:00Z']]
-    >>> frame.loc[0, "reason"]
-    'Threshold Crossed: 2 out of the last 2 datapoints [95.0 (14/04/24 10:15:00), 90.0 (14/04/24 10:10:00)] were greater than the threshold (70.0) (minimum 2 datapoints for OK -> ALARM transition).'
+    >>> frame.loc[0, "reason"]  # doctest: +NORMALIZE_WHITESPACE
+    'Threshold Crossed: 2 out of the last 2 datapoints [95.0 (14/04/24 10:15:00), 90.0 (14/04/24 10:10:00)]
+    were greater than the threshold (70.0) (minimum 2 datapoints for OK -> ALARM transition).'
     """
-    ev = _evaluate(series, definition, start, end, evaluation_range)
+    ev = _evaluate(series, definition, start, end, evaluation_range, "evaluate_alarm")
     d = definition
     name = series_name if series_name is not None else str(getattr(series, "attrs", {}).get("name") or "series")
     arn = d.alarm_arn

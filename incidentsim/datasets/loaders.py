@@ -19,13 +19,16 @@ by record (:mod:`.records`).  Both give the same rows.
 from __future__ import annotations
 
 import csv
+import datetime
 import functools
+import os
 import re
 import string
 from collections import Counter, deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from numbers import Integral
 from pathlib import Path
 from typing import Any, Literal
 
@@ -34,6 +37,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..params import InvalidParameterError, Interval, Options, parameter_error, validate_params
+from ..params import shown as shown_value
 from .columnar import TEXT, FastRows, eventbridge_block, line_ids
 from .linescan import BLANK, QUOTE, WHOLE, Lines, gather_spans, scan_lines
 from .recordids import id_text, surely_distinct, text_id_chars, text_spans
@@ -80,6 +85,25 @@ from .textfiles import (
 
 FORMATS = ("auto", "eventbridge", "alarm_history", "sns", "lambda", "intervals", "table", "alarm_frame")
 Errors = Literal["raise", "quarantine"]
+#: What the parameters of :func:`load_alarms` may be; what a mapping, a column name or a template holds, and an
+#: account or Region's form, are checked in its body with the same message.
+LOAD_PARAMETERS: dict[str, list[Any]] = {
+    "source": [str, os.PathLike, pd.DataFrame, list, tuple],
+    "format": [Options(FORMATS)],
+    "errors": [Options(("raise", "quarantine"))],
+    "account_id": [str, None],
+    "region": [str, None],
+    "event_source": [str],
+    "columns": [Mapping, None],
+    "state_map": [Mapping, None],
+    "id_columns": [str, list, tuple],
+    "start_column": [str],
+    "end_column": [str],
+    "name_template": [str, None],
+    "time_origin": [str, datetime.date, np.datetime64, None],
+    "keep_raw": [Options((True, False))],
+    "chunk_size": [Interval(Integral, 1, None)],
+}
 REJECTED_COLUMNS = ("origin", "field", "problem", "hint", "raw")
 SKIPPED_COLUMNS = ("origin", "kind", "raw")
 _ROW_COLUMNS = [c for c in COLUMNS if c != "duplicate"]
@@ -125,18 +149,10 @@ class LoadError(ValueError):
         return f"{self.origin}: field '{self.field}': {with_hint(self.problem, self.hint, spell)}"
 
 
-class ParameterError(ValueError):
-    """A parameter of :func:`load_alarms` given a value it cannot take.
-
-    ``parameter``, ``value`` and ``expected`` (worded to follow "must be") let the command line
-    and scenario files name their own option.
-    """
-
-    def __init__(self, parameter: str, value: Any, expected: str):
-        super().__init__(f"The {parameter!r} parameter of load_alarms must be {expected}. Got {value!r} instead.")
-        self.parameter = parameter
-        self.value = value
-        self.expected = expected
+#: A parameter of :func:`load_alarms` given a value it cannot take: the one
+#: :class:`~incidentsim.params.InvalidParameterError`, whose ``parameter``, ``must`` and ``got`` let the command
+#: line and scenario files name their own option.
+ParameterError = InvalidParameterError
 
 
 @dataclass(frozen=True)
@@ -216,9 +232,11 @@ class AlarmLoad:
 
 
 class RowCollector:
-    """Accumulates rows in chunks (bounded lists, converted to frames as they fill), and the records rejected or skipped.
+    """Accumulates rows in chunks (bounded lists, converted to frames as they fill), and the records rejected or
+    skipped.
 
-    What every reader of alarm records (:func:`load_alarms`, :func:`incidentsim.datasets.capture.capture_alarm_history`) fills.
+    What every reader of alarm records (:func:`load_alarms`,
+    :func:`incidentsim.datasets.capture.capture_alarm_history`) fills.
     """
 
     def __init__(self, ctx: ParseContext, errors: Errors, keep_raw: bool, chunk_size: int):
@@ -403,7 +421,8 @@ def _plain_text(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def plain_name(path: Path) -> str:
-    """The file's name in lower case without a ``.gz`` suffix (``Events.JSONL.gz`` -> ``events.jsonl``), to tell formats by."""
+    """The file's name in lower case without a ``.gz`` suffix (``Events.JSONL.gz`` -> ``events.jsonl``), to tell
+    formats by."""
     name = path.name.lower()
     return name[:-3] if name.endswith(".gz") else name
 
@@ -1165,10 +1184,12 @@ def _read_intervals(
     if name_template:
         unknown = _template_fields(name_template) - set(id_columns)
         if unknown:
-            raise ParameterError(
+            raise parameter_error(
                 "name_template",
-                name_template,
-                f"a template of the id_columns ({', '.join(id_columns)}); it uses {sorted(unknown)}, which are not among id_columns",
+                "load_alarms",
+                f"be a template of the id_columns ({', '.join(id_columns)}); "
+                f"it uses {sorted(unknown)}, which are not among id_columns",
+                shown_value(name_template),
             )
     label = table.label
     names_parts: list[pd.Series] = []
@@ -1209,7 +1230,8 @@ def _read_intervals(
                 backwards,
                 (
                     end_column,
-                    f"ends before it starts ({pd.Timestamp(ends[backwards], tz='UTC')} < {pd.Timestamp(starts[backwards], tz='UTC')})",
+                    f"ends before it starts ({pd.Timestamp(ends[backwards], tz='UTC')} < "
+                    f"{pd.Timestamp(starts[backwards], tz='UTC')})",
                 ),
             )
         if problems:
@@ -1542,7 +1564,8 @@ def _looks_like_alarm_frame(columns: Iterable[str]) -> bool:
 
 
 def _looks_like_intervals(columns: Iterable[str], start: str, end: str, table_columns: Mapping[str, str]) -> bool:
-    """Both interval columns; or one of them in a table that is no state-change table (so the reader names the other)."""
+    """Both interval columns; or one of them in a table that is no state-change table (so the reader names the
+    other)."""
     names = set(columns)
     if start in names and end in names:
         return True
@@ -1558,6 +1581,7 @@ def _template_fields(template: str) -> set[str]:
 # ----------------------------------------------------------------------------- entry point
 
 
+@validate_params(LOAD_PARAMETERS)
 def load_alarms(
     source: str | Path | pd.DataFrame | Sequence[str | Path],
     format: str = "auto",  # noqa: A002 - the natural name, as in pandas
@@ -1637,8 +1661,9 @@ def load_alarms(
 
     Raises
     ------
-    ParameterError
-        A parameter it cannot use, naming it (``.parameter``) and what it takes.
+    InvalidParameterError
+        A parameter it cannot use, naming it (``.parameter``) and what it takes (``.must``);
+        ``ParameterError`` is another name for it.
     LoadError
         With ``errors="raise"``, the first unreadable record, with the option that would read
         it where there is one (``.hint``).
@@ -1651,25 +1676,21 @@ def load_alarms(
     ...          "region": "us-east-1", "resources": ["arn:aws:cloudwatch:us-east-1:123456789012:alarm:api-5xx"],
     ...          "detail": {"alarmName": "api-5xx", "state": {"value": "ALARM", "reason": "Threshold Crossed",
     ...                     "timestamp": "2024-05-01T09:00:00.000+0000"},
-    ...                     "previousState": {"value": "OK", "reason": "", "timestamp": "2024-05-01T08:00:00.000+0000"}}}
+    ...                     "previousState": {"value": "OK", "reason": "",
+    ...                                       "timestamp": "2024-05-01T08:00:00.000+0000"}}}
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "events.jsonl"
-    >>> _ = path.write_text(json.dumps(event) + "\\n" + json.dumps(dict(event, id="2", **{"detail-type": "CloudWatch Alarm Configuration Change"})) + "\\n")
+    >>> change = dict(event, id="2", **{"detail-type": "CloudWatch Alarm Configuration Change"})
+    >>> _ = path.write_text(json.dumps(event) + "\\n" + json.dumps(change) + "\\n")
     >>> load = load_alarms(path)
     >>> load.counts["loaded"], load.counts["skipped"], load.alarms.loc[0, "state"]
     (1, 1, 'ALARM')
     """
-    if format not in FORMATS:
-        raise ParameterError("format", format, f"one of {{{', '.join(FORMATS)}}}")
-    if errors not in ("raise", "quarantine"):
-        raise ParameterError("errors", errors, "one of {raise, quarantine}")
-    if not isinstance(chunk_size, int) or chunk_size < 1:
-        raise ParameterError("chunk_size", chunk_size, "a positive integer")
-    if account_id is not None and not (isinstance(account_id, str) and is_account_id(account_id)):
-        raise ParameterError("account_id", account_id, "12 digits")
-    if region is not None and not (isinstance(region, str) and region_code(region)):
-        raise ParameterError("region", region, "an AWS Region such as us-east-1")
-    if not isinstance(event_source, str) or not event_source.strip():
-        raise ParameterError("event_source", event_source, "a non-empty string")
+    if account_id is not None and not is_account_id(account_id):
+        raise parameter_error("account_id", "load_alarms", "be 12 digits", shown_value(account_id))
+    if region is not None and not region_code(region):
+        raise parameter_error("region", "load_alarms", "be an AWS Region such as us-east-1", shown_value(region))
+    if not event_source.strip():
+        raise parameter_error("event_source", "load_alarms", "be a non-empty string", shown_value(event_source))
     region = region_code(region) if region is not None else None
     ctx = ParseContext(account_id=account_id, region=region, source=event_source)
     collector = RowCollector(ctx, errors, keep_raw, chunk_size)
@@ -1679,8 +1700,11 @@ def load_alarms(
         "name_template": _checked_template(name_template),
     }
     if "alarm_name" in table_options["columns"] and name_template:
-        raise ParameterError(
-            "name_template", name_template, "left out when columns maps alarm_name (a table's alarms are named one way)"
+        raise parameter_error(
+            "name_template",
+            "load_alarms",
+            "be left out when columns maps alarm_name (a table's alarms are named one way)",
+            shown_value(name_template),
         )
     interval_options: dict[str, Any] = {
         "id_columns": _checked_id_columns(id_columns),
@@ -1717,13 +1741,15 @@ def load_alarms(
                 loaded=len(frame),
             )
         if format not in ("auto", "table"):
-            raise ValueError(f"a DataFrame can be read as format 'alarm_frame' or 'table', not {format!r}")
+            raise parameter_error(
+                "format", "load_alarms", "be 'auto', 'alarm_frame' or 'table' for a DataFrame", shown_value(format)
+            )
         _read_generic_table(_dataframe_table(source), collector, **table_options)
         return collector.result()
 
     paths = [Path(source)] if isinstance(source, (str, Path)) else [Path(p) for p in source]
     if not paths:
-        raise ValueError("load_alarms needs at least one file")
+        raise parameter_error("source", "load_alarms", "name at least one file", shown_value(source))
     for path in paths:
         if not path.is_file():
             raise FileNotFoundError(f"no such file: {path}")
@@ -1752,8 +1778,11 @@ def _checked_columns(columns: Mapping[str, str] | None) -> dict[str, str]:
     unknown = sorted(set(given) - set(TABLE_FIELDS))
     if unknown or not all(isinstance(c, str) and c for c in given.values()):
         problem = f"unknown field(s) {unknown}" if unknown else "an empty or non-text column name"
-        raise ParameterError(
-            "columns", given, f"a mapping from fields ({', '.join(TABLE_FIELDS)}) to column names, without {problem}"
+        raise parameter_error(
+            "columns",
+            "load_alarms",
+            f"be a mapping from fields ({', '.join(TABLE_FIELDS)}) to column names, without {problem}",
+            shown_value(given),
         )
     return given
 
@@ -1763,15 +1792,18 @@ def _checked_state_map(state_map: Mapping[str, str] | None) -> dict[str, str]:
     given = dict(state_map or {})
     bad = [v for v in given.values() if not isinstance(v, str) or v.upper() not in STATES]
     if bad:
-        raise ParameterError(
-            "state_map", given, f"a mapping from state words to {', '.join(STATES)}; {bad[0]!r} is none of them"
+        raise parameter_error(
+            "state_map",
+            "load_alarms",
+            f"be a mapping from state words to {', '.join(STATES)}; {bad[0]!r} is none of them",
+            shown_value(given),
         )
     return {str(word): state.upper() for word, state in given.items()}
 
 
 def _checked_column(parameter: str, column: str) -> str:
     if not isinstance(column, str) or not column:
-        raise ParameterError(parameter, column, "a column name")
+        raise parameter_error(parameter, "load_alarms", "be a column name", shown_value(column))
     return column
 
 
@@ -1779,7 +1811,7 @@ def _checked_id_columns(id_columns: Sequence[str]) -> tuple[str, ...]:
     """``id_columns=``, checked: one column name or a non-empty sequence of them."""
     columns = (id_columns,) if isinstance(id_columns, str) else tuple(id_columns)
     if not columns or not all(isinstance(c, str) and c for c in columns):
-        raise ParameterError("id_columns", id_columns, "one or more column names")
+        raise parameter_error("id_columns", "load_alarms", "be one or more column names", shown_value(id_columns))
     return columns
 
 
@@ -1800,8 +1832,11 @@ def _checked_template(template: str | None) -> str | None:
         or names is None
         or not all(re.fullmatch(r"[^.\[\]]+", name) and not name.isdigit() for name in names)
     ):
-        raise ParameterError(
-            "name_template", template, "text naming columns in braces, such as '{alarm_id}@{device_id}'"
+        raise parameter_error(
+            "name_template",
+            "load_alarms",
+            "be text naming columns in braces, such as '{alarm_id}@{device_id}'",
+            shown_value(template),
         )
     return template
 
@@ -1815,7 +1850,12 @@ def _checked_time_origin(time_origin: str | pd.Timestamp | None) -> pd.Timestamp
     except (ValueError, TypeError):
         stamp = pd.NaT
     if stamp is pd.NaT or isinstance(time_origin, bool):
-        raise ParameterError("time_origin", time_origin, "a time such as 2024-01-01 or 2024-01-01T00:00:00Z")
+        raise parameter_error(
+            "time_origin",
+            "load_alarms",
+            "be a time such as 2024-01-01 or 2024-01-01T00:00:00Z",
+            shown_value(time_origin),
+        )
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 

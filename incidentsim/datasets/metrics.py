@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from typing import Any, Literal, overload
 import numpy as np
 import pandas as pd
 
+from ..params import Options, parameter_error, shown, validate_params
 from ..yamlfile import line_of
 from .alarm_definitions import AlarmDefinition, AlarmDefinitionError, UnsupportedAlarmError, standard_statistics
 from .loaders import plain_name
@@ -28,6 +30,24 @@ from .schema import is_account_id, is_region
 
 SERIES_FORMATS = ("auto", "csv", "parquet", "get_metric_data", "get_metric_statistics")
 Errors = Literal["raise", "quarantine"]
+#: What the parameters of :func:`load_metric_series` may be.
+SERIES_PARAMETERS: dict[str, list[Any]] = {
+    "path": [str, os.PathLike],
+    "format": [Options(SERIES_FORMATS)],
+    "id": [str, None],
+    "label": [str, None],
+    "statistic": [str, None],
+    "timestamp_column": [str],
+    "value_column": [str],
+    "errors": [Options(("raise", "quarantine"))],
+}
+#: What the parameters of :func:`load_alarm_definitions` may be (an account is 12 digits, a Region a code such as
+#: us-east-1, as checked in the body).
+DEFINITION_PARAMETERS: dict[str, list[Any]] = {
+    "path": [str, os.PathLike],
+    "account_id": [str, None],
+    "region": [str, None],
+}
 _NAN_WORDS = ("nan", "NaN", "NAN", "null", "NULL", "None")
 
 
@@ -192,8 +212,8 @@ def _irregular_times(ns: np.ndarray, origins: Sequence[str]) -> list[str]:
     if repeats.size:
         first = repeats[0] + 1
         notes.append(
-            f"{repeats.size:,} duplicate timestamp{'' if repeats.size == 1 else 's'} (the first: {_when(ns[first])} UTC "
-            f"again at {origins[first]}); an alarm's statistic combines them"
+            f"{repeats.size:,} duplicate timestamp{'' if repeats.size == 1 else 's'} "
+            f"(the first: {_when(ns[first])} UTC again at {origins[first]}); an alarm's statistic combines them"
         )
     forward = steps[steps > 0]
     if forward.size:
@@ -203,7 +223,8 @@ def _irregular_times(ns: np.ndarray, origins: Sequence[str]) -> list[str]:
             first = gaps[0]
             notes.append(
                 f"{gaps.size:,} gap{'' if gaps.size == 1 else 's'} longer than the usual {usual / 1e9:g} s step "
-                f"(the first: no point from {_when(ns[first])} to {_when(ns[first + 1])} UTC); periods inside a gap have no datapoint"
+                f"(the first: no point from {_when(ns[first])} to {_when(ns[first + 1])} UTC); "
+                "periods inside a gap have no datapoint"
             )
     return notes
 
@@ -333,6 +354,7 @@ def _get_metric_statistics(
     return pd.Series(times, dtype=object), pd.Series(values, dtype=object), origins
 
 
+@validate_params(SERIES_PARAMETERS)
 def load_metric_series(
     path: str | Path,
     *,
@@ -395,14 +417,6 @@ def load_metric_series(
     >>> series["value"].tolist(), series.attrs["counts"]
     ([0.132, nan], {'read': 2, 'loaded': 2, 'rejected': 0, 'missing': 1})
     """
-    if format not in SERIES_FORMATS:
-        raise ValueError(
-            f"The 'format' parameter of load_metric_series must be one of {{{', '.join(SERIES_FORMATS)}}}. Got {format!r} instead."
-        )
-    if errors not in ("raise", "quarantine"):
-        raise ValueError(
-            f"The 'errors' parameter of load_metric_series must be one of {{raise, quarantine}}. Got {errors!r} instead."
-        )
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")
@@ -528,6 +542,7 @@ def _load_yaml(text: str, name: str) -> tuple[Any, dict[str, int]]:
     return document.data, document.lines
 
 
+@validate_params(DEFINITION_PARAMETERS)
 def load_alarm_definitions(
     path: str | Path,
     *,
@@ -581,13 +596,9 @@ def load_alarm_definitions(
     (3, {'InstanceId': 'i-0c986c72'})
     """
     if account_id is not None and not is_account_id(account_id):
-        raise ValueError(
-            f"The 'account_id' parameter of load_alarm_definitions must be 12 digits. Got {account_id!r} instead."
-        )
+        raise parameter_error("account_id", "load_alarm_definitions", "be 12 digits", shown(account_id))
     if region is not None and not is_region(region):
-        raise ValueError(
-            f"The 'region' parameter of load_alarm_definitions must be an AWS Region such as us-east-1. Got {region!r} instead."
-        )
+        raise parameter_error("region", "load_alarm_definitions", "be an AWS Region such as us-east-1", shown(region))
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")
@@ -646,7 +657,8 @@ def load_alarm_definitions(
         raise AlarmDefinitionError(
             name,
             "",
-            f"expected a PutMetricAlarm mapping, a list of them or describe-alarms output, got {type(document).__name__}",
+            "expected a PutMetricAlarm mapping, a list of them or describe-alarms output, "
+            f"got {type(document).__name__}",
         )
 
     definitions: list[AlarmDefinition] = []

@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections import Counter
 from dataclasses import dataclass, field
+from numbers import Integral, Real
 from typing import Any
+
+from ..params import Interval, check_params, parameter_error, shown, validate_params
 
 FAULT_KINDS = ("throttle", "server_error", "commit_then_fail")
 #: The longest delay a fault rule may add to an answer (SDKs time out after 60 s by default).
 MAX_LATENCY_S = 60.0
+_PROBABILITY = [Interval(Real, 0, 1)]
+#: What each field of :class:`FaultRule` may be; the three probabilities also add up to at most 1.
+FAULT_RULE_PARAMETERS: dict[str, list[Any]] = {
+    **{kind: _PROBABILITY for kind in FAULT_KINDS},
+    "latency_s": [Interval(Real, 0, MAX_LATENCY_S)],
+}
+#: What the parameters of :class:`FaultInjector` and :meth:`FaultInjector.configure` may be.
+FAULT_INJECTOR_PARAMETERS: dict[str, list[Any]] = {
+    "rules": [dict, None],
+    "seed": [Interval(Integral, None, None)],
+}
 
 
 @dataclass(frozen=True)
@@ -29,15 +44,20 @@ class FaultRule:
     latency_s: float = 0.0
 
     def __post_init__(self) -> None:
-        for name in FAULT_KINDS:
-            value = getattr(self, name)
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0.0 <= value <= 1.0:
-                raise ValueError(f"fault probability {name!r} must be a number from 0 to 1, got {value!r}")
-        if sum(getattr(self, name) for name in FAULT_KINDS) > 1.0:
-            raise ValueError("fault probabilities of one operation must add up to at most 1")
-        latency = self.latency_s
-        if isinstance(latency, bool) or not isinstance(latency, (int, float)) or not 0 <= latency <= MAX_LATENCY_S:
-            raise ValueError(f"latency_s must be a number of seconds from 0 to {MAX_LATENCY_S:g}, got {latency!r}")
+        check_params(
+            {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}, FAULT_RULE_PARAMETERS, "FaultRule"
+        )
+        total = 0.0
+        for kind in FAULT_KINDS:
+            value = getattr(self, kind)
+            if total + value > 1.0:
+                raise parameter_error(
+                    kind,
+                    "FaultRule",
+                    "add up to at most 1 with the other fault probabilities",
+                    f"{shown(value)} ({total + value:g} in all)",
+                )
+            total += value
 
 
 @dataclass
@@ -61,39 +81,54 @@ class FaultInjector:
     injected: Counter[str] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
+        check_params({"seed": self.seed}, FAULT_INJECTOR_PARAMETERS, "FaultInjector")
         self._random = random.Random(self.seed)
 
     @property
     def enabled(self) -> bool:
         return bool(self.rules)
 
+    @validate_params({"rules": FAULT_INJECTOR_PARAMETERS["rules"], "seed": [*FAULT_INJECTOR_PARAMETERS["seed"], None]})
     def configure(self, rules: dict[str, Any] | None, seed: int | None = None) -> None:
-        """Replace the rules; ``rules`` maps an operation name (or ``"*"``) to a
-        :class:`FaultRule` or a dict of its fields.  ``None`` or ``{}`` turns faults off."""
-        if rules is not None and not isinstance(rules, dict):
-            raise ValueError(f"fault rules must map operation names to fault settings, got {type(rules).__name__}")
+        """Replace the rules, and the seed when one is given.
+
+        Parameters
+        ----------
+        rules : dict or None
+            An operation name (or ``"*"``, every operation) to a :class:`FaultRule` or a dict of
+            its fields, e.g. ``{"StartIncident": {"throttle": 0.2}}``.  ``None`` or ``{}`` turns
+            faults off.
+        seed : int, optional
+            The generator's seed; by default the one it has.
+        """
         from ..rules import botocore_model
 
+        owner = "FaultInjector.configure"
         operations = set(botocore_model().operation_names)
-        misnamed = sorted(str(name) for name in rules or {} if name != "*" and name not in operations)
+        misnamed = [name for name in rules or {} if name != "*" and name not in operations]
         if misnamed:
-            raise ValueError(
-                f"no ssm-incidents operation is called {', '.join(misnamed)}; fault rules name operations such as StartIncident, or '*'"
+            raise parameter_error(
+                "rules", owner, "name ssm-incidents operations such as StartIncident, or '*'", shown(misnamed[0])
             )
+        settings = [f.name for f in dataclasses.fields(FaultRule)]
         parsed: dict[str, FaultRule] = {}
         for operation, rule in (rules or {}).items():
             if isinstance(rule, FaultRule):
                 parsed[operation] = rule
             elif isinstance(rule, dict):
-                unknown = set(rule) - set(FaultRule.__dataclass_fields__)
+                unknown = [name for name in rule if name not in settings]
                 if unknown:
-                    raise ValueError(
-                        f"unknown fault setting(s) {sorted(unknown)} for {operation!r}; "
-                        f"expected some of {sorted(FaultRule.__dataclass_fields__)}"
+                    raise parameter_error(
+                        "rules",
+                        owner,
+                        f"give {operation!r} fault settings among {{{', '.join(settings)}}}",
+                        shown(unknown[0]),
                     )
                 parsed[operation] = FaultRule(**rule)
             else:
-                raise ValueError(f"fault rule for {operation!r} must be a mapping, got {type(rule).__name__}")
+                raise parameter_error(
+                    "rules", owner, f"map {operation!r} to a FaultRule or a dict of its fields", shown(rule)
+                )
         self.rules = parsed
         if seed is not None:
             self.seed = seed

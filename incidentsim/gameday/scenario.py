@@ -45,6 +45,7 @@ from typing import Any
 import pandas as pd
 
 from ..emulator.faults import FAULT_KINDS, FaultRule
+from ..params import InvalidParameterError
 from .. import yamlfile
 from ..policy import Policy, PolicyError
 
@@ -115,7 +116,8 @@ class Scenario:
 
     @classmethod
     def from_yaml(cls, path_or_text: str | Path) -> Scenario:
-        """Load and validate a scenario file (or YAML text; relative paths are then taken from the working directory)."""
+        """Load and validate a scenario file (or YAML text; relative paths are then taken from the working
+        directory)."""
         is_text = isinstance(path_or_text, str) and "\n" in path_or_text
         if is_text:
             text, label, base = str(path_or_text), "scenario", Path.cwd()
@@ -217,7 +219,8 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def _yaml_hint(hint: str) -> str:
-    """A loader's hint (see ``LoadError``) as scenario keys: ``columns.alarm_name`` -> ``history.columns: {alarm_name: COLUMN}``."""
+    """A loader's hint (see ``LoadError``) as scenario keys:
+    ``columns.alarm_name`` -> ``history.columns: {alarm_name: COLUMN}``."""
     option, dot, key = hint.partition(".")
     value = "STATE" if option == "state_map" else "[COLUMN, ...]" if option == "id_columns" else "COLUMN"
     return f"history.{option}: {{{key}: {value}}}" if dot else f"history.{option}: {value}"
@@ -325,9 +328,7 @@ class _Reader:
         except LoadError as error:
             raise self.fail("history.files", f"cannot be read: {error.worded(_yaml_hint)}") from None
         except ParameterError as error:
-            raise self.fail(
-                f"history.{error.parameter}", f"expected {error.expected}, got {yamlfile.describe_value(error.value)}"
-            ) from None
+            raise self.fail(f"history.{error.parameter}", error.requirement) from None
         except ValueError as error:
             raise self.fail("history.files", str(error)) from None
         frame = load.alarms
@@ -416,6 +417,8 @@ class _Reader:
                 raise self.fail(f"{path}.{key}", f"expected a number, got {yamlfile.describe_value(number)}")
         try:
             return FaultRule(**{k: float(v) for k, v in data.items()})
-        except ValueError as error:
-            bad = next((k for k in data if k in str(error)), None)
-            raise self.fail(f"{path}.{bad}" if bad else path, str(error)) from None
+        except InvalidParameterError as error:
+            place = f"{path}.{error.parameter}" if error.parameter in data else path
+            raise self.fail(place, error.requirement) from None
+        except TypeError as error:  # a key FaultRule does not take
+            raise self.fail(path, str(error)) from None

@@ -20,6 +20,7 @@ import math
 import threading
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
+from numbers import Real
 from typing import Any
 
 import ipywidgets as w
@@ -27,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis import human_duration
-from ..backtest import Backtest, backtest, sweep
+from ..backtest import BACKTEST_PARAMETERS, Backtest, backtest, sweep
 from ..datasets.evaluation import (
     TREAT_MISSING_DATA,
     AlarmDefinition,
@@ -35,6 +36,7 @@ from ..datasets.evaluation import (
     standard_statistics,
     threshold_operators,
 )
+from ..params import Interval, validate_params
 from .common import Panel, show_figure
 
 #: The resolve delays the backtest panel offers: (label, duration); ``never`` leaves incidents open.
@@ -50,6 +52,12 @@ RESOLVE_DELAYS: tuple[tuple[str, str], ...] = (
 NEVER = "never"
 #: Percentile statistics offered besides botocore's standard ones.
 PERCENTILES = ("p50", "p90", "p95", "p99")
+#: What the parameters of :class:`BacktestPanel` may be: those it hands to :func:`incidentsim.backtest.backtest` as
+#: that takes them, and the debounce (a debounce of more than a minute is no debounce).
+BACKTEST_PANEL_PARAMETERS: dict[str, list[Any]] = {
+    **{name: BACKTEST_PARAMETERS[name] for name in ("series", "definition", "windows", "resolve_delay", "series_name")},
+    "debounce_s": [Interval(Real, 0, 60)],
+}
 
 
 def _nice_step(span: float) -> float:
@@ -112,7 +120,7 @@ class BacktestPanel(Panel):
     series_name : str, optional
         The series' name in ``windows`` (as for :func:`incidentsim.backtest.backtest`).
     debounce_s : float
-        Quiet time after the last control change before backtesting again (0: at once).
+        Quiet time in seconds after the last control change before backtesting again (0: at once; at most 60).
 
     Attributes
     ----------
@@ -142,6 +150,7 @@ class BacktestPanel(Panel):
     >>> panel.run.definition.m, panel.run.summary()["incidents"]  # doctest: +SKIP
     """
 
+    @validate_params(BACKTEST_PANEL_PARAMETERS, owner="BacktestPanel")
     def __init__(
         self,
         series: pd.DataFrame,
@@ -152,10 +161,6 @@ class BacktestPanel(Panel):
         series_name: str | None = None,
         debounce_s: float = 0.4,
     ):
-        if not isinstance(definition, AlarmDefinition):
-            raise ValueError(
-                f"The 'definition' parameter of BacktestPanel must be an AlarmDefinition. Got {type(definition).__name__} instead."
-            )
         self.series = series
         self.windows = windows
         self.series_name = series_name
@@ -247,11 +252,10 @@ class BacktestPanel(Panel):
         self.sweep_button = w.Button(description="Sweep around this setting", icon="th", layout=w.Layout(width="16rem"))
         self.sweep_button.on_click(lambda _: self.sweep_here())
         self.sweep_output = w.Output()
+        metric = str(self.series.attrs.get("name") or d.metric_name)
         self.widget = w.VBox(
             [
-                w.HTML(
-                    f"<h3>Alarm {html.escape(d.alarm_name)} on {html.escape(str(self.series.attrs.get('name') or d.metric_name))}</h3>"
-                ),
+                w.HTML(f"<h3>Alarm {html.escape(d.alarm_name)} on {html.escape(metric)}</h3>"),
                 w.HBox([self.threshold, self.operator, self.statistic], layout=w.Layout(flex_flow="row wrap")),
                 w.HBox([self.datapoints_to_alarm, self.evaluation_periods], layout=w.Layout(flex_flow="row wrap")),
                 w.HBox([self.treat_missing_data, self.resolve_delay_control]),
@@ -266,7 +270,8 @@ class BacktestPanel(Panel):
     # ------------------------------------------------------------------ state
 
     def current_definition(self) -> AlarmDefinition:
-        """The alarm the controls describe; raises AlarmDefinitionError (its own message) when CloudWatch would refuse it."""
+        """The alarm the controls describe; raises AlarmDefinitionError (its own message) when CloudWatch would
+        refuse it."""
         m, n = int(self.datapoints_to_alarm.value), int(self.evaluation_periods.value)
         return self.start_definition.replace(
             threshold=float(self.threshold.value),
@@ -283,7 +288,8 @@ class BacktestPanel(Panel):
         return None if value == NEVER else str(value)
 
     def update(self) -> None:
-        """Backtest the controls' alarm and redraw (a refused alarm is shown, never raised; the last valid run stays)."""
+        """Backtest the controls' alarm and redraw (a refused alarm is shown, never raised; the last valid run
+        stays)."""
         self._timer = None
         try:
             definition = self.current_definition()
@@ -318,13 +324,15 @@ class BacktestPanel(Panel):
         s = self.run.summary()
         start = self.start_run.summary()
         text = (
-            f"<b>{s['incidents']:,}</b> incident{'' if s['incidents'] == 1 else 's'}, <b>{s['incidents_per_week']:.1f}</b> per week "
+            f"<b>{s['incidents']:,}</b> incident{'' if s['incidents'] == 1 else 's'}, "
+            f"<b>{s['incidents_per_week']:.1f}</b> per week "
             f"(start: {start['incidents']:,}) from {s['triggers']:,} changes into ALARM"
         )
         if "recall" in s:
             text += (
                 f"; precision <b>{_percent(s['precision'])}</b>, recall <b>{_percent(s['recall'])}</b> "
-                f"({s['detected']} of {s['windows']} anomalies), median detection delay <b>{human_duration(s['detection_delay_s_median'])}</b>, "
+                f"({s['detected']} of {s['windows']} anomalies), "
+                f"median detection delay <b>{human_duration(s['detection_delay_s_median'])}</b>, "
                 f"median reset time <b>{human_duration(s['reset_time_s_median'])}</b>"
             )
         else:

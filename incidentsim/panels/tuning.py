@@ -19,13 +19,17 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import os
 import threading
+from numbers import Real
 from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
 import pandas as pd
 
+from ..datasets.loaders import AlarmLoad
+from ..params import Interval, TimeZone, validate_params
 from ..plots import IMPACT_LABELS
 from ..policy import TITLE_LIMIT, ClientTokenStrategy, Policy, PolicyError, ResolveStrategy, Template, parse_duration
 from ..replay import ReplayResult, compare, replay
@@ -33,10 +37,28 @@ from ..replay.incremental import TuningReplay
 from .common import Panel, show_figure
 
 PLAN_IMPACT = "plan's own"
+#: What the parameters of :class:`TuningPanel` may be (a debounce of more than a minute is no debounce).
+TUNING_PANEL_PARAMETERS: dict[str, list[Any]] = {
+    "alarms": [AlarmLoad, pd.DataFrame],
+    "policy": [Policy, str, os.PathLike],
+    "debounce_s": [Interval(Real, 0, 60)],
+    "tz": [TimeZone()],
+}
 
 
 class TuningPanel(Panel):
     """An ipywidgets panel over one history and a starting policy.
+
+    Parameters
+    ----------
+    alarms : AlarmLoad or DataFrame
+        The history: what :func:`incidentsim.load_alarms` returns, or an AlarmFrame.
+    policy : Policy or path
+        The starting policy, or its YAML file.
+    debounce_s : float
+        Quiet time in seconds after the last control change before replaying again (0: at once; at most 60).
+    tz : str
+        The time zone of the headline's off-hours figures, e.g. ``"Europe/London"``.
 
     Attributes
     ----------
@@ -54,8 +76,8 @@ class TuningPanel(Panel):
     widget : the ipywidgets box to show.
     """
 
+    @validate_params(TUNING_PANEL_PARAMETERS, owner="TuningPanel")
     def __init__(self, alarms: Any, policy: Policy | str | Path, *, debounce_s: float = 0.4, tz: str = "UTC"):
-        from ..datasets.loaders import AlarmLoad
         from ..datasets.schema import validate_alarm_frame
 
         frame = alarms.alarms if isinstance(alarms, AlarmLoad) else validate_alarm_frame(alarms)
@@ -336,9 +358,11 @@ class TuningPanel(Panel):
     def _headline(self) -> None:
         figures = self.tuning.headline(tz=self.tz)
         self.headline.value = (
-            "<div style='font-size:1.15em;line-height:1.5;padding:4px 10px;border-left:4px solid #0072B2;background:#f3f6f9'>"
+            "<div style='font-size:1.15em;line-height:1.5;padding:4px 10px;"
+            "border-left:4px solid #0072B2;background:#f3f6f9'>"
             f"<b>{figures['incidents']:,}</b> incidents (start: {self.start_incidents:,}), "
-            f"dedup ratio <b>{figures['dedup_ratio']:.1%}</b>, {figures['off_hours_interruptions']:,} off-hours interruptions, "
+            f"dedup ratio <b>{figures['dedup_ratio']:.1%}</b>, "
+            f"{figures['off_hours_interruptions']:,} off-hours interruptions, "
             f"{figures['shifts_over_limit']:,} shifts over 2 incidents<br>by impact: "
             + ", ".join(
                 f"{html.escape(IMPACT_LABELS[level])} <b>{count:,}</b>"

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import incidentsim
-from incidentsim.datasets import AlarmDefinition, evaluate_alarm, load_metric_series, validate_alarm_frame
+from incidentsim.datasets import AlarmDefinition, evaluate_alarm, evaluation, load_metric_series, validate_alarm_frame
 from incidentsim.datasets.evaluation import (
     BASIS,
     PERIOD_COLUMNS,
@@ -24,6 +24,7 @@ from incidentsim.datasets.evaluation import (
     threshold_operators,
 )
 from incidentsim.datasets.loaders import load_alarms
+from incidentsim.params import InvalidParameterError
 
 T0 = pd.Timestamp("2024-04-14 10:00", tz="UTC")
 PERIOD = 300
@@ -140,8 +141,9 @@ def test_evaluation_range_can_be_changed():
         str(evaluate_periods(pattern_series(cells), d, evaluation_range=3, **span(cells))["state"].iat[-1]) == "ALARM"
     )
     with pytest.raises(
-        ValueError,
-        match="'evaluation_range' parameter of evaluate_alarm must be an integer of at least EvaluationPeriods",
+        InvalidParameterError,
+        match=r"^The 'evaluation_range' parameter of evaluate_periods must be an integer of at least EvaluationPeriods "
+        r"\(3\)\. Got 2 instead\.$",
     ):
         evaluate_periods(pattern_series(cells), d, evaluation_range=2)
 
@@ -261,11 +263,13 @@ def test_reason_reads_like_cloudwatch():
     alarm = frame.loc[frame["state"] == "ALARM"].iloc[0]
     assert alarm["reason"] == (
         "Threshold Crossed: 3 out of the last 5 datapoints [90.5 (14/04/24 10:20:00), 81.0 (14/04/24 10:15:00), "
-        "85.2 (14/04/24 10:05:00)] were greater than the threshold (70.0) (minimum 3 datapoints for OK -> ALARM transition)."
+        "85.2 (14/04/24 10:05:00)] were greater than the threshold (70.0) "
+        "(minimum 3 datapoints for OK -> ALARM transition)."
     )
     first = frame.iloc[0]
     assert first["reason"] == (
-        "Threshold Crossed: 1 out of the last 5 datapoints [10.0 (14/04/24 10:00:00)] was not greater than the threshold (70.0) "
+        "Threshold Crossed: 1 out of the last 5 datapoints [10.0 (14/04/24 10:00:00)] "
+        "was not greater than the threshold (70.0) "
         "(minimum 3 datapoints for ALARM -> OK transition)."
     )
 
@@ -275,7 +279,8 @@ def test_reasons_for_missing_data():
     cells = "0 0 0 - - - - -"
     frame = evaluate_alarm(pattern_series(cells), d, **span(cells))
     assert frame["reason"].iat[-1] == (
-        "Threshold Crossed: no datapoints were received for 3 periods and 3 missing datapoints were treated as [Breaching]."
+        "Threshold Crossed: no datapoints were received for 3 periods "
+        "and 3 missing datapoints were treated as [Breaching]."
     )
     frame = evaluate_alarm(pattern_series(cells), d.replace(treat_missing_data="missing"), **span(cells))
     assert frame["state"].iat[-1] == "INSUFFICIENT_DATA"
@@ -284,7 +289,8 @@ def test_reasons_for_missing_data():
     cells = "0 0 0 0 0 X - -"
     frame = evaluate_alarm(pattern_series(cells), d, evaluation_range=3, **span(cells))
     assert frame["reason"].iat[-1] == (
-        "Threshold Crossed: 3 out of the last 3 datapoints [10.0 (14/04/24 10:25:00)] were greater than the threshold (5.0) "
+        "Threshold Crossed: 3 out of the last 3 datapoints [10.0 (14/04/24 10:25:00)] "
+        "were greater than the threshold (5.0) "
         "(minimum 3 datapoints for OK -> ALARM transition). 2 missing datapoints were treated as [Breaching]."
     )
 
@@ -349,10 +355,67 @@ def test_a_series_with_a_datetime_index_works_too():
     frame = pattern_series("0 X X X")
     series = pd.Series(frame["value"].to_numpy(), index=pd.DatetimeIndex(frame["timestamp"]))
     assert evaluate_alarm(series, definition(), start=T0)["state"].astype(str).tolist() == ["OK", "ALARM"]
-    with pytest.raises(ValueError, match="must have columns timestamp and value"):
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"^The 'series' parameter of evaluate_alarm must be a metric series such as load_metric_series returns, "
+        r"with columns \{timestamp, value\} or a Series\. Got a table without \{timestamp\} instead\.$",
+    ):
         evaluate_alarm(pd.DataFrame({"time": [T0], "value": [1.0]}), definition())
-    with pytest.raises(ValueError, match="no datapoints"):
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"^The 'series' parameter of evaluate_alarm must have a datapoint, unless start and end are both given "
+        r"\(to evaluate an alarm over missing data\)\. Got a series without datapoints instead\.$",
+    ):
         evaluate_alarm(pattern_series("- -"), definition())
+
+
+@pytest.mark.parametrize(
+    "function, arguments, options, parameter, shown",
+    [
+        ("aggregate", ("series",), {"statistic": "Mean", "period": 60}, "statistic", "'Mean'"),
+        ("aggregate", ("series",), {"statistic": 3, "period": 60}, "statistic", "3"),
+        ("aggregate", ("series",), {"statistic": "Sum", "period": 0}, "period", "0"),
+        ("aggregate", ("series",), {"statistic": "Sum", "period": 60.0}, "period", "60.0"),
+        ("aggregate", (), {"series": [1, 2], "statistic": "Sum", "period": 60}, "series", "list"),
+        ("evaluate_periods", ("series",), {"definition": "cpu-high"}, "definition", "'cpu-high'"),
+        ("evaluate_periods", ("series", "definition"), {"start": "soon"}, "start", "'soon'"),
+        ("evaluate_periods", ("series", "definition"), {"end": 5}, "end", "5"),
+        ("evaluate_periods", ("series", "definition"), {"evaluation_range": 0}, "evaluation_range", "0"),
+        ("evaluate_alarm", ("series", "definition"), {"evaluation_range": "5"}, "evaluation_range", "'5'"),
+        ("evaluate_alarm", ("series", "definition"), {"start": "2024-13-45"}, "start", "'2024-13-45'"),
+        ("evaluate_alarm", ("series", "definition"), {"series_name": 7}, "series_name", "7"),
+        (
+            "evaluate_alarm",
+            ("definition",),
+            {"series": pd.Series([1.0, 2.0])},
+            "series",
+            "a Series with a RangeIndex",
+        ),
+        (
+            "evaluate_alarm",
+            ("definition",),
+            {"series": pd.DataFrame({"timestamp": [T0, None], "value": [1.0, 2.0]})},
+            "series",
+            "an empty time at row 1",
+        ),
+        ("default_evaluation_range", (), {"evaluation_periods": 0}, "evaluation_periods", "0"),
+    ],
+)
+def test_each_parameter_is_checked_by_its_table(function, arguments, options, parameter, shown):
+    given = {"series": pattern_series("0 X X"), "definition": definition()}
+    with pytest.raises(InvalidParameterError) as caught:
+        getattr(evaluation, function)(**{name: given[name] for name in arguments}, **options)
+    assert (caught.value.parameter, caught.value.owner, caught.value.got) == (parameter, function, shown)
+    assert str(caught.value).startswith(f"The '{parameter}' parameter of {function} must ")
+
+
+def test_a_series_value_that_is_no_number_is_named():
+    series = pattern_series("0 X X").assign(value=["1", "high", "3"])
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"^The 'series' parameter of evaluate_alarm must have numbers as values\. Got a value ",
+    ):
+        evaluate_alarm(series, definition())
 
 
 # ----------------------------------------------------------------------------- the AlarmFrame
@@ -569,7 +632,8 @@ def test_nab_series_evaluated_in_place(corpus, file, threshold, treatment):
     table = evaluate_periods(series, d)
     frame = evaluate_alarm(series, d)
 
-    # accounting: every raw point is in one period; one evaluation per period from the default start to the last datapoint
+    # accounting: every raw point is in one period; one evaluation per period from the default start
+    # to the last datapoint
     assert int(aggregate(series, "Average", PERIOD)["sample_count"].sum()) == counts["loaded"] - counts["missing"]
     first_period = series["timestamp"].min().floor("300s")
     assert table["period_start"].iat[0] == first_period + pd.Timedelta(seconds=PERIOD * (d.n + 2 - 1))

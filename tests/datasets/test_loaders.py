@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from incidentsim.datasets import validate_alarm_frame
-from incidentsim.datasets.loaders import LoadError, load_alarms
+from incidentsim.datasets.loaders import LoadError, ParameterError, load_alarms
+from incidentsim.params import InvalidParameterError
 from incidentsim.datasets.records import parse_time
 
 SAMPLES = "aws-sample-events"
@@ -118,7 +119,8 @@ def test_alarm_history_without_account_says_it_used_the_default(corpus):
     assert load.alarms["account_id"].unique().tolist() == ["123456789012"]
     assert (
         load.notes[
-            "account 123456789012 (the default; set account_id= or --account-id) used where describe-alarm-history records carry no account"
+            "account 123456789012 (the default; set account_id= or --account-id) "
+            "used where describe-alarm-history records carry no account"
         ]
         == 2
     )
@@ -404,14 +406,63 @@ def test_history_skips_configuration_updates_and_actions(tmp_path):
 
 def test_parameter_errors_are_worded_like_the_rest(tmp_path):
     path = write_jsonl(tmp_path / "e.jsonl", [event(0)])
-    with pytest.raises(ValueError, match=r"The 'format' parameter of load_alarms must be one of \{auto, "):
+    with pytest.raises(
+        ParameterError,
+        match=r"^The 'format' parameter of load_alarms must be one of \{auto, eventbridge, alarm_history, sns, lambda, "
+        r"intervals, table, alarm_frame\}\. Got 'xml' instead\.$",
+    ):
         load_alarms(path, format="xml")
-    with pytest.raises(ValueError, match="'errors' parameter"):
+    with pytest.raises(
+        ParameterError,
+        match=r"^The 'errors' parameter of load_alarms must be one of \{raise, quarantine\}\. Got 'ignore' instead\.$",
+    ):
         load_alarms(path, errors="ignore")
-    with pytest.raises(ValueError, match="'account_id' parameter"):
+    with pytest.raises(
+        ParameterError, match=r"^The 'account_id' parameter of load_alarms must be 12 digits\. Got '12' instead\.$"
+    ):
         load_alarms(path, account_id="12")
     with pytest.raises(FileNotFoundError, match="no such file"):
         load_alarms(tmp_path / "missing.jsonl")
+    assert ParameterError is InvalidParameterError  # the name callers catch is the one parameter error
+
+
+@pytest.mark.parametrize(
+    "options, parameter, shown",
+    [
+        ({"source": 3}, "source", "3"),
+        ({"source": []}, "source", "[]"),
+        ({"source": pd.DataFrame({"x": [1]}), "format": "sns"}, "format", "'sns'"),
+        ({"format": "xml"}, "format", "'xml'"),
+        ({"errors": "ignore"}, "errors", "'ignore'"),
+        ({"account_id": "12"}, "account_id", "'12'"),
+        ({"account_id": 111122223333}, "account_id", "111122223333"),
+        ({"region": "mars-1"}, "region", "'mars-1'"),
+        ({"region": 1}, "region", "1"),
+        ({"event_source": " "}, "event_source", "' '"),
+        ({"event_source": None}, "event_source", "None"),
+        ({"columns": ["alarm_name"]}, "columns", "['alarm_name']"),
+        ({"columns": {"alert": "alarm_name"}}, "columns", "{'alert': 'alarm_name'}"),
+        ({"state_map": {"firing": "FIRING"}}, "state_map", "{'firing': 'FIRING'}"),
+        ({"state_map": "firing=ALARM"}, "state_map", "'firing=ALARM'"),
+        ({"id_columns": []}, "id_columns", "[]"),
+        ({"id_columns": 3}, "id_columns", "3"),
+        ({"start_column": ""}, "start_column", "''"),
+        ({"end_column": None}, "end_column", "None"),
+        ({"name_template": "{}"}, "name_template", "'{}'"),
+        ({"name_template": "{x}", "columns": {"alarm_name": "alert"}}, "name_template", "'{x}'"),
+        ({"time_origin": "soon"}, "time_origin", "'soon'"),
+        ({"time_origin": True}, "time_origin", "True"),
+        ({"keep_raw": "yes"}, "keep_raw", "'yes'"),
+        ({"chunk_size": 0}, "chunk_size", "0"),
+        ({"chunk_size": 1.5}, "chunk_size", "1.5"),
+    ],
+)
+def test_each_parameter_is_checked_before_anything_is_read(tmp_path, options, parameter, shown):
+    options = {"source": tmp_path / "missing.jsonl", **options}
+    with pytest.raises(InvalidParameterError) as caught:
+        load_alarms(**options)
+    assert (caught.value.parameter, caught.value.owner, caught.value.got) == (parameter, "load_alarms", shown)
+    assert str(caught.value).startswith(f"The '{parameter}' parameter of load_alarms must ")
 
 
 def test_region_display_names_become_codes(tmp_path):
@@ -511,7 +562,12 @@ def test_an_alarm_frame_dataframe_is_validated(tmp_path):
 def test_a_name_template_with_an_unknown_field_is_named(tmp_path):
     path = tmp_path / "intervals.csv"
     path.write_text("alarm_id,device_id,start_timestamp,end_timestamp\n1,7,0,100\n")
-    with pytest.raises(ValueError, match=r"uses \['site'\], which are not among id_columns"):
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"^The 'name_template' parameter of load_alarms must be a template of the id_columns "
+        r"\(alarm_id, device_id\); it uses \['site'\], which are not among id_columns\. "
+        r"Got '\{alarm_id\}@\{site\}' instead\.$",
+    ):
         load_alarms(path, name_template="{alarm_id}@{site}")
 
 

@@ -13,6 +13,7 @@ import pytest
 from incidentsim.datasets import AlarmDefinition, evaluate_alarm, load_alarm_definitions, load_metric_series
 from incidentsim.datasets.evaluation import AlarmDefinitionError
 from incidentsim.datasets.metrics import DefinitionLoad, MetricSeriesError
+from incidentsim.params import InvalidParameterError
 
 NAB = "nab-realAWSCloudwatch/realAWSCloudwatch"
 UTC = "datetime64[ns, UTC]"
@@ -205,8 +206,38 @@ def test_invalid_json_names_line_and_column(tmp_path: Path):
     path.write_text('{"MetricDataResults": [\n  {"Id": }\n]}')
     with pytest.raises(MetricSeriesError, match=r"^broken.json:2:10: <json>: invalid JSON"):
         load_metric_series(path)
-    with pytest.raises(ValueError, match="The 'format' parameter of load_metric_series must be one of"):
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"^The 'format' parameter of load_metric_series must be one of \{auto, csv, parquet, get_metric_data, "
+        r"get_metric_statistics\}\. Got 'xml' instead\.$",
+    ):
         load_metric_series(path, format="xml")
+
+
+@pytest.mark.parametrize(
+    "function, options, parameter, shown",
+    [
+        ("load_metric_series", {"path": 3}, "path", "3"),
+        ("load_metric_series", {"format": "xml"}, "format", "'xml'"),
+        ("load_metric_series", {"id": 1}, "id", "1"),
+        ("load_metric_series", {"label": ["a"]}, "label", "['a']"),
+        ("load_metric_series", {"statistic": 99}, "statistic", "99"),
+        ("load_metric_series", {"timestamp_column": None}, "timestamp_column", "None"),
+        ("load_metric_series", {"value_column": 0}, "value_column", "0"),
+        ("load_metric_series", {"errors": "ignore"}, "errors", "'ignore'"),
+        ("load_alarm_definitions", {"path": None}, "path", "None"),
+        ("load_alarm_definitions", {"account_id": "1234"}, "account_id", "'1234'"),
+        ("load_alarm_definitions", {"account_id": 111122223333}, "account_id", "111122223333"),
+        ("load_alarm_definitions", {"region": "mars-1"}, "region", "'mars-1'"),
+        ("load_alarm_definitions", {"region": 1}, "region", "1"),
+    ],
+)
+def test_each_parameter_is_checked_before_the_file_is_read(tmp_path: Path, function, options, parameter, shown):
+    loader = {"load_metric_series": load_metric_series, "load_alarm_definitions": load_alarm_definitions}[function]
+    with pytest.raises(InvalidParameterError) as caught:
+        loader(**{"path": tmp_path / "missing.csv", **options})
+    assert (caught.value.parameter, caught.value.owner, caught.value.got) == (parameter, function, shown)
+    assert str(caught.value).startswith(f"The '{parameter}' parameter of {function} must ")
 
 
 # ----------------------------------------------------------------------------- alarm definitions
@@ -319,7 +350,8 @@ def load_yaml_alarm() -> dict:
         (("Period: 300", "Period: '300'"), r"^alarm.yaml:9 Period: expected an integer, got str '300'$"),
         (
             ("DatapointsToAlarm: 3", "DatapointsToAlarm: 6"),
-            r"^alarm.yaml:11 DatapointsToAlarm: must be at most EvaluationPeriods \(5\), got 6: CloudWatch refuses an alarm whose "
+            r"^alarm.yaml:11 DatapointsToAlarm: must be at most EvaluationPeriods \(5\), got 6: "
+            r"CloudWatch refuses an alarm whose "
             r"DatapointsToAlarm \(M\) is more than its EvaluationPeriods \(N\)$",
         ),
         (
@@ -361,7 +393,8 @@ def test_definition_errors_in_describe_alarms_json(tmp_path: Path):
     path.write_text(json.dumps({"MetricAlarms": [metric, metric]}))
     with pytest.raises(
         AlarmDefinitionError,
-        match=r"MetricAlarms\[1\].AlarmName: alarm 'web-cpu-high' is defined twice \(also at describe.json MetricAlarms\[0\]\)",
+        match=r"MetricAlarms\[1\].AlarmName: alarm 'web-cpu-high' is defined twice "
+        r"\(also at describe.json MetricAlarms\[0\]\)",
     ):
         load_alarm_definitions(path)
     path.write_text('{"MetricAlarms": [}')

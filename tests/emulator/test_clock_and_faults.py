@@ -9,6 +9,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from incidentsim.emulator import EmulatorClock, FaultInjector, FaultRule, make_client
+from incidentsim.params import InvalidParameterError
 
 from .helpers import T0, alarm_trigger, error_of
 
@@ -133,15 +134,55 @@ def test_same_seed_same_faults():
 @pytest.mark.parametrize(
     "rule, message",
     [
-        ({"throttle": 1.5}, "from 0 to 1"),
-        ({"throttle": 0.6, "server_error": 0.6}, "add up to at most 1"),
-        ({"latency_s": -1}, "latency_s"),
-        ({"thrtotle": 0.1}, "unknown fault setting"),
+        (
+            {"throttle": 1.5},
+            r"^The 'throttle' parameter of FaultRule must be a number in \[0, 1\]\. Got 1\.5 instead\.$",
+        ),
+        (
+            {"throttle": 0.6, "server_error": 0.6},
+            r"^The 'server_error' parameter of FaultRule must add up to at most 1 with the other fault probabilities\. "
+            r"Got 0\.6 \(1\.2 in all\) instead\.$",
+        ),
+        (
+            {"latency_s": -1},
+            r"^The 'latency_s' parameter of FaultRule must be a number in \[0, 60\]\. Got -1 instead\.$",
+        ),
+        (
+            {"thrtotle": 0.1},
+            r"^The 'rules' parameter of FaultInjector\.configure must give 'StartIncident' fault settings among "
+            r"\{throttle, server_error, commit_then_fail, latency_s\}\. Got 'thrtotle' instead\.$",
+        ),
     ],
 )
 def test_bad_fault_rules_are_named(rule, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(InvalidParameterError, match=message):
         FaultInjector().configure({"StartIncident": rule})
+
+
+@pytest.mark.parametrize(
+    "make, parameter, owner, shown",
+    [
+        (lambda: FaultRule(throttle=-0.1), "throttle", "FaultRule", "-0.1"),
+        (lambda: FaultRule(server_error="0.5"), "server_error", "FaultRule", "'0.5'"),
+        (lambda: FaultRule(commit_then_fail=True), "commit_then_fail", "FaultRule", "True"),
+        (lambda: FaultRule(throttle=0.5, commit_then_fail=0.75), "commit_then_fail", "FaultRule", "0.75 (1.25 in all)"),
+        (lambda: FaultRule(latency_s=61), "latency_s", "FaultRule", "61"),
+        (lambda: FaultInjector(seed=1.5), "seed", "FaultInjector", "1.5"),
+        (lambda: FaultInjector().configure(["StartIncident"]), "rules", "FaultInjector.configure", "['StartIncident']"),
+        (lambda: FaultInjector().configure({}, seed="7"), "seed", "FaultInjector.configure", "'7'"),
+        (
+            lambda: FaultInjector().configure({"StartIncident": 0.5}),
+            "rules",
+            "FaultInjector.configure",
+            "0.5",
+        ),
+    ],
+)
+def test_each_fault_parameter_is_checked_by_its_table(make, parameter, owner, shown):
+    with pytest.raises(InvalidParameterError) as caught:
+        make()
+    assert (caught.value.parameter, caught.value.owner, caught.value.got) == (parameter, owner, shown)
+    assert str(caught.value).startswith(f"The '{parameter}' parameter of {owner} must ")
 
 
 def test_latency_delays_the_answer(mock, backend, make_plan):
@@ -168,12 +209,22 @@ def test_faults_do_not_touch_a_dedupe(mock, backend, make_plan):
 @pytest.mark.parametrize(
     "rules, message",
     [
-        ({"StartIncidnet": {"throttle": 0.5}}, "no ssm-incidents operation is called StartIncidnet"),
-        ("StartIncident", "must map operation names to fault settings, got str"),
-        ({"StartIncident": {"latency_s": 3600}}, "latency_s must be a number of seconds from 0 to 60"),
+        (
+            {"StartIncidnet": {"throttle": 0.5}},
+            r"^The 'rules' parameter of FaultInjector\.configure must name ssm-incidents operations such as "
+            r"StartIncident, or '\*'\. Got 'StartIncidnet' instead\.$",
+        ),
+        (
+            "StartIncident",
+            r"^The 'rules' parameter of FaultInjector\.configure must be a dict or None\. Got 'StartIncident'",
+        ),
+        (
+            {"StartIncident": {"latency_s": 3600}},
+            r"^The 'latency_s' parameter of FaultRule must be a number in \[0, 60\]",
+        ),
     ],
 )
 def test_fault_rules_are_checked_against_the_model(backend, rules, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(InvalidParameterError, match=message):
         backend.faults.configure(rules, seed=1)
     assert backend.faults.rules == {}

@@ -193,25 +193,32 @@ def _control(
         ("clock", '{"advance_s": "60"}', 400, "'advance_s' must be a number of seconds, got '60'"),
         ("clock", '{"time": 5}', 400, "'time' must be an ISO 8601 time"),
         ("clock", '{"time": "2024-01-01T00:00:00Z", "advance_s": 5}', 400, "clock takes one of"),
-        ("faults", '{"rules": "x"}', 400, "fault rules must map operation names to fault settings, got str"),
+        (
+            "faults",
+            '{"rules": "x"}',
+            400,
+            "The 'rules' parameter of FaultInjector.configure must be a dict or None. Got 'x' instead.",
+        ),
         (
             "faults",
             '{"rules": {"StartIncidnet": {"throttle": 0.5}}}',
             400,
-            "no ssm-incidents operation is called StartIncidnet",
+            "The 'rules' parameter of FaultInjector.configure must name ssm-incidents operations such as "
+            "StartIncident, or '*'. Got 'StartIncidnet' instead.",
         ),
         (
             "faults",
             '{"rules": {"StartIncident": {"latency_s": 1e9}}}',
             400,
-            "latency_s must be a number of seconds from 0 to 60",
+            "The 'latency_s' parameter of FaultRule must be a number in [0, 60]. Got 1000000000.0 instead.",
         ),
         ("faults", '{"rules": {}, "seed": 1.5}', 400, "'seed' must be a whole number"),
         (
             "options",
             '{"client_token_ttl_s": 1e308}',
             400,
-            "The 'client_token_ttl_s' parameter of EmulatorOptions must be a number in (0, 1e+12) or None. Got 1e+308 instead.",
+            "The 'client_token_ttl_s' parameter of EmulatorOptions must be a number in (0, 1e+12) or None. "
+            "Got 1e+308 instead.",
         ),
         ("options", '{"account_id": "not-an-account"}', 400, "'account_id' must be twelve digits"),
         ("options", "[" * 5000, 400, "nests deeper than 32 levels"),

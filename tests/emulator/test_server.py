@@ -144,7 +144,10 @@ def test_control_api_sets_options_and_faults(remote, control):
         (lambda c: c.configure(dedupe_scope="galaxy"), "dedupe_scope"),
         (lambda c: c.configure(colour="red"), "unknown emulator option"),
         (lambda c: c.set_clock("yesterday"), "ISO 8601"),
-        (lambda c: c.set_faults({"StartIncident": {"throttle": 2}}), "from 0 to 1"),
+        (
+            lambda c: c.set_faults({"StartIncident": {"throttle": 2}}),
+            r"'throttle' parameter of FaultRule must be a number in \[0, 1\]",
+        ),
     ],
 )
 def test_control_api_names_bad_input(control, call, message):
@@ -254,3 +257,23 @@ def test_serve_on_a_port_in_use_says_so_in_one_line():
     assert result.returncode == 2
     assert f"incidentsim serve: cannot serve on 127.0.0.1 port {port}:" in result.stderr
     assert "Traceback" not in result.stderr and "serving" not in result.stdout
+
+
+@pytest.mark.parametrize("port", [70000, -1, True, 5000.0, "5000"])
+def test_a_server_and_the_dashboard_check_their_port_and_host_one_way(port, tmp_path):
+    from incidentsim.dashboard import Dashboard
+    from incidentsim.emulator.core import UnsafeEndpointError
+    from incidentsim.emulator.server import EmulatorServer
+    from incidentsim.params import InvalidParameterError
+
+    for owner, make in (
+        ("EmulatorServer", lambda **kw: EmulatorServer(**kw)),
+        ("Dashboard", lambda **kw: Dashboard(None, tmp_path / "policy.yaml", **kw)),
+    ):
+        with pytest.raises(InvalidParameterError) as refused:
+            make(port=port)
+        assert str(refused.value) == (
+            f"The 'port' parameter of {owner} must be an integer in [0, 65535]. Got {port!r} instead."
+        )
+        with pytest.raises(UnsafeEndpointError, match=r"on '10\.0\.0\.1': it is not a loopback address\. Pass"):
+            make(host=" [10.0.0.1] ", port=0)

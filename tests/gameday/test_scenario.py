@@ -77,7 +77,7 @@ def test_replace_changes_the_speed_and_the_fingerprint_ignores_it():
         (("speed: max", "speed: fast"), "scenario:10 speed: expected a speed such as 60, '60x' or 'max', got 'fast'"),
         (
             ("speed: max", "speed: max\nfaults: {throttle: 1.5}"),
-            "scenario:11 faults.throttle: fault probability 'throttle' must be",
+            "scenario:11 faults.throttle: must be a number in [0, 1]. Got 1.5 instead.",
         ),
         (
             ("speed: max", "speed: max\nfaults: {throttle: high}"),
