@@ -66,14 +66,16 @@ def main() -> None:
         datapoints_to_alarm=3,
     )
     print(
-        f"{datetime.now(timezone.utc):%Y-%m-%d}: {len(series):,} one-minute points over {args.days} days, {len(windows)} labelled windows"
+        f"{datetime.now(timezone.utc):%Y-%m-%d}: {len(series):,} one-minute points over {args.days} days, "
+        f"{len(windows)} labelled windows"
     )
 
     periods, seconds = timed(evaluate_periods, series, cpu)
     print(f"1. evaluate_periods (3 of 5, 60 s periods): {seconds * 1000:.0f} ms for {len(periods):,} evaluations")
     changes, seconds = timed(evaluate_alarm, series, cpu)
     print(
-        f"   evaluate_alarm (with CloudWatch's reasons and raw events): {seconds * 1000:.0f} ms for {len(changes):,} state changes"
+        f"   evaluate_alarm (with CloudWatch's reasons and raw events): {seconds * 1000:.0f} ms for "
+        f"{len(changes):,} state changes"
     )
 
     run, seconds = timed(backtest, series, cpu, windows=windows, resolve_delay="15m")

@@ -35,7 +35,8 @@ HERE = Path(__file__).resolve().parent
 POLICY = HERE.parent / "data" / "sample-policy.yaml"
 SAMPLE = HERE.parent / "data" / "alarm-events.jsonl"
 
-FAST = r"""
+FAST = (
+    r"""
 import json, sys, time
 from pathlib import Path
 import pandas as pd
@@ -51,7 +52,8 @@ del frames
 policy = Policy.from_yaml(sys.argv[1])
 replay(history.iloc[:2000], policy, engine="fast")  # numba's cache, loaded once
 def peak():  # VmHWM, not ru_maxrss, which a child inherits from the process that started it
-    return next(int(l.split()[1]) / 1024 for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("VmHWM:"))
+    return next(int(l.split()[1]) / 1024 for l in Path("/proc/self/status").read_text().splitlines() """
+    r"""if l.startswith("VmHWM:"))
 before = peak()
 start = time.perf_counter()
 result = replay(history, policy, engine="fast")
@@ -60,10 +62,12 @@ seconds = time.perf_counter() - start
 print(json.dumps({"events": len(history), "seconds": seconds, "peak_mb": peak(),
                   "before_mb": before, "created": result.summary()["created"]}))
 """
+)
 
 
 def write_history(folder: Path, events: int, copies: int) -> tuple[int, int, float]:
-    """The tiled history as ``folder/part.NNNNN.parquet``, one month per file; (rows, files, peak MB of this process)."""
+    """The tiled history as ``folder/part.NNNNN.parquet``, one month per file; (rows, files, peak MB of this
+    process)."""
     from incidentsim import load_alarms
 
     base = load_alarms(SAMPLE, keep_raw=False).alarms
@@ -174,7 +178,8 @@ def main() -> None:
         size = sum(f.stat().st_size for f in history.glob("*.parquet")) / 2**20
         print(
             f"\n1. history: {rows:,} state changes of {61 * args.copies:,} alarms, {files:,} monthly Parquet files, "
-            f"{size:,.0f} MB, written in {time.perf_counter() - start:.0f} s (the writer's peak RSS {writer_mb:,.0f} MB)"
+            f"{size:,.0f} MB, written in {time.perf_counter() - start:.0f} s "
+            f"(the writer's peak RSS {writer_mb:,.0f} MB)"
         )
         runs = []
         print(
@@ -186,12 +191,13 @@ def main() -> None:
             runs.append(run)
             s = run["summary"]
             print(
-                f"   {run['workers']} worker(s): {run['seconds']:,.0f} s ({rows / run['seconds']:,.0f} events/s; links pass and plan "
-                f"{run['planned']:.0f} s, shuffle + scan + tables + report's analyses {run['written'] - run['planned']:.0f} s, report "
-                f"{run['seconds'] - run['written']:.0f} s)"
+                f"   {run['workers']} worker(s): {run['seconds']:,.0f} s ({rows / run['seconds']:,.0f} events/s; "
+                f"links pass and plan {run['planned']:.0f} s, shuffle + scan + tables + report's analyses "
+                f"{run['written'] - run['planned']:.0f} s, report {run['seconds'] - run['written']:.0f} s)"
             )
             print(
-                f"      peak RSS per worker {', '.join(f'{p:,.0f} MB' for p in run['peaks'])}; workers restarted: {run['restarted']}; "
+                f"      peak RSS per worker {', '.join(f'{p:,.0f} MB' for p in run['peaks'])}; "
+                f"workers restarted: {run['restarted']}; "
                 f"{run['partitions']} partitions of {run['components']:,} components (largest {run['largest']:,} rows)"
             )
             print(
@@ -202,8 +208,9 @@ def main() -> None:
         if len(runs) > 1:
             same = runs[0]["summary"] == runs[1]["summary"]
             print(
-                f"   {runs[0]['workers']} workers vs {runs[1]['workers']}: x{runs[1]['seconds'] / runs[0]['seconds']:.2f} faster; "
-                f"same summary: {same}; this process's peak RSS {_peak_mb():,.0f} MB (it reads the incidents for the report)"
+                f"   {runs[0]['workers']} workers vs {runs[1]['workers']}: "
+                f"x{runs[1]['seconds'] / runs[0]['seconds']:.2f} faster; same summary: {same}; "
+                f"this process's peak RSS {_peak_mb():,.0f} MB (it reads the incidents for the report)"
             )
 
         first = sorted(history.glob("part.*.parquet"))
@@ -218,7 +225,8 @@ def main() -> None:
         )
         fast = json.loads(found.stdout.strip().splitlines()[-1])
         print(
-            f"\n3. fast engine, one process, the first {fast['events']:,} events of the same history: {fast['seconds']:.2f} s "
+            f"\n3. fast engine, one process, the first {fast['events']:,} events of the same history: "
+            f"{fast['seconds']:.2f} s "
             f"({fast['events'] / fast['seconds']:,.0f} events/s), peak RSS {fast['peak_mb']:,.0f} MB "
             f"({fast['before_mb']:,.0f} MB with the history loaded)"
         )

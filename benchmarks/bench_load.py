@@ -25,7 +25,8 @@ from pathlib import Path
 
 ALARMS = [f"svc{s}-{kind}" for s in range(20) for kind in ("5xx", "latency", "cpu")]
 
-MEASURE = r"""
+MEASURE = (
+    r"""
 import json, resource, sys, time
 import numpy as np
 import pandas as pd
@@ -47,14 +48,16 @@ elif kind == "pandas_csv_expand":
     names = "alarm_id-" + table["alarm_id"].astype(str) + "_device_id-" + table["device_id"].astype(str)
     events = pd.DataFrame({
         "alarm_name": pd.concat([names, names], ignore_index=True),
-        "timestamp": origin + pd.to_timedelta(pd.concat([table["start_timestamp"], table["end_timestamp"]], ignore_index=True), unit="s"),
+        "timestamp": origin + pd.to_timedelta(pd.concat([table["start_timestamp"], table["end_timestamp"]], """
+    r"""ignore_index=True), unit="s"),
         "step": np.repeat([1, -1], len(table)),
         "kind": np.repeat([0, 1], len(table)),
     }).sort_values(["alarm_name", "timestamp", "kind"], kind="stable", ignore_index=True)
     events["state"] = np.where(events.groupby("alarm_name", sort=False)["step"].cumsum() > 0, "ALARM", "OK")
     rows = len(events)
 else:
-    load = load_alarms(path, time_origin="2024-01-01" if path.endswith(".csv") else None, keep_raw=kind != "load_no_raw")
+    load = load_alarms(path, time_origin="2024-01-01" if path.endswith(".csv") else None, """
+    r"""keep_raw=kind != "load_no_raw")
     rows = len(load.alarms)
     seconds = time.perf_counter() - start
     if kind == "load_no_raw":
@@ -63,6 +66,7 @@ seconds = time.perf_counter() - start if not kind.startswith("load") else second
 peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"rows": rows, "seconds": seconds, "peak_mb": peak_mb, "frame_mb": frame_mb}))
 """
+)
 
 
 def write_inputs(folder: Path, records: int) -> tuple[Path, Path]:
@@ -156,7 +160,8 @@ def main() -> None:
             for kind, result in results.items():
                 frame = f"  frame {result['frame_mb']:,.0f} MB without raw" if result.get("frame_mb") else ""
                 print(
-                    f"  {kind:<18} {result['rows']:>10,} rows  {result['seconds']:7.2f} s  x{result['seconds'] / bare['seconds']:5.2f} of {runs[0]}"
+                    f"  {kind:<18} {result['rows']:>10,} rows  {result['seconds']:7.2f} s  "
+                    f"x{result['seconds'] / bare['seconds']:5.2f} of {runs[0]}"
                     f"  peak {result['peak_mb']:7,.0f} MB  (x{result['peak_mb'] / size_mb:.2f} of the file){frame}"
                 )
 

@@ -68,7 +68,8 @@ print(first, time.perf_counter() - start)
 
 
 def compile_cost() -> tuple[float, float, float]:
-    """First fast replay of 500 events in a fresh process: with an empty numba cache, with a warm one; and a second call."""
+    """First fast replay of 500 events in a fresh process: with an empty numba cache, with a warm one; and a second
+    call."""
     import tempfile
 
     with tempfile.TemporaryDirectory() as cache:
@@ -190,7 +191,8 @@ def main() -> None:
         f"-> x{large['seconds'] / large['shift']:.1f} (target <= 5)"
     )
     print(
-        f"   peak RSS {large['peak_mb']:,.0f} MB, {large['peak_mb'] - large['peak_before_mb']:,.0f} MB above the loaded history "
+        f"   peak RSS {large['peak_mb']:,.0f} MB, {large['peak_mb'] - large['peak_before_mb']:,.0f} MB above the "
+        "loaded history "
         f"({large['peak_before_mb']:,.0f} MB; target <= 500 MB above)"
     )
     print(f"   the explanation sentences, written when the events table is first read: {large['explain']:.2f} s")

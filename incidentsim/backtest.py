@@ -199,15 +199,17 @@ class Backtest:
         d = self.definition
         lines = [
             f"Alarm '{d.alarm_name}': {d.statistic} of {d.metric_name or 'the metric'} over {d.period} s "
-            f"{_OPERATOR_WORDS.get(d.comparison_operator, d.comparison_operator)} {d.threshold:g} for {d.m} of {d.n} periods "
-            f"(missing data: {d.treat_missing_data})",
-            f"  {self.data_start:%Y-%m-%d %H:%M} to {self.data_end:%Y-%m-%d %H:%M} UTC ({self.weeks:.1f} weeks): {s['state_changes']:,} state "
-            f"change{'' if s['state_changes'] == 1 else 's'}, {s['triggers']:,} into ALARM -> {s['incidents']:,} incidents ({s['incidents_per_week']:.1f} per week)",
+            f"{_OPERATOR_WORDS.get(d.comparison_operator, d.comparison_operator)} {d.threshold:g} for {d.m} of {d.n} "
+            f"periods (missing data: {d.treat_missing_data})",
+            f"  {self.data_start:%Y-%m-%d %H:%M} to {self.data_end:%Y-%m-%d %H:%M} UTC ({self.weeks:.1f} weeks): "
+            f"{s['state_changes']:,} state change{'' if s['state_changes'] == 1 else 's'}, {s['triggers']:,} into "
+            f"ALARM -> {s['incidents']:,} incidents ({s['incidents_per_week']:.1f} per week)",
         ]
         if self.score is not None:
             lines.append(
-                f"  anomalies caught: {s['detected']} of {s['windows']} (recall {_pct(s['recall'])}); incidents inside an anomaly: "
-                f"{_pct(s['precision'])} (precision); median detection delay {human_duration(s['detection_delay_s_median'])}, "
+                f"  anomalies caught: {s['detected']} of {s['windows']} (recall {_pct(s['recall'])}); incidents inside "
+                f"an anomaly: {_pct(s['precision'])} (precision); median detection delay "
+                f"{human_duration(s['detection_delay_s_median'])}, "
                 f"median reset time {human_duration(s['reset_time_s_median'])}"
             )
         lines += [f"  note: {note}" for note in self.notes]
@@ -289,7 +291,8 @@ def _backtest(
     resolve_delay: timedelta | str | None,
     series_name: str | None,
 ) -> Backtest:
-    """:func:`backtest` with the alarm already evaluated (a sweep evaluates once per definition, not per resolve delay)."""
+    """:func:`backtest` with the alarm already evaluated (a sweep evaluates once per definition, not per resolve
+    delay)."""
     data_start, data_end = _span(series)
     chosen = policy if policy is not None else backtest_policy(definition, resolve_delay)
     result = replay(alarms, chosen, engine="fast")
@@ -324,10 +327,14 @@ def alarm_intervals(alarms: pd.DataFrame, end: Any) -> pd.DataFrame:
     Examples
     --------
     >>> import pandas as pd
-    >>> changes = pd.DataFrame({"timestamp": pd.to_datetime(["2024-05-01 10:00", "2024-05-01 10:20", "2024-05-01 11:00"], utc=True),
+    >>> changes = pd.DataFrame({"timestamp": pd.to_datetime(["2024-05-01 10:00", "2024-05-01 10:20",
+    ...                                                      "2024-05-01 11:00"], utc=True),
     ...                         "state": ["ALARM", "OK", "ALARM"]})
-    >>> alarm_intervals(changes, end=pd.Timestamp("2024-05-01 12:00", tz="UTC")).astype(str).to_numpy().tolist()
-    [['2024-05-01 10:00:00+00:00', '2024-05-01 10:20:00+00:00'], ['2024-05-01 11:00:00+00:00', '2024-05-01 12:00:00+00:00']]
+    >>> spans = alarm_intervals(changes, end=pd.Timestamp("2024-05-01 12:00", tz="UTC"))
+    >>> for span in spans.astype(str).to_numpy().tolist():
+    ...     print(span)
+    ['2024-05-01 10:00:00+00:00', '2024-05-01 10:20:00+00:00']
+    ['2024-05-01 11:00:00+00:00', '2024-05-01 12:00:00+00:00']
     """
     ordered = alarms.sort_values("timestamp", kind="stable")
     times = pd.to_datetime(ordered["timestamp"], utc=True).tolist()

@@ -63,7 +63,8 @@ IMPACT_COLOURS = {
     4: OKABE_ITO["sky"],
     5: OKABE_ITO["grey"],
 }
-#: Legend text per impact level ("1 critical"), derived from the one mapping, :data:`incidentsim.constants.IMPACT_LABELS`.
+#: Legend text per impact level ("1 critical"), derived from the one mapping,
+#: :data:`incidentsim.constants.IMPACT_LABELS`.
 IMPACT_LABELS = {level: f"{level} {name.lower()}" for level, name in constants.IMPACT_LABELS.items()}
 FREQ_WORDS = {"15min": "15 minutes", "1h": "hour", "1D": "day", "1W": "week"}
 
@@ -90,7 +91,8 @@ def _whole(axis: Any) -> None:
 
 
 def _paired_barh(ax: Any, labels: list[str], pairs: list[tuple[str, Any, str]], **kwargs: Any) -> dict[str, Any]:
-    """Two horizontal bars per label (first above second), counted on whole numbers; returns the two BarContainers by name.
+    """Two horizontal bars per label (first above second), counted on whole numbers; returns the two BarContainers by
+    name.
 
     ``kwargs`` go to both ``ax.barh`` calls, over the defaults (``height``, ``color``, ``label``)."""
     y = np.arange(len(labels))
@@ -197,7 +199,8 @@ class TriggerVolumeDisplay(_Display):
         return cls(data=analysis.trigger_volume(result, freq=freq), freq=freq, include_ignored=include_ignored)
 
     def plot(self, ax: Any = None, **kwargs: Any) -> TriggerVolumeDisplay:
-        """Draw the stacked bars; ``kwargs`` go to each outcome's ``ax.bar`` call (over ``width``, ``color``, ``label`` ...)."""
+        """Draw the stacked bars; ``kwargs`` go to each outcome's ``ax.bar`` call (over ``width``, ``color``,
+        ``label`` ...)."""
         ax = _axes(ax)
         outcomes = ["created", "deduplicated", "rejected", "failed"] + (["ignored"] if self.include_ignored else [])
         x = self.data.index
@@ -232,7 +235,8 @@ class TriggerVolumeDisplay(_Display):
         return self
 
     def update(self, data: pd.DataFrame) -> TriggerVolumeDisplay:
-        """Redraw the bars in place from new counts over the same periods (as :func:`~incidentsim.analysis.trigger_volume`)."""
+        """Redraw the bars in place from new counts over the same periods (as
+        :func:`~incidentsim.analysis.trigger_volume`)."""
         self._restack(data, self.bars_)
         return self
 
@@ -252,7 +256,8 @@ class ImpactDisplay(_Display):
         return cls(data=analysis.incidents_by_impact(result, freq=freq), freq=freq)
 
     def plot(self, ax: Any = None, **kwargs: Any) -> ImpactDisplay:
-        """Draw the stacked bars; ``kwargs`` go to each impact's ``ax.bar`` call (over ``width``, ``color``, ``label`` ...)."""
+        """Draw the stacked bars; ``kwargs`` go to each impact's ``ax.bar`` call (over ``width``, ``color``,
+        ``label`` ...)."""
         ax = _axes(ax)
         width = pd.Timedelta(self.freq) * 0.85
         bottom = np.zeros(len(self.data))
@@ -284,7 +289,8 @@ class ImpactDisplay(_Display):
         return self
 
     def update(self, data: pd.DataFrame) -> ImpactDisplay:
-        """Redraw the bars in place from new counts over the same periods (as :func:`~incidentsim.analysis.incidents_by_impact`)."""
+        """Redraw the bars in place from new counts over the same periods (as
+        :func:`~incidentsim.analysis.incidents_by_impact`)."""
         self._restack(data, self.bars_)
         return self
 
@@ -521,7 +527,8 @@ class CallAttemptsDisplay(_Display):
     >>> matplotlib.use("Agg")
     >>> import pandas as pd
     >>> from types import SimpleNamespace
-    >>> timeline = pd.DataFrame({"wall_s": [0.1, 0.4, 0.9], "attempts": [1, 3, 1], "faults": ["", "ThrottlingException,InternalServerError", ""]})
+    >>> timeline = pd.DataFrame({"wall_s": [0.1, 0.4, 0.9], "attempts": [1, 3, 1],
+    ...                          "faults": ["", "ThrottlingException,InternalServerError", ""]})
     >>> display = CallAttemptsDisplay.from_record(SimpleNamespace(timeline=timeline)).plot()
     >>> display.points_["faults"].get_offsets().tolist()
     [[0.4, 3.0]]
@@ -531,7 +538,8 @@ class CallAttemptsDisplay(_Display):
 
     @classmethod
     def from_record(cls, record: Any) -> CallAttemptsDisplay:
-        """The display of a game day's record (:meth:`incidentsim.gameday.GameDay.record`), or anything with its ``timeline``."""
+        """The display of a game day's record (:meth:`incidentsim.gameday.GameDay.record`), or anything with its
+        ``timeline``."""
         timeline = record.timeline
         return cls(data=timeline[["wall_s", "attempts", "faults"]].reset_index(drop=True))
 
@@ -575,7 +583,8 @@ SWEEP_DISPLAY_COLUMNS = (
     "current",
     "dominating",
 )
-#: Columns :meth:`BacktestDisplay.from_backtest` needs in an evaluation table (as :func:`incidentsim.datasets.evaluation.evaluate_periods` returns).
+#: Columns :meth:`BacktestDisplay.from_backtest` needs in an evaluation table (as
+#: :func:`incidentsim.datasets.evaluation.evaluate_periods` returns).
 PERIOD_DISPLAY_COLUMNS = ("period_start", "evaluated_at", "value", "state")
 _OPERATOR_SIGNS = {
     "GreaterThanThreshold": ">",
@@ -864,7 +873,8 @@ class SweepDisplay(_Display):
         figure = recall_ax.figure
         invalid = int((~valid).sum())
         self.title_ = figure.suptitle(
-            f"Sweep of {len(self.data)} settings: {len(drawn)} drawn, {invalid} invalid (not drawn), {len(front)} on the front"
+            f"Sweep of {len(self.data)} settings: {len(drawn)} drawn, {invalid} invalid (not drawn), "
+            f"{len(front)} on the front"
         )
         self.table_ = _front_table(table_ax, shown, len(listed)) if table_ax is not None else None
         self.ax_, self.figure_ = (recall_ax, delay_ax), figure
@@ -884,7 +894,8 @@ def _places(x: Any, y: Any, labels: list[str] | None = None) -> dict[tuple[float
 
 
 def _duration_ticks(axis: Any) -> None:
-    """Write the ticks of an axis in minutes as durations (``8h``), on whole hours or days once it spans more than three hours."""
+    """Write the ticks of an axis in minutes as durations (``8h``), on whole hours or days once it spans more than
+    three hours."""
     from matplotlib.ticker import FuncFormatter, MultipleLocator
 
     low, high = axis.get_view_interval()
@@ -1041,7 +1052,8 @@ class BacktestDisplay(_Display):
                 raise parameter_error(
                     "periods",
                     "BacktestDisplay.from_backtest",
-                    "be the evaluation table (evaluate_periods(series, backtest.definition)) when the backtest keeps none",
+                    "be the evaluation table (evaluate_periods(series, backtest.definition)) "
+                    "when the backtest keeps none",
                     "None",
                 )
         table = periods.reset_index(drop=True)
@@ -1148,13 +1160,17 @@ class BacktestDisplay(_Display):
         ax.xaxis_date()
         _dates(ax)
         s = self.summary
-        headline = f"{s.get('incidents', len(self.incidents))} incidents ({s.get('incidents_per_week', float('nan')):.1f} per week)"
+        headline = (
+            f"{s.get('incidents', len(self.incidents))} incidents "
+            f"({s.get('incidents_per_week', float('nan')):.1f} per week)"
+        )
         if "recall" in s:
             caught = f"caught {s['detected']} of {s['windows']} anomalies"
             delay = s["detection_delay_s_median"]
             headline += f", {caught}" + ("" if pd.isna(delay) else f", median delay {analysis.human_duration(delay)}")
         ax.set_title(
-            f"{d.alarm_name}: {d.statistic} {sign} {d.threshold:g} for {d.m} of {d.n} periods of {d.period} s\n{headline}",
+            f"{d.alarm_name}: {d.statistic} {sign} {d.threshold:g} for {d.m} of {d.n} periods of {d.period} s\n"
+            f"{headline}",
             pad=22,
             fontsize=11,
         )

@@ -139,7 +139,8 @@ class TemplateRenderError(ValueError):
 
 
 def _split_message(message: str, templates: Sequence[Template]) -> tuple[str, str]:
-    """A :class:`TemplateRenderError` message as (the template's place, the problem), given the templates it may be from."""
+    """A :class:`TemplateRenderError` message as (the template's place, the problem), given the templates it may be
+    from."""
     for template in templates:
         if message.startswith(f"{template.where}: "):
             return template.where, message[len(template.where) + 2 :]
@@ -323,7 +324,8 @@ class PolicyCheck:
         return sum(route.failed for route in self.routes)
 
     def summary_text(self) -> str:
-        """A few lines a person reads: per route, how many triggers fail and the first errors with file:line and path."""
+        """A few lines a person reads: per route, how many triggers fail and the first errors with file:line and
+        path."""
         if self.ok:
             return f"policy '{self.policy}': every template renders for all {self.triggers:,} triggers"
         lines = [f"policy '{self.policy}': templates fail on {self.failed:,} of {self.triggers:,} triggers"]

@@ -24,6 +24,23 @@ def result() -> Any:
     return incidentsim.replay(DATA / "alarm-events.jsonl", DATA / "sample-policy.yaml", engine="fast")
 
 
+@pytest.fixture(scope="session")
+def sample_alarms() -> Any:
+    """The bundled sample, loaded once per test process."""
+    from incidentsim import load_alarms
+
+    return load_alarms(DATA / "alarm-events.jsonl").alarms
+
+
+@pytest.fixture(scope="session")
+def sample_emulated(sample_alarms: Any) -> Any:
+    """The bundled sample replayed under the bundled policy through the emulator engine, once per test process
+    (tests read it, never change it)."""
+    import incidentsim
+
+    return incidentsim.replay(sample_alarms, DATA / "sample-policy.yaml", progress=False)
+
+
 @pytest.fixture
 def close_figures() -> Iterator[None]:
     """Close every matplotlib figure a test drew."""

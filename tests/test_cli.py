@@ -164,8 +164,8 @@ def test_replay_bad_policy_is_one_line(tmp_path, capsys):
     assert main(["replay", "--policy", str(policy), "--quiet", "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert (
-        err
-        == "incidentsim replay: p.yaml:4 response_plans[0].impact: expected an impact from 1 (critical) to 5 (no impact), got 9"
+        err == "incidentsim replay: p.yaml:4 response_plans[0].impact: expected an impact from 1 (critical) "
+        "to 5 (no impact), got 9"
     )
 
 

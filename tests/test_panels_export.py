@@ -1,4 +1,5 @@
-"""The tuning panel started from an imported policy, its save button writing the CloudFormation export beside the YAML."""
+"""The tuning panel started from an imported policy, its save button writing the CloudFormation export beside the
+YAML."""
 
 from __future__ import annotations
 

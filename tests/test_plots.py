@@ -36,7 +36,10 @@ def test_trigger_volume_bars_add_up_to_the_outcomes(result):
 def test_freq_is_checked_with_the_house_wording(result):
     with pytest.raises(
         ValueError,
-        match=r"The 'freq' parameter of TriggerVolumeDisplay.from_result must be one of \{15min, 1h, 1D, 1W\}. Got '2d' instead.",
+        match=(
+            r"The 'freq' parameter of TriggerVolumeDisplay.from_result must be one of \{15min, 1h, 1D, 1W\}. "
+            r"Got '2d' instead."
+        ),
     ):
         plots.TriggerVolumeDisplay.from_result(result, freq="2d")
     with pytest.raises(
@@ -107,7 +110,8 @@ def at(index):
 
 
 def synthetic_series(spikes=((200, 206, 50.0), (500, 504, 35.0), (700, 701, 40.0)), points=864):
-    """Three days of a daily sine around 10 (8 to 12), one point per five minutes, with spikes [from, to) at known places."""
+    """Three days of a daily sine around 10 (8 to 12), one point per five minutes, with spikes [from, to) at known
+    places."""
     index = np.arange(points)
     values = 10 + 2 * np.sin(2 * np.pi * index / 288)
     for first, last, height in spikes:
@@ -141,7 +145,8 @@ def numbers(times):
 
 
 def alarm_runs(periods):
-    """ALARM stays read straight off the evaluation table: from the evaluation that went to ALARM to the one that left it."""
+    """ALARM stays read straight off the evaluation table: from the evaluation that went to ALARM to the one that left
+    it."""
     runs, opened = [], None
     for when, state in zip(periods["evaluated_at"], periods["state"].astype(str)):
         if state == "ALARM" and opened is None:
@@ -278,7 +283,10 @@ def test_sweep_display_draws_into_a_given_pair_of_axes():
 def test_sweep_display_checks_its_table():
     with pytest.raises(
         ValueError,
-        match=r"The 'table' parameter of SweepDisplay.from_sweep must be a sweep table .* Got a table without \{dominating\} instead.",
+        match=(
+            r"The 'table' parameter of SweepDisplay.from_sweep must be a sweep table .* "
+            r"Got a table without \{dominating\} instead."
+        ),
     ):
         plots.SweepDisplay.from_sweep(trade_off_table().drop(columns="dominating"))
     unscored = trade_off_table().assign(recall=float("nan"))

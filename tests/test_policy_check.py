@@ -1,4 +1,5 @@
-"""Templates are checked before the replay: Policy.check, the CLI's stop (or --keep-going), and a summary that names route and reason."""
+"""Templates are checked before the replay: Policy.check, the CLI's stop (or --keep-going), and a summary that names
+route and reason."""
 
 from __future__ import annotations
 
@@ -168,8 +169,8 @@ def test_replay_stops_before_any_call_and_names_the_problems(checkout_triggers, 
     )
     assert f"  route 'checkout': {checkout_triggers:,} triggers\n" in err
     assert (
-        f"    bad.yaml:{line} routes[2].title: undefined variable: 'owner' is undefined ({checkout_triggers:,} triggers; first "
-        in err
+        f"    bad.yaml:{line} routes[2].title: undefined variable: 'owner' is undefined "
+        f"({checkout_triggers:,} triggers; first " in err
     )
     assert err.rstrip().endswith("add --keep-going to replay anyway")
 

@@ -1,4 +1,5 @@
-"""Exporting a policy: CloudFormation that lints clean, alarm-action changes, and what Incident Manager cannot express."""
+"""Exporting a policy: CloudFormation that lints clean, alarm-action changes, and what Incident Manager cannot
+express."""
 
 from __future__ import annotations
 
@@ -118,10 +119,12 @@ def test_alarms_defined_in_the_users_template_get_their_alarm_actions_there(tune
         "Parameters:\n  Topic:\n    Type: String\n"
         "Resources:\n"
         "  Checkout5xx:\n    Type: AWS::CloudWatch::Alarm\n    Properties:\n"
-        "      AlarmName: checkout-api-5xx-high\n      Namespace: AWS/ApplicationELB\n      MetricName: HTTPCode_Target_5XX_Count\n"
+        "      AlarmName: checkout-api-5xx-high\n      Namespace: AWS/ApplicationELB\n"
+        "      MetricName: HTTPCode_Target_5XX_Count\n"
         "      Statistic: Sum\n      Period: 60\n      EvaluationPeriods: 5\n      Threshold: 50\n"
         "      ComparisonOperator: GreaterThanThreshold\n"
-        "      AlarmActions:\n        - !Ref Topic\n        - arn:aws:ssm-incidents::111111111111:responseplan/checkout-critical\n",
+        "      AlarmActions:\n        - !Ref Topic\n"
+        "        - arn:aws:ssm-incidents::111111111111:responseplan/checkout-critical\n",
         encoding="utf-8",
     )
     exported = export_policy(tuned, alarms=DATA / "live-config", alarm_template=user)

@@ -86,7 +86,8 @@ def test_the_published_describe_alarms_and_get_response_plan_samples_import(corp
     example = imported.policy.plans["Example-Response-Plan"]
     assert (example.title, example.impact, example.display_name) == ("Example-Incident", 5, "Example response plan")
     assert "1 read = 0 routed + 1 ignored (no response-plan action: 1) + 0 reported" in report.text()
-    # its engagements, chat channel and runbook are no part of a policy: noted, and carried by the export from the same files
+    # its engagements, chat channel and runbook are no part of a policy: noted, and carried by the export from the
+    # same files
     assert any(
         "Example-Response-Plan in 111122223333 also has engagements, a chat channel, a runbook" in n
         for n in report.notes
@@ -96,8 +97,8 @@ def test_the_published_describe_alarms_and_get_response_plan_samples_import(corp
     assert props["Engagements"] == ["arn:aws:ssm-contacts:us-east-1:111122223333:contact/example"]
     assert props["ChatChannel"] == {"ChatbotSns": ["arn:aws:sns:us-east-1:111122223333:Standard_User"]}
     assert props["Actions"][0]["SsmAutomation"]["DocumentName"] == "AWSIncidents-CriticalIncidentRunbookTemplate"
-    # the sample's runbook role is a service-linked role, whose path has a '.' that CloudFormation's RoleArn pattern refuses:
-    # kept (a deployment fails rather than drop the runbook) and said; cfn-lint finds that and nothing else
+    # the sample's runbook role is a service-linked role, whose path has a '.' that CloudFormation's RoleArn pattern
+    # refuses: kept (a deployment fails rather than drop the runbook) and said; cfn-lint finds that and nothing else
     assert any("role arn:aws:iam::111122223333:role/aws-service-role/" in note for note in exported.notes)
     cfnlint = pytest.importorskip("cfnlint.api", reason="cfn-lint (the test extra) lints the exported template")
     (finding,) = [str(m) for m in cfnlint.lint_file(exported.write(tmp_path / "plan.cfn.yaml")["template"])]
@@ -135,7 +136,8 @@ def _event(name: str, state: str, previous: str, when: datetime) -> dict[str, An
     }
 
 
-#: (minutes after T0, alarm, new state): flaps, overlapping database alarms, an ignored alarm, a disabled one, a two-plan one
+#: (minutes after T0, alarm, new state): flaps, overlapping database alarms, an ignored alarm, a disabled one, a
+#: two-plan one
 SCRIPT = [
     (0, "web-5xx", "ALARM"),
     (5, "web-5xx", "OK"),
@@ -185,7 +187,8 @@ def _history(tmp_path: Path) -> Path:
 
 
 def _build_live_setup() -> None:
-    """Plans through the ssm-incidents client, alarms through moto's CloudWatch with real AlarmActions, a rule through EventBridge."""
+    """Plans through the ssm-incidents client, alarms through moto's CloudWatch with real AlarmActions, a rule through
+    EventBridge."""
     incidents = boto3.client("ssm-incidents", region_name=REGION)
     for name, (title, impact, dedupe) in PLANS.items():
         template: dict[str, Any] = {"title": title, "impact": impact}
@@ -506,11 +509,13 @@ def test_plans_of_one_name_with_different_templates_are_both_kept_and_reported(t
             "a.json MetricAlarms[0].AlarmArn: 'nope' is not an alarm ARN",
         ),
         (
-            '{"MetricAlarms": [{"AlarmName": "x", "AlarmArn": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:x", "AlarmActions": "a"}]}',
+            '{"MetricAlarms": [{"AlarmName": "x", "AlarmArn": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:x", '
+            '"AlarmActions": "a"}]}',
             "a.json MetricAlarms[0].AlarmActions: expected a list of ARNs",
         ),
         (
-            '{"incidentTemplate": {"title": "t", "impact": 9}, "arn": "arn:aws:ssm-incidents::123456789012:response-plan/p"}',
+            '{"incidentTemplate": {"title": "t", "impact": 9}, '
+            '"arn": "arn:aws:ssm-incidents::123456789012:response-plan/p"}',
             "a.json incidentTemplate.impact: expected an impact from 1 to 5, got 9",
         ),
         ('{"AlarmHistoryItems": []}', "a.json: not an output this import reads"),
@@ -518,8 +523,8 @@ def test_plans_of_one_name_with_different_templates_are_both_kept_and_reported(t
         ("[]", "a.json: an empty JSON array, with no AWS CLI output in it"),
         ('[1, "x"]', "a.json:1 [0]: expected the JSON object an AWS CLI command prints, got 1"),
         (
-            '{"incidentTemplate": {"title": "t", "impact": 2}, "arn": "arn:aws:ssm-incidents::123456789012:response-plan/p", '
-            '"engagements": "x"}',
+            '{"incidentTemplate": {"title": "t", "impact": 2}, '
+            '"arn": "arn:aws:ssm-incidents::123456789012:response-plan/p", "engagements": "x"}',
             "a.json engagements: expected a list of ARNs",
         ),
         ('{"Targets": []}', "a.json: list-targets-by-rule output does not say which rule it is for"),

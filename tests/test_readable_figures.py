@@ -63,7 +63,7 @@ def above_axes(ax) -> bool:
     return ax.get_legend().get_window_extent().y0 >= ax.get_window_extent().y1 - 1
 
 
-# ----------------------------------------------------------------------------- 1. the axis says what is drawn
+# -------------------------------------------------------------------- 1. the axis says what is drawn
 
 
 def test_the_trigger_volume_axis_counts_what_the_title_counts(result):
@@ -81,7 +81,7 @@ def test_the_tallest_stack_does_not_touch_the_top_of_the_axes(result):
     assert display.ax_.get_ylim()[1] > tallest
 
 
-# ----------------------------------------------------------------------------- 2. names told apart where they repeat
+# -------------------------------------------------------------------- 2. names told apart where they repeat
 
 
 def test_alarm_labels_add_only_what_tells_repeated_names_apart():
@@ -123,7 +123,7 @@ def test_the_noisiest_alarms_list_qualifies_a_repeated_name_as_the_plot_does(res
     assert ticks == [f"{label} ({cls})" for label, cls in zip(top["alarm_label"][::-1], top["noise_class"][::-1])]
 
 
-# ----------------------------------------------------------------------------- 3. a month-long open incident hides nothing
+# -------------------------------------------------------------------- 3. a month-long open incident hides nothing
 
 
 def test_a_month_long_open_incident_leaves_its_lane_readable(result):
@@ -147,7 +147,7 @@ def test_a_month_long_open_incident_leaves_its_lane_readable(result):
     assert above_axes(display.ax_)
 
 
-# ----------------------------------------------------------------------------- 4. sweep points say which setting they are
+# -------------------------------------------------------------------- 4. sweep points say which setting they are
 
 
 def coinciding_sweep() -> pd.DataFrame:
@@ -237,7 +237,7 @@ def test_a_long_front_is_listed_in_part_and_says_how_much_is_left_out():
     assert display.table_.get_celld()[(last, 4)].get_text().get_text().startswith("and 3 more points on the front")
 
 
-# ----------------------------------------------------------------------------- 5. counts on whole numbers, legends off the data
+# -------------------------------------------------------------------- 5. counts on whole numbers, legends off the data
 
 
 def test_every_count_axis_has_whole_number_ticks(result):
@@ -286,7 +286,7 @@ def test_bar_legends_sit_above_the_bars(result):
         assert above_axes(display.ax_), type(display).__name__
 
 
-# ----------------------------------------------------------------------------- 6. durations and datapoints as people write them
+# -------------------------------------------------------------------- 6. durations and datapoints as people write them
 
 
 @pytest.mark.parametrize(
@@ -315,8 +315,8 @@ def test_the_backtest_prints_its_delay_as_a_duration_and_the_datapoint_as_given(
     assert "median detection delay 8h 25m" in text and "e+" not in text
     reason = run.alarms.loc[run.alarms["state"] == "ALARM", "reason"].iloc[0]
     assert reason == (
-        "Threshold Crossed: 1 out of the last 1 datapoints [99.248 (04/03/24 08:25:00)] was greater than the threshold (50.0) "
-        "(minimum 1 datapoint for OK -> ALARM transition)."
+        "Threshold Crossed: 1 out of the last 1 datapoints [99.248 (04/03/24 08:25:00)] was greater than the "
+        "threshold (50.0) (minimum 1 datapoint for OK -> ALARM transition)."
     )
     display = plots.BacktestDisplay.from_backtest(run, series=series).plot()
     assert "median delay 8h 25m" in display.ax_.get_title()
@@ -333,7 +333,7 @@ def test_reason_numbers_drop_float_noise_but_keep_real_digits():
     assert java_double(12345000.000000002) == "1.2345E7"
 
 
-# ----------------------------------------------------------------------------- 7. duplicate timestamps and gaps noted
+# -------------------------------------------------------------------- 7. duplicate timestamps and gaps noted
 
 
 def dst_csv(folder: Path) -> Path:
@@ -352,9 +352,10 @@ def test_duplicate_timestamps_and_gaps_are_noted_when_a_series_is_loaded(tmp_pat
     series = load_metric_series(dst_csv(tmp_path))
     assert series.attrs["counts"] == {"read": 15, "loaded": 15, "rejected": 0, "missing": 0}
     assert series.attrs["notes"] == [
-        "2 duplicate timestamps (the first: 2014-03-09 03:00:00 UTC again at dst.csv:9); an alarm's statistic combines them",
-        "1 gap longer than the usual 300 s step (the first: no point from 2014-03-09 01:55:00 to 2014-03-09 03:00:00 UTC); "
-        "periods inside a gap have no datapoint",
+        "2 duplicate timestamps (the first: 2014-03-09 03:00:00 UTC again at dst.csv:9); "
+        "an alarm's statistic combines them",
+        "1 gap longer than the usual 300 s step (the first: no point from 2014-03-09 01:55:00 to 2014-03-09 03:00:00 "
+        "UTC); periods inside a gap have no datapoint",
     ]
     regular = spike_series().assign(timestamp=lambda f: f["timestamp"].dt.strftime("%Y-%m-%d %H:%M:%S"))
     regular.to_csv(tmp_path / "regular.csv", index=False)
@@ -393,11 +394,12 @@ def test_the_dst_change_in_a_nab_series_is_noted(corpus):
     duplicates, gaps = series.attrs["notes"]
     assert duplicates.startswith("11 duplicate timestamps (the first: 2014-03-09 03:00:00 UTC")
     assert gaps.startswith(
-        "1 gap longer than the usual 300 s step (the first: no point from 2014-03-09 01:59:00 to 2014-03-09 03:00:00 UTC)"
+        "1 gap longer than the usual 300 s step (the first: no point from 2014-03-09 01:59:00 to 2014-03-09 03:00:00 "
+        "UTC)"
     )
 
 
-# ----------------------------------------------------------------------------- 8. sweep values that must be numbers
+# -------------------------------------------------------------------- 8. sweep values that must be numbers
 
 
 def test_a_sweep_value_that_is_no_number_is_a_one_line_error(tmp_path, capsys):

@@ -30,7 +30,8 @@ CONTEXT = {
             f"takes more than {MAX_STEPS} steps",
         ),
         (
-            "{% set L = range(1000)|list %}{% for a in L %}{% for b in L %}{% for c in L %}{% endfor %}{% endfor %}{% endfor %}",
+            "{% set L = range(1000)|list %}{% for a in L %}{% for b in L %}{% for c in L %}"
+            "{% endfor %}{% endfor %}{% endfor %}",
             "steps",
         ),
         ("{{ [1]*100000000 }}", "('*' repetition)"),

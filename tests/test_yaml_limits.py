@@ -133,7 +133,8 @@ def test_deep_nesting_is_refused_at_its_line(kind, tmp_path):
     text = reader.opening + f"{reader.list_key}: " + "[" * 5000 + "]" * 5000 + "\n"
     message = refused(reader, tmp_path, text)
     assert message.startswith(
-        f"{reader.file_name}:{line_of(text, reader.list_key)}: lists and mappings nested more than {MAX_DEPTH} levels deep"
+        f"{reader.file_name}:{line_of(text, reader.list_key)}: lists and mappings nested more than {MAX_DEPTH} "
+        "levels deep"
     )
 
 
@@ -261,7 +262,8 @@ def test_ordinary_aliases_give_the_same_alarm_definitions_as_written_out(tmp_pat
         "- &cpu\n  AlarmName: cpu-high\n  Namespace: AWS/EC2\n  MetricName: CPUUtilization\n"
         "  Dimensions: &instance [{Name: InstanceId, Value: i-0c986c72}]\n  Statistic: Average\n  Period: 300\n"
         "  EvaluationPeriods: 5\n  Threshold: 70\n  ComparisonOperator: GreaterThanThreshold\n"
-        "- <<: *cpu\n  AlarmName: cpu-low\n  Threshold: 5\n  ComparisonOperator: LessThanThreshold\n  Dimensions: *instance\n"
+        "- <<: *cpu\n  AlarmName: cpu-low\n  Threshold: 5\n  ComparisonOperator: LessThanThreshold\n"
+        "  Dimensions: *instance\n"
     )
     written = tmp_path / "written.yaml"
     common = (
@@ -327,6 +329,7 @@ def test_replay_command_refuses_an_alias_bomb_in_one_line_without_a_traceback(tm
     result = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        f"incidentsim replay: bomb.yaml:6: aliases expand to more than {MAX_ALIAS_VALUES} values (an alias bomb?); write the values out instead"
+        f"incidentsim replay: bomb.yaml:6: aliases expand to more than {MAX_ALIAS_VALUES} values (an alias bomb?); "
+        "write the values out instead"
     ]
     assert not (tmp_path / "o").exists()

@@ -93,8 +93,10 @@ def interruptions(
     --------
     >>> import pandas as pd
     >>> from types import SimpleNamespace
-    >>> created = pd.to_datetime(["2024-04-01 10:00", "2024-04-01 20:00", "2024-04-02 03:00", "2024-04-06 10:00"], utc=True)
-    >>> table = interruptions(SimpleNamespace(events=pd.DataFrame(), incidents=pd.DataFrame({"creation_time": created})))
+    >>> created = pd.to_datetime(["2024-04-01 10:00", "2024-04-01 20:00", "2024-04-02 03:00", "2024-04-06 10:00"],
+    ...                          utc=True)
+    >>> table = interruptions(SimpleNamespace(events=pd.DataFrame(),
+    ...                                       incidents=pd.DataFrame({"creation_time": created})))
     >>> table.set_index("category")["incidents"].to_dict()
     {'business_hours': 1, 'off_hours': 2, 'sleep_hours': 1}
     """
@@ -147,7 +149,8 @@ def interruptions_by_hour(result: ResultLike, tz: str = "UTC") -> pd.DataFrame:
     >>> import pandas as pd
     >>> from types import SimpleNamespace
     >>> created = pd.to_datetime(["2024-04-01 10:30", "2024-04-01 10:45"], utc=True)
-    >>> grid = interruptions_by_hour(SimpleNamespace(events=pd.DataFrame(), incidents=pd.DataFrame({"creation_time": created})),
+    >>> grid = interruptions_by_hour(SimpleNamespace(events=pd.DataFrame(),
+    ...                                              incidents=pd.DataFrame({"creation_time": created})),
     ...                              tz="Europe/Paris")
     >>> grid.shape, int(grid.loc["Monday", 12])
     ((7, 24), 2)
@@ -225,8 +228,10 @@ def shifts_over_limit(
     --------
     >>> import pandas as pd
     >>> from types import SimpleNamespace
-    >>> created = pd.to_datetime(["2024-04-01 09:00", "2024-04-01 10:00", "2024-04-01 11:00", "2024-04-01 21:00"], utc=True)
-    >>> result = SimpleNamespace(events=pd.DataFrame({"timestamp": created}), incidents=pd.DataFrame({"creation_time": created}))
+    >>> created = pd.to_datetime(["2024-04-01 09:00", "2024-04-01 10:00", "2024-04-01 11:00", "2024-04-01 21:00"],
+    ...                          utc=True)
+    >>> result = SimpleNamespace(events=pd.DataFrame({"timestamp": created}),
+    ...                          incidents=pd.DataFrame({"creation_time": created}))
     >>> shifts = shifts_over_limit(result)
     >>> shifts["shift_start"].dt.hour.tolist(), shifts["incidents"].tolist(), shifts["over_limit"].tolist()
     ([8, 20], [3, 1], [True, False])
@@ -301,8 +306,10 @@ def shift_summary(
     --------
     >>> import pandas as pd
     >>> from types import SimpleNamespace
-    >>> created = pd.to_datetime(["2024-04-01 09:00", "2024-04-01 10:00", "2024-04-01 11:00", "2024-04-01 21:00"], utc=True)
-    >>> result = SimpleNamespace(events=pd.DataFrame({"timestamp": created}), incidents=pd.DataFrame({"creation_time": created}))
+    >>> created = pd.to_datetime(["2024-04-01 09:00", "2024-04-01 10:00", "2024-04-01 11:00", "2024-04-01 21:00"],
+    ...                          utc=True)
+    >>> result = SimpleNamespace(events=pd.DataFrame({"timestamp": created}),
+    ...                          incidents=pd.DataFrame({"creation_time": created}))
     >>> shift_summary(result).to_dict("records")
     [{'shifts': 2, 'shifts_over_limit': 1, 'share': 0.5, 'worst_shift_incidents': 3}]
     """

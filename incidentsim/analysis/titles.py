@@ -59,7 +59,9 @@ def title_cardinality(result: ResultLike) -> pd.DataFrame:
     ...     "title": ["Web degraded", "Web degraded", "db-1"], "outcome": ["created", "created", "rejected"],
     ...     "error_code": ["", "", "TemplateError"]})
     >>> table = title_cardinality(SimpleNamespace(events=events, incidents=pd.DataFrame()))
-    >>> table.set_index("response_plan").loc[["web", "all"], ["distinct_titles", "collisions", "undefined_variables"]].to_numpy().tolist()
+    >>> table.set_index("response_plan").loc[
+    ...     ["web", "all"], ["distinct_titles", "collisions", "undefined_variables"]
+    ... ].to_numpy().tolist()
     [[1, 1, 0], [1, 1, 1]]
     """
     found = delegate(result, "title_cardinality")

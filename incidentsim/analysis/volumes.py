@@ -208,8 +208,12 @@ def impact_mix(result: ResultLike) -> pd.DataFrame:
     >>> import pandas as pd
     >>> from types import SimpleNamespace
     >>> mix = impact_mix(SimpleNamespace(events=pd.DataFrame(), incidents=pd.DataFrame({"impact": [1, 1, 3, 4]})))
-    >>> mix.to_dict("list")
-    {'impact': [1, 2, 3, 4, 5], 'incidents': [2, 0, 1, 1, 0], 'share': [0.5, 0.0, 0.25, 0.25, 0.0], 'label': ['Critical', 'High', 'Medium', 'Low', 'No impact']}
+    >>> for column, values in mix.to_dict("list").items():
+    ...     print(column, values)
+    impact [1, 2, 3, 4, 5]
+    incidents [2, 0, 1, 1, 0]
+    share [0.5, 0.0, 0.25, 0.25, 0.0]
+    label ['Critical', 'High', 'Medium', 'Low', 'No impact']
     """
     found = delegate(result, "impact_mix")
     if found is not None:
@@ -268,7 +272,8 @@ def incident_spans(
     >>> from types import SimpleNamespace
     >>> t = pd.to_datetime(["2024-05-01 10:00", "2024-05-01 11:00", "2024-05-01 12:00"], utc=True)
     >>> incidents = pd.DataFrame({"incident_arn": ["a", "b"], "response_plan": ["web", "web"], "title": ["x", "y"],
-    ...                           "creation_time": t[:2], "resolved_time": [t[1], pd.NaT], "status": ["RESOLVED", "OPEN"]})
+    ...                           "creation_time": t[:2], "resolved_time": [t[1], pd.NaT],
+    ...                           "status": ["RESOLVED", "OPEN"]})
     >>> spans = incident_spans(SimpleNamespace(events=pd.DataFrame({"timestamp": t}), incidents=incidents))
     >>> spans[["duration_s", "still_open"]].to_numpy().tolist()
     [[3600.0, False], [3600.0, True]]

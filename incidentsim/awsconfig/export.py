@@ -55,8 +55,9 @@ CHANGE_COLUMNS = (
     "where",
     "note",
 )
-#: The pattern AWS::SSMIncidents::ResponsePlan's schema (the CloudFormation registry's, as cfn-lint ships it) gives a runbook's
-#: RoleArn: stricter than the Incident Manager API's, it allows no "." after the account (a service-linked role's path has one).
+#: The pattern AWS::SSMIncidents::ResponsePlan's schema (the CloudFormation registry's, as cfn-lint ships it) gives a
+#: runbook's RoleArn: stricter than the Incident Manager API's, it allows no "." after the account (a service-linked
+#: role's path has one).
 CFN_ROLE_ARN = re.compile(r"^arn:aws(-(cn|us-gov))?:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$")
 CUSTOM_CALLER = (
     "a custom StartIncident caller (an EventBridge rule on the alarm's state change invoking a Lambda "
@@ -138,8 +139,9 @@ class Export:
         """The comment block that heads the written template: the not-native list, route by route."""
         lines = [
             f"Written by incidentsim policy export from the policy '{self.policy.name}'.",
-            f"{len(self.policy.response_plans)} response plan(s); {len(self.changes)} alarm(s) need an alarm-action change "
-            f"({sum(1 for c in self.changes if c.where.startswith('template'))} in the alarm template, the rest in the change list).",
+            f"{len(self.policy.response_plans)} response plan(s); {len(self.changes)} alarm(s) need an alarm-action "
+            f"change ({sum(1 for c in self.changes if c.where.startswith('template'))} in the alarm template, the rest "
+            "in the change list).",
         ]
         if self.not_native:
             lines.append("Not expressible natively in Incident Manager (an alarm action sends only the plan's ARN):")
@@ -348,7 +350,8 @@ def _other_parts(plan: PlanWiring) -> tuple[Any, ...]:
 
 
 def _live_plans(policy: Policy, wiring: Wiring | None) -> tuple[dict[str, PlanWiring], list[str]]:
-    """The described live plan of each policy plan (by name, or ``<name>-<account>`` as the import names a clash), and notes."""
+    """The described live plan of each policy plan (by name, or ``<name>-<account>`` as the import names a clash),
+    and notes."""
     described = [p for p in (wiring.plans if wiring is not None else []) if p.described]
     by_name: dict[str, list[PlanWiring]] = {}
     for live in described:
@@ -367,9 +370,9 @@ def _live_plans(policy: Policy, wiring: Wiring | None) -> tuple[dict[str, PlanWi
             role = (action.get("ssmAutomation") or {}).get("roleArn")
             if isinstance(role, str) and not CFN_ROLE_ARN.match(role):
                 notes.append(
-                    f"plan {plan.name}: its runbook's role {role} is kept, but CloudFormation's schema for RoleArn allows no "
-                    "'.' after the account, so cfn-lint flags it and a deployment may refuse it; give the runbook a role "
-                    "without one"
+                    f"plan {plan.name}: its runbook's role {role} is kept, but CloudFormation's schema for RoleArn "
+                    "allows no '.' after the account, so cfn-lint flags it and a deployment may refuse it; give the "
+                    "runbook a role without one"
                 )
         differing = sorted({c.account_id for c in candidates if _other_parts(c) != _other_parts(candidates[0])})
         if differing:
@@ -381,8 +384,8 @@ def _live_plans(policy: Policy, wiring: Wiring | None) -> tuple[dict[str, PlanWi
         what = "notification targets, engagements, chat channel, runbook (Actions) or integrations"
         notes.append(
             f"no get-response-plan output was given for {', '.join(missing)}: the template gives "
-            f"{'it' if len(missing) == 1 else 'them'} no {what}; deployed over a live plan of that name it would remove "
-            "them (give the plans' get-response-plan output with --alarms to carry them)"
+            f"{'it' if len(missing) == 1 else 'them'} no {what}; deployed over a live plan of that name it would "
+            "remove them (give the plans' get-response-plan output with --alarms to carry them)"
         )
     return found, notes
 
@@ -439,7 +442,8 @@ def _terraform(policy: Policy, live_plans: dict[str, PlanWiring]) -> str:
             lines.append(f"  chat_channel = [{', '.join(_hcl(arn) for arn in live.chat_sns)}]")
         if live is not None and (live.actions or live.integrations):
             lines.append(
-                "  # its runbook (action) and integrations are not written here: copy them from the CloudFormation export"
+                "  # its runbook (action) and integrations are not written here: "
+                "copy them from the CloudFormation export"
             )
         lines += ["", "  incident_template {", f"    title  = {_hcl(plan.title)}", f"    impact = {plan.impact}"]
         if plan.summary:
@@ -558,8 +562,10 @@ def export_policy(
     >>> exported = export_policy(policy)
     >>> exported.template["Resources"]["ResponsePlanWeb"]["Properties"]["IncidentTemplate"]
     {'Title': 'Web down', 'Impact': 2}
-    >>> [item.what for item in exported.not_native]
-    ["title template '{{ alarm_name }}'", 'resolve strategy on_ok (an incident is resolved 0s after every alarm that fed it is OK)']
+    >>> for item in exported.not_native:
+    ...     print(item.what)
+    title template '{{ alarm_name }}'
+    resolve strategy on_ok (an incident is resolved 0s after every alarm that fed it is OK)
     """
     if format not in FORMATS:
         raise ValueError(
@@ -580,11 +586,13 @@ def export_policy(
                 name = properties.get("AlarmName") if isinstance(properties, dict) else None
                 if not isinstance(properties, dict) or not isinstance(name, str):
                     notes.append(
-                        f"{alarm_template}: the alarm {key} has no literal AlarmName, so no known alarm is matched to it"
+                        f"{alarm_template}: the alarm {key} has no literal AlarmName, "
+                        "so no known alarm is matched to it"
                     )
                 elif not isinstance(properties.get("AlarmActions", []), list):
                     notes.append(
-                        f"{alarm_template}: the alarm {key}'s AlarmActions is not a list, so its change goes to the change list"
+                        f"{alarm_template}: the alarm {key}'s AlarmActions is not a list, "
+                        "so its change goes to the change list"
                     )
                 else:
                     in_template.setdefault(name, []).append(key)
@@ -645,7 +653,8 @@ def export_policy(
             ]
             plans = [
                 {
-                    "Fn::Sub": f"arn:${{AWS::Partition}}:ssm-incidents::${{AWS::AccountId}}:responseplan/{a.rsplit('/', 1)[1]}"
+                    "Fn::Sub": "arn:${AWS::Partition}:ssm-incidents::${AWS::AccountId}:responseplan/"
+                    f"{a.rsplit('/', 1)[1]}"
                 }
                 for a in actions
                 if is_incident_manager_arn(a)

@@ -327,8 +327,8 @@ class _Importer:
             accounts = sorted({p.account_id for p in by_key.values() if p.name == name and p.described})
             if len(accounts) > 1 and len(group) == 1:
                 self.notes.append(
-                    f"plan {name} exists in accounts {', '.join(accounts)} with the same template: one plan in the policy "
-                    "(a plan's dedupe string, if any, is then shared across those accounts in a replay)"
+                    f"plan {name} exists in accounts {', '.join(accounts)} with the same template: one plan in the "
+                    "policy (a plan's dedupe string, if any, is then shared across those accounts in a replay)"
                 )
         for plan in by_key.values():
             parts = plan.response_parts()
@@ -344,7 +344,8 @@ class _Importer:
                 )
             elif not plan.described:
                 self.notes.append(
-                    f"plan {plan.name} in {plan.account_id} was not described; taken to be the same as the one described"
+                    f"plan {plan.name} in {plan.account_id} was not described; "
+                    "taken to be the same as the one described"
                 )
 
     def placeholder(self, name: str, account: str, origin: str) -> str:
@@ -357,7 +358,8 @@ class _Importer:
                 f"no get-response-plan output for it (account {account}), so its "
                 "title, impact and dedupe string are unknown",
                 f"a placeholder plan (title {name!r}, impact {PLACEHOLDER_IMPACT}) stands in; read "
-                f"`aws ssm-incidents get-response-plan --arn arn:aws:ssm-incidents::{account}:response-plan/{name}` too",
+                f"`aws ssm-incidents get-response-plan --arn arn:aws:ssm-incidents::{account}:response-plan/{name}` "
+                "too",
                 origin,
             )
         return name
@@ -482,8 +484,9 @@ class _Importer:
                 counts["routed"] += 1
         if not self.policy_plans:
             raise ValueError(
-                f"nothing to import: none of the {len(alarms):,} alarms and {len(self.wiring.rules):,} rules read names a response "
-                "plan, and no response plan was read (a policy needs at least one); read get-response-plan output too"
+                f"nothing to import: none of the {len(alarms):,} alarms and {len(self.wiring.rules):,} rules read "
+                "names a response plan, and no response plan was read (a policy needs at least one); read "
+                "get-response-plan output too"
             )
         routes: list[dict[str, Any]] = []
         for plan_name, arns in by_plan.items():
@@ -589,7 +592,8 @@ class _Importer:
                     "plan_on_ok",
                     label,
                     f"its {key} name a response plan ({', '.join(n[1] if n else '?' for n in named)})",
-                    f"the incidents it starts on changes into {state} are not replayed (a policy starts them on ALARM only)",
+                    f"the incidents it starts on changes into {state} are not replayed "
+                    "(a policy starts them on ALARM only)",
                     alarm.origin,
                 )
                 reported = True
@@ -606,8 +610,9 @@ class _Importer:
         if alarm.kind == "composite" and alarm.suppressor:
             self.notes.append(
                 f"{label}: actions suppressed by {alarm.suppressor} (wait {alarm.suppressor_wait_s}s, extension "
-                f"{alarm.suppressor_extension_s}s); a replay skips the state changes the history marks actionsSuppressedBy, "
-                "where the service still performs the actions once a WaitPeriod or ExtensionPeriod runs out in ALARM"
+                f"{alarm.suppressor_extension_s}s); a replay skips the state changes the history marks "
+                "actionsSuppressedBy, where the service still performs the actions once a WaitPeriod or "
+                "ExtensionPeriod runs out in ALARM"
             )
         if len(everything) > 1:
             sources = [f"its AlarmActions ({', '.join(plans)})"] if plans else []
@@ -656,8 +661,10 @@ def import_policy(source: Wiring | str | Path | Sequence[str | Path], *, name: s
     --------
     >>> wiring = Wiring(
     ...     alarms=[AlarmWiring("web-5xx", "arn:aws:cloudwatch:us-east-1:111122223333:alarm:web-5xx", "111122223333",
-    ...                         "us-east-1", "metric", alarm_actions=("arn:aws:ssm-incidents::111122223333:responseplan/web",))],
-    ...     plans=[PlanWiring("web", "arn:aws:ssm-incidents::111122223333:response-plan/web", "111122223333", "Web down", 2)])
+    ...                         "us-east-1", "metric",
+    ...                         alarm_actions=("arn:aws:ssm-incidents::111122223333:responseplan/web",))],
+    ...     plans=[PlanWiring("web", "arn:aws:ssm-incidents::111122223333:response-plan/web", "111122223333",
+    ...                       "Web down", 2)])
     >>> imported = import_policy(wiring)
     >>> imported.policy.route_for({"alarm_arn": "arn:aws:cloudwatch:us-east-1:111122223333:alarm:web-5xx"}).plan
     'web'

@@ -84,7 +84,8 @@ def sample_wiring() -> Wiring:
 
 
 def write_sample_config(out_dir: str | Path) -> dict[str, Path]:
-    """Write ``<out_dir>/live-config/``: ``describe-alarms_<account>_<region>.json`` and ``get-response-plan_<account>.json``.
+    """Write ``<out_dir>/live-config/``: ``describe-alarms_<account>_<region>.json`` and
+    ``get-response-plan_<account>.json``.
 
     Returns each written file by its path relative to ``out_dir``.
 
@@ -92,8 +93,10 @@ def write_sample_config(out_dir: str | Path) -> dict[str, Path]:
     --------
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as folder:
-    ...     sorted(write_sample_config(folder))[:2]
-    ['live-config/describe-alarms_111111111111_eu-west-1.json', 'live-config/describe-alarms_111111111111_us-east-1.json']
+    ...     for name in sorted(write_sample_config(folder))[:2]:
+    ...         print(name)
+    live-config/describe-alarms_111111111111_eu-west-1.json
+    live-config/describe-alarms_111111111111_us-east-1.json
     """
     written = sample_wiring().write(Path(out_dir) / FOLDER)
     return {f"{FOLDER}/{name}": path for name, path in written.items()}

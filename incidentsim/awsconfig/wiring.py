@@ -142,7 +142,8 @@ class PlanWiring:
         return self.title is not None and self.impact is not None
 
     def response_plan(self, name: str | None = None) -> ResponsePlan:
-        """The described plan as a policy's :class:`~incidentsim.policy.ResponsePlan` (named ``name``, else its own name)."""
+        """The described plan as a policy's :class:`~incidentsim.policy.ResponsePlan` (named ``name``, else its own
+        name)."""
         assert self.title is not None and self.impact is not None, f"plan {self.name} was not described"
         return ResponsePlan(
             name=name or self.name,

@@ -82,7 +82,8 @@ def header_html(settings: DashboardSettings) -> str:
 
 @dataclass
 class DashboardPage:
-    """What the page shows: the header and the panel (its :attr:`panel` is a :class:`~incidentsim.panels.TuningPanel`)."""
+    """What the page shows: the header and the panel (its :attr:`panel` is a
+    :class:`~incidentsim.panels.TuningPanel`)."""
 
     panel: Any
     widget: Any
@@ -233,7 +234,8 @@ class Dashboard:
             stdout=self._log,
             stderr=subprocess.STDOUT,
             cwd=self.workdir,
-            start_new_session=True,  # Ctrl-C in the terminal reaches the command, which stops Voila and its kernels in order
+            # Ctrl-C in the terminal reaches the command, which stops Voila and its kernels in order
+            start_new_session=True,
         )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:

@@ -200,10 +200,11 @@ class AlarmDefinition:
     ...                       datapoints_to_alarm=3, comparison_operator="GreaterThanThreshold")
     >>> cpu.m, cpu.n, cpu.alarm_arn
     (3, 5, 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:cpu-high')
-    >>> cpu.replace(period=45)
-    Traceback (most recent call last):
-    ...
-    incidentsim.datasets.alarm_definitions.AlarmDefinitionError: AlarmDefinition period: must be 10, 20, 30 or a multiple of 60, got 45
+    >>> try:
+    ...     cpu.replace(period=45)
+    ... except AlarmDefinitionError as error:
+    ...     print(f"{type(error).__name__}: {error}")
+    AlarmDefinitionError: AlarmDefinition period: must be 10, 20, 30 or a multiple of 60, got 45
     """
 
     alarm_name: str
@@ -293,10 +294,11 @@ class AlarmDefinition:
         ...     "ComparisonOperator": "GreaterThanThreshold", "Dimensions": [{"Name": "InstanceId", "Value": "i-1"}]})
         >>> d.dimensions, d.m
         ({'InstanceId': 'i-1'}, 2)
-        >>> AlarmDefinition.from_api({**d.to_api(), "Period": 45}, "alarm.yaml", path="MetricAlarms[0]")
-        Traceback (most recent call last):
-        ...
-        incidentsim.datasets.alarm_definitions.AlarmDefinitionError: alarm.yaml MetricAlarms[0].Period: must be 10, 20, 30 or a multiple of 60, got 45
+        >>> try:
+        ...     AlarmDefinition.from_api({**d.to_api(), "Period": 45}, "alarm.yaml", path="MetricAlarms[0]")
+        ... except AlarmDefinitionError as error:
+        ...     print(f"{type(error).__name__}: {error}")
+        AlarmDefinitionError: alarm.yaml MetricAlarms[0].Period: must be 10, 20, 30 or a multiple of 60, got 45
         """
         return _from_api(cls, data, where, path)
 
@@ -372,8 +374,8 @@ def _validate(d: AlarmDefinition) -> None:
     if d.comparison_operator in anomaly_operators():
         _fail(
             "comparison_operator",
-            f"{d.comparison_operator} compares with an anomaly detection band; incidentsim evaluates static thresholds only "
-            f"({', '.join(threshold_operators())})",
+            f"{d.comparison_operator} compares with an anomaly detection band; incidentsim evaluates static "
+            f"thresholds only ({', '.join(threshold_operators())})",
             UnsupportedAlarmError,
         )
     if d.comparison_operator not in threshold_operators():
@@ -388,8 +390,8 @@ def _validate(d: AlarmDefinition) -> None:
         if d.datapoints_to_alarm > d.evaluation_periods:
             _fail(
                 "datapoints_to_alarm",
-                f"must be at most EvaluationPeriods ({d.evaluation_periods}), got {d.datapoints_to_alarm}: CloudWatch refuses an alarm "
-                f"whose DatapointsToAlarm (M) is more than its EvaluationPeriods (N)",
+                f"must be at most EvaluationPeriods ({d.evaluation_periods}), got {d.datapoints_to_alarm}: CloudWatch "
+                f"refuses an alarm whose DatapointsToAlarm (M) is more than its EvaluationPeriods (N)",
             )
     total = d.period * d.evaluation_periods
     if total > MAX_TOTAL_SECONDS:
@@ -400,8 +402,8 @@ def _validate(d: AlarmDefinition) -> None:
     if d.period < 3600 and total > MAX_TOTAL_SECONDS_SHORT_PERIOD:
         _fail(
             "period",
-            f"with a period under an hour, Period x EvaluationPeriods must be at most {MAX_TOTAL_SECONDS_SHORT_PERIOD:,} "
-            f"seconds (1 day), got {total:,}",
+            "with a period under an hour, Period x EvaluationPeriods must be at most "
+            f"{MAX_TOTAL_SECONDS_SHORT_PERIOD:,} seconds (1 day), got {total:,}",
         )
     if d.treat_missing_data not in TREAT_MISSING_DATA:
         _fail("treat_missing_data", f"must be one of {', '.join(TREAT_MISSING_DATA)}, got {d.treat_missing_data!r}")

@@ -146,7 +146,8 @@ def write_alarm_dataset(frame: pd.DataFrame, folder: str | Path, partition_rows:
 
     if isinstance(partition_rows, bool) or not isinstance(partition_rows, int) or partition_rows < 1:
         raise ValueError(
-            f"The 'partition_rows' parameter of write_alarm_dataset must be an int >= 1. Got {partition_rows!r} instead."
+            "The 'partition_rows' parameter of write_alarm_dataset must be an int >= 1. "
+            f"Got {partition_rows!r} instead."
         )
     target = Path(folder)
     if target.is_file():

@@ -12,9 +12,11 @@ Examples
 --------
 >>> from datetime import datetime, timezone
 >>> when = datetime(2024, 4, 14, 10, 15, tzinfo=timezone.utc)
->>> threshold_crossed_reason([(95.0, when)], evaluation_periods=1, minimum=1,
-...                          comparison_operator="GreaterThanThreshold", threshold=70, to_alarm=True)
-'Threshold Crossed: 1 out of the last 1 datapoints [95.0 (14/04/24 10:15:00)] was greater than the threshold (70.0) (minimum 1 datapoint for OK -> ALARM transition).'
+>>> reason = threshold_crossed_reason([(95.0, when)], evaluation_periods=1, minimum=1,
+...                                   comparison_operator="GreaterThanThreshold", threshold=70, to_alarm=True)
+>>> reason == ("Threshold Crossed: 1 out of the last 1 datapoints [95.0 (14/04/24 10:15:00)] was greater than the "
+...            "threshold (70.0) (minimum 1 datapoint for OK -> ALARM transition).")
+True
 >>> insufficient_data_reason(3), state_timestamp(when)
 ('Insufficient Data: 3 datapoints were unknown.', '2024-04-14T10:15:00.000+0000')
 """
@@ -127,7 +129,10 @@ def no_datapoints_reason(evaluation_periods: int, *, breaching: bool) -> str:
     """The reason of a state decided by missing datapoints alone (``TreatMissingData`` breaching or notBreaching)."""
     n = evaluation_periods
     kind = "Breaching" if breaching else "NonBreaching"
-    return f"Threshold Crossed: no datapoints were received for {n} periods and {n} missing datapoints were treated as [{kind}]."
+    return (
+        f"Threshold Crossed: no datapoints were received for {n} periods and {n} missing datapoints were treated as "
+        f"[{kind}]."
+    )
 
 
 def threshold_crossed_reason(
@@ -163,7 +168,8 @@ def threshold_crossed_reason(
     words = COMPARISON_WORDS[comparison_operator]
     text = (
         f"Threshold Crossed: {count} out of the last {evaluation_periods} datapoints [{listed}] "
-        f"{_plural(count, 'was', 'were')} {words if to_alarm else f'not {words}'} the threshold ({java_double(threshold)}) "
+        f"{_plural(count, 'was', 'were')} {words if to_alarm else f'not {words}'} the threshold "
+        f"({java_double(threshold)}) "
         f"(minimum {minimum} {_plural(minimum, 'datapoint', 'datapoints')} for "
         f"{'OK -> ALARM' if to_alarm else 'ALARM -> OK'} transition)."
     )

@@ -58,7 +58,10 @@ TEXT = "string[pyarrow]"  # the text dtype of the AlarmFrame (and of its categor
 _SMALLEST_RETRY = 8  # a block pyarrow refuses is halved until it reads or is this small
 
 # the timestamp style parse_time and pandas read identically: ISO 8601 with a zone, 0-6 fraction digits
-_TIMESTAMP = r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?(Z|[+-]([01]\d|2[0-3]):?[0-5]\d)$"
+_TIMESTAMP = (
+    r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?"
+    r"(Z|[+-]([01]\d|2[0-3]):?[0-5]\d)$"
+)
 
 
 @dataclass

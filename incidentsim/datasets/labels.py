@@ -92,7 +92,8 @@ def match_series(name: SeriesName, keys: Iterable[str]) -> list[str]:
 
     Examples
     --------
-    >>> keys = ["realAWSCloudwatch/ec2_cpu_utilization_24ae8d.csv", "realKnownCause/ec2_request_latency_system_failure.csv"]
+    >>> keys = ["realAWSCloudwatch/ec2_cpu_utilization_24ae8d.csv",
+    ...         "realKnownCause/ec2_request_latency_system_failure.csv"]
     >>> match_series("ec2_cpu_utilization_24ae8d", keys)
     ['realAWSCloudwatch/ec2_cpu_utilization_24ae8d.csv']
     >>> match_series("/data/nab/realKnownCause/ec2_request_latency_system_failure.csv", keys)
@@ -172,7 +173,10 @@ def _nab_entries(path: Path) -> tuple[list[str], list[tuple[str, str, Any, Any]]
             if not (isinstance(pair, list) and len(pair) == 2):
                 hint = ""
                 if isinstance(pair, str):
-                    hint = " (this looks like NAB's combined_labels.json of anomaly points; windows are in combined_windows.json)"
+                    hint = (
+                        " (this looks like NAB's combined_labels.json of anomaly points; windows are in "
+                        "combined_windows.json)"
+                    )
                 raise LabelError(origin, entry, f"expected a [start, end] pair, got {pair!r}{hint}")
             entries.append((key, entry, pair[0], pair[1]))
     return list(data), entries
@@ -275,8 +279,10 @@ def load_windows(
     Examples
     --------
     >>> windows = load_windows("labels/combined_windows.json", series="ec2_cpu_utilization_24ae8d")  # doctest: +SKIP
-    >>> windows[["window", "start", "end"]].astype(str).to_numpy().tolist()  # doctest: +SKIP
-    [['0', '2014-02-26 13:45:00+00:00', '2014-02-27 06:25:00+00:00'], ['1', '2014-02-27 08:55:00+00:00', '2014-02-28 01:35:00+00:00']]
+    >>> for row in windows[["window", "start", "end"]].astype(str).to_numpy().tolist():  # doctest: +SKIP
+    ...     print(row)
+    ['0', '2014-02-26 13:45:00+00:00', '2014-02-27 06:25:00+00:00']
+    ['1', '2014-02-27 08:55:00+00:00', '2014-02-28 01:35:00+00:00']
 
     >>> import pandas as pd
     >>> table = pd.DataFrame({"series": ["web", "web"], "start": ["2024-05-01 10:00", "2024-05-01 08:00+01:00"],

@@ -4,8 +4,8 @@
 a line), strips each line as ``bytes.strip`` does, and notes for each line whether it is one
 whole object (starts with ``{``, ends with ``}``, at most ``max_brackets`` opening brackets,
 so never nested deeper than that), whether it has a double quote, and where the value of its
-``"dimensions"`` key is, when the line has exactly one such key written out plainly.  :func:`gather` copies chosen lines into one
-buffer.  Both run without the GIL.
+``"dimensions"`` key is, when the line has exactly one such key written out plainly.  :func:`gather` copies
+chosen lines into one buffer.  Both run without the GIL.
 """
 
 from __future__ import annotations

@@ -248,7 +248,8 @@ def identity(ctx: ParseContext, arn: str, name: str, account: str, region: str) 
         arn_account, arn_region, arn_name = parsed
         if name and name != arn_name:
             ctx.note(
-                f"alarm name {shorten(repr(name))} differs from the name in its ARN ({shorten(repr(arn_name))}); the ARN's name is the identity"
+                f"alarm name {shorten(repr(name))} differs from the name in its ARN ({shorten(repr(arn_name))}); "
+                "the ARN's name is the identity"
             )
         return arn, arn_name, arn_account, arn_region
     if not name.strip():

@@ -644,7 +644,8 @@ def _catalogue() -> tuple[_Alarm, ...]:
 
 
 def estate_alarms() -> list[dict[str, Any]]:
-    """Every alarm of the sample estate as plain facts, in a fixed order (the wiring of :mod:`incidentsim.awsconfig.sample`).
+    """Every alarm of the sample estate as plain facts, in a fixed order (the wiring of
+    :mod:`incidentsim.awsconfig.sample`).
 
     Each has ``service``, ``account_id``, ``region``, ``name``, ``arn``, ``kind`` (``metric``, ``math`` or
     ``composite``), ``namespace``, ``metric_name``, ``topic`` (the SNS topic it pages), and for a composite
@@ -1546,8 +1547,8 @@ def write_sample(out_dir: str | Path, seed: int = 2024) -> dict[str, Path]:
     Writes ``out_dir/alarm-events.jsonl`` (one compact event per line, in time order; each
     line is the ``raw`` text of its row) and ``out_dir/alarm-history/<account>_<region>.json``
     (``describe-alarm-history`` output, indented by 2 spaces) and ``out_dir/live-config/``
-    (``describe-alarms`` and ``get-response-plan`` outputs, see :mod:`incidentsim.awsconfig.sample`). Other files in ``out_dir``
-    are left alone.
+    (``describe-alarms`` and ``get-response-plan`` outputs, see :mod:`incidentsim.awsconfig.sample`). Other files in
+    ``out_dir`` are left alone.
 
     Parameters
     ----------

@@ -3,9 +3,9 @@
 Everything here works on bytes and reports problems as values, never as exceptions a
 reader has to guess at:
 
-- :func:`line_blocks` streams a file (decompressing gzip, recognised by its content) as blocks of lines (at most ``block_bytes`` at a time),
-  numbering lines as a text editor does (``\\n``, ``\\r\\n`` and ``\\r`` end a line).  A line
-  longer than :data:`MAX_LINE_BYTES`, and a gzip stream that is cut short or corrupt, come
+- :func:`line_blocks` streams a file (decompressing gzip, recognised by its content) as blocks of lines (at most
+  ``block_bytes`` at a time), numbering lines as a text editor does (``\\n``, ``\\r\\n`` and ``\\r`` end a line).
+  A line longer than :data:`MAX_LINE_BYTES`, and a gzip stream that is cut short or corrupt, come
   out as :class:`StreamFault` items in their place, so the lines before them are kept.
 - :func:`read_document` reads a whole file, up to :data:`MAX_DOCUMENT_BYTES`.
 - :func:`decode_json` decodes one JSON value with orjson, refusing values nested deeper than
@@ -264,7 +264,8 @@ def read_document(path: Path, limit: int | None = None) -> tuple[bytes, str | No
             if chunks.total > limit:
                 return (
                     b"",
-                    f"the file is larger than {limit:,} bytes, the most read as one JSON document; write it as JSON Lines",
+                    f"the file is larger than {limit:,} bytes, the most read as one JSON document; "
+                    "write it as JSON Lines",
                 )
     finally:
         chunks.close()
@@ -348,7 +349,8 @@ def _check_text(value: Any) -> None:
                     item.encode("utf-8")
                 except UnicodeEncodeError:
                     raise JSONTextError(
-                        f"has a string with an unpaired surrogate escape ({shown(item.encode('utf-8', 'backslashreplace'), 60)!s})"
+                        "has a string with an unpaired surrogate escape "
+                        f"({shown(item.encode('utf-8', 'backslashreplace'), 60)!s})"
                     ) from None
         elif isinstance(item, dict):
             stack.extend(item.keys())

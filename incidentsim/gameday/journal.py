@@ -194,8 +194,9 @@ def restore(replay: EmulatorReplay, journal: dict[str, Any], client: Any) -> lis
         step = replay.step(recorded if still_there or not sent_before else None, offline=still_there)
         if step.trigger and (step.outcome, step.incident_arn) != (saved["outcome"], saved.get("incident_arn", "")):
             raise GameDayError(
-                f"restoring event {i} ({saved.get('event_id')}) gave {step.outcome} {step.incident_arn}, but the journal "
-                f"has {saved['outcome']} {saved.get('incident_arn', '')}: the endpoint does not hold what the run left behind"
+                f"restoring event {i} ({saved.get('event_id')}) gave {step.outcome} {step.incident_arn}, but the "
+                f"journal has {saved['outcome']} {saved.get('incident_arn', '')}: the endpoint does not hold what the "
+                "run left behind"
             )
         steps.append(step)
     return steps

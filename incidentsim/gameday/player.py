@@ -112,7 +112,8 @@ class GameDay:
                 and self.resume_from["header"].get("fingerprint") != self.scenario.fingerprint()
             ):
                 raise GameDayError(
-                    f"{journal} is the journal of another scenario or policy; it cannot be resumed with '{self.scenario.name}'"
+                    f"{journal} is the journal of another scenario or policy; "
+                    f"it cannot be resumed with '{self.scenario.name}'"
                 )
         self.allow_remote = allow_remote
         self.reset = reset

@@ -32,7 +32,8 @@ class GameDayStatus:
     wall_s: float
 
     def figures(self) -> str:
-        """The figures after the event count, e.g. ``14:32:10 UTC  incidents 17 (12 open)  retries 5  faults 5  failed 0``."""
+        """The figures after the event count, e.g.
+        ``14:32:10 UTC  incidents 17 (12 open)  retries 5  faults 5  failed 0``."""
         when = f"{self.sim_time:%H:%M:%S} UTC" if self.sim_time is not None else "--:--:-- UTC"
         return (
             f"{when}  triggers {self.triggers_sent}  incidents {self.incidents_created} ({self.incidents_open} open)  "

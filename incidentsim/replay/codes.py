@@ -24,7 +24,8 @@ QUIET, CALL, REFUSED = 0, 1, 2
 
 
 def distinct(values: np.ndarray) -> np.ndarray:
-    """The sorted distinct values of an integer array (``np.unique`` without its hash table, several times faster here)."""
+    """The sorted distinct values of an integer array (``np.unique`` without its hash table, several times faster
+    here)."""
     ordered = np.sort(values, kind="stable")
     if len(ordered) < 2:
         return ordered

@@ -94,7 +94,8 @@ def as_dask_history(history: Any) -> Any:
             ) from None
     else:
         raise DaskEngineError(
-            f"the dask engine replays a Dask DataFrame, a pandas DataFrame or a Parquet path or glob; got {type(history).__name__}"
+            "the dask engine replays a Dask DataFrame, a pandas DataFrame or a Parquet path or glob; "
+            f"got {type(history).__name__}"
         )
     missing = [column for column in REQUIRED_COLUMNS if column not in frame.columns]
     if missing:

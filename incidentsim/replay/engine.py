@@ -295,7 +295,8 @@ class EmulatorReplay:
             self._error_code: list[str] = decisions["decision_error"].tolist()
             self._error_message = [""] * n
             self._position = 0
-            # running counts for summary(): every key there from the start, so a reader on another thread never sees one added
+            # running counts for summary(): every key there from the start, so a reader on another thread never sees
+            # one added
             self._outcome_counts = dict.fromkeys(OUTCOMES, 0)
             self._reason_counts = dict.fromkeys(REASON_CODES, 0)
             self._calls: list[dict[str, Any]] = []
@@ -565,7 +566,8 @@ class EmulatorReplay:
             limit = limit.tz_localize("UTC") if limit.tzinfo is None else limit.tz_convert("UTC")
             if self.now is not None and limit < self.now:
                 raise ValueError(
-                    f"The 'until' parameter of run must not be before the replay's time {self.now}. Got {until!r} instead."
+                    f"The 'until' parameter of run must not be before the replay's time {self.now}. "
+                    f"Got {until!r} instead."
                 )
         played = 0
         while not self.done and (limit is None or self._times[self._position] <= limit):
@@ -593,7 +595,8 @@ class EmulatorReplay:
             finish = self.done
         elif finish and not self.done:
             raise ValueError(
-                f"finish=True carries out every resolution still scheduled; {self.total - self._position:,} events are still to play"
+                "finish=True carries out every resolution still scheduled; "
+                f"{self.total - self._position:,} events are still to play"
             )
         if finish:
             self._resolver.due(None)
@@ -751,7 +754,8 @@ def replay(
     Examples
     --------
     >>> import incidentsim
-    >>> result = incidentsim.replay("data/alarm-events.jsonl", "data/sample-policy.yaml", progress=False)  # doctest: +SKIP
+    >>> result = incidentsim.replay("data/alarm-events.jsonl", "data/sample-policy.yaml",  # doctest: +SKIP
+    ...                             progress=False)
     >>> result.summary()["created"]  # doctest: +SKIP
     """
     from ..datasets.loaders import AlarmLoad, load_alarms

@@ -95,7 +95,8 @@ def _plan_salt(names: list[str]) -> np.ndarray:
 
 
 def wire_times(nanoseconds: np.ndarray, missing: np.ndarray | None = None) -> pd.Series:
-    """Times as a client reads them back: the service sends epoch seconds cut to milliseconds (NaT where ``missing``)."""
+    """Times as a client reads them back: the service sends epoch seconds cut to milliseconds (NaT where
+    ``missing``)."""
     floored = (nanoseconds // 10**6) * 10**6
     if missing is not None:
         floored = np.where(missing, np.iinfo(np.int64).min, floored)
@@ -148,7 +149,9 @@ class _Requests:
         refused: dict[int, str] = {}
         for position, raw in zip(rows.tolist(), raws):
             params: dict[str, Any] = {
-                "responsePlanArn": f"arn:aws:ssm-incidents::{DEFAULT_ACCOUNT_ID}:response-plan/{d.plan_names[d.plan[position]]}",
+                "responsePlanArn": (
+                    f"arn:aws:ssm-incidents::{DEFAULT_ACCOUNT_ID}:response-plan/{d.plan_names[d.plan[position]]}"
+                ),
                 "triggerDetails": {
                     "source": self.sources[self.source[position]],
                     "triggerArn": self.arns[self.alarm[position]],
@@ -344,7 +347,8 @@ class Prepared:
         return incident_table(table, order=creation_order(found.created_ns // 10**6, arns)), arns, dedupe
 
     def incident_fields(self, creators: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Title and impact of the incidents created by these rows: the request's, else the plan's (rules.incident_*)."""
+        """Title and impact of the incidents created by these rows: the request's, else the plan's
+        (rules.incident_*)."""
         d = self.d
         plans = self.policy.plans
         plan_of = d.plan[creators]

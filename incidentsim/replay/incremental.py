@@ -69,7 +69,8 @@ class TuningReplay:
     >>> policy = incidentsim.Policy.from_yaml("data/sample-policy.yaml")
     >>> tuning = TuningReplay(alarms, policy)
     >>> route = next(r for r in policy.routes if r.name == "payments")
-    >>> tuned = policy.replace(routes=tuple(dataclasses.replace(r, impact=3) if r is route else r for r in policy.routes))
+    >>> tuned = policy.replace(routes=tuple(dataclasses.replace(r, impact=3) if r is route else r
+    ...                                     for r in policy.routes))
     >>> tuning.update(tuned)
     'tables'
     >>> tuning.result().summary() == incidentsim.replay(alarms, tuned, engine="fast").summary()
@@ -169,7 +170,8 @@ class TuningReplay:
         return "tables"
 
     def _retoken(self, policy: Policy) -> bool:
-        """Give every trigger its token under a new clientToken strategy; False when templates fail (or failed before)."""
+        """Give every trigger its token under a new clientToken strategy; False when templates fail (or failed
+        before)."""
         d = self.prepared.d
         if d.errors:
             return False

@@ -83,7 +83,8 @@ def _pop(h_time, h_seq, h_inc, size):  # pragma: no cover - compiled
 
 @numba.njit(cache=True)
 def _schedule(h_time, h_seq, h_inc, size, when, seq, inc, fifo):  # pragma: no cover - compiled
-    """Add a resolution: at the end of the queue when rows come in time order (a constant delay keeps it sorted), else to the heap."""
+    """Add a resolution: at the end of the queue when rows come in time order (a constant delay keeps it sorted),
+    else to the heap."""
     if not fifo:
         return _push(h_time, h_seq, h_inc, size, when, seq, inc)
     h_time[size] = when
@@ -336,7 +337,8 @@ def scan(
     delay_ns: int = 0,
     after_ns: int = 0,
 ) -> ScanResult:
-    """Run the compiled loop; ``outcome`` comes in with the rows already settled (ignored, rejected) and is filled in."""
+    """Run the compiled loop; ``outcome`` comes in with the rows already settled (ignored, rejected) and is filled
+    in."""
     n = len(times_ns)
     n_tokens = int(token.max()) + 1 if n and token.max() >= 0 else 1
     n_slots = int(slot.max()) + 1 if n and slot.max() >= 0 else 1

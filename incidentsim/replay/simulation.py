@@ -265,12 +265,18 @@ def _explanations(events: pd.DataFrame, decisions: Decisions, done: Outcomes) ->
     tokens = np.append(decisions.token_texts(), "")
     rows = np.flatnonzero((outcome == DEDUPLICATED) & (done.reason == BY_TOKEN))
     out[rows] = [
-        f"{lead(p)}; its clientToken '{tokens[t]}' had already started incident {shorts[i]}, so StartIncident returned that incident again."
+        (
+            f"{lead(p)}; its clientToken '{tokens[t]}' had already started incident {shorts[i]}, "
+            "so StartIncident returned that incident again."
+        )
         for p, i, t in zip(rows.tolist(), incident[rows].tolist(), decisions.token[rows].tolist())
     ]
     rows = np.flatnonzero((outcome == DEDUPLICATED) & (done.reason == BY_DEDUPE_STRING))
     out[rows] = [
-        f"{lead(p)}; incident {shorts[i]} was still OPEN with the same dedupe string '{dedupe[i]}', so it was deduplicated into it."
+        (
+            f"{lead(p)}; incident {shorts[i]} was still OPEN with the same dedupe string '{dedupe[i]}', "
+            "so it was deduplicated into it."
+        )
         for p, i in zip(rows.tolist(), incident[rows].tolist())
     ]
     return pd.Series(out, index=events.index, dtype="string")

@@ -76,6 +76,9 @@ def test_headline_of_an_empty_result():
 def test_headline_checks_tz():
     with pytest.raises(
         ValueError,
-        match=r"^The 'tz' parameter of headline must be a time zone name such as 'Europe/London'\. Got 'CET\+1' instead\.$",
+        match=(
+            r"^The 'tz' parameter of headline must be a time zone name such as 'Europe/London'\. "
+            r"Got 'CET\+1' instead\.$"
+        ),
     ):
         headline(result(), tz="CET+1")

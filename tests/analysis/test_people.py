@@ -74,7 +74,8 @@ def test_no_incidents_means_zero_shares():
     [
         (
             {"tz": "Mars/Olympus"},
-            "The 'tz' parameter of interruptions must be a time zone name such as 'Europe/London'. Got 'Mars/Olympus' instead.",
+            "The 'tz' parameter of interruptions must be a time zone name such as 'Europe/London'. "
+            "Got 'Mars/Olympus' instead.",
         ),
         (
             {"tz": ""},
@@ -82,15 +83,18 @@ def test_no_incidents_means_zero_shares():
         ),
         (
             {"business_hours": (9,)},
-            "The 'business_hours' parameter of interruptions must be a (start, end) pair of different hours 0..24. Got (9,) instead.",
+            "The 'business_hours' parameter of interruptions must be a (start, end) pair of different hours 0..24. "
+            "Got (9,) instead.",
         ),
         (
             {"business_hours": (9, 9)},
-            "The 'business_hours' parameter of interruptions must be a (start, end) pair of different hours 0..24. Got (9, 9) instead.",
+            "The 'business_hours' parameter of interruptions must be a (start, end) pair of different hours 0..24. "
+            "Got (9, 9) instead.",
         ),
         (
             {"sleep_hours": (23, 25)},
-            "The 'sleep_hours' parameter of interruptions must be a (start, end) pair of different hours 0..24. Got (23, 25) instead.",
+            "The 'sleep_hours' parameter of interruptions must be a (start, end) pair of different hours 0..24. "
+            "Got (23, 25) instead.",
         ),
         (
             {"weekend_is_off_hours": "yes"},

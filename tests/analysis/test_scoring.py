@@ -303,7 +303,8 @@ def test_missing_columns_are_named_in_house_style():
     with pytest.raises(ValueError) as caught:
         score(INCIDENTS, pd.DataFrame({"begin": [at(0)], "end": [at(1)]}))
     assert str(caught.value) == (
-        "The 'windows' parameter of score must have columns {start, end} (and optionally series, window). Got ['begin', 'end'] instead."
+        "The 'windows' parameter of score must have columns {start, end} (and optionally series, window). "
+        "Got ['begin', 'end'] instead."
     )
     with pytest.raises(ValueError) as caught:
         score(INCIDENTS.drop(columns="resolved_time"), WINDOWS)
@@ -311,7 +312,10 @@ def test_missing_columns_are_named_in_house_style():
         "The 'incidents' parameter of score must have columns {incident_arn, creation_time, resolved_time}. "
         "Got ['incident_arn', 'creation_time', 'alarm_names'] instead."
     )
-    four = r"^The 'incidents' parameter of score must have columns \{incident_arn, creation_time, resolved_time, alarm_names\}\."
+    four = (
+        r"^The 'incidents' parameter of score must have columns "
+        r"\{incident_arn, creation_time, resolved_time, alarm_names\}\."
+    )
     with pytest.raises(ValueError, match=four):
         score(INCIDENTS.drop(columns="alarm_names"), WINDOWS, series_of={"cpu": "svc"})
 

@@ -62,8 +62,8 @@ def test_counts_per_plan_and_for_all():
             response_plan="db",
             title="y" * 201,
             error_code="ValidationException",
-            explanation="... StartIncident answered ValidationException: 1 validation error detected: Value 'yyy...' at 'title' "
-            "failed to satisfy constraint: Member must have length less than or equal to 200",
+            explanation="... StartIncident answered ValidationException: 1 validation error detected: "
+            "Value 'yyy...' at 'title' failed to satisfy constraint: Member must have length less than or equal to 200",
         ),
         event(
             6,

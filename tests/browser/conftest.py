@@ -54,7 +54,8 @@ VIEWPORT = {"width": 1366, "height": 768}  # the screen the panels must fit with
 
 
 def chromium_path() -> str | None:
-    """The Chromium to drive: ``$INCIDENTSIM_CHROMIUM``, else ``chromium`` / ``chromium-browser`` / ``google-chrome`` on PATH."""
+    """The Chromium to drive: ``$INCIDENTSIM_CHROMIUM``, else ``chromium`` / ``chromium-browser`` /
+    ``google-chrome`` on PATH."""
     named = os.environ.get("INCIDENTSIM_CHROMIUM")
     if named:
         return named if Path(named).is_file() else None
@@ -255,8 +256,10 @@ def wait_idle(page: Any, timeout_s: float = 240.0) -> None:
             const kernel = panel.querySelector('.jp-Toolbar-kernelName');
             const idle = indicator && indicator.getAttribute('data-status') === 'idle'
                 && kernel && kernel.textContent.trim() && !/No Kernel/i.test(kernel.textContent);
-            const queued = [...panel.querySelectorAll('.jp-InputPrompt')].some(prompt => prompt.textContent.includes('*'));
-            const unrendered = [...panel.querySelectorAll('.jp-MarkdownCell')].some(cell => !cell.querySelector('.jp-RenderedMarkdown'));
+            const queued = [...panel.querySelectorAll('.jp-InputPrompt')]"""
+        """.some(prompt => prompt.textContent.includes('*'));
+            const unrendered = [...panel.querySelectorAll('.jp-MarkdownCell')]"""
+        """.some(cell => !cell.querySelector('.jp-RenderedMarkdown'));
             return idle && !queued && !unrendered;
         }""",
         timeout=timeout_s * 1000,
@@ -299,14 +302,17 @@ def image_bytes(image: Any) -> bytes:
 def no_sideways_scrolling(page: Any, within: Any = None) -> list[str]:
     """What a person would have to scroll sideways (content wider than its box), in ``within`` (a locator) or the
     whole page, each as its tag, classes, the notebook cell it is in and its widths."""
-    script = """(root) => [root, ...root.querySelectorAll('*')]
+    script = (
+        """(root) => [root, ...root.querySelectorAll('*')]
         .filter(el => /(auto|scroll)/.test(getComputedStyle(el).overflowX) && el.clientWidth > 0
                       && el.scrollWidth > el.clientWidth + 1)
         .map(el => {
             const cell = el.closest('.jp-Cell');
             const where = cell ? ` in cell ${[...cell.parentElement.children].indexOf(cell)}` : '';
-            return `${el.tagName.toLowerCase()}.${[...el.classList].join('.')}${where}: ${el.scrollWidth} > ${el.clientWidth}`;
+            return `${el.tagName.toLowerCase()}.${[...el.classList].join('.')}${where}: """
+        """${el.scrollWidth} > ${el.clientWidth}`;
         })"""
+    )
     if within is not None:
         return list(within.evaluate(script))
     found = list(page.locator("body").evaluate(script))

@@ -20,12 +20,15 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from incidentsim.datasets import loaders, validate_alarm_frame
 from incidentsim.datasets.loaders import LoadError, load_alarms, with_hint
 from tests.fuzzing import examples
+
+pytestmark = pytest.mark.long
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 SAMPLES = "aws-sample-events"

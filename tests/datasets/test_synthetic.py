@@ -163,7 +163,9 @@ def test_reasons_read_like_cloudwatch(frame):
     assert (missing == (frame["state"] == "INSUFFICIENT_DATA"))[metric].all()
     composite = frame.loc[~metric, "reason"]
     assert composite.str.match(
-        r"^arn:aws:cloudwatch:[a-z0-9-]+:\d{12}:alarm:\S+ (transitioned to [A-Z_]+ at \w+ \d\d \w+, \d{4} \d\d:\d\d:\d\d UTC|was created and its alarm rule evaluates to OK)$"
+        r"^arn:aws:cloudwatch:[a-z0-9-]+:\d{12}:alarm:\S+ "
+        r"(transitioned to [A-Z_]+ at \w+ \d\d \w+, \d{4} \d\d:\d\d:\d\d UTC"
+        r"|was created and its alarm rule evaluates to OK)$"
     ).all()
 
 

@@ -21,6 +21,8 @@ from incidentsim.emulator.server import create_app
 from incidentsim.rules import botocore_model
 from tests.fuzzing import examples
 
+pytestmark = pytest.mark.long
+
 MODEL = botocore_model()
 OPERATIONS = sorted(MODEL.operation_names)
 HEADERS = {

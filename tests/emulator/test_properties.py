@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from incidentsim.emulator import make_client, mock_incidents
+
+from ..fuzzing import examples
 
 PLAN = "arn:aws:ssm-incidents::123456789012:response-plan/prop"
 MEMBERS = ("responsePlanArn", "clientToken", "impact", "title", "relatedItems", "triggerDetails")
@@ -67,7 +70,8 @@ requests = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.long
+@settings(max_examples=examples(200, 2000), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(batch=st.lists(requests, min_size=1, max_size=6))
 def test_start_incident_is_accepted_or_a_4xx_naming_the_member(batch):
     with mock_incidents() as mock:
@@ -139,7 +143,8 @@ class Reference:
         self.open_by_alarm = {a: i for a, i in self.open_by_alarm.items() if i != index}
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.long
+@settings(max_examples=examples(200, 2000), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(script=steps)
 def test_outcomes_match_the_reference_model(script):
     reference = Reference()

@@ -26,6 +26,8 @@ from incidentsim.datasets.capture import write_alarm_dataset  # noqa: E402
 from incidentsim.policy import Policy  # noqa: E402
 from incidentsim.replay import ReplayResult  # noqa: E402
 from incidentsim.replay.distributed import DaskEngineError, DaskReplayResult, plan_partitions, run_dask  # noqa: E402
+
+from ..fuzzing import examples  # noqa: E402
 from incidentsim.report import report_analyses, write_report  # noqa: E402
 
 from .test_equality import histories, policies  # noqa: E402
@@ -152,8 +154,9 @@ def test_storms_across_partitions_are_found(cluster):
     pd.testing.assert_frame_equal(classes, analysis.noise_classes(replay(frame, policy, engine="fast")))
 
 
+@pytest.mark.long
 @settings(
-    max_examples=25,
+    max_examples=examples(12, 100),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
 )

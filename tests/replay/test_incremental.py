@@ -1,4 +1,5 @@
-"""The tuning replay redoes only what a change reaches, and its answer is a full replay's after any sequence of changes."""
+"""The tuning replay redoes only what a change reaches, and its answer is a full replay's after any sequence of
+changes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The replay's stepping interface (EmulatorReplay: now, peek, step, run until, result so far), through boto3 and the emulator."""
+"""The replay's stepping interface (EmulatorReplay: now, peek, step, run until, result so far), through boto3 and the
+emulator."""
 
 from __future__ import annotations
 
