@@ -115,7 +115,7 @@ def on_cluster(folder: Path, out: Path, workers: int, memory_limit: str) -> dict
     from distributed import Client, LocalCluster
 
     from incidentsim.policy import Policy
-    from incidentsim.replay.distributed import run_dask
+    from incidentsim.replay.distributed import LOCAL_CLUSTER, run_dask
     from incidentsim.report import report_analyses, write_report
 
     logging.getLogger("distributed.shuffle._scheduler_plugin").setLevel(logging.ERROR)
@@ -126,8 +126,7 @@ def on_cluster(folder: Path, out: Path, workers: int, memory_limit: str) -> dict
             threads_per_worker=1,
             processes=True,
             memory_limit=memory_limit,
-            host="127.0.0.1",
-            dashboard_address=None,
+            **LOCAL_CLUSTER,
         ) as cluster,
         Client(cluster) as client,
     ):

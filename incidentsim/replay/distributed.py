@@ -643,6 +643,15 @@ class DaskReplayResult:
 # ---------------------------------------------------------------------------- the engine
 
 
+#: A LocalCluster on loopback without a dashboard. Its scheduler still serves a small HTTP API (health,
+#: metrics): on a free loopback port, not 8787, which another cluster on the machine may hold.
+LOCAL_CLUSTER: dict[str, Any] = {
+    "host": "127.0.0.1",
+    "dashboard_address": None,
+    "scheduler_kwargs": {"dashboard_address": "127.0.0.1:0"},
+}
+
+
 def _client(client: Any) -> tuple[Any, bool]:
     """The client to compute with: ``client``, else the process's default Dask client, else a new
     :class:`~distributed.LocalCluster` on loopback (kept for the life of the result); and whether it is new."""
@@ -657,7 +666,7 @@ def _client(client: Any) -> tuple[Any, bool]:
     except ValueError:
         pass
     logging.getLogger("distributed.shuffle._scheduler_plugin").setLevel(logging.ERROR)
-    return Client(LocalCluster(host="127.0.0.1", dashboard_address=None, processes=True)), True
+    return Client(LocalCluster(processes=True, **LOCAL_CLUSTER)), True
 
 
 def run_dask(

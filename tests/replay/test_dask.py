@@ -25,11 +25,17 @@ from incidentsim.cli import main  # noqa: E402
 from incidentsim.datasets.capture import write_alarm_dataset  # noqa: E402
 from incidentsim.policy import Policy  # noqa: E402
 from incidentsim.replay import ReplayResult  # noqa: E402
-from incidentsim.replay.distributed import DaskEngineError, DaskReplayResult, plan_partitions, run_dask  # noqa: E402
+from incidentsim.replay.distributed import (  # noqa: E402
+    LOCAL_CLUSTER,
+    DaskEngineError,
+    DaskReplayResult,
+    plan_partitions,
+    run_dask,
+)
 
-from ..fuzzing import examples  # noqa: E402
 from incidentsim.report import report_analyses, write_report  # noqa: E402
 
+from ..fuzzing import examples  # noqa: E402
 from .test_equality import histories, policies  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -54,9 +60,7 @@ ANALYSES = [
 
 @pytest.fixture(scope="module")
 def cluster():
-    with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
-    ) as local:
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, **LOCAL_CLUSTER) as local:
         with Client(local) as client:
             yield client
 

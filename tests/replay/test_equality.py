@@ -141,7 +141,7 @@ def policies(draw) -> Policy:
 
 @pytest.mark.long
 @settings(
-    max_examples=examples(200, 2000),
+    max_examples=examples(100, 2000),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
