@@ -99,6 +99,13 @@ class InvalidParameterError(ValueError, TypeError):
         (``"must be one of {account, response_plan}. Got 'galaxy' instead."``)."""
         return f"must {self.must}. Got {self.got} instead."
 
+    @property
+    def expectation(self) -> str:
+        """The message as the readers of YAML files word a problem after their ``file:line key:`` mark
+        (``"expected one of {account, response_plan}, got 'galaxy'"``)."""
+        must = self.must[len("be ") :] if self.must.startswith("be ") else f"to {self.must}"
+        return f"expected {must}, got {self.got}"
+
 
 def parameter_error(parameter: str, owner: str, must: str, got: str) -> InvalidParameterError:
     """The one message builder: ``The 'parameter' parameter of owner must <must>. Got <got> instead.``

@@ -400,18 +400,18 @@ def test_a_scenario_takes_the_mapping_options(tmp_path):
         ),
         (
             "  columns: {timestamp: fired_at, alarm_name: alert, state: status}\n  state_map: {firing: FIRING}\n",
-            r"^storm\.yaml:5 history\.state_map: must be a mapping from state words to OK, ALARM, INSUFFICIENT_DATA; "
-            r"'FIRING' is none of them\. Got \{'firing': 'FIRING'\} instead\.$",
+            r"^storm\.yaml:5 history\.state_map: expected a mapping from state words to OK, ALARM, INSUFFICIENT_DATA; "
+            r"'FIRING' is none of them, got \{'firing': 'FIRING'\}$",
         ),
         (
             "  time_origin: soon\n",
-            r"^storm\.yaml:4 history\.time_origin: must be a time such as 2024-01-01 or 2024-01-01T00:00:00Z\. "
-            r"Got 'soon' instead\.$",
+            r"^storm\.yaml:4 history\.time_origin: expected a time such as 2024-01-01 or 2024-01-01T00:00:00Z, "
+            r"got 'soon'$",
         ),
-        ("  format: csv\n", r"^storm\.yaml:4 history\.format: must be one of \{auto, .*\}\. Got 'csv' instead\.$"),
+        ("  format: csv\n", r"^storm\.yaml:4 history\.format: expected one of \{auto, .*\}, got 'csv'$"),
         (
             "  account_id: 1234\n",
-            r"^storm\.yaml:4 history\.account_id: must be a str or None\. Got 1234 instead\.$",
+            r"^storm\.yaml:4 history\.account_id: expected a str or None, got 1234$",
         ),
         ("  end_colum: x\n", r"^storm\.yaml:4 history\.end_colum: unknown key"),
     ],

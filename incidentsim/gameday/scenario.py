@@ -328,7 +328,7 @@ class _Reader:
         except LoadError as error:
             raise self.fail("history.files", f"cannot be read: {error.worded(_yaml_hint)}") from None
         except ParameterError as error:
-            raise self.fail(f"history.{error.parameter}", error.requirement) from None
+            raise self.fail(f"history.{error.parameter}", error.expectation) from None
         except ValueError as error:
             raise self.fail("history.files", str(error)) from None
         frame = load.alarms
@@ -419,6 +419,6 @@ class _Reader:
             return FaultRule(**{k: float(v) for k, v in data.items()})
         except InvalidParameterError as error:
             place = f"{path}.{error.parameter}" if error.parameter in data else path
-            raise self.fail(place, error.requirement) from None
+            raise self.fail(place, error.expectation) from None
         except TypeError as error:  # a key FaultRule does not take
             raise self.fail(path, str(error)) from None

@@ -77,13 +77,17 @@ def test_replace_changes_the_speed_and_the_fingerprint_ignores_it():
         (("speed: max", "speed: fast"), "scenario:10 speed: expected a speed such as 60, '60x' or 'max', got 'fast'"),
         (
             ("speed: max", "speed: max\nfaults: {throttle: 1.5}"),
-            "scenario:11 faults.throttle: must be a number in [0, 1]. Got 1.5 instead.",
+            "scenario:11 faults.throttle: expected a number in [0, 1], got 1.5",
         ),
         (
             ("speed: max", "speed: max\nfaults: {throttle: high}"),
             "scenario:11 faults.throttle: expected a number, got 'high'",
         ),
-        (("speed: max", "speed: max\nfaults: {throttle: 0.6, server_error: 0.6}"), "must add up to at most 1"),
+        (
+            ("speed: max", "speed: max\nfaults: {throttle: 0.6, server_error: 0.6}"),
+            "scenario:11 faults.server_error: expected to add up to at most 1 with the other fault probabilities, "
+            "got 0.6 (1.2 in all)",
+        ),
         (
             ("speed: max", "speed: max\nfaults:\n  operations:\n    StartIncidnet: {throttle: 0.1}"),
             "scenario:13 faults.operations.StartIncidnet: unknown key; expected one of",
