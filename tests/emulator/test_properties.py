@@ -71,7 +71,7 @@ requests = st.fixed_dictionaries(
 
 
 @pytest.mark.long
-@settings(max_examples=examples(200, 2000), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(120, 2000), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(batch=st.lists(requests, min_size=1, max_size=6))
 def test_start_incident_is_accepted_or_a_4xx_naming_the_member(batch):
     with mock_incidents() as mock:
@@ -144,7 +144,7 @@ class Reference:
 
 
 @pytest.mark.long
-@settings(max_examples=examples(200, 2000), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(120, 2000), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(script=steps)
 def test_outcomes_match_the_reference_model(script):
     reference = Reference()

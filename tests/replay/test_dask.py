@@ -160,7 +160,7 @@ def test_storms_across_partitions_are_found(cluster):
 
 @pytest.mark.long
 @settings(
-    max_examples=examples(12, 100),
+    max_examples=examples(6, 100),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
 )

@@ -15,6 +15,8 @@ from incidentsim import analysis, load_alarms, replay
 from incidentsim.policy import ClientTokenStrategy, Policy, ResolveStrategy, Template, parse_duration
 from incidentsim.replay.incremental import TuningReplay
 
+from ..fuzzing import examples
+
 DATA = Path(__file__).resolve().parents[2] / "data"
 ALARMS = load_alarms(DATA / "alarm-events.jsonl").alarms
 POLICY = Policy.from_yaml(DATA / "sample-policy.yaml")
@@ -88,7 +90,12 @@ def assert_matches_a_full_replay(tuning: TuningReplay, policy: Policy, dates: tu
     assert tuning.headline(tz="Europe/Berlin") == analysis.headline(full, tz="Europe/Berlin")
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@pytest.mark.long
+@settings(
+    max_examples=examples(12, 200),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(steps=st.lists(changes, min_size=1, max_size=5))
 def test_the_tuning_replay_equals_a_full_replay_after_any_changes(steps):
     policy, dates = POLICY, (DAYS[0], DAYS[-1])
