@@ -1,7 +1,7 @@
 """How much the property, fuzz and real-data equality tests run: the everyday suite or the long profile.
 
 The everyday suite (the README's test command) runs a few hundred examples per property or fuzz test and the
-first 3,000 events of each Huawei set through both engines; ``INCIDENTSIM_FUZZ=long`` runs the long profile
+first 1,500 events of each Huawei set through both engines; ``INCIDENTSIM_FUZZ=long`` runs the long profile
 (thousands of examples per test, the Huawei sets whole), e.g. ``INCIDENTSIM_FUZZ=long python -m pytest tests -m long``.
 """
 
