@@ -16,9 +16,18 @@ class CommandError(Exception):
     """A problem with the user's input, reported as one line and exit status 2."""
 
 
+def _check_port(port: int) -> None:
+    """``--port``: a TCP port, 0 for any free one (the servers' own check, worded for the command line)."""
+    from .emulator.core import PORT
+
+    if not PORT.is_satisfied_by(port):
+        raise CommandError(f"--port {port}: must be {PORT} (0: any free port)")
+
+
 def _serve(args: argparse.Namespace) -> int:
     from .emulator.server import EmulatorServer
 
+    _check_port(args.port)
     try:
         server = EmulatorServer(args.host, args.port, allow_remote=args.allow_remote).bind()
     except OSError as error:
@@ -621,8 +630,7 @@ def _dashboard_command(args: argparse.Namespace) -> int:
     from .dashboard import Dashboard, DashboardError, check_host
     from .emulator.core import UnsafeEndpointError
 
-    if not 0 <= args.port <= 65535:
-        raise CommandError(f"--port {args.port}: must be a whole number from 0 to 65535 (0: any free port)")
+    _check_port(args.port)
     try:
         check_host(args.host, args.allow_remote)  # before the history is read
     except UnsafeEndpointError as error:

@@ -77,7 +77,7 @@ def test_the_shipped_notebook_shows_the_panel(settings, tmp_path, monkeypatch):
     ("argv", "message"),
     [
         (["--host", "0.0.0.0"], "not a loopback address. Pass allow_remote=True (--allow-remote)"),
-        (["--port", "70000"], "--port 70000: must be a whole number from 0 to 65535"),
+        (["--port", "70000"], "--port 70000: must be an integer in [0, 65535] (0: any free port)"),
         (["--policy", "no-such-policy.yaml"], "no-such-policy.yaml"),
         (["no-such-history.jsonl"], "no-such-history.jsonl"),
     ],

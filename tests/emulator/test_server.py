@@ -277,3 +277,13 @@ def test_a_server_and_the_dashboard_check_their_port_and_host_one_way(port, tmp_
         )
         with pytest.raises(UnsafeEndpointError, match=r"on '10\.0\.0\.1': it is not a loopback address\. Pass"):
             make(host=" [10.0.0.1] ", port=0)
+
+
+@pytest.mark.parametrize("command", ["serve", "dashboard"])
+def test_the_commands_that_serve_word_a_bad_port_one_way(command, capsys):
+    from incidentsim.cli import main
+
+    assert main([command, "--port", "70000"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"incidentsim {command}: --port 70000: must be an integer in [0, 65535] (0: any free port)"
+    )
