@@ -33,7 +33,7 @@ pytestmark = pytest.mark.long
 DATA = Path(__file__).resolve().parents[2] / "data"
 SAMPLES = "aws-sample-events"
 FUZZ = settings(
-    max_examples=examples(40, 1500),
+    max_examples=examples(20, 1500),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
 )

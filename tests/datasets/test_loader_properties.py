@@ -6,11 +6,13 @@ import json
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from incidentsim.datasets.loaders import LoadError, load_alarms
 
+from ..fuzzing import examples
 from .test_loaders import EVENT, event
 
 json_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=12))
@@ -54,8 +56,11 @@ def mangled_lines(draw) -> str:
     return text
 
 
+@pytest.mark.long
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+    max_examples=examples(60, 1000),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(lines=st.lists(mangled_lines(), min_size=1, max_size=12))
 def test_jsonl_records_are_loaded_or_rejected_never_lost(lines):

@@ -204,7 +204,12 @@ def test_the_fast_engine_refuses_a_client():
         )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@pytest.mark.long
+@settings(
+    max_examples=examples(60, 1000),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(frame=histories(), policy=policies())
 def test_decisions_by_codes_equal_the_row_by_row_reading(frame, policy):
     """``decide`` works per distinct value and input; the reference reads every row with the policy's own methods."""
