@@ -120,20 +120,14 @@ class SSMIncidentsResponse(BaseResponse):
         super().setup_class(request, full_url, headers, use_raw_body=True)
 
     def _get_action(self) -> str:
-        # moto asks for the operation several times per request; it is routed once per request
-        request = self.normalized_request
-        routed = self.__dict__.get("_routed")
-        if routed is not None and routed[0] is request:
-            return routed[1]
         # The operation is the one the method and path route to; an ``Action`` in the query string or in
         # a form body (what moto's query-protocol services read) does not choose it.
-        operation = self._get_action_from_method_and_request_uri(request)
-        if not operation:
-            # moto's router also wants an operation's required query-string members; an operation whose
-            # method and path match is still that operation (validation then names what is missing)
-            operation = _operation_by_path(request.method, self.parsed_url.path) or ""
-        self._routed = (request, operation)
-        return operation
+        operation = self._get_action_from_method_and_request_uri(self.normalized_request)
+        if operation:
+            return operation
+        # moto's router also wants an operation's required query-string members; an operation whose
+        # method and path match is still that operation (validation then names what is missing)
+        return _operation_by_path(self.normalized_request.method, self.parsed_url.path) or ""
 
     def determine_response_protocol(self, service_model: ServiceModel) -> str:
         # ssm-incidents speaks restJson1 only; answer in it whatever Content-Type the request claimed.

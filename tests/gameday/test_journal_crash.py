@@ -17,6 +17,7 @@ import pytest
 import incidentsim
 from incidentsim.gameday import GameDay, GameDayError, Scenario, nothing_lost, read_journal
 from incidentsim.gameday.journal import Journal
+from incidentsim.replay.result import INCIDENT_COLUMNS as incident_columns
 
 EVENT = b'"kind": "event"'
 
@@ -288,18 +289,7 @@ def clean_run(crash_scenario: Path, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 EVENT_COLUMNS = ["event_id", "outcome", "dedup_reason", "incident_arn", "error_code"]
-INCIDENT_COLUMNS = [
-    "incident_arn",
-    "response_plan",
-    "title",
-    "impact",
-    "status",
-    "creation_time",
-    "resolved_time",
-    "trigger_count",
-    "dedupe_string",
-    "alarm_names",
-]
+INCIDENT_COLUMNS = list(incident_columns)  # every column of the incidents table
 
 
 @pytest.mark.parametrize("tear", [False, True], ids=["killed", "killed-and-torn"])

@@ -16,21 +16,11 @@ from .accounting import HUAWEI_POLICY, check_accounting
 DATA = Path(__file__).resolve().parents[2] / "data"
 
 
-@pytest.fixture(scope="module")
-def sample(sample_alarms):
-    return sample_alarms
-
-
-@pytest.fixture(scope="module")
-def sample_result(sample_emulated):
-    return sample_emulated
-
-
-def test_bundled_sample_accounting(sample, sample_result):
-    check_accounting(sample, sample_result)
-    s = sample_result.summary()
+def test_bundled_sample_accounting(sample_alarms, sample_emulated):
+    check_accounting(sample_alarms, sample_emulated)
+    s = sample_emulated.summary()
     assert s["events"] == 3297 and s["created"] > 0 and s["deduplicated"] > 0 and s["rejected"] == 0
-    events = sample_result.events
+    events = sample_emulated.events
     # the maintenance flag route and suppressed composite actions start nothing
     flag = events[events["alarm_name"] == "payments-maintenance-mode"]
     assert (flag["outcome"] == "ignored").all()
@@ -38,20 +28,22 @@ def test_bundled_sample_accounting(sample, sample_result):
     assert len(suppressed) > 0 and (suppressed["outcome"] == "ignored").all()
 
 
-def test_the_chronic_alarm_keeps_one_incident_open(sample_result):
+def test_the_chronic_alarm_keeps_one_incident_open(sample_emulated):
     from incidentsim.datasets.synthetic import STORY_ALARMS
 
-    events = sample_result.events
+    events = sample_emulated.events
     chronic = events[(events["alarm_arn"] == STORY_ALARMS["chronic"]) & (events["outcome"] == "created")]
     assert len(chronic) == 1
-    incident = sample_result.incidents.set_index("incident_arn").loc[chronic.iloc[0]["incident_arn"]]
+    incident = sample_emulated.incidents.set_index("incident_arn").loc[chronic.iloc[0]["incident_arn"]]
     assert incident["status"] == "OPEN" and pd.isna(incident["resolved_time"])
 
 
-def test_a_served_emulator_gives_the_same_tables(server, sample):
+def test_a_served_emulator_gives_the_same_tables(server, sample_alarms):
     control = EmulatorControl(server.endpoint_url)
     control.reset()
-    window = sample[sample["timestamp"] < sample["timestamp"].min() + pd.Timedelta(days=3)].reset_index(drop=True)
+    window = sample_alarms[
+        sample_alarms["timestamp"] < sample_alarms["timestamp"].min() + pd.Timedelta(days=3)
+    ].reset_index(drop=True)
     policy = Policy.from_yaml(DATA / "sample-policy.yaml")
     in_process = replay(window, policy, progress=False)
     served = replay(window, policy, endpoint_url=server.endpoint_url, progress=False)
